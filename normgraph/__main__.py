@@ -1,0 +1,3 @@
+from normgraph.cli import main
+
+main()

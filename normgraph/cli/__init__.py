@@ -1,0 +1,83 @@
+"""The `normgraph` command line. Subcommands live in sibling modules and register on `main`.
+
+Exit codes: 0 success, 1 the check failed (e.g. validation violations, build --check drift),
+2 bad input (usage, syntax error in a query or file, unknown identifier) with a message naming it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+
+from normgraph.store import Store, StoreError, open_store
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error (what and where) to stderr and exit with `code` (2 = bad input)."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+@dataclass
+class Context:
+    """Options shared by every command: which store to use and whether to load example orgs."""
+
+    store_path: Path | None = None
+    endpoint: str | None = None
+    update_endpoint: str | None = None
+    graph_store: str | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    def store(self, *, examples: bool = True, show_progress: bool = False) -> Store:
+        """The store, with the knowledge loaded when it is a fresh embedded one."""
+        if self._store is None:
+            try:
+                store = open_store(
+                    self.store_path,
+                    endpoint=self.endpoint,
+                    update_endpoint=self.update_endpoint,
+                    graph_store=self.graph_store,
+                )
+                if self.endpoint is None and not store.graphs():
+                    from normgraph.loading import load_knowledge
+
+                    load_knowledge(store, examples=examples, show_progress=show_progress)
+            except StoreError as e:
+                fail(str(e))
+            self._store = store
+        return self._store
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "store_path", type=click.Path(path_type=Path), envvar="NORMGRAPH_STORE",
+              help="On-disk embedded store (default: in memory, loaded from ontology/ and data/).")
+@click.option("--endpoint", envvar="NORMGRAPH_ENDPOINT", help="Use a remote SPARQL 1.1 query endpoint instead.")
+@click.option("--update-endpoint", envvar="NORMGRAPH_UPDATE_ENDPOINT", help="Remote SPARQL Update endpoint.")
+@click.option("--graph-store", envvar="NORMGRAPH_GRAPH_STORE", help="Remote Graph Store Protocol endpoint.")
+@click.version_option(package_name="normgraph")
+@click.pass_context
+def main(ctx: click.Context, store_path: Path | None, endpoint: str | None, update_endpoint: str | None,
+         graph_store: str | None) -> None:
+    """normgraph: ISO/IEC 27001 + 42001, the EU AI Act, NIST AI RMF, SP 800-171/CMMC and GDPR as one graph."""
+    ctx.obj = Context(store_path, endpoint, update_endpoint, graph_store)
+
+
+def _register_commands() -> None:
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_register_commands()

@@ -1,0 +1,156 @@
+"""Namespaces and the one IRI rule of normgraph (DESIGN.md §1–3).
+
+Everything that mints or recognises an IRI goes through this module, so the escaping rule and the
+graph-naming rule exist exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, VANN, VOID, XSD
+
+BASE = "https://w3id.org/normgraph/"
+NG = Namespace(BASE + "ont#")
+NGID = Namespace(BASE + "id/")
+NGG = Namespace(BASE + "graph/")
+NGV = Namespace(BASE + "id/vocab/")
+NGMAP = Namespace(BASE + "id/mapping/")
+NGORG = Namespace(BASE + "id/org/")
+
+ORG = Namespace("http://www.w3.org/ns/org#")
+DPV = Namespace("https://w3id.org/dpv#")
+DPV_AI = Namespace("https://w3id.org/dpv/ai#")
+EU_AIACT = Namespace("https://w3id.org/dpv/legal/eu/aiact#")
+AIRO = Namespace("https://w3id.org/airo#")
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
+SSSOM = Namespace("https://w3id.org/sssom/")
+SCHEMA = Namespace("https://schema.org/")
+
+#: Catalog key -> (prefix, human title). The key is the scheme's local name under NGID.
+CATALOGS: dict[str, tuple[str, str]] = {
+    "iso27001-2022": ("iso27001", "ISO/IEC 27001:2022"),
+    "iso42001-2023": ("iso42001", "ISO/IEC 42001:2023"),
+    "eu-ai-act": ("aiact", "EU AI Act (Regulation (EU) 2024/1689)"),
+    "gdpr": ("gdpr", "GDPR (Regulation (EU) 2016/679)"),
+    "nist-ai-rmf-1.0": ("airmf", "NIST AI RMF 1.0"),
+    "nist-sp800-171r2": ("sp800171", "NIST SP 800-171 Rev. 2"),
+    "cmmc-2.0": ("cmmc", "CMMC 2.0"),
+    "nist-csf-2.0": ("csf", "NIST CSF 2.0"),
+    "nist-sp800-53r5": ("sp80053", "NIST SP 800-53 Rev. 5"),
+}
+
+#: Every prefix normgraph writes and offers to users (Turtle output, SPARQL UI, JSON-LD context).
+PREFIXES: dict[str, str] = {
+    "ng": str(NG),
+    "ngid": str(NGID),
+    "ngg": str(NGG),
+    "ngv": str(NGV),
+    "ngmap": str(NGMAP),
+    "ngorg": str(NGORG),
+    **{prefix: f"{NGID}{key}/" for key, (prefix, _title) in CATALOGS.items()},
+    "aiactob": f"{NGID}eu-ai-act-obligation/",
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dct": str(DCTERMS),
+    "dcat": str(DCAT),
+    "prov": str(PROV),
+    "foaf": str(FOAF),
+    "vann": str(VANN),
+    "void": str(VOID),
+    "sh": str(SH),
+    "org": str(ORG),
+    "dpv": str(DPV),
+    "ai": str(DPV_AI),
+    "eu-aiact": str(EU_AIACT),
+    "airo": str(AIRO),
+    "semapv": str(SEMAPV),
+    "sssom": str(SSSOM),
+    "schema": str(SCHEMA),
+}
+
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+LOCAL_NAME = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
+
+
+def local_id(notation: str) -> str:
+    """Turn an official identifier into an IRI local name: runs of non-alphanumerics become '-'.
+
+    >>> local_id("A.5.19"), local_id("GOVERN 1.1"), local_id("AC-2(1)")
+    ('A-5-19', 'GOVERN-1-1', 'AC-2-1')
+    """
+    local = _NON_ALNUM.sub("-", notation).strip("-")
+    if not local:
+        raise ValueError(f"identifier {notation!r} has no letters or digits to build an IRI from")
+    return local
+
+
+def scheme_iri(catalog: str) -> URIRef:
+    """The skos:ConceptScheme IRI of a catalog key, e.g. …/id/iso27001-2022."""
+    if catalog not in CATALOGS:
+        raise KeyError(f"unknown catalog {catalog!r}; known: {', '.join(CATALOGS)}")
+    return URIRef(f"{NGID}{catalog}")
+
+
+def item_iri(catalog: str, local: str) -> URIRef:
+    """An instance IRI in a catalog from an already-built local name (see local_id)."""
+    if not LOCAL_NAME.match(local):
+        raise ValueError(f"{local!r} is not a valid normgraph local name (DESIGN.md §2)")
+    return URIRef(f"{scheme_iri(catalog)}/{local}")
+
+
+def notation_iri(catalog: str, notation: str) -> URIRef:
+    """The IRI of the item with this official notation, e.g. ('iso27001-2022', 'A.5.19')."""
+    return item_iri(catalog, local_id(notation))
+
+
+def graph_for_path(path: Path, root: Path) -> URIRef:
+    """The named graph a Turtle file under the repository root is loaded into (DESIGN.md §3)."""
+    rel = path.resolve().relative_to(root.resolve()).with_suffix("")
+    parts = rel.parts
+    if parts[0] == "ontology":
+        name = "ontology/" + "/".join(parts[1:])
+    elif parts[:2] == ("data", "examples"):
+        name = "org/" + "/".join(parts[2:])
+    elif parts[0] == "data":
+        name = "/".join(parts[1:])
+    else:
+        raise ValueError(f"{path} is neither under ontology/ nor data/: no graph rule applies")
+    return URIRef(f"{NGG}{name}")
+
+
+def org_graph(org_slug: str) -> URIRef:
+    """The named graph of one organisation's data."""
+    return URIRef(f"{NGG}org/{local_id(org_slug)}")
+
+
+def curie(iri: str) -> str:
+    """The shortest prefixed name for an IRI, or the IRI in angle brackets."""
+    best = ""
+    best_prefix = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(best):
+            rest = iri[len(ns) :]
+            if rest == "" or LOCAL_NAME.match(rest) or re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", rest):
+                best, best_prefix = ns, prefix
+    if best:
+        return f"{best_prefix}:{iri[len(best):]}"
+    return f"<{iri}>"
+
+
+def expand(curie_or_iri: str) -> URIRef:
+    """Expand 'iso27001:A-5-19' (or an IRI, with or without <>) to a full IRI."""
+    text = curie_or_iri.strip()
+    if text.startswith("<") and text.endswith(">"):
+        return URIRef(text[1:-1])
+    if "://" in text:
+        return URIRef(text)
+    prefix, sep, rest = text.partition(":")
+    if not sep or prefix not in PREFIXES:
+        raise ValueError(f"{curie_or_iri!r} is neither an IRI nor a known prefixed name")
+    return URIRef(PREFIXES[prefix] + rest)
