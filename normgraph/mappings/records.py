@@ -1,0 +1,255 @@
+"""The mapping record model shared by official and curated sets (DESIGN.md §4, GUIDE §5).
+
+One code path turns records into RDF (``set_graph``) and RDF back into records
+(``records_from_graph``), so official crosswalks, curated SSSOM tables and composed records all
+look the same in the store, in exports and in ``normgraph explain``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, XSD
+
+from normgraph.catalogs.common import describe_graph, new_graph
+from normgraph.iri import CATALOGS, NG, NGG, NGID, NGMAP, SSSOM
+
+#: The five relations of NIST IR 8477 as used by normgraph, by local name.
+RELATIONS: dict[str, URIRef] = {
+    name: NG[name] for name in ("equalTo", "subsetOf", "supersetOf", "intersectsWith", "relatedTo")
+}
+EQUAL, SUBSET, SUPERSET, INTERSECTS, RELATED = (RELATIONS[n] for n in RELATIONS)
+
+#: How a record reads from its object's side ("S subsetOf T" is "T supersetOf S").
+INVERSE: dict[URIRef, URIRef] = {
+    EQUAL: EQUAL,
+    SUBSET: SUPERSET,
+    SUPERSET: SUBSET,
+    INTERSECTS: INTERSECTS,
+    RELATED: RELATED,
+}
+
+NO_TERM_FOUND = SSSOM.NoTermFound
+MAPPING_SET = URIRef(f"{NGID}mapping-set/")
+
+
+class Issue(NamedTuple):
+    """One line of an ingest report: a row that was empty, malformed, suspect or excluded."""
+
+    file: str
+    line: int
+    what: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.what}: {self.why}"
+
+
+@dataclass(frozen=True)
+class MappingRecord:
+    """An SSSOM-style mapping record: 'subject predicate object', who says so, why and how sure."""
+
+    subject: URIRef
+    predicate: URIRef
+    object: URIRef
+    set_slug: str
+    justification: URIRef
+    creator: str
+    source: URIRef | None = None
+    confidence: Decimal | None = None
+    rationale: str | None = None
+    date: dt.date | None = None
+    inferred: bool = False
+    derived_from: tuple[URIRef, ...] = ()
+    chain_length: int | None = None
+    notes: tuple[str, ...] = ()
+    subject_label: str | None = None
+    object_label: str | None = None
+    local: str | None = None  # overrides the local name built from subject and object
+
+    @property
+    def iri(self) -> URIRef:
+        return record_iri(self.set_slug, self.local or pair_local(self.subject, self.object))
+
+
+@dataclass
+class MappingSetInfo:
+    """Metadata of one mapping set (and of the named graph it is written to)."""
+
+    slug: str
+    title: str
+    subject_scheme: URIRef | None
+    object_scheme: URIRef | None
+    source: URIRef
+    license: URIRef
+    version: str
+    derived_from: list[URIRef] = field(default_factory=list)
+    description: str | None = None
+    modified: dt.date | None = None
+    attribution: str | None = None
+    creator: str | None = None
+
+    @property
+    def iri(self) -> URIRef:
+        return set_iri(self.slug)
+
+    @property
+    def graph(self) -> URIRef:
+        return URIRef(f"{NGG}mappings/{self.slug}")
+
+
+def set_iri(slug: str) -> URIRef:
+    """…/id/mapping-set/<slug>."""
+    return URIRef(f"{MAPPING_SET}{slug}")
+
+
+def record_iri(slug: str, local: str) -> URIRef:
+    """…/id/mapping/<slug>/<local>."""
+    return URIRef(f"{NGMAP}{slug}/{local}")
+
+
+def iri_local(iri: URIRef | str) -> str:
+    """The last path segment of an item IRI (its local name), 'NoTermFound' for sssom:NoTermFound."""
+    text = str(iri)
+    return text.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def pair_local(subject: URIRef | str, obj: URIRef | str) -> str:
+    """The stable record number within a set: '<subject-local>-to-<object-local>'.
+
+    Derived from the pair, not from a row counter, so rebuilding never renumbers. It keeps the
+    DESIGN.md §2 local-name pattern (no '--', no dots); no catalog local name contains '-to-'.
+    """
+    return f"{iri_local(subject)}-to-{iri_local(obj)}"
+
+
+def catalog_of(iri: URIRef | str) -> str | None:
+    """The catalog key an item IRI belongs to (…/id/<key>/…), or None."""
+    text = str(iri)
+    if not text.startswith(str(NGID)):
+        return None
+    key = text[len(str(NGID)) :].split("/", 1)[0]
+    return key if key in CATALOGS else None
+
+
+def _decimal(value: Decimal) -> Literal:
+    return Literal(value, datatype=XSD.decimal)
+
+
+def add_record(g: Graph, rec: MappingRecord) -> URIRef:
+    """Write one record into g (ng:MappingRecord with all its DESIGN.md §4 properties)."""
+    node = rec.iri
+    g.add((node, RDF.type, NG.MappingRecord))
+    g.add((node, NG.mappingSubject, rec.subject))
+    g.add((node, NG.mappingPredicate, rec.predicate))
+    g.add((node, NG.mappingObject, rec.object))
+    g.add((node, NG.inMappingSet, set_iri(rec.set_slug)))
+    g.add((node, NG.justification, rec.justification))
+    g.add((node, DCTERMS.creator, Literal(rec.creator)))
+    g.add((node, NG.inferred, Literal(rec.inferred)))
+    if rec.source is not None:
+        g.add((node, DCTERMS.source, rec.source))
+    if rec.confidence is not None:
+        g.add((node, NG.confidence, _decimal(rec.confidence)))
+    if rec.rationale:
+        g.add((node, NG.rationale, Literal(rec.rationale, lang="en")))
+    if rec.date is not None:
+        g.add((node, DCTERMS.date, Literal(rec.date.isoformat(), datatype=XSD.date)))
+    for origin in rec.derived_from:
+        g.add((node, PROV.wasDerivedFrom, origin))
+    if rec.chain_length is not None:
+        g.add((node, NG.chainLength, Literal(rec.chain_length)))
+    for note in rec.notes:
+        g.add((node, SKOS.editorialNote, Literal(note, lang="en")))
+    return node
+
+
+def set_graph(info: MappingSetInfo, records: Iterable[MappingRecord]) -> Graph:
+    """The named graph of one mapping set: graph description, set metadata and its records."""
+    g = new_graph()
+    describe_graph(
+        g,
+        info.graph,
+        title=info.title,
+        source=info.source,
+        license=info.license,
+        version=info.version,
+        derived_from=list(info.derived_from),
+        description=info.description,
+        modified=info.modified,
+        attribution=info.attribution,
+    )
+    add_set(g, info)
+    seen: dict[URIRef, MappingRecord] = {}
+    for rec in records:
+        if rec.iri in seen:
+            raise ValueError(f"two records share the IRI {rec.iri}: {seen[rec.iri]} / {rec}")
+        seen[rec.iri] = rec
+        add_record(g, rec)
+    return g
+
+
+def add_set(g: Graph, info: MappingSetInfo) -> None:
+    """ng:MappingSet description (DESIGN.md §4)."""
+    node = info.iri
+    g.add((node, RDF.type, NG.MappingSet))
+    g.add((node, DCTERMS.title, Literal(info.title, lang="en")))
+    g.add((node, DCTERMS.source, info.source))
+    g.add((node, DCTERMS.license, info.license))
+    g.add((node, OWL.versionInfo, Literal(info.version)))
+    if info.subject_scheme is not None:
+        g.add((node, NG.subjectScheme, info.subject_scheme))
+    if info.object_scheme is not None:
+        g.add((node, NG.objectScheme, info.object_scheme))
+    if info.description:
+        g.add((node, DCTERMS.description, Literal(info.description, lang="en")))
+    if info.creator:
+        g.add((node, DCTERMS.creator, Literal(info.creator)))
+    if info.modified:
+        g.add((node, DCTERMS.modified, Literal(info.modified.isoformat(), datatype=XSD.date)))
+
+
+def records_from_graph(g: Graph) -> list[MappingRecord]:
+    """Read every ng:MappingRecord of a graph back into MappingRecord objects (sorted by IRI)."""
+    out: list[MappingRecord] = []
+    for node in sorted(set(g.subjects(RDF.type, NG.MappingRecord))):
+        assert isinstance(node, URIRef)
+
+        def one(p: URIRef, node: URIRef = node) -> object | None:
+            return g.value(node, p)
+
+        set_node = one(NG.inMappingSet)
+        slug = iri_local(set_node) if set_node is not None else "unknown"
+        conf = one(NG.confidence)
+        date = one(DCTERMS.date)
+        chain = one(NG.chainLength)
+        inferred = one(NG.inferred)
+        rationale = one(NG.rationale)
+        source = one(DCTERMS.source)
+        subject, obj = one(NG.mappingSubject), one(NG.mappingObject)
+        local = iri_local(node)
+        out.append(
+            MappingRecord(
+                subject=URIRef(str(subject)),
+                predicate=URIRef(str(one(NG.mappingPredicate))),
+                object=URIRef(str(obj)),
+                set_slug=slug,
+                justification=URIRef(str(one(NG.justification))),
+                creator=str(one(DCTERMS.creator) or ""),
+                source=URIRef(str(source)) if source is not None else None,
+                confidence=Decimal(str(conf)) if conf is not None else None,
+                rationale=str(rationale) if rationale is not None else None,
+                date=dt.date.fromisoformat(str(date)) if date is not None else None,
+                inferred=bool(inferred is not None and str(inferred) == "true"),
+                derived_from=tuple(sorted(URIRef(str(o)) for o in g.objects(node, PROV.wasDerivedFrom))),
+                chain_length=int(str(chain)) if chain is not None else None,
+                notes=tuple(sorted(str(o) for o in g.objects(node, SKOS.editorialNote))),
+                local=None if local == pair_local(subject or "", obj or "") else local,
+            )
+        )
+    return out
