@@ -1,0 +1,150 @@
+"""ISO/IEC 27001:2022 and ISO/IEC 42001:2023: identifiers, titles and structure only.
+
+Source: the reference pack's iso27001-2022/outline.json and iso42001-2023/outline.json (derived
+from CISO Assistant's library files, fields id/title/parent only, with corrections already applied
+in the outline). ISO text is copyrighted: no requirement or control text is written, only the
+identifier, the title and the place in the structure of each clause and Annex A item.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+from normgraph.catalogs._concepts import (
+    CONVERTED,
+    Concepts,
+    add_scheme,
+    ca_url,
+    graph_iri,
+    pack_url,
+)
+from normgraph.catalogs.common import (
+    LICENSES,
+    SourceError,
+    describe_graph,
+    new_graph,
+    read_json,
+    text,
+)
+from normgraph.iri import NG
+
+RIGHTS = (
+    "{std} is copyright ISO/IEC. This graph holds only the identifiers, titles and structure of "
+    "its clauses and Annex A items; no requirement or control text is included. Titles may differ "
+    "from the publication in places; the ISO publication is authoritative."
+)
+
+#: Per standard: outline path, official page, title, version, issued, Annex A title.
+#: (The outline has no Annex A item; its title is the annex heading of the publication.)
+STANDARDS = {
+    "iso27001-2022": {
+        "outline": "iso27001-2022/outline.json",
+        "source": "https://www.iso.org/standard/27001",
+        "title": "ISO/IEC 27001:2022 Information security, cybersecurity and privacy protection — "
+        "Information security management systems — Requirements",
+        "short": "ISO/IEC 27001:2022",
+        "version": "2022",
+        "issued": "2022-10-25",
+        "annex": "Information security controls reference",
+    },
+    "iso42001-2023": {
+        "outline": "iso42001-2023/outline.json",
+        "source": "https://www.iso.org/standard/81230.html",
+        "title": "ISO/IEC 42001:2023 Information technology — Artificial intelligence — "
+        "Management system",
+        "short": "ISO/IEC 42001:2023",
+        "version": "2023",
+        "issued": "2023-12-18",
+        "annex": "Reference control objectives and controls",
+    },
+}
+
+#: outline.json `kind` -> our class.
+KINDS: dict[str, URIRef] = {
+    "clause": NG.Clause,
+    "subclause": NG.Clause,
+    "annex_a_group": NG.ControlTheme,
+    "annex_a_objective_heading": NG.ControlObjective,
+    "annex_a_control": NG.Control,
+}
+
+
+def build_one(sources: Path, key: str) -> Graph:
+    spec = STANDARDS[key]
+    path = sources / spec["outline"]
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise SourceError(path, "top level", "expected an object with an 'items' list")
+    derived = data.get("derived_from") or {}
+    if not derived.get("repo") or not derived.get("path") or not derived.get("commit"):
+        raise SourceError(path, "derived_from", "repo, path and commit are required")
+
+    g = new_graph()
+    add_scheme(
+        g,
+        key,
+        kind=NG.Standard,
+        title=spec["title"],
+        publisher="ISO/IEC",
+        version=spec["version"],
+        issued=spec["issued"],
+        source=spec["source"],
+    )
+    c = Concepts(g, key)
+    annex: URIRef | None = None
+    for n, item in enumerate(data["items"], start=1):
+        where = f"items[{n - 1}]"
+        if not isinstance(item, dict):
+            raise SourceError(path, where, "item is not an object")
+        notation = text(item.get("id"))
+        title = text(item.get("title"))
+        kind = item.get("kind")
+        parent_id = item.get("parent")
+        where = f"item {notation or '?'} ({where})"
+        if not notation or not title:
+            raise SourceError(path, where, "id and title are required")
+        if kind not in KINDS:
+            raise SourceError(path, where, f"unknown kind {kind!r}")
+        if kind == "annex_a_group":
+            if parent_id is not None:
+                raise SourceError(path, where, "an Annex A group has no parent in the outline")
+            if annex is None:
+                # Annex A itself is not an item of the outline: it is the parent of the groups.
+                annex = c.add("Annex A", spec["annex"], NG.Annex, local="annex-A")
+            parent = annex
+        elif parent_id is None:
+            if kind != "clause":
+                raise SourceError(path, where, f"a {kind} needs a parent")
+            parent = None
+        else:
+            parent = c.iris.get(parent_id)
+            if parent is None:
+                raise SourceError(path, where, f"parent {parent_id!r} is not an earlier item")
+        try:
+            c.add(notation, title, KINDS[kind], parent=parent)
+        except ValueError as e:
+            raise SourceError(path, where, str(e)) from None
+
+    describe_graph(
+        g,
+        graph_iri(key),
+        title=f"{spec['short']}: identifiers, titles and structure",
+        source=spec["source"],
+        license=LICENSES["iso-identifiers"],
+        version=spec["version"],
+        derived_from=[
+            pack_url(spec["outline"]),
+            ca_url(derived["path"], derived["commit"]),
+        ],
+        description=f"Clauses and Annex A of {spec['short']} as a SKOS concept scheme, converted "
+        f"from the normgraph reference pack file {spec['outline']}.",
+        modified=CONVERTED,
+        attribution=RIGHTS.format(std=spec["short"]),
+    )
+    return g
+
+
+def build(sources: Path) -> dict[str, Graph]:
+    return {f"data/{key}.ttl": build_one(sources, key) for key in STANDARDS}
