@@ -1,0 +1,43 @@
+"""Shared fixtures: the repository root, the reference sources, and an Oxigraph store loader."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from normgraph import ROOT
+from normgraph.iri import graph_for_path
+
+#: The reference pack (../shared/reference next to the repository), or $NORMGRAPH_SOURCES.
+SOURCES = Path(os.environ.get("NORMGRAPH_SOURCES") or Path(__file__).parents[1].parent / "shared" / "reference")
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def sources() -> Path:
+    """The reference source folder; tests that need it are skipped when it is absent."""
+    if not SOURCES.is_dir():
+        pytest.skip(f"reference sources not found at {SOURCES} (set NORMGRAPH_SOURCES)")
+    return SOURCES
+
+
+def load_oxigraph(paths: Iterable[Path]) -> ox.Store:
+    """An in-memory Oxigraph store with each Turtle file in its own named graph (DESIGN.md §3)."""
+    store = ox.Store()
+    for path in paths:
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE,
+                   to_graph=ox.NamedNode(str(graph_for_path(path, ROOT))))
+    return store
+
+
+@pytest.fixture(scope="session")
+def oxigraph_loader() -> Callable[[Iterable[Path]], ox.Store]:
+    return load_oxigraph
