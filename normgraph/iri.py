@@ -75,7 +75,11 @@ PREFIXES: dict[str, str] = {
 }
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+#: The part of SPARQL's PN_LOCAL we ever write: no escapes, dots only inside.
+_PN_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 LOCAL_NAME = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
+#: Keys name a catalog version or a mapping set (`nist-ai-rmf-1.0`, `cmmc-2.0_to_nist-sp800-171r2`).
+KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
 
 
 def local_id(notation: str) -> str:
@@ -136,7 +140,7 @@ def curie(iri: str) -> str:
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(ns) > len(best):
             rest = iri[len(ns) :]
-            if rest == "" or LOCAL_NAME.match(rest) or re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", rest):
+            if rest == "" or _PN_LOCAL.match(rest):
                 best, best_prefix = ns, prefix
     if best:
         return f"{best_prefix}:{iri[len(best):]}"

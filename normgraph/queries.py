@@ -26,7 +26,10 @@ from normgraph.iri import PREFIXES, expand
 QUERIES_DIR = ROOT / "queries"
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
-_PARAM = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*\((?P<type>iri|string|integer|date)\)\s*(?:[—–-]+\s*)?(?P<doc>.*?)\s*(?:\[(?P<default>[^\]]*)\])?\s*$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*\((?P<type>iri|string|integer|date)\)\s*(?:[—–-]+\s*)?"
+    r"(?P<doc>.*?)\s*(?:\[(?P<default>[^\]]*)\])?\s*$"
+)
 _BAD_IRI_CHARS = re.compile(r'[\s<>"{}|^`\\]')
 
 
@@ -113,7 +116,9 @@ def parse_query_file(path: Path) -> NamedQuery:
         else:
             pm = _PARAM.match(value)
             if not pm:
-                raise QueryError(f"{path}:{lineno}: malformed parameter line {value!r} (want 'name (iri|string|integer|date) — doc [default]')")
+                raise QueryError(
+                    f"{path}:{lineno}: malformed parameter line {value!r} (want 'name (iri|string|integer|date) — doc [default]')"
+                )
             params.append(Param(pm["name"], pm["type"], pm["doc"].strip(), pm["default"]))
     if not title:
         raise QueryError(f"{path}:1: missing '# title:' header")
@@ -142,4 +147,4 @@ def with_prefixes(sparql: str) -> str:
     return head + sparql
 
 
-__all__ = ["NamedQuery", "Param", "QueryError", "get_query", "list_queries", "parse_query_file", "with_prefixes", "URIRef"]
+__all__ = ["NamedQuery", "Param", "QueryError", "URIRef", "get_query", "list_queries", "parse_query_file", "with_prefixes"]

@@ -18,8 +18,9 @@ from rich.console import Console
 
 from normgraph.store import Store, StoreError, open_store
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output is not wrapped at 80 columns: tables stay one row per line for grep and diff.
+console = Console(width=None if sys.stdout.isatty() else 240)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 240)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

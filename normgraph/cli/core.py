@@ -10,13 +10,20 @@ import click
 from rich.table import Table
 
 from normgraph.cli import Context, console, err_console, fail, main, pass_context
-from normgraph.iri import curie
+from normgraph.iri import NGG, curie
 from normgraph.queries import QueryError, get_query, parse_query_file, with_prefixes
 from normgraph.store import AskResult, GraphResult, QuerySyntaxError, SelectResult, StoreError
 from normgraph.store.base import RdfSyntaxError
 
 TEXT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml")
+
+
+def _licence(term: object) -> str:
+    from normgraph.catalogs.common import LICENSES
+
+    names = {str(iri): name for name, iri in LICENSES.items() if name != "normgraph"}
+    return names.get(str(term), _cell(term))
 
 
 def _cell(term: object) -> str:
@@ -66,8 +73,8 @@ def stats(ctx: Context) -> None:
     total = 0
     for row in graphs:
         total += int(row["triples"])  # type: ignore[arg-type]
-        gt.add_row(curie(str(row["graph"])), str(row["triples"]), _cell(row.get("source")),
-                   _cell(row.get("license")), _cell(row.get("version")))
+        gt.add_row(str(row["graph"]).removeprefix(str(NGG)), str(row["triples"]), _cell(row.get("source")),
+                   _licence(row.get("license")), _cell(row.get("version")))
     console.print(gt)
     console.print(f"{len(graphs)} graphs, {total} triples ({ctx.store().location})")
 
@@ -111,7 +118,7 @@ def query(ctx: Context, query: str, params: tuple[str, ...], fmt: str | None) ->
             elif isinstance(result, GraphResult):
                 sys.stdout.write(result.graph.serialize(format="turtle"))
             return
-        body, _media, form = store.query_serialized(sparql, fmt)
+        body, _media, _form = store.query_serialized(sparql, fmt)
     except QuerySyntaxError as e:
         fail(f"query syntax: {e}")
     except ValueError as e:
