@@ -96,9 +96,7 @@ def chain_confidence(chain: Iterable[Step]) -> Decimal:
     return (value * DAMPING).quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
 
 
-def paths(
-    adj: dict[URIRef, list[Step]], start: URIRef, max_len: int = MAX_CHAIN
-) -> Iterable[tuple[list[Step], URIRef]]:
+def paths(adj: dict[URIRef, list[Step]], start: URIRef, max_len: int = MAX_CHAIN) -> Iterable[tuple[list[Step], URIRef]]:
     """Every simple path of composable steps from start, with its composed relation (len ≥ 1)."""
     stack: list[tuple[list[Step], URIRef | None, frozenset[URIRef]]] = [([], None, frozenset({start}))]
     while stack:
@@ -132,9 +130,7 @@ def _name(iri: URIRef) -> str:
     return curie(str(iri))
 
 
-def infer(
-    records: Iterable[MappingRecord], max_len: int = MAX_CHAIN, today: dt.date | None = None
-) -> list[MappingRecord]:
+def infer(records: Iterable[MappingRecord], max_len: int = MAX_CHAIN, today: dt.date | None = None) -> list[MappingRecord]:
     """Composed records from the asserted ones (inferred input records are ignored)."""
     asserted = [r for r in records if not r.inferred and r.object != NO_TERM_FOUND]
     linked = {_pair_key(r.subject, r.object) for r in asserted}

@@ -162,9 +162,7 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[MappingSetInf
             raise SourceError(path, where, "sssom:NoTermFound rows must use ng:relatedTo (DESIGN.md §6)")
         justification = curies.expand(where, cells["mapping_justification"], "mapping_justification")
         if not str(justification).startswith(str(SEMAPV)):
-            raise SourceError(
-                path, where, f"mapping_justification {cells['mapping_justification']!r} is not a semapv: term"
-            )
+            raise SourceError(path, where, f"mapping_justification {cells['mapping_justification']!r} is not a semapv: term")
         try:
             confidence = Decimal(cells["confidence"])
         except InvalidOperation:
@@ -177,8 +175,7 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[MappingSetInf
             raise SourceError(
                 path,
                 where,
-                f"duplicate mapping {cells['subject_id']} {cells['predicate_id']} "
-                f"{cells['object_id']} (first on line {triples[key]})",
+                f"duplicate mapping {cells['subject_id']} {cells['predicate_id']} {cells['object_id']} (first on line {triples[key]})",
             )
         triples[key] = line
         if (subject, obj) in pairs:
@@ -196,9 +193,7 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[MappingSetInf
         if known is not None:
             for role, iri in (("subject", subject), ("object", obj)):
                 if iri != NO_TERM_FOUND and str(iri) not in known:
-                    issues.append(
-                        Issue(str(path), line, f"unknown {role} {cells[role + '_id']}", "no loaded catalog declares it")
-                    )
+                    issues.append(Issue(str(path), line, f"unknown {role} {cells[role + '_id']}", "no loaded catalog declares it"))
         records.append(
             MappingRecord(
                 subject=subject,
@@ -273,9 +268,7 @@ def tables(repo_root: Path) -> list[Path]:
     return sorted((repo_root / "data" / "mappings").glob("*.sssom.tsv"))
 
 
-def ingest(
-    repo_root: Path, paths: Iterable[Path] | None = None
-) -> tuple[dict[str, Graph], list[Issue], dict[str, list[MappingRecord]]]:
+def ingest(repo_root: Path, paths: Iterable[Path] | None = None) -> tuple[dict[str, Graph], list[Issue], dict[str, list[MappingRecord]]]:
     """Every curated table → (graphs by output path, warnings, records by output path)."""
     known = known_iris(repo_root)
     graphs: dict[str, Graph] = {}

@@ -35,9 +35,7 @@ TB = "https://github.com/tbusillo/nist-800-171-oscal/blob/5fc2ed3a5af50a12d8435c
 #: Source documents, as cited in the records' dct:source.
 AIRMF_CROSSWALK = URIRef("https://airc.nist.gov/docs/NIST_AI_RMF_to_ISO_IEC_42001_Crosswalk.pdf")
 CSF_REFERENCE_TOOL = URIRef("https://csrc.nist.gov/Projects/Cybersecurity-Framework/Filters")
-SP80053_OLIR = URIRef(
-    "https://csrc.nist.gov/CSRC/media/Publications/sp/800-53/rev-5/final/documents/sp800-53r5-to-iso-27001-mapping.docx"
-)
+SP80053_OLIR = URIRef("https://csrc.nist.gov/CSRC/media/Publications/sp/800-53/rev-5/final/documents/sp800-53r5-to-iso-27001-mapping.docx")
 SP800171R2 = URIRef("https://doi.org/10.6028/NIST.SP.800-171r2")
 CMMC_MODEL = URIRef("https://dodcio.defense.gov/CMMC/Model/")
 
@@ -143,9 +141,7 @@ def csf_to_iso27001(sources: Path) -> Built:
             issues.append(Issue(name, line, f"{sub}: empty reference", f"{note or 'nothing printed'}; no record"))
             continue
         if flag == "typo":
-            issues.append(
-                Issue(name, line, f"{sub}: '{printed}' excluded", f"{note}; not a clause, the fix is not guessed")
-            )
+            issues.append(Issue(name, line, f"{sub}: '{printed}' excluded", f"{note}; not a clause, the fix is not guessed"))
             continue
         if flag not in ("", "malformed"):
             issues.append(Issue(name, line, f"{sub}: unknown flag {flag!r}", "row excluded"))

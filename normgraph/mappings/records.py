@@ -20,9 +20,7 @@ from normgraph.catalogs.common import describe_graph, new_graph
 from normgraph.iri import CATALOGS, NG, NGG, NGID, NGMAP, SSSOM
 
 #: The five relations of NIST IR 8477 as used by normgraph, by local name.
-RELATIONS: dict[str, URIRef] = {
-    name: NG[name] for name in ("equalTo", "subsetOf", "supersetOf", "intersectsWith", "relatedTo")
-}
+RELATIONS: dict[str, URIRef] = {name: NG[name] for name in ("equalTo", "subsetOf", "supersetOf", "intersectsWith", "relatedTo")}
 EQUAL, SUBSET, SUPERSET, INTERSECTS, RELATED = (RELATIONS[n] for n in RELATIONS)
 
 #: How a record reads from its object's side ("S subsetOf T" is "T supersetOf S").

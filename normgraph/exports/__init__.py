@@ -1,0 +1,1 @@
+"""Exports of normgraph graphs for other tools: SSSOM TSV (mapping sets) and JSON-LD (any graph)."""
