@@ -107,6 +107,9 @@ class Dataset:
 
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    #: True: the query's own FROM / FROM NAMED clauses define the dataset (resolved against the store's
+    #: named graphs, never fetched); the union default graph is not forced over them.
+    from_query: bool = False
 
 
 @runtime_checkable

@@ -76,6 +76,8 @@ def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 
 def _dataset_kwargs(dataset: Dataset | None) -> dict[str, object]:
+    if dataset is not None and dataset.from_query and dataset.default_graphs is None and dataset.named_graphs is None:
+        return {}  # Oxigraph then uses the query's FROM / FROM NAMED (local graphs only)
     if dataset is None or (dataset.default_graphs is None and dataset.named_graphs is None):
         return {"use_default_graph_as_union": True}
     kwargs: dict[str, object] = {}
