@@ -120,9 +120,7 @@ def _chapters_and_sections(g: Graph, scheme: URIRef, sources: Path, titles: dict
         if chapter not in _ROMAN:
             raise SourceError(path, where, f"chapter {chapter!r} is not a Roman numeral I–XV")
         if number in titles and clean(row.get("article_title")) != titles[number]:
-            raise SourceError(
-                path, where, f"title {row.get('article_title')!r} differs from the articles file: {titles[number]!r}"
-            )
+            raise SourceError(path, where, f"title {row.get('article_title')!r} differs from the articles file: {titles[number]!r}")
         if chapter not in chapters:
             caps = _field(path, row, "chapter_title", where)
             iri = add_concept(
@@ -251,7 +249,7 @@ def _annexes(g: Graph, scheme: URIRef, sources: Path) -> None:
             if len(split.units) != 8:
                 raise SourceError(path, where, f"found {len(split.units)} numbered areas, expected 8")
             check_split(path, where, body, split)
-            add_units(g, CATALOG, iri, local, f"Annex {annex}", split, heading=_area_heading)
+            add_units(g, CATALOG, iri, local, f"Annex {annex}", split, heading=_area_heading, kind=NG.Point)
 
 
 def _area_heading(unit: Unit) -> str:

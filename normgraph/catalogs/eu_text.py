@@ -97,6 +97,7 @@ Marker = tuple[str, int, int]  # label, marker start, text start
 _PARA = re.compile(r"(?<![\w(./,-])(\d{1,3})\.(?=\s+[A-Z‘“'\"(])")
 _SENTENCE_END = re.compile(r"[.;:]\s+$")
 _POINT_BOUNDARY = re.compile(r"(?:^|[:;.]|[;,]\s+(?:or|and))\s*$")
+_LIST_OPENS = re.compile(r":\s*$")
 _LETTER = re.compile(r"\(([a-z])\)(?=\s)")
 _NUMBER = re.compile(r"\((\d{1,3})\)(?=\s)")
 _ROMAN_BEFORE = {"v": "(iv)", "x": "(ix)"}
@@ -137,6 +138,8 @@ def _point_markers(content: str, pattern: re.Pattern[str], first: str, step: Cal
     found: list[Marker] = []
     expected = first
     for m in pattern.finditer(content):
+        if found and m.group(1) == first and _LIST_OPENS.search(content[: m.start()]):
+            break  # a second list in a later subparagraph: its points stay in the last point's text
         if m.group(1) != expected or not _POINT_BOUNDARY.search(content[: m.start()]):
             continue
         if pattern is _LETTER and _is_roman(content, found, m):
@@ -269,15 +272,19 @@ def add_units(
     parent_notation: str,
     split: Split,
     heading: Callable[[Unit], str] | None = None,
+    kind: URIRef | None = None,
 ) -> int:
     """Add the paragraphs and points of ``split`` under ``parent``; returns how many were added.
 
     Local names and notations follow DESIGN.md §2: ``art-9-2`` "Art. 9(2)", ``art-9-2-a``
     "Art. 9(2)(a)"; numbered and lettered points directly in an article become ``art-3-1``
     "Art. 3(1)" and ``art-113-a`` "Art. 113(a)" (ng:Point); annex items ``annex-III-5-b``.
-    A unit's skos:prefLabel is its notation unless ``heading`` gives one (Annex III's areas).
+    A unit's skos:prefLabel is its notation unless ``heading`` gives one (Annex III's areas), and its
+    class ng:Paragraph or ng:Point by ``split.kind`` unless ``kind`` says (Annex III's numbered areas
+    are officially "points": "point 2 of Annex III").
     """
-    kind = NG.Paragraph if split.kind == "paragraph" else NG.Point
+    if kind is None:
+        kind = NG.Paragraph if split.kind == "paragraph" else NG.Point
     added = 0
     for unit in split.units:
         local = f"{parent_local}-{unit.label}"
