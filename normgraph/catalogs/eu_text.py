@@ -20,11 +20,16 @@ came before it in the same point.
 A point's text runs to the next point or the end of its parent. The source lost the breaks between
 subparagraphs, so a subparagraph that follows the last point of a paragraph in the Official Journal
 (e.g. AI Act Art. 5(1): "Point (h) of the first subparagraph is without prejudice …") stays at the
-end of the last point's text; the paragraph's own text is always complete.
+end of the last point's text; the paragraph's own text is always complete. Likewise a second
+lettered list in a later subparagraph (a new ``(a)`` after a colon, AI Act Art. 43(1)) ends the
+paragraph's list and stays in its last point: DESIGN.md §2 has no name for "second subparagraph,
+point (a)".
 
 Articles without numbered paragraphs have numbered points (the definitions of AI Act Art. 3 and
 GDPR Art. 4, cited officially as "Article 3, point (1)"), lettered points directly in the article
-text (AI Act Art. 113, "However: (a) …") or no structure at all.
+text (AI Act Art. 16, "Providers … shall: (a) …") or no structure at all. ``split_at`` numbers
+unnumbered paragraphs by their opening words where the Regulation itself cites them by number
+(AI Act Art. 113).
 """
 
 from __future__ import annotations
