@@ -192,9 +192,7 @@ def read_obligations(path: Path = TSV_PATH) -> list[ObligationRow]:
             if not cells or all(not c.strip() for c in cells):
                 continue
             if len(cells) != len(COLUMNS):
-                raise SourceError(
-                    path, f"line {line}", f"expected {len(COLUMNS)} tab-separated cells, found {len(cells)}"
-                )
+                raise SourceError(path, f"line {line}", f"expected {len(COLUMNS)} tab-separated cells, found {len(cells)}")
             rec = dict(zip(COLUMNS, (c.strip() for c in cells), strict=True))
             rows.append(_check_row(path, line, rec, seen))
     if not rows:
@@ -218,18 +216,14 @@ def _check_row(path: Path, line: int, rec: dict[str, str], seen: dict[str, int])
         raise SourceError(path, where, f"duplicate obligation_id {oid!r} (first on line {seen[oid]})")
     seen[oid] = line
     if not _PROVISION.match(provision):
-        raise SourceError(
-            path, where, f"provision {provision!r} is not an AI Act article/paragraph/point local name like art-9-1"
-        )
+        raise SourceError(path, where, f"provision {provision!r} is not an AI Act article/paragraph/point local name like art-9-1")
     if role not in ROLES:
         raise SourceError(path, where, f"unknown role {role!r}; known: {', '.join(sorted(ROLES))}")
     if oid != f"{provision}-{role}":
         raise SourceError(path, where, f"obligation_id {oid!r} must be provision + role, i.e. {provision}-{role}")
     category = rec["system_category"]
     if category not in SYSTEM_CATEGORIES:
-        raise SourceError(
-            path, where, f"unknown system_category {category!r}; known: {', '.join(sorted(SYSTEM_CATEGORIES))}"
-        )
+        raise SourceError(path, where, f"unknown system_category {category!r}; known: {', '.join(sorted(SYSTEM_CATEGORIES))}")
     evidence = tuple(rec["evidence"].split())
     if not evidence:
         raise SourceError(path, where, "evidence is empty (at least one evidence kind)")
