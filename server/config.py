@@ -1,0 +1,80 @@
+"""Server configuration: defaults < environment (NORMGRAPH_*) < explicit values (flags, create_app(config=…)).
+
+| variable | meaning | default |
+|---|---|---|
+| NORMGRAPH_STORE | on-disk embedded store to serve (else in memory, loaded from ontology/ and data/) | — |
+| NORMGRAPH_UPDATE_TOKEN | enables SPARQL Update and GSP writes for `Authorization: Bearer <token>` | — (read-only) |
+| NORMGRAPH_QUERY_TIMEOUT | seconds a query may run before it is killed (503) | 10 |
+| NORMGRAPH_MAX_RESULTS | largest serialised result in bytes; bigger answers get 422, never truncation | 67108864 |
+| NORMGRAPH_MAX_UPLOAD | largest request body in bytes (413 above it) | 16777216 |
+| NORMGRAPH_CORS_ORIGINS | `*` or a comma-separated list of origins | `*` |
+| NORMGRAPH_WORKERS | query worker processes | 2 |
+| NORMGRAPH_EXAMPLES | also load data/examples (1/0) | 1 |
+| NORMGRAPH_CACHE | result cache entries (0 = off) | 512 |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class ServerConfig:
+    store_path: str | None = None
+    update_token: str | None = None
+    query_timeout: float = 10.0
+    max_results: int = 64 * 1024 * 1024
+    max_upload: int = 16 * 1024 * 1024
+    cors_origins: list[str] = field(default_factory=lambda: ["*"])
+    workers: int = 2
+    examples: bool = True
+    cache_entries: int = 512
+    guard: bool = True  # wrap an EmbeddedStore in a GuardedStore (real timeouts)
+
+    @classmethod
+    def from_env(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> ServerConfig:
+        env = os.environ if env is None else env
+        cfg = cls()
+        readers: dict[str, tuple[str, Any]] = {
+            "store_path": ("NORMGRAPH_STORE", str),
+            "update_token": ("NORMGRAPH_UPDATE_TOKEN", str),
+            "query_timeout": ("NORMGRAPH_QUERY_TIMEOUT", float),
+            "max_results": ("NORMGRAPH_MAX_RESULTS", int),
+            "max_upload": ("NORMGRAPH_MAX_UPLOAD", int),
+            "cors_origins": ("NORMGRAPH_CORS_ORIGINS", _origins),
+            "workers": ("NORMGRAPH_WORKERS", int),
+            "examples": ("NORMGRAPH_EXAMPLES", _bool),
+            "cache_entries": ("NORMGRAPH_CACHE", int),
+        }
+        for name, (var, conv) in readers.items():
+            raw = env.get(var)
+            if raw not in (None, ""):
+                try:
+                    setattr(cfg, name, conv(raw))
+                except ValueError as e:
+                    raise ValueError(f"{var}={raw!r}: {e}") from None
+        known = {f.name for f in fields(cls)}
+        for key, value in (overrides or {}).items():
+            key = key.lower()
+            if key not in known:
+                raise ValueError(f"unknown server setting {key!r}; known: {', '.join(sorted(known))}")
+            if value is not None:
+                setattr(cfg, key, _origins(value) if key == "cors_origins" and isinstance(value, str) else value)
+        if cfg.update_token == "":
+            cfg.update_token = None
+        return cfg
+
+
+def _origins(raw: str) -> list[str]:
+    return [o.strip() for o in raw.split(",") if o.strip()] or ["*"]
+
+
+def _bool(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("want 1/0, true/false, yes/no")

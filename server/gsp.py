@@ -1,0 +1,121 @@
+"""SPARQL 1.1 Graph Store HTTP Protocol at /store (the path Oxigraph's server uses).
+
+- GET/HEAD `/store?graph=IRI`: one named graph (Turtle default; N-Triples, JSON-LD, RDF/XML by Accept);
+  `/store?default`: the default graph, i.e. the union of all named graphs; `/store`: the whole dataset
+  (N-Quads default, TriG).
+- PUT (replace), POST (add to), DELETE `/store?graph=IRI`: only with the update token (see /sparql).
+  The default graph is a read-only union: writes to `?default` are refused with 400.
+- Uploads: Turtle, N-Triples, JSON-LD (no remote @context / @import: 400), RDF/XML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Blueprint, Response, request
+
+from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
+from server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
+from server.sparql import fail, require_write_token, run_query, state
+
+bp = Blueprint("gsp", __name__)
+
+DATASET_TYPES: dict[str, tuple[str, ...]] = {"nquads": ("application/n-quads",), "trig": ("application/trig",)}
+UPLOAD_TYPES = {media: name for name, ms in GRAPH_TYPES.items() for media in ms if media not in ("text/plain",)}
+UPLOAD_TYPES["application/json"] = "jsonld"
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20]*")
+
+
+def _target() -> str | None:
+    """The graph IRI (None for ?default); 400 when neither or both are given."""
+    graphs = request.args.getlist("graph")
+    default = "default" in request.args
+    if len(graphs) > 1 or (graphs and default):
+        raise fail(400, "give exactly one of ?graph=IRI or ?default")
+    if graphs:
+        if not _IRI.fullmatch(graphs[0]):
+            raise fail(400, f"{graphs[0]!r} is not an absolute IRI")
+        return graphs[0]
+    if default:
+        return None
+    raise fail(400, "give ?graph=IRI or ?default")
+
+
+@bp.route("/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def graph_store() -> Response:
+    store = state().store
+    if request.method in ("GET", "HEAD"):
+        if not request.args:
+            try:
+                fmt = negotiate(request, DATASET_TYPES)
+            except NotAcceptable as e:
+                raise fail(406, str(e)) from None
+            resp = Response(store.export(fmt), content_type=DATASET_TYPES[fmt][0])
+            resp.headers["Vary"] = "Accept"
+            return resp
+        graph = _target()
+        if graph is None:
+            return run_query(store, "CONSTRUCT WHERE { ?s ?p ?o }", None, types=GRAPH_TYPES)
+        if graph not in store.graphs():
+            raise fail(404, f"no graph <{graph}>")
+        try:
+            fmt = negotiate(request, GRAPH_TYPES)
+        except NotAcceptable as e:
+            raise fail(406, str(e)) from None
+        resp = Response(store.export(fmt, graph), content_type=GRAPH_TYPES[fmt][0])
+        resp.headers["Vary"] = "Accept"
+        return resp
+
+    require_write_token()
+    graph = _target()
+    if graph is None:
+        raise fail(400, "the default graph is the read-only union of the named graphs; write to ?graph=IRI")
+    if request.method == "DELETE":
+        if graph not in store.graphs():
+            raise fail(404, f"no graph <{graph}>")
+        store.drop(graph)
+        return Response(status=204)
+    ctype = (request.mimetype or "").lower()
+    if ctype not in UPLOAD_TYPES:
+        raise fail(415, f"unsupported Content-Type {ctype!r}; use one of {', '.join(sorted(UPLOAD_TYPES))}")
+    fmt = UPLOAD_TYPES[ctype]
+    data = request.get_data(cache=False)
+    if fmt == "jsonld":
+        reject_remote_context(data)
+    existed = graph in store.graphs()
+    try:
+        store.load(data, fmt, graph, replace=request.method == "PUT")
+    except RdfSyntaxError as e:
+        raise fail(400, f"RDF syntax error: {e}") from None
+    except QueryTimeout as e:
+        raise fail(503, str(e)) from None
+    except (StoreError, ValueError) as e:
+        raise fail(400, str(e)) from None
+    return Response(status=204 if existed else 201)
+
+
+def reject_remote_context(data: bytes) -> None:
+    """400 when a JSON-LD document would make a processor fetch a context (string @context / @import)."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise fail(400, f"JSON-LD is not valid JSON: {e}") from None
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@context":
+                    for ctx in value if isinstance(value, list) else [value]:
+                        if isinstance(ctx, str):
+                            raise fail(400, f"remote JSON-LD @context {ctx!r} is not fetched; inline the context")
+                        walk(ctx)
+                elif key == "@import":
+                    raise fail(400, "JSON-LD @import is not fetched; inline the context")
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(doc)

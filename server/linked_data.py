@@ -1,0 +1,86 @@
+"""Linked data: every IRI under https://w3id.org/normgraph/id/ resolves here at /id/…, and /context.jsonld.
+
+No 303 dance: /id/X answers directly with a concise bounded description of the resource (triples
+with it as subject, plus labels of the objects) in Turtle (default), JSON-LD, N-Triples or RDF/XML.
+Browsers (HTML ranked first) are sent to the crosswalk explorer's page when that blueprint is
+registered, else get a simple HTML table. Unknown IRIs → 404.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+
+from normgraph.iri import NGID, PREFIXES, curie
+from normgraph.store import SelectResult
+from server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate, prefers_html
+from server.sparql import fail, run_query, state
+
+bp = Blueprint("linked_data", __name__)
+
+LIMIT = 2000
+CONTEXT_FILE = Path(__file__).resolve().parent.parent / "normgraph" / "exports" / "context.jsonld"
+_LABEL = "<http://www.w3.org/2004/02/skos/core#prefLabel>|<http://www.w3.org/2000/01/rdf-schema#label>"
+
+
+def _describe_query(iri: str) -> str:
+    return (
+        f"CONSTRUCT {{ <{iri}> ?p ?o . ?o ?lp ?label }} WHERE {{ {{ SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }} "
+        f"LIMIT {LIMIT} }} OPTIONAL {{ ?o ?lp ?label . VALUES ?lp {{ <http://www.w3.org/2004/02/skos/core#prefLabel> "
+        f"<http://www.w3.org/2000/01/rdf-schema#label> }} }} }}"
+    )
+
+
+@bp.get("/id/<path:local>")
+def resource(local: str) -> Response:
+    iri = f"{NGID}{local}"
+    if any(c in iri for c in '<>"{}|^`\\ ') or not local:
+        raise fail(404, f"no resource <{iri}>")
+    store = state().store
+    known = store.query(f"ASK {{ <{iri}> ?p ?o }}", timeout=state().config.query_timeout)
+    if not bool(known):
+        raise fail(404, f"no resource <{iri}> in this graph")
+    if prefers_html(request, [t for ts in GRAPH_TYPES.values() for t in ts if t not in ("text/plain",)]):
+        if "explorer.resource" in current_app.view_functions:
+            resp = redirect(url_for("explorer.resource", iri=iri), code=302)
+            resp.headers["Vary"] = "Accept"
+            return resp  # type: ignore[return-value]
+        return _html(iri)
+    try:
+        negotiate(request, GRAPH_TYPES)
+    except NotAcceptable as e:
+        raise fail(406, str(e)) from None
+    return run_query(store, _describe_query(iri), None, types=GRAPH_TYPES)
+
+
+def _html(iri: str) -> Response:
+    store = state().store
+    rows = store.query(
+        f"SELECT ?p ?o (SAMPLE(?l) AS ?label) WHERE {{ <{iri}> ?p ?o OPTIONAL {{ ?o {_LABEL} ?l }} }} "
+        f"GROUP BY ?p ?o ORDER BY ?p ?o LIMIT {LIMIT}",
+        timeout=state().config.query_timeout,
+    )
+    assert isinstance(rows, SelectResult)
+    body = []
+    for row in rows:
+        o = row.get("o")
+        text = html.escape(curie(str(o)) if str(o).startswith("http") else str(o))
+        if o is not None and str(o).startswith(str(NGID)):
+            text = f'<a href="/id/{html.escape(str(o)[len(str(NGID)):])}">{text}</a>'
+        label = f" — {html.escape(str(row['label']))}" if row.get("label") else ""
+        body.append(f"<tr><th>{html.escape(curie(str(row['p'])))}</th><td>{text}{label}</td></tr>")
+    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(curie(iri))}</title>'
+            f"</head><body><h1>{html.escape(curie(iri))}</h1><p><code>{html.escape(iri)}</code></p>"
+            f"<table>{''.join(body)}</table></body></html>")
+    resp = Response(page, mimetype="text/html")
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+@bp.get("/context.jsonld")
+def context() -> Response:
+    body = CONTEXT_FILE.read_bytes() if CONTEXT_FILE.is_file() else json.dumps({"@context": dict(PREFIXES)}, indent=2).encode()
+    return Response(body, content_type="application/ld+json")
