@@ -372,9 +372,9 @@ class GuardedStore:
                 return hit
         answer = self._run("serialized", sparql, result_format, dataset, timeout)
         assert isinstance(answer, tuple)
-        body, media, form = answer
-        self._remember(key, (body, media, form))
-        return body, media, form
+        value: tuple[bytes, str, str] = (answer[0], answer[1], answer[2])
+        self._remember(key, value)
+        return value
 
     def _remember(self, key: tuple[object, ...], value: tuple[bytes, str, str]) -> None:
         size = len(value[0])
