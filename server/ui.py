@@ -1,0 +1,72 @@
+"""The SPARQL query UI: YASGUI (vendored, server/static/vendor/yasgui) on our /sparql endpoint.
+
+`query_ui` answers /query, and the SPARQL endpoint calls it (`ui.query_ui`) when a browser GETs
+/sparql without a query. The page offers our prefixes (normgraph.iri.PREFIXES) and every named
+query (queries/*.rq, parameters bound to their defaults) as ready examples. Nothing is loaded
+from a CDN; YASGUI's LOV class/property autocompletion (a remote service) is switched off.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, render_template, url_for
+
+from normgraph.iri import PREFIXES
+from normgraph.queries import QUERIES_DIR, QueryError, list_queries, with_prefixes
+
+bp = Blueprint("ui", __name__, static_folder="static", static_url_path="/ui/static", template_folder="templates")
+
+VENDOR = Path(__file__).resolve().parent / "static" / "vendor" / "yasgui"
+YASGUI_VERSION = "4.6.2"
+DEFAULT_QUERY = """PREFIX ng: <https://w3id.org/normgraph/ont#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX iso27001: <https://w3id.org/normgraph/id/iso27001-2022/>
+
+# What does ISO/IEC 27001:2022 A.5.19 map to?
+SELECT ?relation ?counterpart ?notation ?label WHERE {
+  ?record ng:mappingObject iso27001:A-5-19 ;
+          ng:mappingPredicate ?relation ;
+          ng:mappingSubject ?counterpart .
+  OPTIONAL { ?counterpart skos:notation ?notation }
+  OPTIONAL { ?counterpart skos:prefLabel ?label }
+}
+ORDER BY ?notation
+"""
+
+
+def examples() -> list[dict[str, Any]]:
+    """Every named query, bound to its parameters' defaults where all have one (cached until a file changes)."""
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(QUERIES_DIR.glob("*.rq")))
+    return _examples(stamp)
+
+
+@lru_cache(maxsize=4)
+def _examples(_stamp: tuple[tuple[str, int], ...]) -> list[dict[str, Any]]:
+    out = []
+    for q in list_queries():
+        try:
+            text = q.bind()
+            bound = True
+        except QueryError:
+            text, bound = q.text, False
+        out.append({"name": q.name, "title": q.title, "description": q.description, "text": with_prefixes(text),
+                    "params": [{"name": p.name, "type": p.type, "doc": p.doc, "default": p.default} for p in q.params],
+                    "bound": bound})
+    return out
+
+
+@bp.get("/query")
+def query_ui() -> str:
+    named = examples()
+    config = {"endpoint": url_for("sparql.sparql"), "prefixes": PREFIXES, "defaultQuery": DEFAULT_QUERY,
+              "examples": {e["name"]: {"title": e["title"], "text": e["text"]} for e in named}}
+    return render_template("ui/query.html", examples=named, prefixes=PREFIXES, config=config,
+                           yasgui_version=YASGUI_VERSION, default_query=DEFAULT_QUERY)
+
+
+@bp.get("/query/yasgui-license")
+def yasgui_license() -> Response:
+    return Response((VENDOR / "LICENSE").read_text(encoding="utf-8"), mimetype="text/plain")
