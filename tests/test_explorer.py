@@ -1,0 +1,459 @@
+"""The crosswalk explorer and the query UI page, through Flask's test client, on the real data/ files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pyld import jsonld
+
+from normgraph.exports.jsonld import document_loader
+from normgraph.iri import NG
+from normgraph.loading import load_knowledge
+from normgraph.store import EmbeddedStore
+from server import create_app
+from server import views_data as vd
+
+HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+A519 = "https://w3id.org/normgraph/id/iso27001-2022/A-5-19"
+A1003 = "https://w3id.org/normgraph/id/iso42001-2023/A-10-3"
+REC_A1003_A519 = "https://w3id.org/normgraph/id/mapping/iso42001-2023_to_iso27001-2022-annex-a/A-10-3-to-A-5-19"
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    s = EmbeddedStore()
+    load_knowledge(s)
+    return s
+
+
+@pytest.fixture(scope="module")
+def app(store: EmbeddedStore) -> Flask:
+    vd.clear_cache()
+    return create_app(store, config={"guard": False})
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def page(client: FlaskClient, url: str, status: int = 200) -> str:
+    resp = client.get(url, headers=HTML)
+    assert resp.status_code == status, (url, resp.status_code, resp.data[:500])
+    if status == 200:
+        assert resp.mimetype == "text/html"
+    return resp.get_data(as_text=True)
+
+
+def text_of(html: str) -> str:
+    """Visible text with whitespace collapsed (tags removed)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'").replace("&amp;", "&")
+
+
+class Basics(HTMLParser):
+    """Collects what the validity checks need: <html lang>, h1 count, form controls and labels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang: str | None = None
+        self.h1 = 0
+        self.controls: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+        self.label_depth = 0
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.append(a["id"] or "")
+        if tag == "html":
+            self.lang = a.get("lang")
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "label":
+            self.label_depth += 1
+            if a.get("for"):
+                self.label_for.add(a["for"] or "")
+        elif tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+            self.controls.append({**a, "_wrapped": "1" if self.label_depth else None})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.label_depth -= 1
+
+
+def check_basics(html: str) -> None:
+    p = Basics()
+    p.feed(html)
+    assert p.lang == "en"
+    assert p.h1 == 1, f"{p.h1} h1 elements"
+    for c in p.controls:
+        assert c["_wrapped"] or c.get("aria-label") or (c.get("id") and c["id"] in p.label_for), f"unlabelled control {c}"
+    dupes = {i for i in p.ids if p.ids.count(i) > 1}
+    assert not dupes, f"duplicate ids {dupes}"
+
+
+# -- pages ------------------------------------------------------------------------------------------
+PAGES = [
+    "/explore/",
+    "/",
+    "/explore/catalog/iso27001-2022",
+    "/explore/catalog/eu-ai-act",
+    "/explore/catalog/iso27001-2022?q=A.5.19",
+    "/explore/search?q=supplier",
+    f"/explore/resource?iri={A519}",
+    "/explore/resource?iri=iso42001:A-10-3",
+    "/explore/resource?iri=aiact:art-9",
+    f"/explore/resource?iri={REC_A1003_A519}",
+    "/explore/matrix",
+    "/explore/matrix?from=nist-ai-rmf-1.0&to=iso42001-2023",
+    "/explore/neighbourhood?iri=iso27001:A-5-19",
+    "/query",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_renders_valid_basics(client: FlaskClient, url: str) -> None:
+    check_basics(page(client, url))
+
+
+def test_index_lists_catalogs_with_counts(client: FlaskClient) -> None:
+    html = page(client, "/explore/")
+    text = text_of(html)
+    for short in ("ISO 27001", "ISO 42001", "AI Act", "GDPR", "AI RMF", "SP 800-171", "CMMC", "CSF 2.0", "SP 800-53"):
+        assert short in text
+    assert re.search(r"ISO 27001 ISO/IEC 27001:2022 139 ", text), "27001 has 139 items"
+    assert 'href="/explore/catalog/iso27001-2022"' in html
+    home = page(client, "/")  # the home page is the catalog list
+    assert "<h1>Crosswalk explorer</h1>" in home and 'href="/explore/catalog/iso27001-2022"' in home
+
+
+def test_catalog_tree_follows_broader(client: FlaskClient) -> None:
+    html = page(client, "/explore/catalog/iso27001-2022")
+    # Annex A contains A.5, which contains A.5.19: nested lists in that order
+    annex = html.index(">Annex A<")
+    a5 = html.index(">A.5<", annex)
+    a519 = html.index(">A.5.19<", a5)
+    assert annex < a5 < a519
+    assert html[a5:a519].count("<ul") == 1
+
+
+@pytest.mark.parametrize(("catalog", "q", "expected"), [
+    ("iso27001-2022", "A.5.19", "A-5-19"),
+    ("iso27001-2022", "5.19", "A-5-19"),
+    ("iso27001-2022", "a-5-19", "A-5-19"),
+    ("eu-ai-act", "Art. 9", "art-9"),
+    ("nist-ai-rmf-1.0", "GOVERN 1.1", "GOVERN-1-1"),
+    ("nist-csf-2.0", "GV.OC-01", "GV-OC-01"),
+    ("nist-sp800-53r5", "AC-2(1)", "AC-2-1"),
+])
+def test_search_by_identifier_puts_the_item_first(client: FlaskClient, catalog: str, q: str, expected: str) -> None:
+    html = page(client, f"/explore/catalog/{catalog}?q={q}")
+    first = re.search(r'<ol class="results">\s*<li><a href="([^"]+)"', html)
+    assert first, html
+    assert first.group(1).endswith(f"/{expected}"), first.group(1)
+
+
+def test_search_everywhere(client: FlaskClient) -> None:
+    text = text_of(page(client, "/explore/search?q=A.5.19"))
+    assert "A.5.19 Information security in supplier relationships" in text
+    supplier = text_of(page(client, "/explore/search?q=supplier"))
+    assert "A.5.19 Information security in supplier relationships" in supplier
+    assert "A.10.3 Suppliers" in supplier  # ISO 42001 too
+    assert "0 results" in text_of(page(client, "/explore/search?q=zzzzqqq"))
+
+
+def test_requirement_page_shows_mapping_with_relation_and_rationale(client: FlaskClient) -> None:
+    html = page(client, f"/explore/resource?iri={A519}")
+    text = text_of(html)
+    assert "<h1>" in html and "A.5.19 Information security in supplier relationships" in text
+    assert "Part of A.5 Organisational controls" in text
+    group = html[html.index("ISO/IEC 42001:2023"):]
+    row = group[group.index("A.10.3"):]
+    row = row[: row.index("</tr>")]
+    assert "Suppliers" in row
+    assert "Both require a process for supplier relationships" in row
+    assert "0.7" in row
+    assert "ISO/IEC 42001:2023 Annex A to ISO/IEC 27001:2022 Annex A" in row
+    assert "manual curation" in row
+    # the relation is read from A.5.19's side, in words, in the same row
+    before = group[: group.index("A.10.3")]
+    assert before[before.rindex("<tr"):].count("intersects with") == 1
+    assert "ISO text is copyrighted" in text
+    assert "NIST CSF 2.0" in text and "GV.SC-01" in text  # NIST informative references, related to
+    assert 'class="hood-svg"' in html  # the neighbourhood picture
+
+
+def test_nist_item_shows_its_text(client: FlaskClient) -> None:
+    text = text_of(page(client, "/explore/resource?iri=airmf:GOVERN-1-1"))
+    assert "Legal and regulatory requirements involving AI are understood, managed, and documented." in text
+    assert "Text" in text
+
+
+def test_follow_mapping_to_the_other_standard(client: FlaskClient) -> None:
+    html = page(client, f"/explore/resource?iri={A519}")
+    href = re.search(r'<a href="(/explore/resource\?iri=[^"]*A-10-3)">A\.10\.3</a>', html)
+    assert href
+    other = text_of(page(client, href.group(1).replace("&amp;", "&")))
+    assert "A.10.3 Suppliers" in other
+    assert "A.5.19" in other and "Both require a process for supplier relationships" in other
+
+
+def test_no_counterpart_records_are_shown_with_reason(client: FlaskClient) -> None:
+    text = text_of(page(client, "/explore/resource?iri=iso42001:A-10-4"))
+    assert "No counterpart" in text
+    rec = next(r for r in vd.records_by_node(client.application.extensions["normgraph"].store)[
+        "https://w3id.org/normgraph/id/iso42001-2023/A-10-4"] if r.no_counterpart)
+    assert rec.rationale[:60] in text
+
+
+def test_record_page(client: FlaskClient) -> None:
+    text = text_of(page(client, f"/explore/resource?iri={REC_A1003_A519}"))
+    assert "Mapping record: A.10.3 intersects with A.5.19" in text
+    assert "Both require a process for supplier relationships" in text
+    assert "no (asserted)" in text
+
+
+def test_ai_act_article_lists_its_obligations(client: FlaskClient) -> None:
+    text = text_of(page(client, "/explore/resource?iri=aiact:art-9"))
+    assert "Obligations imposed by Art. 9" in text
+    assert "Art. 9(1) provider" in text and "Establish a risk management system" in text
+
+
+def test_unknown_iri_is_404(client: FlaskClient) -> None:
+    html = page(client, "/explore/resource?iri=iso27001:A-99-99", status=404)
+    assert "Nothing is known" in html
+    page(client, "/explore/resource?iri=nope:xyz", status=404)
+    page(client, "/explore/resource", status=404)
+    page(client, "/explore/catalog/no-such-catalog", status=404)
+    page(client, "/explore/neighbourhood?iri=iso27001:A-99-99", status=404)
+
+
+def test_linked_data_redirects_browsers_here(client: FlaskClient) -> None:
+    resp = client.get("/id/iso27001-2022/A-5-19", headers=HTML)
+    assert resp.status_code in (302, 303)
+    assert resp.headers["Location"].startswith("/explore/resource?iri=")
+    assert text_of(page(client, resp.headers["Location"])).count("A.5.19") > 1
+
+
+# -- matrix -----------------------------------------------------------------------------------------
+def matrix_rows(html: str) -> list[str]:
+    body = html[html.index("<tbody>"): html.index("</tbody>")] if "<tbody>" in html else ""
+    return re.findall(r'<th scope="row"><a href="[^"]+"><span class="notation">([^<]+)</span>', body)
+
+
+def test_matrix_defaults_to_annex_a(client: FlaskClient) -> None:
+    html = page(client, "/explore/matrix")
+    assert "Annex A × Annex A" in text_of(html)
+    rows = matrix_rows(html)
+    assert rows and all(r.startswith("A.") for r in rows)
+    assert "A.10.3" in rows
+    # explicit "no counterpart" rows say why
+    nc = html[html.index(">A.10.4<"):]
+    nc = nc[: nc.index("</tr>")]
+    assert "<strong>none</strong>:" in nc
+    # cells link to records
+    assert f'href="/explore/resource?iri={REC_A1003_A519}"' in html
+
+
+def test_matrix_relation_filter_changes_rows(client: FlaskClient) -> None:
+    base = "/explore/matrix?from=iso42001-2023&to=iso27001-2022&scope=all"
+    everything = matrix_rows(page(client, base))
+    equal_html = page(client, base + "&relation=equalTo")
+    equal = matrix_rows(equal_html)
+    intersects = matrix_rows(page(client, base + "&relation=intersectsWith"))
+    assert equal and intersects
+    assert set(equal) < set(everything) and set(intersects) < set(everything)
+    assert set(equal) != set(intersects)
+    head = equal_html[equal_html.index("<thead>"): equal_html.index("</thead>")]
+    assert "equal to" in head and "intersects with" not in head  # only the filtered relation is a column
+
+
+def test_matrix_source_filter(client: FlaskClient) -> None:
+    base = "/explore/matrix?from=iso42001-2023&to=iso27001-2022&scope=all"
+    clauses = matrix_rows(page(client, base + "&set=https://w3id.org/normgraph/id/mapping-set/iso42001-2023_to_iso27001-2022-clauses"))
+    assert clauses and all(not r.startswith("A.") for r in clauses)
+
+
+def test_matrix_no_counterpart_only(client: FlaskClient) -> None:
+    html = page(client, "/explore/matrix?show=none")
+    rows = matrix_rows(html)
+    assert "A.10.4" in rows and "A.10.3" not in rows
+
+
+# -- downloads --------------------------------------------------------------------------------------
+DOWNLOADS = [
+    "/explore/",
+    "/explore/catalog/iso42001-2023",
+    "/explore/catalog/iso27001-2022?q=supplier",
+    "/explore/search?q=A.5.19",
+    f"/explore/resource?iri={A519}",
+    "/explore/matrix",
+    "/explore/neighbourhood?iri=iso27001:A-5-19",
+]
+
+
+def _csv(client: FlaskClient, url: str, **kw: Any) -> list[dict[str, str]]:
+    resp = client.get(url, **kw)
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+
+
+def _jsonld_triples(client: FlaskClient, url: str, **kw: Any) -> set[tuple[str, str, str]]:
+    resp = client.get(url, **kw)
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/ld+json"
+    doc = json.loads(resp.get_data(as_text=True))
+    assert doc["@context"] == "https://w3id.org/normgraph/context.jsonld"
+    expanded = jsonld.expand(doc, {"documentLoader": document_loader})
+    out = set()
+    for node in expanded:
+        for prop, values in node.items():
+            if prop.startswith("@") and prop != "@type":
+                continue
+            for v in values if isinstance(values, list) else [values]:
+                out.add((node["@id"], prop, v.get("@id") or v.get("@value") if isinstance(v, dict) else v))
+    return out
+
+
+@pytest.mark.parametrize("url", DOWNLOADS)
+def test_downloads_parse(client: FlaskClient, url: str) -> None:
+    sep = "&" if "?" in url else "?"
+    rows = _csv(client, url + sep + "format=csv")
+    assert rows
+    triples = _jsonld_triples(client, url + sep + "format=jsonld")
+    assert triples
+    html = page(client, url)
+    assert "format=csv" in html and "format=jsonld" in html
+
+
+def test_downloads_by_accept_header(client: FlaskClient) -> None:
+    rows = _csv(client, f"/explore/resource?iri={A519}", headers={"Accept": "text/csv"})
+    row = next(r for r in rows if r["counterpart"] == A1003)
+    assert row["relation"] == "intersects with"
+    assert row["confidence"] == "0.7"
+    assert row["rationale"].startswith("Both require a process for supplier relationships")
+    triples = _jsonld_triples(client, f"/explore/resource?iri={A519}", headers={"Accept": "application/ld+json"})
+    ng = str(NG)
+    assert (REC_A1003_A519, f"{ng}mappingSubject", A1003) in triples
+    assert (REC_A1003_A519, f"{ng}mappingObject", A519) in triples
+    assert (REC_A1003_A519, f"{ng}mappingPredicate", f"{ng}intersectsWith") in triples
+    assert client.get("/explore/", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_matrix_csv_has_no_counterpart_rows(client: FlaskClient) -> None:
+    rows = _csv(client, "/explore/matrix?format=csv")
+    assert any(r["subject_notation"] == "A.10.3" and r["object_notation"] == "A.5.19" and r["relation"] == "intersects with"
+               for r in rows)
+    assert any(r["subject_notation"] == "A.10.4" and r["no_counterpart_reason"] for r in rows)
+
+
+# -- neighbourhood ----------------------------------------------------------------------------------
+def test_neighbourhood_svg_and_text_alternative(client: FlaskClient) -> None:
+    html = page(client, "/explore/neighbourhood?iri=iso27001:A-5-19")
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'role="img"' in html
+    text = text_of(html)
+    assert "The neighbourhood as text" in text
+    assert "A.5.19 is intersects with A.10.3 Suppliers" in text
+    resp = client.get("/explore/neighbourhood?iri=iso27001:A-5-19&format=svg")
+    assert resp.mimetype == "image/svg+xml"
+    root = ET.fromstring(resp.data)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "A.5.19" in labels and "A.10.3" in labels
+    assert root.find(".//{http://www.w3.org/2000/svg}title") is not None
+
+
+def test_neighbourhood_never_chains_through_partial_relations(store: EmbeddedStore) -> None:
+    for iri in (A519, "https://w3id.org/normgraph/id/nist-sp800-171r2/3-1-1", "https://w3id.org/normgraph/id/cmmc-2.0/AC-L1-3-1-1"):
+        hood = vd.neighbourhood(store, iri)
+        assert hood is not None
+        first = {e.target.iri: e for e in hood.edges if e.source.iri == iri}
+        for e in hood.edges:
+            if e.target.hop == 2:
+                assert e.relation in vd.COMPOSABLE
+                assert first[e.source.iri].relation in vd.COMPOSABLE
+    # CMMC AC.L1-3.1.1 = SP 800-171 3.1.1, which is only *related to* SP 800-53 AC-2: AC-2 is not reached
+    hood = vd.neighbourhood(store, "https://w3id.org/normgraph/id/cmmc-2.0/AC-L1-3-1-1")
+    assert hood is not None
+    assert "https://w3id.org/normgraph/id/nist-sp800-171r2/3-1-1" in {n.iri for n in hood.nodes}
+    assert "https://w3id.org/normgraph/id/nist-sp800-53r5/AC-2" not in {n.iri for n in hood.nodes}
+
+
+INFERRED = """
+@prefix ng: <https://w3id.org/normgraph/ont#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix semapv: <https://w3id.org/semapv/vocab/> .
+<https://w3id.org/normgraph/id/mapping/inferred/test-1> a ng:MappingRecord ;
+  ng:mappingSubject <https://w3id.org/normgraph/id/cmmc-2.0/AC-L1-3-1-1> ;
+  ng:mappingPredicate ng:equalTo ;
+  ng:mappingObject <https://w3id.org/normgraph/id/nist-sp800-53r5/AC-2> ;
+  ng:inMappingSet <https://w3id.org/normgraph/id/mapping-set/inferred> ;
+  ng:justification semapv:MappingChaining ;
+  ng:inferred true ; ng:chainLength 2 ;
+  prov:wasDerivedFrom <https://w3id.org/normgraph/id/mapping/cmmc-2.0_to_nist-sp800-171r2/AC-L1-3-1-1-to-3-1-1> ,
+                      <https://w3id.org/normgraph/id/mapping/nist-sp800-171r2_to_nist-sp800-53r5/3-1-1-to-AC-2> .
+"""
+
+
+@pytest.fixture()
+def inferred_client() -> Iterator[FlaskClient]:
+    s = EmbeddedStore()
+    load_knowledge(s)
+    s.load(INFERRED.encode(), "turtle", "https://w3id.org/normgraph/graph/test/inferred")
+    yield create_app(s, config={"guard": False}).test_client()
+
+
+def test_inferred_records_are_marked_with_their_chain(inferred_client: FlaskClient) -> None:
+    html = page(inferred_client, "/explore/resource?iri=cmmc:AC-L1-3-1-1")
+    row = html[html.index('<tr class="inferred">'):]
+    row = row[: row.index("</tr>")]
+    assert "AC-2" in row and "equal to" in row
+    assert "Chain:" in row
+    assert "AC.L1-3.1.1 equal to 3.1.1" in text_of(row)
+    assert "mapping/nist-sp800-171r2_to_nist-sp800-53r5/3-1-1-to-AC-2" in row
+    rec = text_of(page(inferred_client, "/explore/resource?iri=https://w3id.org/normgraph/id/mapping/inferred/test-1"))
+    assert "yes — composed from the records below" in rec and "chaining of records" in rec
+
+
+# -- query UI ---------------------------------------------------------------------------------------
+def test_query_ui_on_sparql_for_browsers(client: FlaskClient) -> None:
+    html = page(client, "/sparql")
+    assert "vendor/yasgui/yasgui.min.js" in html and "vendor/yasgui/yasgui.min.css" in html
+    assert "https://cdn" not in html and "unpkg" not in html and "jsdelivr" not in html
+    cfg = json.loads(re.search(r'<script type="application/json" id="ng-config">(.*?)</script>', html, re.S).group(1))
+    assert cfg["endpoint"] == "/sparql"
+    assert cfg["prefixes"]["iso27001"] == "https://w3id.org/normgraph/id/iso27001-2022/"
+    assert "crosswalk-of-requirement" in cfg["examples"]
+    assert "<https://w3id.org/normgraph/id/iso27001-2022/A-5-19>" in cfg["examples"]["crosswalk-of-requirement"]["text"]
+    assert "Crosswalk of a requirement" in html
+    lic = client.get("/query/yasgui-license")
+    assert lic.status_code == 200 and "MIT License" in lic.get_data(as_text=True)
+    assert 'href="/query/yasgui-license"' in html
+    for asset in ("vendor/yasgui/yasgui.min.js", "vendor/yasgui/yasgui.min.css", "query.js", "explorer.css"):
+        assert client.get(f"/ui/static/{asset}").status_code == 200
+    # machines still get the service description / results
+    assert client.get("/sparql").mimetype != "text/html"
+
+
+def test_pages_are_fast_when_warm(client: FlaskClient) -> None:
+    urls = ["/explore/", f"/explore/resource?iri={A519}", "/explore/matrix", "/explore/catalog/iso27001-2022?q=A.5.19",
+            "/explore/neighbourhood?iri=iso27001:A-5-19"]
+    for url in urls:
+        client.get(url, headers=HTML)
+    for url in urls:
+        t = time.perf_counter()
+        client.get(url, headers=HTML)
+        assert time.perf_counter() - t < 0.5, url  # generous bound for slow CI; measured figures in server/README.md
