@@ -1,0 +1,146 @@
+"""Reports over an organisation's graph: unified SoA, risk register, gap analysis, audit pack.
+
+Every figure comes from a named query (queries/report-*.rq) run on the store; the modules here only
+shape rows into report objects, and `render` / `charts` turn those into CSV, XLSX, JSON-LD, HTML
+and SVG. Catalog data is read from the union default graph, the organisation's own data from its
+named graph ngg:org/<slug> (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.term import Identifier
+
+from normgraph import ROOT
+from normgraph.iri import NGG, NGID, PREFIXES, curie
+from normgraph.queries import get_query, with_prefixes
+from normgraph.store.base import SelectResult, Store
+
+#: Gap-analysis targets: CLI/URL key -> (scheme IRI, title).
+TARGETS: dict[str, tuple[URIRef, str]] = {
+    "iso42001-2023": (URIRef(f"{NGID}iso42001-2023"), "ISO/IEC 42001:2023"),
+    "eu-ai-act": (URIRef(f"{NGID}eu-ai-act-obligation"), "EU AI Act obligations"),
+    "nist-ai-rmf-1.0": (URIRef(f"{NGID}nist-ai-rmf-1.0"), "NIST AI RMF 1.0"),
+}
+
+ORG_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class ReportError(ValueError):
+    """Bad input to a report: unknown organisation or target (the message names it)."""
+
+
+def org_graph(slug: str) -> URIRef:
+    if not ORG_SLUG.match(slug):
+        raise ReportError(f"{slug!r} is not an organisation slug")
+    return URIRef(f"{NGG}org/{slug}")
+
+
+def org_slugs(store: Store) -> list[str]:
+    """The organisations the store holds (named graphs ngg:org/<slug>)."""
+    prefix = f"{NGG}org/"
+    return sorted(g[len(prefix):] for g in store.graphs() if g.startswith(prefix))
+
+
+def check_org(store: Store, slug: str) -> URIRef:
+    """The organisation's graph IRI, or ReportError naming the known organisations."""
+    graph = org_graph(slug)
+    known = org_slugs(store)
+    if slug not in known:
+        raise ReportError(f"unknown organisation {slug!r} (known: {', '.join(known) or 'none'})")
+    return graph
+
+
+def check_target(target: str) -> tuple[URIRef, str]:
+    if target not in TARGETS:
+        raise ReportError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+    return TARGETS[target]
+
+
+def run(store: Store, name: str, **params: str) -> SelectResult:
+    """Run the named query `name` with its parameters bound; SELECT rows."""
+    text = with_prefixes(get_query(name).bind(params))
+    result = store.query(text)
+    if not isinstance(result, SelectResult):
+        raise TypeError(f"query {name} is not a SELECT")
+    return result
+
+
+def text(term: Identifier | None) -> str:
+    return "" if term is None else str(term)
+
+
+def num(term: Identifier | None) -> int | None:
+    if term is None:
+        return None
+    try:
+        return int(str(term))
+    except ValueError:
+        return int(float(str(term)))
+
+
+def boolean(term: Identifier | None) -> bool | None:
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        return str(term).lower() in ("true", "1")
+    return None
+
+
+def short(term: Identifier | str | None) -> str:
+    """A compact name for an IRI (prefixed name when one fits), '' for None."""
+    if term is None:
+        return ""
+    iri = str(term)
+    name = curie(iri)
+    if name.startswith("<"):  # a local part with '/' (mapping records, vocab terms): still shorten
+        best = max((p for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda p: len(PREFIXES[p]), default=None)
+        if best is not None:
+            return f"{best}:{iri[len(PREFIXES[best]):]}"
+    return name
+
+
+def vocab_local(term: Identifier | None) -> str:
+    """'implemented' for …/vocab/implementation-status/implemented."""
+    return "" if term is None else str(term).rstrip("/").rsplit("/", 1)[-1]
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def prepare_store(store: Store, root: Path = ROOT, extra: list[Path] | None = None) -> None:
+    """Load the knowledge and example organisations, plus any curated mapping set whose Turtle has
+    not been built yet (built in memory from data/mappings/*.sssom.tsv), plus `extra` org files
+    (each into ngg:org/<file stem>). For tests, benchmarks and a fresh embedded store."""
+    from normgraph.loading import load_knowledge
+
+    load_knowledge(store, root, examples=True)
+    have = set(store.graphs())
+    from normgraph.mappings import curated
+    from normgraph.mappings.records import records_from_graph  # noqa: F401  (keeps the import cheap)
+
+    missing = [p for p in curated.tables(root) if f"{NGG}mappings/{p.name.removesuffix('.sssom.tsv')}" not in have]
+    if missing:
+        graphs, _issues, _records = curated.ingest(root, missing)
+        for out, g in graphs.items():
+            store.load(g.serialize(format="nt").encode(), "ntriples", f"{NGG}mappings/{Path(out).stem}")
+    for path in extra or []:
+        store.load(path, "turtle", f"{NGG}org/{path.stem}")
+
+
+__all__ = [
+    "PREFIXES",
+    "TARGETS",
+    "ReportError",
+    "check_org",
+    "check_target",
+    "org_graph",
+    "org_slugs",
+    "prepare_store",
+    "run",
+]
