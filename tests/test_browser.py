@@ -1,0 +1,143 @@
+"""The explorer and the query UI in real headless Chromium (Debian's /usr/bin/chromium, never downloaded).
+
+The real application (create_app on the real data, GuardedStore included) is served by waitress on
+a free loopback port. Select with `pytest -m browser`; they run in the default test run too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("NORMGRAPH_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path(os.environ.get("NORMGRAPH_SCREENSHOTS", tempfile.gettempdir()))
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    from waitress.server import create_server
+
+    from normgraph.loading import load_knowledge
+    from normgraph.store import EmbeddedStore
+    from server import create_app
+
+    store = EmbeddedStore()
+    load_knowledge(store)
+    app = create_app(store, config={"workers": 2})
+    with app.test_client() as c:  # warm the caches (and fork the query workers) before the browser starts
+        assert c.get("/explore/", headers={"Accept": "text/html"}).status_code == 200
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+    finally:
+        server.close()
+        app.extensions["normgraph"].store.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(base_url: str) -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    profile = tempfile.mkdtemp(prefix="normgraph-chromium-")
+    requests: list[str] = []
+    with sync_api.sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True, args=ARGS,
+                                                   viewport={"width": 1280, "height": 900})
+        ctx.on("request", lambda r: requests.append(r.url))
+        page = ctx.new_page()
+        page.set_default_timeout(15000)
+        page.requests = requests  # type: ignore[attr-defined]
+        try:
+            yield page
+        finally:
+            ctx.close()
+            shutil.rmtree(profile, ignore_errors=True)
+    outside = [u for u in requests if not u.startswith((base_url, "data:", "blob:", "about:"))]
+    assert not outside, f"the pages requested something outside this server: {outside[:5]}"
+
+
+def test_search_follow_mapping_and_see_neighbourhood(browser_page: object, base_url: str) -> None:
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(f"{base_url}/explore/")
+    expect(page.locator("h1")).to_have_text("Crosswalk explorer")
+    # keyboard: the first Tab reaches the skip link
+    page.keyboard.press("Tab")
+    expect(page.locator("a.skip")).to_be_focused()
+    # search a control by its identifier, with the labelled search field
+    page.get_by_label("Find a requirement by identifier or title").fill("A.5.19")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_contain_text("A.5.19")
+    page.locator("ol.results a", has_text="A.5.19").first.click()
+    expect(page.locator("h1")).to_have_text("A.5.19 Information security in supplier relationships")
+    row = page.locator("table.mappings tr", has_text="A.10.3")
+    expect(row).to_contain_text("intersects with")
+    expect(row).to_contain_text("Both require a process for supplier relationships")
+    expect(page.locator("svg.hood-svg")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "normgraph-requirement.png"), full_page=False)
+    # follow the mapping to the other standard
+    row.get_by_role("link", name="A.10.3").click()
+    expect(page.locator("h1")).to_have_text("A.10.3 Suppliers")
+    expect(page.locator("table.mappings tr", has_text="A.5.19")).to_contain_text("intersects with")
+    # the two-hop neighbourhood page: picture plus the text alternative
+    page.get_by_role("link", name="Two-hop neighbourhood").click()
+    svg = page.locator("svg.hood-svg")
+    expect(svg).to_be_visible()
+    box = svg.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 300
+    expect(svg.locator("text", has_text="A.5.19").first).to_be_visible()
+    expect(page.locator("ul.hood-list")).to_contain_text("A.10.3 is intersects with A.5.19")
+    # nodes are links: clicking one opens that requirement
+    svg.locator("a[aria-label^='A.5.19']").first.click()
+    expect(page.locator("h1")).to_have_text("A.5.19 Information security in supplier relationships")
+
+
+def test_matrix_filter_without_javascript_form(browser_page: object, base_url: str) -> None:
+    from playwright.sync_api import Page
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(f"{base_url}/explore/matrix?from=iso42001-2023&to=iso27001-2022&scope=all")
+    all_rows = page.locator("table.matrix tbody tr").count()
+    page.get_by_role("checkbox", name="equal to").check()
+    page.get_by_role("button", name="Apply").click()
+    assert "relation=equalTo" in page.url
+    filtered = page.locator("table.matrix tbody tr").count()
+    assert 0 < filtered < all_rows
+    page.screenshot(path=str(SHOTS / "normgraph-matrix.png"), full_page=False)
+
+
+def test_query_ui_runs_a_query(browser_page: object, base_url: str) -> None:
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(f"{base_url}/sparql")  # a browser asks for HTML: the endpoint answers with the query UI
+    expect(page.locator("h1")).to_have_text("SPARQL query")
+    expect(page.locator(".CodeMirror")).to_be_visible()
+    assert page.evaluate("() => window.normgraphYasgui.getTab().getEndpoint()") == f"{base_url}/sparql"
+    # the default query asks what A.5.19 maps to; run it and read the result table
+    page.locator(".yasqe_queryButton").click()
+    table = page.locator(".yasr table")
+    expect(table.first).to_be_visible()
+    expect(table.first).to_contain_text("A.10.3")
+    expect(table.first).to_contain_text("GV.SC-01")
+    page.screenshot(path=str(SHOTS / "normgraph-query.png"), full_page=False)
+    # a named query from the list opens in a new tab and runs too
+    page.get_by_role("button", name="Catalog statistics").click()
+    editor_text = page.evaluate("() => window.normgraphYasgui.getTab().getQuery()")
+    assert "skos:inScheme ?scheme" in editor_text
+    page.locator(".yasqe_queryButton").last.click()
+    expect(page.locator(".yasr table").last).to_contain_text("iso27001-2022")
