@@ -24,7 +24,7 @@ from decimal import ROUND_DOWN, Decimal
 from rdflib import Graph, URIRef
 
 from normgraph.catalogs.common import LICENSES, describe_graph, new_graph
-from normgraph.iri import CATALOGS, NGG, SEMAPV, curie
+from normgraph.iri import CATALOGS, NGG, SEMAPV, curie, local_id
 from normgraph.mappings.records import (
     EQUAL,
     INVERSE,
@@ -126,6 +126,12 @@ def _pair_key(a: URIRef, b: URIRef) -> tuple[str, str]:
     return (str(a), str(b)) if str(a) <= str(b) else (str(b), str(a))
 
 
+def _prefix(iri: URIRef) -> str:
+    """A short, IRI-safe name of the item's catalog for inferred record local names."""
+    key = catalog_of(iri) or "x"
+    return local_id(CATALOGS[key][0] if key in CATALOGS else key)
+
+
 def _name(iri: URIRef) -> str:
     return curie(str(iri))
 
@@ -162,8 +168,8 @@ def infer(records: Iterable[MappingRecord], max_len: int = MAX_CHAIN, today: dt.
             for st in chain
         )
         dates = [st.record.date for st in chain if st.record.date is not None]
-        prefix_s = CATALOGS.get(catalog_of(s) or "", ("x", ""))[0]
-        prefix_o = CATALOGS.get(catalog_of(o) or "", ("x", ""))[0]
+        prefix_s = _prefix(s)
+        prefix_o = _prefix(o)
         out.append(
             MappingRecord(
                 subject=s,

@@ -227,7 +227,7 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[MappingSetInf
         if not value:
             return None
         iri = URIRef(str(value))
-        if iri not in {scheme_iri(c) for c in CATALOGS}:
+        if iri not in {scheme_iri(c) for c in CATALOGS} and (known is None or str(iri) not in known):
             issues.append(Issue(str(path), 0, f"{key} {iri}", "is not the scheme IRI of a normgraph catalog"))
         return iri
 

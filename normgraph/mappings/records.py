@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, XSD
 
 from normgraph.catalogs.common import describe_graph, new_graph
-from normgraph.iri import CATALOGS, NG, NGG, NGID, NGMAP, SSSOM
+from normgraph.iri import NG, NGG, NGID, NGMAP, SSSOM
 
 #: The five relations of NIST IR 8477 as used by normgraph, by local name.
 RELATIONS: dict[str, URIRef] = {name: NG[name] for name in ("equalTo", "subsetOf", "supersetOf", "intersectsWith", "relatedTo")}
@@ -127,12 +127,18 @@ def pair_local(subject: URIRef | str, obj: URIRef | str) -> str:
 
 
 def catalog_of(iri: URIRef | str) -> str | None:
-    """The catalog key an item IRI belongs to (…/id/<key>/…), or None."""
+    """The catalog (scheme) key an item IRI belongs to: '…/id/<key>/<local>' → key, else None.
+
+    Any scheme under ngid: counts (e.g. eu-ai-act-obligation, which is not in iri.CATALOGS), but
+    not our own mapping, vocabulary and organisation namespaces.
+    """
     text = str(iri)
     if not text.startswith(str(NGID)):
         return None
-    key = text[len(str(NGID)) :].split("/", 1)[0]
-    return key if key in CATALOGS else None
+    key, sep, rest = text[len(str(NGID)) :].partition("/")
+    if not sep or not rest or key in {"mapping", "mapping-set", "vocab", "org"}:
+        return None
+    return key
 
 
 def _decimal(value: Decimal) -> Literal:
