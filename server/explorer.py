@@ -76,7 +76,8 @@ def pct(value: str) -> str:
         return value
 
 
-def respond(template: str, context: dict[str, Any], table: TableFn, graph: GraphFn, name: str) -> Response:
+def respond(template: str, context: dict[str, Any], table: TableFn, graph: GraphFn, name: str,
+            html: str | None = None) -> Response:
     """HTML, CSV or JSON-LD of one view, by ?format= or Accept."""
     try:
         fmt = negotiate(request, VIEW_TYPES)
@@ -97,7 +98,8 @@ def respond(template: str, context: dict[str, Any], table: TableFn, graph: Graph
         ctx = url_for("linked_data.context") if "linked_data.context" in current_app.view_functions else "/context.jsonld"
         resp.headers["Link"] = f'<{ctx}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
     else:
-        resp = Response(render_template(template, **context), content_type="text/html; charset=utf-8")
+        body = html if html is not None else render_template(template, **context)
+        resp = Response(body, content_type="text/html; charset=utf-8")
     resp.headers["Vary"] = "Accept"
     return resp
 
@@ -127,8 +129,11 @@ def catalog(key: str) -> Response:
         return respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": results, "tree": None},
                        lambda: vd.items_table(results), lambda: vd.items_graph(results), f"{key}-search")
     tree = vd.catalog_tree(st, key)
+    # The whole-catalog tree is the largest page (the AI Act: ~1300 items): keep its HTML per data generation.
+    html = vd.cached(st, ("html", request.full_path), lambda: render_template(
+        "explorer/catalog.html", catalog=cat, q="", results=None, tree=tree))
     return respond("explorer/catalog.html", {"catalog": cat, "q": "", "results": None, "tree": tree},
-                   lambda: vd.items_table(vd.flatten(tree)), lambda: vd.items_graph(vd.flatten(tree)), key)
+                   lambda: vd.items_table(vd.flatten(tree)), lambda: vd.items_graph(vd.flatten(tree)), key, html=html)
 
 
 @bp.get("/search")
