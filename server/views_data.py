@@ -557,12 +557,15 @@ def _resource_page(store: Store, iri: str) -> ResourcePage | None:
 
 def _chain(store: Store, rec: Record) -> list[tuple[Record, Link, Link]]:
     recs = records(store)
-    out = []
-    for d in rec.derived_from:
-        src = recs.get(d)
-        if src is not None:
-            out.append((src, link(store, src.subject), link(store, src.object)))
-    return out
+    steps = [recs[d] for d in rec.derived_from if d in recs]
+    ordered: list[Record] = []
+    node = rec.subject
+    while steps:  # walk the chain from the inferred record's subject
+        nxt = next((x for x in steps if node in (x.subject, x.object)), steps[0])
+        steps.remove(nxt)
+        ordered.append(nxt)
+        node = nxt.object if nxt.subject == node else nxt.subject
+    return [(src, link(store, src.subject), link(store, src.object)) for src in ordered]
 
 
 def _mapping_groups(store: Store, iri: str) -> tuple[list[MappingGroup], list[MappingRow]]:
