@@ -55,7 +55,10 @@ def validation_rows(store: Store, slug: str, today: dt.date) -> tuple[list[dict[
     except ImportError:
         return [], "validation not available (normgraph.validation missing)"
     try:
-        result = validate_org(store, slug, today)
+        try:
+            result = validate_org(store, slug, today, engine="turbo")  # Rust engine when installed
+        except Exception:
+            result = validate_org(store, slug, today)
     except Exception as e:
         return [], f"validation failed: {type(e).__name__}: {e}"
     rows = [{"focus": str(r.focus), "focus_label": str(r.focus_label), "shape": str(r.shape), "severity": str(r.severity),
@@ -115,9 +118,9 @@ def build(store: Store, slug: str, today: dt.date, *, validate: bool = True) -> 
         finding_rows.append({"item": "; ".join(s.notation for s in hit) or "(organisation)",
                              "severity": f["severity"], "message": f["message"], "focus": f["focus_label"] or short(f["focus"]),
                              "shape": short(f["shape"]), "source_provision": short(f["source_provision"])})
-    ordered = sorted(sections.values(), key=lambda s: (("ISO/IEC 27001:2022", "ISO/IEC 42001:2023", "AI Act obligation").index(s.kind)
-                                                        if s.kind in ("ISO/IEC 27001:2022", "ISO/IEC 42001:2023", "AI Act obligation") else 3,
-                                                        _natural(s.notation)))
+    kinds = ("ISO/IEC 27001:2022", "ISO/IEC 42001:2023", "AI Act obligation")
+    ordered = sorted(sections.values(),
+                     key=lambda s: (kinds.index(s.kind) if s.kind in kinds else 3, _natural(s.notation)))
     tables = [Table("evidence", EVIDENCE_COLUMNS, evidence_rows, key="evidence_iri"),
               Table("findings", FINDING_COLUMNS, finding_rows)]
     counts = {"evidence_items": len(serves_of), "links": len(evidence_rows),

@@ -85,7 +85,7 @@ def to_jsonld(report: Report, store: Store | None = None, *, include_graph: bool
                 v = row.get(col)
                 if v is None or v == "":
                     continue
-                if isinstance(v, bool) or isinstance(v, (int, float)):
+                if isinstance(v, (bool, int, float)):
                     node[f"ngr:{col}"] = v
                 elif col in ("iri", "evidence_iri") and isinstance(v, str) and v.startswith("http"):
                     node[f"ngr:{col}"] = {"@id": v}
