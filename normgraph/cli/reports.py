@@ -1,0 +1,121 @@
+"""`normgraph report soa|risks|gap|audit-pack --org SLUG …`: the organisation reports.
+
+Exit 2 (with a message) on an unknown organisation, target, format or requirement to explain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from rich.table import Table as RichTable
+
+from normgraph.cli import Context, console, fail, main, pass_context
+from normgraph.reports import TARGETS, ReportError
+from normgraph.reports.model import Report
+
+KINDS = ("soa", "risks", "gap", "audit-pack")
+FORMATS = ("table", "csv", "xlsx", "jsonld", "html")
+
+
+def build_report(store: object, kind: str, org: str, target: str, today: dt.date) -> Report:
+    from normgraph.reports import audit_pack, gap, risks, soa
+
+    if kind == "soa":
+        return soa.build(store, org, today)  # type: ignore[arg-type]
+    if kind == "risks":
+        return risks.build(store, org, today)  # type: ignore[arg-type]
+    if kind == "gap":
+        return gap.build(store, org, target, today)  # type: ignore[arg-type]
+    return audit_pack.build(store, org, today)  # type: ignore[arg-type]
+
+
+def print_table(report: Report, limit: int | None = None) -> None:
+    main_table = report.tables[0]
+    cols = [c for c in main_table.columns if c not in ("iri", "evidence_iri", "mapping_records", "links_via")]
+    t = RichTable(title=f"{report.title} — {report.org_label}", show_lines=False)
+    for c in cols:
+        t.add_column(c, overflow="fold")
+    for row in main_table.rows[:limit]:
+        t.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in cols])
+    console.print(t)
+    if report.kind == "gap":
+        for g in report.table("coverage").rows:
+            console.print(f"{g['group']}: {g['full']} fully, {g['partial']} in part, {g['none']} not at all "
+                          f"of {g['requirements']} ({g['covered_pct']}% covered)", highlight=False)
+
+
+@main.command("report")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--org", "org", required=True, help="organisation slug (graph ngg:org/<slug>)")
+@click.option("--target", default="iso42001-2023", help=f"gap target: {', '.join(TARGETS)}")
+@click.option("--format", "fmt", default="table", type=click.Choice(FORMATS))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="file (or folder / .zip for audit-pack)")
+@click.option("--today", help="date evidence validity is judged on (YYYY-MM-DD; default: today)")
+@click.option("--explain", "explain_req", help="gap: explain one requirement (notation or IRI)")
+@pass_context
+def report_cmd(ctx: Context, kind: str, org: str, target: str, fmt: str, output: Path | None, today: str | None,
+               explain_req: str | None) -> None:
+    """Unified SoA, combined risk register, gap analysis or audit evidence pack of an organisation."""
+    if target not in TARGETS:
+        fail(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        fail(f"--today {today!r} is not a date (YYYY-MM-DD)")
+    store = ctx.store()
+    try:
+        report = build_report(store, kind, org, target, day)
+    except ReportError as e:
+        fail(str(e))
+    if explain_req:
+        if kind != "gap":
+            fail("--explain works with `report gap`")
+        explain_requirement(report, explain_req)
+        return
+    from normgraph.reports.render import render
+
+    if kind == "audit-pack" and output is not None and fmt in ("table", "html") and (output.suffix in ("", ".zip")):
+        from normgraph.reports.audit_pack import write_bundle
+
+        path = write_bundle(report, store, output)
+        console.print(f"audit pack written to {path}")
+        return
+    if fmt == "table":
+        print_table(report)
+        return
+    data = render(report, fmt, store)
+    if output is None:
+        if fmt == "xlsx":
+            fail("--format xlsx needs -o FILE")
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(data)
+        console.print(f"{kind} report written to {output}")
+
+
+def explain_requirement(report: Report, req: str) -> None:
+    from normgraph.reports.gap import COVERAGE_LABEL, explain
+
+    found = explain(report, req)
+    if not found:
+        fail(f"no requirement {req!r} in the {report.extra['target_title']} gap report")
+    for r in found:
+        console.print(f"[bold]{r.notation}[/] {r.title}: {COVERAGE_LABEL[r.coverage]}", highlight=False)
+        t = RichTable(show_lines=True)
+        for c in ("implemented item", "status", "relation (from item)", "record", "set / source", "confidence",
+                  "rationale"):
+            t.add_column(c, overflow="fold")
+        for link in r.links:
+            derived = f" [inferred from {', '.join(link.derived_from)}]" if link.derived_from else ""
+            t.add_row(link.source_notation, link.status + (" (assumed)" if link.assumed else ""), link.relation,
+                      link.record or "(the organisation implements it itself)",
+                      f"{link.mapping_set}\n{link.creator} {link.record_source}", link.confidence,
+                      link.rationale + derived)
+        console.print(t)
+        if r.coverage == "none":
+            console.print(r.reason, highlight=False)
+        if r.candidates:
+            console.print("Would be reached by: " + "; ".join(r.candidates), highlight=False)

@@ -1,0 +1,102 @@
+"""Blueprint "reports": an organisation's reports as HTML pages and downloads.
+
+/org/<slug>/soa, /org/<slug>/risks, /org/<slug>/gap?target=…, /org/<slug>/audit-pack — HTML by default,
+?format=csv|xlsx|jsonld for downloads (audit-pack: ?format=zip for the offline bundle); ?today=YYYY-MM-DD.
+/org/templates/<kind>.csv|xlsx — the import templates of normgraph.orgdata.templates, when present.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, request
+
+from normgraph.reports import TARGETS, ReportError
+from normgraph.reports.render import MEDIA, render
+
+bp = Blueprint("reports", __name__, url_prefix="/org")
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from server.sparql import state
+
+    return state().store
+
+
+def _today() -> dt.date:
+    raw = request.args.get("today")
+    if not raw:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"today={raw!r} is not a date (YYYY-MM-DD)")
+
+
+def _respond(kind: str, slug: str) -> Response:
+    from normgraph.cli.reports import build_report
+
+    target = request.args.get("target", "iso42001-2023")
+    if target not in TARGETS:
+        abort(400, f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+    fmt = request.args.get("format", "html")
+    if fmt not in ("html", "csv", "xlsx", "jsonld") and not (kind == "audit-pack" and fmt == "zip"):
+        abort(400, f"unknown format {fmt!r} (known: html, csv, xlsx, jsonld{', zip' if kind == 'audit-pack' else ''})")
+    store = _store()
+    try:
+        report = build_report(store, kind, slug, target, _today())
+    except ReportError as e:
+        abort(404, str(e))
+    name = f"{slug}-{kind}" + (f"-{target}" if kind == "gap" else "")
+    if fmt == "zip":
+        from normgraph.reports.audit_pack import write_bundle
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_bundle(report, store, Path(tmp) / f"{name}.zip")
+            data = path.read_bytes()
+        return Response(data, mimetype="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'})
+    data = render(report, fmt, store)
+    resp = Response(data, content_type=MEDIA[fmt])
+    if fmt != "html":
+        ext = {"jsonld": "jsonld", "csv": "csv", "xlsx": "xlsx"}[fmt]
+        resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
+    return resp
+
+
+@bp.get("/<slug>/soa")
+def soa(slug: str) -> Response:
+    return _respond("soa", slug)
+
+
+@bp.get("/<slug>/risks")
+def risks(slug: str) -> Response:
+    return _respond("risks", slug)
+
+
+@bp.get("/<slug>/gap")
+def gap(slug: str) -> Response:
+    return _respond("gap", slug)
+
+
+@bp.get("/<slug>/audit-pack")
+def audit_pack(slug: str) -> Response:
+    return _respond("audit-pack", slug)
+
+
+@bp.get("/templates/<kind>.<ext>")
+def template(kind: str, ext: str) -> Response:
+    try:
+        from normgraph.orgdata.templates import TEMPLATES, write_template
+    except ImportError:
+        abort(404, "import templates are not available")
+    if kind not in TEMPLATES or ext not in ("csv", "xlsx"):
+        abort(404, f"no template {kind}.{ext} (known: {', '.join(TEMPLATES)}; csv or xlsx)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{kind}.{ext}"
+        write_template(kind, path, ext)
+        data = path.read_bytes()
+    media = "text/csv; charset=utf-8" if ext == "csv" else MEDIA["xlsx"]
+    return Response(data, content_type=media, headers={"Content-Disposition": f'attachment; filename="{kind}.{ext}"'})
