@@ -151,7 +151,8 @@ class EmbeddedStore:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def graph_size(self, graph: str) -> int:
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        count = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ox.NamedNode(graph).value}> {{ ?s ?p ?o }} }}")
+        return int(next(iter(count))["n"].value)  # type: ignore[index, call-overload]
 
     def __len__(self) -> int:
         return len(self._store)
