@@ -68,6 +68,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
         app.register_blueprint(module.bp)
     _optional_blueprint(app, "server.explorer")
     _optional_blueprint(app, "server.ui")
+    _optional_blueprint(app, "server.org_import")
 
     @app.before_request
     def _limit_body() -> Response | None:
