@@ -53,6 +53,8 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
         table.rows.append(record)  # type: ignore[arg-type]
     grid = heatmap(store, info.graph)
     unplaced = sum(1 for r in table.rows if r["residual_likelihood"] is None)
+    off_scale = [str(r["risk"]) for r in table.rows
+                 if any(isinstance(r[k], int) and not 1 <= r[k] <= 5 for k in ("likelihood", "impact"))]
     return Report("risks", "Risk register (information security and AI risks)", slug, info.label, info.graph,
-                  today, [table], {"heatmap": grid, "residual_unplaced": unplaced,
+                  today, [table], {"heatmap": grid, "residual_unplaced": unplaced, "off_scale": off_scale,
                                    "counts": {k: sum(1 for r in table.rows if r["kind"] == k) for k in ("security", "AI", "other")}})
