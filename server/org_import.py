@@ -101,6 +101,40 @@ def _suffix_for(name: str | None, fmt: str | None, media: str | None) -> str | N
     return None
 
 
+@bp.before_app_request
+def cap_streamed_bodies() -> Response | None:
+    """App-wide: read a body without Content-Length (chunked) through the cap, 413 once it passes it.
+
+    Werkzeug, when the server terminates the stream (waitress, gunicorn set `wsgi.input_terminated`),
+    silently *truncates* such a body at MAX_CONTENT_LENGTH instead of refusing it — a truncated
+    N-Triples upload or update could then be written in part. Here the body is read up to the limit
+    + 1 byte: over it → 413; otherwise the request continues with the body in memory and a
+    Content-Length, so every route (/sparql, /store, imports) sees the whole body or none.
+    """
+    env = request.environ
+    if request.content_length is not None or "wsgi.input_terminated" not in env:
+        return None
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    limit = state().config.max_upload
+    try:
+        body = read_capped(env["wsgi.input"], limit)
+    except _TooLarge:
+        return _too_large(limit)
+    env["wsgi.input"] = io.BytesIO(body)
+    env["CONTENT_LENGTH"] = str(len(body))
+    del env["wsgi.input_terminated"]
+    env.pop("HTTP_TRANSFER_ENCODING", None)
+    return None
+
+
+def _too_large(limit: int) -> Response:
+    message = f"request body is over the limit of {limit} bytes"
+    if request.path.startswith("/org/"):
+        return _json(413, error=message)
+    return Response(message + "\n", status=413, mimetype="text/plain", headers={"Connection": "close"})
+
+
 @bp.post("/org/<slug>/import")
 def import_org_data(slug: str) -> Response:
     require_write_token()
