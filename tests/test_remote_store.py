@@ -238,6 +238,13 @@ def test_explicit_dataset_passes_through(plain: OxigraphServer) -> None:
     assert [str(r["s"]) for r in only_two] == ["https://w3id.org/normgraph/id/iso42001-2023/A-10-3"]  # type: ignore[union-attr]
     named = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", dataset=Dataset(named_graphs=(G1,)))
     assert named.column("g") == [URIRef(G1)]  # type: ignore[union-attr]
+    # the same datasets on the embedded store give the same answers
+    embedded = EmbeddedStore()
+    fill(embedded)
+    for ds in (Dataset(default_graphs=(G2,)), Dataset(named_graphs=(G1,)), Dataset((G1,), (G2,))):
+        for q in (LABELS, "SELECT ?g ?s WHERE { GRAPH ?g { ?s <http://www.w3.org/2004/02/skos/core#notation> ?n } } "
+                          "ORDER BY ?g ?s"):
+            assert store.query(q, dataset=ds) == embedded.query(q, dataset=ds), (ds, q)
 
 
 # -- the real knowledge: same query, same rows ----------------------------------------------------------------

@@ -292,8 +292,11 @@ class RemoteStore:
     def _effective_dataset(self, dataset: Dataset | None) -> Dataset | None:
         """The dataset to send: the caller's, completed so that its default graph is the union when unset."""
         if dataset is not None and (dataset.default_graphs is not None or dataset.named_graphs is not None):
-            if dataset.default_graphs is None:  # named graphs only: the protocol would empty the default graph
+            # The protocol empties whichever half is not given; the embedded store keeps "all graphs" for it.
+            if dataset.default_graphs is None:
                 return Dataset(tuple(self._graph_list()), dataset.named_graphs)
+            if dataset.named_graphs is None:
+                return Dataset(dataset.default_graphs, tuple(self._graph_list()))
             return dataset
         if self._union_mode() == "native":
             return None
