@@ -1,0 +1,137 @@
+"""Concurrent clients against a real server on loopback (the real knowledge graph, waitress, GuardedStore):
+8 threads for a fixed 10 s, mixing /sparql named queries and explorer pages — zero errors, every answer
+correct (SPARQL answers equal the embedded store's own answer as a multiset of rows; explorer pages are
+byte-identical to the page served before the load, since the data does not change)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from waitress.server import create_server
+
+from normgraph.loading import load_knowledge
+from normgraph.queries import list_queries
+from normgraph.store import EmbeddedStore
+from normgraph.store.guarded import check_sparql
+from server import create_app
+
+pytestmark = pytest.mark.slow
+
+THREADS = 8
+SECONDS = 10.0
+MAX_QUERY_MS = 1000.0  # named queries slower than this on the bare store are left out of the mix
+PAGES = [
+    "/explore/",
+    "/explore/catalog/iso27001-2022",
+    "/explore/catalog/eu-ai-act",
+    "/explore/search?q=supplier",
+    "/explore/resource?iri=iso27001:A-5-19",
+    "/explore/resource?iri=aiact:art-9",
+    "/explore/matrix",
+    "/explore/neighbourhood?iri=iso27001:A-5-19",
+]
+JSON = "application/sparql-results+json"
+
+
+def rows(body: bytes) -> Counter[str] | bool:
+    """A SPARQL JSON answer as a multiset of rows (row order is not part of an unordered query's answer)."""
+    data = json.loads(body)
+    if "boolean" in data:
+        return bool(data["boolean"])
+    return Counter(json.dumps(b, sort_keys=True) for b in data["results"]["bindings"])
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, list[tuple[str, str, Any]]]]:
+    bare = EmbeddedStore()
+    load_knowledge(bare, examples=True)
+    queries: list[tuple[str, str, Any]] = []  # (name, text, expected rows)
+    for q in list_queries():
+        try:
+            text = q.bind()
+        except ValueError:
+            continue
+        if check_sparql(text).form not in ("select", "ask"):
+            continue
+        started = time.perf_counter()
+        body, _media, _form = bare.query_serialized(text, "json")
+        if 1000 * (time.perf_counter() - started) > MAX_QUERY_MS:
+            continue
+        queries.append((q.name, text, rows(body)))
+    assert len(queries) >= 10
+    app = create_app(bare, config={"workers": 2, "query_timeout": 30})
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+
+    def run() -> None:
+        with contextlib.suppress(OSError):
+            server.run()
+
+    threading.Thread(target=run, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}", queries  # type: ignore[union-attr]
+    finally:
+        server.close()
+        app.extensions["normgraph"].store.close()
+
+
+def test_concurrent_clients_get_no_errors_and_correct_answers(served: tuple[str, list[tuple[str, str, Any]]]) -> None:
+    base, queries = served
+    pages: dict[str, str] = {}
+    for path in PAGES:  # the reference pages (and a warm cache, as after any start)
+        r = requests.get(base + path, headers={"Accept": "text/html"}, timeout=120)
+        assert r.status_code == 200, (path, r.status_code)
+        pages[path] = hashlib.sha256(r.content).hexdigest()
+    work: list[tuple[str, str, Any]] = [("q", name, (text, want)) for name, text, want in queries]
+    for i, path in enumerate(PAGES):  # pages spread through the queries; the queries start cold (workers busy)
+        work.insert(i * (len(work) // len(PAGES) + 1), ("page", path, pages[path]))
+
+    failures: list[str] = []
+    counts = Counter[str]()
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + SECONDS
+
+    def client(i: int) -> None:
+        s = requests.Session()
+        n = i * 5
+        while time.monotonic() < stop:
+            kind, name, spec = work[n % len(work)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                if kind == "q":
+                    text, want = spec
+                    r = s.get(f"{base}/sparql", params={"query": text}, headers={"Accept": JSON}, timeout=60)
+                    ok = r.status_code == 200 and rows(r.content) == want
+                else:
+                    r = s.get(base + name, headers={"Accept": "text/html"}, timeout=60)
+                    ok = r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == spec
+                problem = None if ok else f"{name}: HTTP {r.status_code}, wrong or failed answer"
+            except requests.RequestException as e:
+                problem = f"{name}: {e}"
+            with lock:
+                latencies.append(time.perf_counter() - started)
+                counts[kind] += 1
+                if problem:
+                    failures.append(problem)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(SECONDS + 120)
+    assert not any(t.is_alive() for t in threads)
+    assert failures == [], failures[:10]
+    assert counts["q"] >= len(queries) and counts["page"] >= len(PAGES), counts
+    latencies.sort()
+    print(f"\n{len(latencies)} requests in {SECONDS:g} s ({len(latencies) / SECONDS:.0f}/s), "
+          f"p50 {1000 * latencies[len(latencies) // 2]:.0f} ms, p99 {1000 * latencies[int(0.99 * len(latencies))]:.0f} ms")
