@@ -69,6 +69,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     _optional_blueprint(app, "server.explorer")
     _optional_blueprint(app, "server.ui")
     _optional_blueprint(app, "server.org_import")
+    _optional_blueprint(app, "server.reports")
 
     @app.before_request
     def _limit_body() -> Response | None:
