@@ -40,6 +40,7 @@ CATALOGS: dict[str, tuple[str, str]] = {
     "cmmc-2.0": ("cmmc", "CMMC 2.0"),
     "nist-csf-2.0": ("csf", "NIST CSF 2.0"),
     "nist-sp800-53r5": ("sp80053", "NIST SP 800-53 Rev. 5"),
+    "eu-ai-act-obligation": ("aiactob", "Obligations under the EU AI Act (normgraph curation)"),
 }
 
 #: Every prefix normgraph writes and offers to users (Turtle output, SPARQL UI, JSON-LD context).
@@ -51,7 +52,6 @@ PREFIXES: dict[str, str] = {
     "ngmap": str(NGMAP),
     "ngorg": str(NGORG),
     **{prefix: f"{NGID}{key}/" for key, (prefix, _title) in CATALOGS.items()},
-    "aiactob": f"{NGID}eu-ai-act-obligation/",
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "owl": str(OWL),
