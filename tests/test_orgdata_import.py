@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
@@ -71,11 +71,13 @@ BAD_ROWS = [
     ("risk-register", ["R-1,Ok,bias,3,3,,,o,,,,", "R-1,Dup,bias,3,3,,,o,,,,"], 3, "id", "duplicate id 'R-1' (also in row 2)"),
     ("risk-register", ["R-1,Ok,weird,3,3,,,o,,,,"], 2, "kind", "'weird' is not one of"),
     ("evidence-register", ["E-1,T,policy,2026-13-01,,,,,,iso27001:A-5-1,"], 2, "issued", "'2026-13-01' is not a valid date"),
-    ("evidence-register", ["E-1,T,policy,2026-01-01,,,,ABC,,iso27001:A-5-1,"], 2, "sha256", "'ABC' is not 64 lower-case hexadecimal characters"),
+    ("evidence-register", ["E-1,T,policy,2026-01-01,,,,ABC,,iso27001:A-5-1,"], 2, "sha256",
+     "'ABC' is not 64 lower-case hexadecimal characters"),
     ("evidence-register", ["E-1,T,policy,2026-01-01,2025-01-01,,,,,iso27001:A-5-1,"], 2, "valid_until", "is before the issue date"),
     ("evidence-register", ["E-1,T,policy,2026-01-01,,,,,,A.5.1,"], 2, "supports", "fill in the `standard` column"),
     ("evidence-register", ["E-1,T,policy,2026-01-01,,,,,,foo:A-5-1,"], 2, "supports", "unknown prefix 'foo'"),
-    ("soa", ["iso27001,A.5.1,yes,risk,,implemented,,", "iso27001,A.5.2,maybe,risk,,implemented,,"], 3, "applicable", "'maybe' is not yes/no"),
+    ("soa", ["iso27001,A.5.1,yes,risk,,implemented,,", "iso27001,A.5.2,maybe,risk,,implemented,,"], 3, "applicable",
+     "'maybe' is not yes/no"),
     ("soa", ["iso27001,6.1.3,yes,risk,,implemented,,"], 2, "control", "'6.1.3' is not an Annex A control"),
     ("soa", ["iso27001,A.5.1,yes,risk,,done,,"], 2, "implementation_status", "'done' is not one of"),
     ("ai-systems", ["s1,Sys,deployer,high-risk,9(z),,Purpose,,"], 2, "annex_iii_area", "'9(z)' is not an Annex III point"),
