@@ -402,3 +402,22 @@ def test_open_store_gives_a_remote_store(plain: OxigraphServer) -> None:
     store = open_store(endpoint=plain.query_url, update_endpoint=plain.update_url, graph_store=plain.store_url)
     assert isinstance(store, RemoteStore) and store.location == plain.query_url
     assert isinstance(store.query("ASK {}"), AskResult)
+
+
+def test_oxigraph_gsp_put_is_atomic_on_a_broken_body(fresh: OxigraphServer) -> None:
+    """What docs/remote-stores.md claims for Oxigraph: a failed PUT leaves the old graph whole."""
+    import requests
+
+    store = remote(fresh)
+    fill(store)
+    before = store.export("ntriples", G1)
+    body = b'<urn:a> <urn:b> "fine" .\n<urn:c> <urn:d> BROKEN .\n'
+    r = requests.put(fresh.store_url, params={"graph": G1}, data=body,
+                     headers={"Content-Type": "application/n-triples"}, timeout=10)
+    assert r.status_code == 400
+    assert store.export("ntriples", G1) == before
+
+
+def test_bad_union_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="auto, native or dataset"):
+        RemoteStore("http://127.0.0.1:1/query", union_default_graph="sometimes")  # type: ignore[arg-type]
