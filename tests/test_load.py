@@ -135,3 +135,26 @@ def test_concurrent_clients_get_no_errors_and_correct_answers(served: tuple[str,
     latencies.sort()
     print(f"\n{len(latencies)} requests in {SECONDS:g} s ({len(latencies) / SECONDS:.0f}/s), "
           f"p50 {1000 * latencies[len(latencies) // 2]:.0f} ms, p99 {1000 * latencies[int(0.99 * len(latencies))]:.0f} ms")
+
+
+def test_after_a_write_the_hot_queries_are_recomputed_in_the_background() -> None:
+    """GuardedStore re-warms what was cached before a write, so the next reader does not pay for it."""
+    from normgraph.store.guarded import GuardedStore
+    from tests.server_helpers import fixture_store
+
+    g = GuardedStore(fixture_store(), workers=2, timeout=10)
+    try:
+        queries = [f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {n}" for n in range(1, 6)]
+        for q in queries:
+            g.query_serialized(q, "json")
+        g.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> 1 } }")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(g._cache) < len(queries):
+            time.sleep(0.05)
+        assert {k[0] for k in g._cache} == set(queries)
+        assert all(k[-1] == g.generation for k in g._cache)
+        started = time.perf_counter()
+        g.query_serialized(queries[0], "json")
+        assert time.perf_counter() - started < 0.01  # a cache hit
+    finally:
+        g.close()

@@ -53,6 +53,11 @@ from normgraph.store.base import (
 )
 from normgraph.store.embedded import _RDF, _RESULTS, EmbeddedStore, _dataset_kwargs
 
+#: after a write, re-run up to this many of the previously cached queries (most recently used first)
+#: that each took at most REWARM_MAX_SECONDS, in the background, one at a time
+REWARM_ENTRIES = 64
+REWARM_MAX_SECONDS = 2.0
+
 
 class OutboundRefused(ValueError):
     """The query or update would make the server fetch something (SERVICE, LOAD)."""
@@ -247,6 +252,7 @@ class GuardedStore:
         self._cache_entries = cache_entries
         self._cache_bytes = cache_bytes
         self._cache_used = 0
+        self._cost: dict[tuple[object, ...], float] = {}  # (query, format, dataset) -> seconds it took
         self._reader = self._snapshot() if inner.path else inner
 
     # -- snapshot (on-disk stores) -----------------------------------------------------------
@@ -374,17 +380,44 @@ class GuardedStore:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
+        started = time.monotonic()
         answer = self._run("serialized", sparql, result_format, dataset, timeout)
         assert isinstance(answer, tuple)
         value: tuple[bytes, str, str] = (answer[0], answer[1], answer[2])
-        self._remember(key, value)
+        self._remember(key, value, time.monotonic() - started)
         return value
 
-    def _remember(self, key: tuple[object, ...], value: tuple[bytes, str, str]) -> None:
+    # -- warming ------------------------------------------------------------------------------------
+    def warm(self, items: list[tuple[str, str, Dataset | None]], *, budget: float = 30.0) -> threading.Thread | None:
+        """Compute (query, format, dataset) answers into the cache in a background thread, one at a time
+        (so at most one worker is busy warming), until done, `budget` seconds pass, the data changes again
+        or the store closes. Errors are ignored (the query will report them when asked for)."""
+        if self._cache_entries <= 0 or not items:
+            return None
+        generation = self.generation
+
+        def run() -> None:
+            stop = time.monotonic() + budget
+            for sparql, fmt, dataset in items:
+                if self._closed or self.generation != generation or time.monotonic() > stop:
+                    return
+                try:
+                    self.query_serialized(sparql, fmt, dataset=dataset)
+                except Exception:
+                    continue
+
+        t = threading.Thread(target=run, name="normgraph-cache-warm", daemon=True)
+        t.start()
+        return t
+
+    def _remember(self, key: tuple[object, ...], value: tuple[bytes, str, str], seconds: float = 0.0) -> None:
         size = len(value[0])
         if size > self._cache_bytes // 8 or self._cache_entries <= 0:
             return
         with self._cache_lock:
+            self._cost[key[:-1]] = seconds
+            if len(self._cost) > 4 * max(self._cache_entries, 1):
+                self._cost.clear()
             if key[-1] != self.generation:
                 return
             self._cache[key] = value
@@ -417,6 +450,9 @@ class GuardedStore:
             self._reader = self._snapshot()
         self.generation += 1
         with self._cache_lock:
+            # what was in use before the write, most recent first: recomputed in the background
+            hot = [k[:-1] for k in reversed(self._cache)]
+            rewarm = [(k[0], k[1], k[2]) for k in hot if self._cost.get(k, 99.0) <= REWARM_MAX_SECONDS]
             self._cache.clear()
             self._cache_used = 0
         with self._cond:
@@ -424,6 +460,7 @@ class GuardedStore:
             for w in idle:
                 self._retire(w)
             self._cond.notify_all()
+        self.warm(rewarm[:REWARM_ENTRIES])  # type: ignore[arg-type]
 
     def update(self, sparql: str) -> None:
         refuse_outbound(sparql)
