@@ -116,7 +116,8 @@ def test_graph_store_protocol(base: str) -> None:
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
-_header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+# requests refuses header values with leading whitespace before sending them, so none are generated
+_header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60).map(str.lstrip)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
