@@ -362,3 +362,15 @@ def test_cli(store: EmbeddedStore, exports: dict[str, Path], tmp_path: Path) -> 
     assert out.read_text(encoding="utf-8") == exports["nist-ai-rmf-1.0"].read_text(encoding="utf-8")
     r = _invoke(store, "export", "oscal", "component-definition", "--org", "fintech")
     assert r.exit_code == 0 and r.output == exports["fintech"].read_text(encoding="utf-8")
+
+
+def test_obligation_statement_is_the_imposing_provisions_text(exports: dict[str, Path]) -> None:
+    """AI Act obligations: statement = official text of the provision imposing it (public EU text),
+    guidance = our own summary, and an imposed-by link to the provision."""
+    cat = _catalog(exports["eu-ai-act-obligation"])
+    ob = next(c for c in cat["controls"] if c["id"] == "art-10-2-provider")
+    act = _graph("eu-ai-act")
+    assert ob["parts"][0]["prose"] == str(act.value(URIRef(NGID + "eu-ai-act/art-10-2"), NG.text))
+    assert ob["parts"][1]["name"] == "guidance"
+    assert {"href": NGID + "eu-ai-act/art-10-2", "rel": "imposed-by"} in ob["links"]
+    assert _prop(ob, "ai-act-role") == ["provider"]

@@ -47,6 +47,8 @@ from normgraph.store.base import Store
 NS = "https://w3id.org/normgraph/ns/oscal"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: The pseudo-property queries/oscal-catalog-items.rq gives the text of an obligation's imposing provision.
+IMPOSED_BY_TEXT = "imposed-by-text"
 ISO_NOTICE = ("ISO/IEC copyright: only the identifier and title are included; the control text is in "
               "the ISO publication and is not reproduced here.")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -271,7 +273,7 @@ class _CatalogBuilder:
         if not self.profile.public_text:
             props.append(_prop("text-status", "copyrighted", ns=NS, remarks=ISO_NOTICE))
         elif not item.withdrawn:
-            statement_text = item.one(f"{NG}text") or "\n\n".join(item.all(f"{NG}imposedByText"))
+            statement_text = item.one(f"{NG}text") or "\n\n".join(item.all(IMPOSED_BY_TEXT))
             items = [self.item_part(c, cid) for c in self.children[iri] if self.kind[c] == "part"]
             if statement_text or items:
                 statement: dict[str, Any] = {"id": f"{cid}_smt", "name": "statement"}
