@@ -565,6 +565,14 @@ def component_definition_json(store: Store, slug: str) -> str:
     return _dump(ComponentDefinition.model_validate(component_definition_dict(store, slug)))
 
 
+#: Helpers shared with the mapping-collection export (normgraph.exports.oscal_mapping), public
+#: under these names so that module renders props, dates and JSON exactly as this one does.
+one_line = _line
+prop = _prop
+oscal_datetime = _datetime
+dump_model = _dump
+oscal_version = _oscal_version
+
 __all__ = [
     "NS",
     "PROFILES",
@@ -573,6 +581,11 @@ __all__ = [
     "catalog_json",
     "component_definition_dict",
     "component_definition_json",
+    "dump_model",
+    "one_line",
+    "oscal_datetime",
     "oscal_id",
+    "oscal_version",
+    "prop",
     "stable_uuid",
 ]
