@@ -1,4 +1,5 @@
-"""``normgraph export oscal catalog KEY`` and ``normgraph export oscal component-definition --org SLUG``.
+"""``normgraph export oscal catalog KEY``, ``normgraph export oscal component-definition --org SLUG`` and
+``normgraph export oscal mapping SET``.
 
 Both read the store (the embedded one is loaded with the knowledge and the example organisations)
 and write OSCAL JSON that compliance-trestle has parsed (normgraph.exports.oscal).
@@ -25,7 +26,8 @@ def _write(text: str, output: Path | None) -> None:
 
 @export_group.group(name="oscal")
 def oscal() -> None:
-    """NIST OSCAL JSON: catalogs and an organisation's SoA as a component definition."""
+    """NIST OSCAL JSON: catalogs, an organisation's SoA as a component definition, mapping sets as
+    mapping collections."""
 
 
 @oscal.command(name="catalog")
@@ -65,4 +67,33 @@ def oscal_component_definition(ctx: Context, org: str, output: Path | None) -> N
         text = component_definition_json(ctx.store(), org)
     except (ReportError, OscalError) as e:
         fail(f"option --org: {e}")
+    _write(text, output)
+
+
+@oscal.command(name="mapping")
+@click.argument("mapping_set", metavar="SET")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="File to write (default: stdout).")
+@pass_context
+def oscal_mapping(ctx: Context, mapping_set: str, output: Path | None) -> None:
+    """A mapping set as an OSCAL mapping collection. SET is the set's slug
+    (iso42001-2023_to_iso27001-2022-annex-a), set IRI or graph IRI (ngg:mappings/<slug>).
+
+    Sources and targets are control (or statement) ids of the two OSCAL catalogs of `export oscal
+    catalog`; one map per record, 'no counterpart' records in the source gap summary."""
+    from normgraph.exports.oscal import OscalError
+    from normgraph.exports.oscal_mapping import mapping_collection_json, mapping_sets, set_slug
+
+    store = ctx.store()
+    try:
+        slug = set_slug(mapping_set)
+    except OscalError as e:
+        fail(f"argument SET: {e}")
+    known = mapping_sets(store)
+    if slug not in known:
+        fail(f"argument SET: unknown mapping set {mapping_set!r} (known: {', '.join(sorted(known)) or 'none'})")
+    try:
+        text = mapping_collection_json(store, slug)
+    except OscalError as e:
+        fail(str(e))
     _write(text, output)
