@@ -47,7 +47,7 @@ def main() -> None:
     args = ap.parse_args()
     store = EmbeddedStore()
     prepare_store(store)
-    slugs = org_slugs(store)
+    slugs = org_slugs(store.graphs())
     for scale in args.scale:
         slug = f"synthetic-x{scale}"
         _, t = timed(lambda s=scale, sl=slug: generate(store, sl, s))

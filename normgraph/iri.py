@@ -7,6 +7,7 @@ graph-naming rule exist exactly once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from rdflib import Namespace, URIRef
@@ -129,8 +130,14 @@ def graph_for_path(path: Path, root: Path) -> URIRef:
 
 
 def org_graph(org_slug: str) -> URIRef:
-    """The named graph of one organisation's data."""
+    """The named graph of one organisation's data (the slug goes through the IRI rule: acme.eu → acme-eu)."""
     return URIRef(f"{NGG}org/{local_id(org_slug)}")
+
+
+def org_slugs(graphs: Iterable[str]) -> list[str]:
+    """The organisations among these named graphs (ngg:org/<slug>), sorted."""
+    prefix = f"{NGG}org/"
+    return sorted(g[len(prefix):] for g in graphs if g.startswith(prefix))
 
 
 def curie(iri: str) -> str:

@@ -80,12 +80,12 @@ _SEV_STYLE = {"Violation": "bold red", "Warning": "yellow", "Info": "cyan"}
 @pass_context
 def validate(ctx: Context, org_slug: str | None, fmt: str, output: Path | None, engine: str, on: object) -> None:
     """Validate organisation data against shapes/; report grouped by standard and clause. Exit 1 on violations."""
+    from normgraph.iri import org_slugs
     from normgraph.validation import ValidationError, ValidationResult, validate_org
 
     store = ctx.store(show_progress=sys.stderr.isatty())
     today = on.date() if on is not None else date.today()  # type: ignore[attr-defined]
-    prefix = "https://w3id.org/normgraph/graph/org/"
-    slugs = [org_slug] if org_slug else [g[len(prefix):] for g in store.graphs() if g.startswith(prefix)]
+    slugs = [org_slug] if org_slug else org_slugs(store.graphs())
     if not slugs:
         fail("no organisation graphs in the store (import one with `normgraph import … --org SLUG`)")
     results: list[ValidationResult] = []

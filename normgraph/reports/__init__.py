@@ -9,14 +9,13 @@ named graph ngg:org/<slug> (DESIGN.md §3).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
 from normgraph import ROOT
-from normgraph.iri import NGG, NGID, PREFIXES, curie
+from normgraph.iri import NGID, PREFIXES, curie, org_graph, org_slugs
 from normgraph.queries import get_query, with_prefixes
 from normgraph.store.base import SelectResult, Store
 
@@ -27,30 +26,18 @@ TARGETS: dict[str, tuple[URIRef, str]] = {
     "nist-ai-rmf-1.0": (URIRef(f"{NGID}nist-ai-rmf-1.0"), "NIST AI RMF 1.0"),
 }
 
-ORG_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
 class ReportError(ValueError):
     """Bad input to a report: unknown organisation or target (the message names it)."""
 
 
-def org_graph(slug: str) -> URIRef:
-    if not ORG_SLUG.match(slug):
-        raise ReportError(f"{slug!r} is not an organisation slug")
-    return URIRef(f"{NGG}org/{slug}")
-
-
-def org_slugs(store: Store) -> list[str]:
-    """The organisations the store holds (named graphs ngg:org/<slug>)."""
-    prefix = f"{NGG}org/"
-    return sorted(g[len(prefix):] for g in store.graphs() if g.startswith(prefix))
-
-
 def check_org(store: Store, slug: str) -> URIRef:
-    """The organisation's graph IRI, or ReportError naming the known organisations."""
-    graph = org_graph(slug)
-    known = org_slugs(store)
-    if slug not in known:
+    """The organisation's graph IRI (the same rule the importers use), or ReportError naming the known ones."""
+    known = org_slugs(store.graphs())
+    try:
+        graph = org_graph(slug)
+    except ValueError:
+        graph = None
+    if graph is None or str(graph) not in {str(org_graph(k)) for k in known}:
         raise ReportError(f"unknown organisation {slug!r} (known: {', '.join(known) or 'none'})")
     return graph
 
@@ -114,23 +101,13 @@ def today() -> dt.date:
 
 
 def prepare_store(store: Store, root: Path = ROOT, extra: list[Path] | None = None) -> None:
-    """Load the knowledge and example organisations, plus any curated mapping set whose Turtle has
-    not been built yet (built in memory from data/mappings/*.sssom.tsv), plus `extra` org files
-    (each into ngg:org/<file stem>). For tests, benchmarks and a fresh embedded store."""
+    """Load the knowledge and the example organisations, plus `extra` org files (each into the
+    graph of its file stem). For tests, benchmarks and a fresh embedded store."""
     from normgraph.loading import load_knowledge
 
     load_knowledge(store, root, examples=True)
-    have = set(store.graphs())
-    from normgraph.mappings import curated
-    from normgraph.mappings.records import records_from_graph  # noqa: F401  (keeps the import cheap)
-
-    missing = [p for p in curated.tables(root) if f"{NGG}mappings/{p.name.removesuffix('.sssom.tsv')}" not in have]
-    if missing:
-        graphs, _issues, _records = curated.ingest(root, missing)
-        for out, g in graphs.items():
-            store.load(g.serialize(format="nt").encode(), "ntriples", f"{NGG}mappings/{Path(out).stem}")
     for path in extra or []:
-        store.load(path, "turtle", f"{NGG}org/{path.stem}")
+        store.load(path, "turtle", str(org_graph(path.stem)))
 
 
 __all__ = [
