@@ -34,7 +34,8 @@
 * **No counterpart.** A record with object sssom:NoTermFound has no target, and an OSCAL ``map`` needs
   at least one target (``no-relationship`` relates a source to a target; there is none). OSCAL's
   construct for "not mapped at all" is the mapping's ``source-gap-summary``: the subject is listed
-  there (unless another record of the set maps it). The record itself, which the gap summary cannot
+  there (unless another record of the set maps it, or the catalog export does not hold it). The
+  record itself, which the gap summary cannot
   hold, becomes a group of mapping-level props (``group`` = ``ntf-<id>``): ``no-counterpart`` = the
   source id with the rationale as remarks, and the same provenance props as a map (``record``,
   ``confidence``, ``justification``, ``creator``, …). So maps + no-counterpart props = records.
@@ -294,6 +295,7 @@ def _no_counterpart_props(rec: _Record, sources: dict[str, tuple[str, str]]) -> 
                 remarks=_remarks(rec) or "The object catalog has no counterpart for this item.")
     head["group"] = group
     props, links = _provenance(rec, group=group)
+    props += [{**p, "group": group} for p in source.get("props", [])]  # catalog-status, if not in the catalog
     confidence = rec.confidence
     if confidence is not None:
         props.insert(1, {**prop("confidence", str(confidence), ns=NS), "group": group})
@@ -369,7 +371,9 @@ def mapping_collection_dict(store: Store, slug: str) -> dict[str, Any]:
         if none:
             mapping["props"] = [p for r in none for p in _no_counterpart_props(r, index(src))]
             mapped = {m["sources"][0]["id-ref"] for m in maps}
-            unmapped = sorted({_item(r.subject, index(src))["id-ref"] for r in none} - mapped)
+            # only ids the source catalog holds: a gap summary entry is a reference into that catalog
+            unmapped = sorted({item["id-ref"] for item in (_item(r.subject, index(src)) for r in none)
+                               if "props" not in item} - mapped)
             if unmapped:
                 mapping["source-gap-summary"] = {
                     "uuid": stable_uuid(set_iri, "oscal-source-gap-summary", src, tgt),
@@ -409,8 +413,9 @@ def mapping_collection_dict(store: Store, slug: str) -> dict[str, Any]:
                     + (f" and {none_total} 'no counterpart' records as no-counterpart props, their subjects in "
                        "the source gap summary" if none_total else "")
                     + ". Source and target ids are those of normgraph's OSCAL catalogs (normgraph export oscal "
-                    "catalog KEY); 'canonical' links give each item's and each record's normgraph IRI. "
-                    f"Relationship 'related-to' (ns {NS}) is ng:relatedTo: related, no set relation stated."),
+                    "catalog KEY); 'canonical' links give each item's and each record's normgraph IRI."
+                    + (f" Relationship 'related-to' (ns {NS}) is ng:relatedTo: related, no set relation stated."
+                       if any(r.predicate == f"{NG}relatedTo" and not r.no_counterpart for r in records) else "")),
     }
     provenance: dict[str, Any] = {
         "method": "human" if manual else "automation",
