@@ -16,6 +16,7 @@ from normgraph.loading import knowledge_files
 
 DCT = "http://purl.org/dc/terms/"
 OWL_VERSION = "http://www.w3.org/2002/07/owl#versionInfo"
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DECLARATIONS = {
     "http://www.w3.org/2002/07/owl#" + kind
@@ -68,7 +69,7 @@ def test_every_graph_states_source_licence_and_version(path: Path) -> None:
     graph = str(graph_for_path(path, ROOT))
     about = {(q.predicate.value, q.object.value) for q in quads(path) if q.subject.value == graph}
     predicates = {p for p, _ in about}
-    for needed in (DCT + "source", DCT + "license", OWL_VERSION):
+    for needed in (DCT + "source", DCT + "license", OWL_VERSION, PROV_DERIVED):
         assert needed in predicates, f"{path.name}: graph <{graph}> does not state {needed}"
 
 

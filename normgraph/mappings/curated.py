@@ -20,7 +20,7 @@ import yaml
 from rdflib import Graph, URIRef
 
 from normgraph.catalogs.common import LICENSES, SourceError
-from normgraph.iri import CATALOGS, PREFIXES, SEMAPV, scheme_iri
+from normgraph.iri import CATALOGS, NGG, NGID, PREFIXES, SEMAPV, scheme_iri
 from normgraph.mappings.records import (
     NO_TERM_FOUND,
     RELATED,
@@ -232,15 +232,20 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[MappingSetInf
         return iri
 
     license_iri = URIRef(str(meta.get("license") or LICENSES["normgraph"]))
+    subject_scheme, object_scheme = scheme("subject_source"), scheme("object_source")
+    # The set is curated from the two catalogs it connects: their graphs are what it derives from.
+    derived_from = [
+        URIRef(str(s).replace(str(NGID), str(NGG), 1)) for s in (subject_scheme, object_scheme) if s is not None
+    ]
     info = MappingSetInfo(
         slug=slug,
         title=str(meta.get("mapping_set_title") or slug),
-        subject_scheme=scheme("subject_source"),
-        object_scheme=scheme("object_source"),
+        subject_scheme=subject_scheme,
+        object_scheme=object_scheme,
         source=URIRef(set_id) if set_id else URIRef(f"https://w3id.org/normgraph/id/mapping-set/{slug}"),
         license=license_iri,
         version=str(version),
-        derived_from=[],
+        derived_from=derived_from,
         description=str(meta["mapping_set_description"]) if meta.get("mapping_set_description") else None,
         modified=set_date,
         creator=", ".join(str(c) for c in creators),
