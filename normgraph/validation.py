@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -35,11 +36,13 @@ from rdflib.term import BNode, Node
 from normgraph import ROOT
 from normgraph.iri import CATALOGS, NGID, curie, local_id, org_graph
 from normgraph.queries import get_query
-from normgraph.store.base import GraphResult, SelectResult, Store
+from normgraph.store.base import SelectResult, Store
 
 SHAPES_DIR = ROOT / "shapes"
 #: Classification CONSTRUCTs, run in this order before validation (each sees the previous one's output).
 CLASSIFIERS: tuple[str, ...] = ("classify-high-risk", "classify-art-27-deployer")
+#: Validation facts (ngsh: terms the shapes read), derived after classification and the validation date.
+VALIDATION_FACTS: tuple[str, ...] = ("validate-current-evidence",)
 #: The node that carries the validation date in the data graph (`dct:date`).
 VALIDATION_NODE = URIRef("urn:normgraph:validation")
 ENGINES = ("pyshacl", "turbo")
@@ -149,81 +152,128 @@ def _clause_sort(clause: str) -> tuple[object, ...]:
 # -- inputs -----------------------------------------------------------------------------------------
 
 def load_shapes(folder: Path = SHAPES_DIR) -> Graph:
-    """All shapes files of a folder as one graph."""
-    g = Graph()
+    """All shapes files of a folder as one graph, parsed once per process (re-read when a file changes).
+
+    The returned graph is shared: callers must not modify it.
+    """
     files = sorted(folder.glob("*.ttl"))
     if not files:
         raise ValidationError(f"no shapes in {folder}")
-    for path in files:
-        try:
-            g.parse(path, format="turtle")
-        except Exception as e:  # rdflib raises several parser exception types
-            raise ValidationError(f"{path}: {e}") from None
-    return g
+    return _load_shapes(tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
 
 
-def _to_oxigraph(g: Graph) -> ox.Store:
-    st = ox.Store()
-    st.load(g.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
-    return st
-
-
-def _ox_graph_to_rdflib(triples: Iterable[ox.Triple]) -> Graph:
-    buf = io.BytesIO()
-    ox.serialize(list(triples), buf, ox.RdfFormat.N_TRIPLES)
+@lru_cache(maxsize=8)
+def _load_shapes(files: tuple[tuple[str, int, int], ...]) -> Graph:
     g = Graph()
-    if buf.getvalue():
-        g.parse(data=buf.getvalue().decode("utf-8"), format="nt")
+    for name, _mtime, _size in files:
+        try:
+            g.parse(name, format="turtle")
+        except Exception as e:  # rdflib raises several parser exception types
+            raise ValidationError(f"{name}: {e}") from None
     return g
+
+
+def _nt(triples: object) -> bytes:
+    """A CONSTRUCT result (or any triple iterable) of pyoxigraph as N-Triples bytes."""
+    buf = io.BytesIO()
+    ox.serialize(triples, buf, ox.RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def _rdflib(nt: bytes) -> Graph:
+    g = Graph()
+    if nt:
+        g.parse(data=nt, format="nt")
+    return g
+
+
+def _run_constructs(st: ox.Store, names: Iterable[str]) -> bytes:
+    """Run CONSTRUCTs in order, each seeing the previous ones' output; returns what they derived (N-Triples)."""
+    out = b""
+    for name in names:
+        nt = _nt(st.query(get_query(name).bind()))
+        if nt:
+            st.load(nt, ox.RdfFormat.N_TRIPLES)
+        out += nt
+    return out
 
 
 def classify(data: Graph) -> Graph:
     """Run the classification CONSTRUCTs over `data` (org + catalog facts); returns only the derived triples."""
-    st = _to_oxigraph(data)
-    derived = Graph()
-    for name in CLASSIFIERS:
-        text = get_query(name).bind()
-        new = _ox_graph_to_rdflib(st.query(text))  # type: ignore[arg-type]
-        if len(new):
-            st.load(new.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
-        derived += new
-    return derived
+    st = ox.Store()
+    st.load(data.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    return _rdflib(_run_constructs(st, CLASSIFIERS))
 
 
 def catalog_facts(store: Store, graph: str) -> Graph:
     """The catalog and vocabulary facts about every IRI the organisation graph mentions."""
-    res = store.query(_EXTRACT % {"graph": graph})
-    assert isinstance(res, GraphResult)
-    return res.graph
+    return _rdflib(_catalog_nt(store, graph))
 
 
-def org_data(store: Store, org_slug: str) -> Graph:
+def _catalog_nt(store: Store, graph: str) -> bytes:
+    body, _media, _form = store.query_serialized(_EXTRACT % {"graph": graph}, "ntriples")
+    return body
+
+
+def _org_nt(store: Store, org_slug: str) -> bytes:
     graph = str(org_graph(org_slug))
     if graph not in store.graphs():
         known = ", ".join(g.rsplit("/", 1)[-1] for g in store.graphs() if g.startswith(graph.rsplit("/", 1)[0] + "/"))
         raise ValidationError(f"no organisation {org_slug!r} in {store.location} (graph <{graph}>); known: {known or 'none'}")
-    g = Graph()
-    g.parse(data=store.export("ntriples", graph).decode("utf-8"), format="nt")
-    return g
+    return store.export("ntriples", graph)
+
+
+def org_data(store: Store, org_slug: str) -> Graph:
+    return _rdflib(_org_nt(store, org_slug))
+
+
+@dataclass
+class PreparedData:
+    """The data graph handed to SHACL, held in Oxigraph: org graph + catalog facts + classification + date +
+    validation facts (queries/validate-*.rq)."""
+
+    store: ox.Store
+    #: The classification CONSTRUCTs' output (N-Triples).
+    derived: bytes
+    #: The validation facts' output (N-Triples), ngsh: terms only.
+    facts: bytes
+
+    def nt(self) -> bytes:
+        return _nt(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+    def graph(self) -> Graph:
+        """The whole data graph as an rdflib Graph (one N-Triples parse)."""
+        return _rdflib(self.nt())
+
+
+def prepare_data(store: Store, org_slug: str, today: date) -> PreparedData:
+    """Org data + catalog facts + classification + validation date + validation facts, built in Oxigraph."""
+    st = ox.Store()
+    st.load(_org_nt(store, org_slug), ox.RdfFormat.N_TRIPLES)
+    st.load(_catalog_nt(store, str(org_graph(org_slug))), ox.RdfFormat.N_TRIPLES)
+    derived = _run_constructs(st, CLASSIFIERS)
+    st.add(ox.Quad(ox.NamedNode(str(VALIDATION_NODE)), ox.NamedNode(str(DCTERMS.date)),
+                   ox.Literal(today.isoformat(), datatype=ox.NamedNode(str(XSD.date)))))
+    facts = _run_constructs(st, VALIDATION_FACTS)
+    return PreparedData(st, derived, facts)
 
 
 def build_data_graph(store: Store, org_slug: str, today: date) -> tuple[Graph, Graph]:
-    """(data graph for SHACL, derived triples): org data + catalog facts + classification + validation date."""
-    data = org_data(store, org_slug)
-    data += catalog_facts(store, str(org_graph(org_slug)))
-    derived = classify(data)
-    data += derived
-    data.add((VALIDATION_NODE, DCTERMS.date, Literal(today.isoformat(), datatype=XSD.date)))
-    return data, derived
+    """(data graph for SHACL, derived triples): org data + catalog facts + classification + validation date
+    + validation facts."""
+    prepared = prepare_data(store, org_slug, today)
+    return prepared.graph(), _rdflib(prepared.derived)
 
 
 # -- running the engines ----------------------------------------------------------------------------
 
-def run_engine(data: Graph, shapes: Graph, engine: str = "pyshacl") -> Graph:
-    """Validate and return the sh:ValidationReport graph."""
+def run_engine(data: Graph | ox.Store, shapes: Graph, engine: str = "pyshacl") -> Graph:
+    """Validate and return the sh:ValidationReport graph (turbo also takes the Oxigraph store directly)."""
     if engine == "pyshacl":
         import pyshacl
 
+        if isinstance(data, ox.Store):
+            data = _rdflib(_nt(data.quads_for_pattern(None, None, None, ox.DefaultGraph())))
         _conforms, report, _text = pyshacl.validate(
             data, shacl_graph=shapes, inference="none", advanced=False, allow_infos=True, allow_warnings=True,
             abort_on_first=False, meta_shacl=False, do_owl_imports=False,
@@ -242,12 +292,37 @@ def run_engine(data: Graph, shapes: Graph, engine: str = "pyshacl") -> Graph:
     return report
 
 
+_LABEL_PROPS = (RDFS.label, SKOS.prefLabel, FOAF.name, SKOS.notation)
+
+
+def _fallback_label(node: Node) -> str:
+    return curie(str(node)) if isinstance(node, URIRef) else str(node)
+
+
 def _label(g: Graph, node: Node) -> str:
-    for p in (RDFS.label, SKOS.prefLabel, FOAF.name, SKOS.notation):
+    for p in _LABEL_PROPS:
         v = g.value(node, p)
         if v is not None:
             return str(v)
-    return curie(str(node)) if isinstance(node, URIRef) else str(node)
+    return _fallback_label(node)
+
+
+def _labels(data: Graph | ox.Store, nodes: set[Node]) -> dict[Node, str]:
+    """A display label for each node (rdfs:label, skos:prefLabel, foaf:name, skos:notation, else its CURIE)."""
+    if isinstance(data, Graph):
+        return {n: _label(data, n) for n in nodes}
+    found: dict[tuple[str, str], str] = {}
+    iris = sorted(str(n) for n in nodes if isinstance(n, URIRef))
+    for i in range(0, len(iris), 500):
+        values = " ".join(f"<{ox.NamedNode(x).value}>" for x in iris[i:i + 500])
+        props = " ".join(f"<{p}>" for p in _LABEL_PROPS)
+        for sol in data.query(f"SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {props} }} ?s ?p ?l }}"):
+            found.setdefault((sol["s"].value, sol["p"].value), sol["l"].value)  # type: ignore[index, union-attr]
+    out: dict[Node, str] = {}
+    for n in nodes:
+        label = next((found[(str(n), str(p))] for p in _LABEL_PROPS if (str(n), str(p)) in found), None)
+        out[n] = label if label is not None else _fallback_label(n)
+    return out
 
 
 def _provision_names(store: Store | None, sources: set[str]) -> dict[str, tuple[str, str]]:
@@ -269,7 +344,7 @@ def _provision_names(store: Store | None, sources: set[str]) -> dict[str, tuple[
     return out
 
 
-def parse_report(report: Graph, data: Graph, shapes: Graph, store: Store | None = None) -> list[ResultRow]:
+def parse_report(report: Graph, data: Graph | ox.Store, shapes: Graph, store: Store | None = None) -> list[ResultRow]:
     rows: list[tuple[Node, ...]] = []
     for r in report.subjects(SH.resultSeverity, None):
         focus = report.value(r, SH.focusNode)
@@ -281,13 +356,14 @@ def parse_report(report: Graph, data: Graph, shapes: Graph, store: Store | None 
         rows.append((focus, shape, sev, Literal(msgs[0] if msgs else ""), report.value(r, SH.resultPath), report.value(r, SH.value)))
     sources = {str(shapes.value(s, DCTERMS.source) or "") for _f, s, *_ in rows} - {""}
     names = _provision_names(store, sources)
+    labels = _labels(data, {f for f, *_ in rows if f is not None})
     out: list[ResultRow] = []
     for focus, shape, sev, msg, path, value in rows:
         src = str(shapes.value(shape, DCTERMS.source) or "")
         std, clause = names.get(src, ("other", ""))
         out.append(ResultRow(
             focus=str(focus),
-            focus_label=_label(data, focus) if focus is not None else "",
+            focus_label=labels[focus] if focus is not None else "",
             shape=str(shape) if not isinstance(shape, BNode) else f"_:{shape}",
             severity=str(sev).rsplit("#", 1)[-1],
             message=str(msg),
@@ -301,9 +377,9 @@ def parse_report(report: Graph, data: Graph, shapes: Graph, store: Store | None 
     return out
 
 
-def validate_graph(data: Graph, shapes: Graph | None = None, engine: str = "pyshacl",
+def validate_graph(data: Graph | ox.Store, shapes: Graph | None = None, engine: str = "pyshacl",
                    store: Store | None = None) -> tuple[Graph, list[ResultRow]]:
-    """Validate a prepared data graph (already classified and dated); used by tests on fixtures."""
+    """Validate a prepared data graph (already classified, dated and with its validation facts)."""
     shapes = shapes if shapes is not None else load_shapes()
     report = run_engine(data, shapes, engine)
     return report, parse_report(report, data, shapes, store)
@@ -316,9 +392,12 @@ def validate_org(store: Store, org_slug: str, today: date | None = None, *, engi
         raise ValidationError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     today = today or date.today()
     local_id(org_slug)  # raises on an empty slug
-    data, derived = build_data_graph(store, org_slug, today)
+    prepared = prepare_data(store, org_slug, today)
+    # turbo reads the Oxigraph store natively; pySHACL needs an rdflib graph (one N-Triples parse)
+    data: Graph | ox.Store = prepared.store if engine == "turbo" else prepared.graph()
     report, rows = validate_graph(data, shapes, engine, store)
-    return ValidationResult(org=org_slug, today=today, engine=engine, results=rows, report=report, derived=derived)
+    return ValidationResult(org=org_slug, today=today, engine=engine, results=rows, report=report,
+                            derived=_rdflib(prepared.derived))
 
 
 def result_json(result: ValidationResult) -> str:
@@ -326,7 +405,8 @@ def result_json(result: ValidationResult) -> str:
 
 
 __all__ = [
-    "CLASSIFIERS", "ENGINES", "SHAPES_DIR", "VALIDATION_NODE", "ResultRow", "ValidationError", "ValidationResult",
-    "build_data_graph", "catalog_facts", "classify", "load_shapes", "parse_report", "result_json", "run_engine",
+    "CLASSIFIERS", "ENGINES", "SHAPES_DIR", "VALIDATION_FACTS", "VALIDATION_NODE", "PreparedData", "ResultRow",
+    "ValidationError", "ValidationResult", "build_data_graph", "catalog_facts", "classify", "load_shapes",
+    "org_data", "parse_report", "prepare_data", "result_json", "run_engine",
     "validate_graph", "validate_org",
 ]
