@@ -46,7 +46,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.query import Result
 from rdflib.term import Identifier
-from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import ASK, CONSTRUCT, POST, SELECT, URLENCODED, SPARQLWrapper
 
 from normgraph.store.base import (
     RDF_FORMATS,
@@ -61,6 +61,7 @@ from normgraph.store.base import (
     SelectResult,
     StoreError,
 )
+from normgraph.store.guarded import ResultTooLarge, check_sparql
 
 UnionMode = TypingLiteral["auto", "native", "dataset"]
 
@@ -97,6 +98,10 @@ class RemoteBadRequest(RemoteStoreError, QuerySyntaxError):
 
 class RemoteTimeout(RemoteStoreError, QueryTimeout):
     """The HTTP client's timeout ran out (or the server said it stopped the query)."""
+
+
+class RemoteResultTooLarge(RemoteStoreError, ResultTooLarge):
+    """The server's serialised answer is bigger than `max_result_bytes` (read no further, never truncated)."""
 
 
 class _Retryable(Exception):
@@ -148,6 +153,7 @@ class RemoteStore:
         user: str | None = None,
         password: str | None = None,
         results_format: TypingLiteral["json", "xml"] = "json",
+        max_result_bytes: int | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.update_endpoint = update_endpoint or endpoint
@@ -162,6 +168,8 @@ class RemoteStore:
         self.retries = retries
         self.backoff = backoff
         self.results_format = results_format
+        #: cap on the bytes of a `query_serialized` answer (None: no cap); reading stops at the cap
+        self.max_result_bytes = max_result_bytes
         self._token = token or os.environ.get("NORMGRAPH_REMOTE_TOKEN")
         self._user = user or os.environ.get("NORMGRAPH_REMOTE_USER")
         self._password = password if password is not None else os.environ.get("NORMGRAPH_REMOTE_PASSWORD")
@@ -194,13 +202,16 @@ class RemoteStore:
         raise AssertionError("unreachable")
 
     def _sparql_request(self, sparql: str, accept: str, dataset: Dataset | None, timeout: float | None,
-                        ) -> tuple[bytes, str]:
+                        cap: int | None = None) -> tuple[bytes, str]:
         """POST one query through SPARQLWrapper's request builder; retried (reads are idempotent)."""
         wrapper = SPARQLWrapper(self.endpoint)
         wrapper.setMethod(POST)
         wrapper.setRequestMethod(URLENCODED)
         wrapper.setOnlyConneg(True)
         wrapper.setQuery(sparql)
+        # Our reading of the form, not SPARQLWrapper's: its parser takes some queries for updates (a
+        # comment mentioning "add" -> ADD) and would send them as `update=` (the server answers 400).
+        wrapper.queryType = {"select": SELECT, "ask": ASK, "graph": CONSTRUCT}[_query_form(sparql)]
         wrapper.addCustomHttpHeader("Accept", accept)
         for name, value in self._auth_header().items():
             wrapper.addCustomHttpHeader(name, value)
@@ -215,7 +226,13 @@ class RemoteStore:
             request = wrapper._createRequest()  # SPARQLWrapper is pinned (2.0.0); see module docstring
             try:
                 with urllib.request.urlopen(request, timeout=limit) as response:
-                    return response.read(), response.headers.get("Content-Type", "")
+                    if cap is None:
+                        return response.read(), response.headers.get("Content-Type", "")
+                    body = response.read(cap + 1)  # never hold more than the cap (+1 byte to know it is over)
+                    if len(body) > cap:
+                        raise RemoteResultTooLarge(self.endpoint, response.status,
+                                                   f"the answer is over {cap} bytes; add a LIMIT", "query")
+                    return body, response.headers.get("Content-Type", "")
             except urllib.error.HTTPError as e:
                 body = _short(e.read())
                 err = self._http_error(self.endpoint, e.code, body, "query")
@@ -264,6 +281,10 @@ class RemoteStore:
         return self._with_retries(attempt, retry=retry)
 
     # -- the default graph -----------------------------------------------------------------
+    def default_graph_mode(self) -> UnionMode | None:
+        """How the union default graph is provided: "native", "dataset", or None (empty store, not yet known)."""
+        return self._union_mode()
+
     def _union_mode(self) -> UnionMode | None:
         if self._resolved is None:
             self._resolved = self.detect_union_default_graph()
@@ -364,7 +385,8 @@ class RemoteStore:
             if result_format not in RDF_FORMATS or result_format in ("nquads", "trig"):
                 raise ValueError(f"CONSTRUCT/DESCRIBE results cannot be written as {result_format}")
             media = RDF_FORMATS[result_format]
-        body, ctype = self._sparql_request(sparql, media, self._effective_dataset(dataset), timeout)
+        body, ctype = self._sparql_request(sparql, media, self._effective_dataset(dataset), timeout,
+                                           self.max_result_bytes)
         return body, (ctype.split(";")[0].strip() or media), form
 
     def graphs(self) -> list[str]:
@@ -454,7 +476,15 @@ def _bindings(parsed: Result) -> list[dict[str, Identifier | None]]:
 
 
 def _query_form(sparql: str) -> str:
-    """"select", "ask" or "graph" (CONSTRUCT/DESCRIBE), from SPARQLWrapper's own query-type parser."""
+    """"select", "ask" or "graph" (CONSTRUCT/DESCRIBE).
+
+    normgraph's own lexer first (it skips comments, strings and IRIs): SPARQLWrapper's query-type
+    parser reads a comment such as ``# description: …`` after a PREFIX line as DESCRIBE, so the report
+    queries were sent as graph queries and refused with 406. SPARQLWrapper names what else it is.
+    """
+    form = check_sparql(sparql).form
+    if form is not None:
+        return form
     wrapper = SPARQLWrapper("http://localhost/")
     wrapper.setQuery(sparql)
     kind = (wrapper.queryType or "SELECT").upper()
@@ -467,4 +497,4 @@ def _query_form(sparql: str) -> str:
     raise QuerySyntaxError(f"not a query (looks like {kind}); use update() for SPARQL Update")
 
 
-__all__ = ["RemoteBadRequest", "RemoteStore", "RemoteStoreError", "RemoteTimeout", "UnionMode"]
+__all__ = ["RemoteBadRequest", "RemoteResultTooLarge", "RemoteStore", "RemoteStoreError", "RemoteTimeout", "UnionMode"]
