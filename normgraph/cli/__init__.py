@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -60,6 +61,30 @@ class Context:
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+_REMOTE_OPTIONS = (
+    ("--endpoint", "Use a remote SPARQL 1.1 query endpoint instead of the embedded store."),
+    ("--update-endpoint", "Remote SPARQL Update endpoint (default: --endpoint)."),
+    ("--graph-store", "Remote Graph Store Protocol endpoint."),
+)
+
+
+def _set_on_context(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None and param.name:
+        setattr(ctx.ensure_object(Context), param.name, value)
+
+
+def remote_store_options(func: F) -> F:
+    """`--endpoint/--update-endpoint/--graph-store` on a subcommand too (`normgraph serve --endpoint URL`).
+
+    They set the same Context fields as the group options of `main` (a value given after the
+    subcommand wins); the environment variables are read by the group options only.
+    """
+    for name, help_text in reversed(_REMOTE_OPTIONS):
+        func = click.option(name, name.lstrip("-").replace("-", "_"), default=None, expose_value=False,
+                            callback=_set_on_context, help=help_text)(func)
+    return func
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
