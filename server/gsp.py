@@ -16,8 +16,9 @@ import re
 from flask import Blueprint, Response, request
 
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
+from normgraph.store.remote import RemoteStoreError
 from server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
-from server.sparql import fail, require_write_token, run_query, state
+from server.sparql import fail, require_write_token, run_query, state, store_failure
 
 bp = Blueprint("gsp", __name__)
 
@@ -90,6 +91,8 @@ def graph_store() -> Response:
         raise fail(400, f"RDF syntax error: {e}") from None
     except QueryTimeout as e:
         raise fail(503, str(e)) from None
+    except RemoteStoreError as e:  # the remote store failed (the data parsed here): not the client's fault
+        raise store_failure(e) from None
     except (StoreError, ValueError) as e:
         raise fail(400, str(e)) from None
     return Response(status=204 if existed else 201)

@@ -157,11 +157,19 @@ def run_query(store: Store, sparql: str, dataset: Dataset | None, *, types: dict
     except ValueError as e:  # format does not suit the query form (form detection missed)
         raise fail(406, str(e)) from None
     except StoreError as e:
-        raise fail(500, f"store error: {e}") from None
+        raise store_failure(e) from None
     charset = "; charset=utf-8" if media.startswith("text/") or media.endswith(("json", "xml")) else ""
     resp = Response(body, status=200, content_type=media + charset)
     resp.headers["Vary"] = "Accept"
     return resp
+
+
+def store_failure(e: StoreError) -> ProtocolError:
+    """500 (embedded store), 502 (the remote store answered with an error) or 503 (it did not answer)."""
+    from server import store_error_status
+
+    code, message = store_error_status(e, state().store.location)
+    return fail(code, message, {"Retry-After": "5"} if code == 503 else None)
 
 
 # -- authorisation ---------------------------------------------------------------------------------
@@ -196,7 +204,7 @@ def run_update(store: Store, text: str) -> Response:
     except OutboundRefused as e:
         raise fail(400, str(e)) from None
     except StoreError as e:
-        raise fail(500, f"store error: {e}") from None
+        raise store_failure(e) from None
     return Response(status=204)
 
 
@@ -215,7 +223,7 @@ def sparql() -> Response:
     extra = [k for k in request.args if k != "format"]
     if request.method == "POST" or extra:
         raise fail(400, "missing 'query' (or 'update') parameter")
-    from server.service_description import SD_TYPES, service_description
+    from server.service_description import SD_TYPES
 
     if prefers_html(request, [t for ts in SD_TYPES.values() for t in ts]):
         return query_page()
@@ -223,10 +231,42 @@ def sparql() -> Response:
         fmt = negotiate(request, SD_TYPES)
     except NotAcceptable as e:
         raise fail(406, str(e)) from None
-    body, media = service_description(fmt)
+    body, media = _service_description(fmt, store)
     resp = Response(body, content_type=media)
     resp.headers["Vary"] = "Accept"
     return resp
+
+
+def _service_description(fmt: str, store: Store) -> tuple[bytes, str]:
+    """The service description; when serving a remote store, it also says how the union default graph is made."""
+    from server.service_description import _RDFLIB, SD, SD_TYPES, description_graph, service_description
+
+    mode_of = getattr(store, "default_graph_mode", None)
+    if not callable(mode_of):
+        return service_description(fmt)
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS, RDFS
+
+    g = description_graph(request.base_url, updates=bool(state().config.update_token))
+    try:
+        mode = mode_of()
+    except (StoreError, QueryTimeout) as e:
+        mode = f"unknown ({e})"
+    where = store.location
+    words = {
+        "native": f"the remote store {where} provides it natively (its default graph is the union: "
+                  "sd:UnionDefaultGraph); queries are sent unchanged",
+        "dataset": f"the remote store {where} does not provide it, so normgraph sends every query with "
+                   "default-graph-uri and named-graph-uri listing all named graphs",
+        None: f"the remote store {where} is empty, so how it treats the default graph is not known yet; until "
+              "it is, queries are sent with an explicit dataset",
+    }.get(mode, f"how the remote store {where} treats the default graph is {mode}")  # type: ignore[call-overload]
+    svc = URIRef(request.base_url)
+    g.add((svc, DCTERMS.source, URIRef(where)))
+    for ds in g.objects(svc, SD.defaultDataset):
+        for dg in g.objects(ds, SD.defaultGraph):
+            g.add((dg, RDFS.comment, Literal(f"The union of all named graphs: {words}.")))
+    return g.serialize(format=_RDFLIB[fmt], encoding="utf-8"), SD_TYPES[fmt][0]
 
 
 def query_page() -> Response:
