@@ -1,32 +1,94 @@
-"""`normgraph serve`: the SPARQL endpoint, REST API, linked data and UI, served by waitress."""
+"""`normgraph serve`: the SPARQL endpoint, REST API, linked data and UI, served by waitress.
+
+Two back ends: the embedded store (default; `--store PATH` for an on-disk one) behind the forked
+query workers of GuardedStore, or a remote SPARQL 1.1 store (`--endpoint URL [--update-endpoint URL]
+[--graph-store URL]`, also accepted before the subcommand and from NORMGRAPH_ENDPOINT & co.). With a
+remote store nothing is loaded locally: every page and query is answered from the remote store
+(docs/remote-stores.md, "Serving from a remote store").
+
+Exit codes: 2 when the store cannot be used (the remote endpoint is unreachable or answers with an
+error at start — the message names the URL and the HTTP status — or the options contradict each
+other), the same code every other command gives for an unusable --endpoint.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from normgraph.cli import Context, console, fail, main, pass_context
+from normgraph.cli import Context, console, err_console, fail, main, pass_context, remote_store_options
+from normgraph.iri import NGG
+
+
+def open_remote(ctx: Context) -> Any:
+    """The remote store, checked: reachable, answering queries; warns when it holds no normgraph graph."""
+    from normgraph.store import QueryTimeout, StoreError
+    from normgraph.store.remote import RemoteStore
+
+    assert ctx.endpoint is not None
+    try:
+        store = RemoteStore(ctx.endpoint, update_endpoint=ctx.update_endpoint, graph_store=ctx.graph_store)
+    except ValueError as e:  # e.g. a bad NORMGRAPH_UNION_DEFAULT_GRAPH
+        fail(str(e))
+    try:
+        graphs = store.graphs()
+        mode = store.default_graph_mode()
+    except (StoreError, QueryTimeout) as e:
+        store.close()
+        fail(f"cannot serve from the remote store {ctx.endpoint}: {e}")
+    ours = [g for g in graphs if g.startswith(str(NGG))]
+    if not ours:
+        push = f"normgraph push --endpoint {ctx.endpoint}"
+        if ctx.update_endpoint:
+            push += f" --update-endpoint {ctx.update_endpoint}"
+        if ctx.graph_store:
+            push += f" --graph-store {ctx.graph_store}"
+        err_console.print(
+            f"[bold yellow]warning:[/] the remote store {ctx.endpoint} holds none of the normgraph graphs "
+            f"({len(graphs)} graph(s) there, none under {NGG}); the explorer, API and reports will be empty. "
+            f"Fill it with: {push}", highlight=False, soft_wrap=True)
+    if mode == "dataset":
+        err_console.print(
+            f"[bold yellow]warning:[/] the default graph of {ctx.endpoint} is not the union of its named graphs, so "
+            f"every query is sent with default-graph-uri and named-graph-uri for all {len(graphs)} graphs: correct, "
+            "but some stores (Oxigraph) run such queries 10-100x slower. If the store can make its default graph "
+            "the union (oxigraph serve --union-default-graph, Fuseki tdb2:unionDefaultGraph), turn that on.",
+            highlight=False, soft_wrap=True)
+    how = {"native": "union default graph: native", "dataset": "union default graph: sent as a dataset",
+           None: "union default graph: not known yet (empty store)"}[mode]
+    console.print(f"remote store {ctx.endpoint}: {len(ours)} normgraph graph(s) of {len(graphs)}; {how}",
+                  highlight=False)
+    return store
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port (0: any free port).")
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Query worker processes (default $NORMGRAPH_WORKERS or 2).")
+              help="Query worker processes (default $NORMGRAPH_WORKERS or 2; embedded store only).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="waitress threads.")
 @click.option("--update-token", envvar="NORMGRAPH_UPDATE_TOKEN", default=None,
               help="Enable SPARQL Update / GSP writes for 'Authorization: Bearer TOKEN' (default: read-only).")
 @click.option("--timeout", "timeout", default=None, type=float, help="Query time limit in seconds (default 10).")
-@click.option("--examples/--no-examples", default=True, help="Also load the example organisations.")
+@click.option("--examples/--no-examples", default=True, help="Also load the example organisations (embedded store).")
+@remote_store_options
 @pass_context
 def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int, update_token: str | None,
           timeout: float | None, examples: bool) -> None:
-    """Serve the graph over HTTP: /sparql, /store, /api, /id/… (see server/README.md)."""
+    """Serve the graph over HTTP: /sparql, /store, /api, /id/… (see server/README.md).
+
+    With --endpoint, serve a remote SPARQL 1.1 store instead of the embedded one (nothing is loaded
+    locally; writes with the token go to --update-endpoint / --graph-store).
+    """
     from waitress.server import create_server
 
     from server import create_app
 
-    if ctx.endpoint:
-        fail("normgraph serve serves the embedded store; --endpoint is not supported here")
+    if ctx.endpoint and ctx.store_path:
+        fail("give either --store PATH (embedded store) or --endpoint URL (remote store), not both")
+    if not ctx.endpoint and (ctx.update_endpoint or ctx.graph_store):
+        fail("--update-endpoint / --graph-store need --endpoint (the remote query endpoint)")
     config = {
         "store_path": str(ctx.store_path) if ctx.store_path else None,
         "update_token": update_token,
@@ -34,17 +96,19 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
         "workers": workers,
         "examples": examples,
     }
+    store = open_remote(ctx) if ctx.endpoint else None
     try:
-        app = create_app(config=config)
+        app = create_app(store, config=config)
     except ValueError as e:
         fail(str(e))
     cfg = app.config["NORMGRAPH"]
     server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=cfg.max_upload,
                            ident="normgraph")
     bound = server.effective_port  # type: ignore[union-attr]
+    source = f", from the remote store {ctx.endpoint}" if ctx.endpoint else ""
     console.print(f"normgraph serving on http://{host}:{bound}/sparql "
                   f"({'read-write with token' if cfg.update_token else 'read-only'}, "
-                  f"timeout {cfg.query_timeout:g} s)", highlight=False)
+                  f"timeout {cfg.query_timeout:g} s{source})", highlight=False)
     try:
         server.run()
     except KeyboardInterrupt:

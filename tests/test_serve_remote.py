@@ -1,0 +1,399 @@
+"""`normgraph serve --endpoint URL`: everything served from a real `oxigraph serve` equals the embedded store.
+
+The real knowledge is pushed (normgraph.push) to a fresh Oxigraph server — a plain one (default graph =
+the unnamed graph: normgraph sends the dataset) and one started with --union-default-graph (native) —
+and `normgraph serve --endpoint …` runs as a real subprocess on a free loopback port. The embedded store
+behind create_app() (Flask test client) is the reference: named queries, /sparql in three formats,
+explorer pages, linked data and an organisation's report must give the same rows. Then writes with and
+without the token, the store unreachable at start, dying mid-run, and a query slower than the timeout.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from flask.testing import FlaskClient
+from rdflib import Graph
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDFS
+from rdflib.query import Result
+
+from normgraph import ROOT
+from normgraph.loading import load_knowledge
+from normgraph.push import push
+from normgraph.queries import get_query, list_queries
+from normgraph.store import EmbeddedStore
+from normgraph.store.remote import RemoteStore
+from server import ServedRemoteStore, create_app
+
+try:
+    from oxigraph_server import OxigraphServer, free_port, oxigraph_server, requires_oxigraph
+    from server_helpers import running
+except ImportError:  # tests/ imported as a package
+    from tests.oxigraph_server import OxigraphServer, free_port, oxigraph_server, requires_oxigraph
+    from tests.server_helpers import running
+
+pytestmark = [pytest.mark.remote, requires_oxigraph]
+
+TOKEN = "remote-serve-token"
+TODAY = "2026-12-01"
+G_UPDATE = "https://w3id.org/normgraph/graph/test/written-by-update"
+G_GSP = "https://w3id.org/normgraph/graph/test/written-by-gsp"
+SELECT = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?c ?n ?l WHERE { ?c skos:notation ?n ; "
+          "skos:inScheme <https://w3id.org/normgraph/id/iso27001-2022> OPTIONAL { ?c skos:prefLabel ?l } } ORDER BY ?c")
+
+
+# -- fixtures ---------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def embedded() -> Iterator[EmbeddedStore]:
+    store = EmbeddedStore()
+    load_knowledge(store, examples=True)
+    yield store
+
+
+@pytest.fixture(scope="module")
+def reference(embedded: EmbeddedStore) -> FlaskClient:
+    """The embedded store's answers (no worker processes: same engine, same results)."""
+    return create_app(embedded, config={"guard": False, "cors_origins": "*"}).test_client()
+
+
+@dataclass
+class Served:
+    base: str
+    oxigraph: OxigraphServer
+    process: subprocess.Popen[bytes]
+    union: bool
+
+    def direct(self) -> RemoteStore:
+        """Oxigraph itself, not through normgraph serve."""
+        return RemoteStore(self.oxigraph.query_url, update_endpoint=self.oxigraph.update_url,
+                           graph_store=self.oxigraph.store_url)
+
+
+def start_serve(args: list[str], port: int, *, wait: float = 90.0) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "normgraph", *args]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "NORMGRAPH_UPDATE_TOKEN": ""})
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"serve exited with {proc.returncode}: {out.decode()} {err.decode()}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=2).ok:
+                return proc
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("normgraph serve did not come up")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> tuple[str, str]:
+    proc.terminate()
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    return out.decode(), err.decode()
+
+
+@pytest.fixture(scope="module", params=["plain-server", "union-server"])
+def served(request: pytest.FixtureRequest, embedded: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory,
+           ) -> Iterator[Served]:
+    union = request.param == "union-server"
+    with oxigraph_server(tmp_path_factory.mktemp("ox"), union_default_graph=union) as ox:
+        # GSP PUT into one server, SPARQL Update into the other: both write paths of push.
+        target = RemoteStore(ox.query_url, update_endpoint=ox.update_url, graph_store=None if union else ox.store_url)
+        report = push(embedded, target)
+        assert report.ok and len(report.pushed) == len(embedded.graphs())
+        target.close()
+        port = free_port()
+        # The plain server gets the union as an explicit dataset, which Oxigraph evaluates far more slowly
+        # (docs/remote-stores.md): give it time; the subcommand form of the options is used here.
+        proc = start_serve(["serve", "--endpoint", ox.query_url, "--update-endpoint", ox.update_url,
+                            "--graph-store", ox.store_url, "--port", str(port), "--update-token", TOKEN,
+                            "--timeout", "20" if union else "120"], port)
+        try:
+            yield Served(f"http://127.0.0.1:{port}", ox, proc, union)
+        finally:
+            _out, err = stop(proc)
+            assert "Traceback" not in err, err
+
+
+# -- comparison helpers -----------------------------------------------------------------------------------------
+_CONCAT = re.compile(r'GROUP_CONCAT\((?:[^;]|\([^)]*\))*;\s*separator\s*=\s*"([^"]*)"\s*\)\s+AS\s+\?(\w+)', re.I)
+
+
+def concat_columns(name: str) -> dict[str, str]:
+    """Columns made by GROUP_CONCAT (-> separator): SPARQL leaves the order of their parts to the store."""
+    return {var: sep for sep, var in _CONCAT.findall(get_query(name).text)}
+
+
+def rowset(rows: list[dict[str, str]], unordered: dict[str, str] | None = None) -> set[frozenset[tuple[str, str]]]:
+    unordered = unordered or {}
+
+    def norm(k: str, v: str) -> str:
+        return unordered[k].join(sorted(v.split(unordered[k]))) if unordered.get(k) else v
+
+    return {frozenset((k, norm(k, v)) for k, v in r.items()) for r in rows}
+
+
+def sparql_json_rows(body: bytes) -> set[frozenset[tuple[str, str]]]:
+    data = json.loads(body)
+    return {frozenset((k, v["value"]) for k, v in b.items()) for b in data["results"]["bindings"]}
+
+
+def parts(cell: str) -> list[str]:
+    return sorted(p for p in re.split(r"; |, | \| ", cell))
+
+
+def csv_rows(text: str) -> tuple[list[str], set[tuple[str, ...]]]:
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], {tuple(r) for r in rows[1:]}
+
+
+# -- reads: the same answers as the embedded store ---------------------------------------------------------------
+@pytest.mark.slow
+def test_every_named_query_equals_embedded(served: Served, reference: FlaskClient) -> None:
+    listing = requests.get(f"{served.base}/api/queries", timeout=30).json()["queries"]
+    assert {q["name"] for q in listing} == {q.name for q in list_queries()}
+    empty = 0
+    for q in listing:
+        name = q["name"]
+        if q["form"] == "graph":
+            got = requests.get(f"{served.base}/api/queries/{name}", params={"format": "ntriples"}, timeout=300)
+            want = reference.get(f"/api/queries/{name}?format=ntriples")
+            assert got.status_code == want.status_code == 200, (name, got.text[:500])
+            assert isomorphic(Graph().parse(data=got.text, format="nt"),
+                              Graph().parse(data=want.get_data(as_text=True), format="nt")), name
+            continue
+        got = requests.get(f"{served.base}/api/queries/{name}", timeout=300)
+        want = reference.get(f"/api/queries/{name}")
+        assert got.status_code == want.status_code == 200, (name, got.text[:500])
+        g, w = got.json(), want.get_json()
+        assert g["variables"] == w["variables"], name
+        assert rowset(g["rows"], concat_columns(name)) == rowset(w["rows"], concat_columns(name)), name
+        empty += not w["rows"]
+    # only mapping-set-diff is empty with its default parameters (graphs ngg:mappings/old and …/new)
+    assert empty <= 1
+
+
+@pytest.mark.parametrize("how", ["GET-json", "POST-form-xml", "POST-query-csv"])
+def test_sparql_protocol_equals_embedded(served: Served, reference: FlaskClient, how: str) -> None:
+    want = reference.get("/sparql?" + urllib.parse.urlencode({"query": SELECT}),
+                         headers={"Accept": "application/sparql-results+json"})
+    assert want.status_code == 200
+    expected = sparql_json_rows(want.get_data())
+    assert len(expected) > 90  # the 93 Annex A controls and the clauses
+    if how == "GET-json":
+        got = requests.get(f"{served.base}/sparql", params={"query": SELECT},
+                           headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        assert got.headers["Content-Type"].startswith("application/sparql-results+json")
+        assert sparql_json_rows(got.content) == expected
+    elif how == "POST-form-xml":
+        got = requests.post(f"{served.base}/sparql", data={"query": SELECT},
+                            headers={"Accept": "application/sparql-results+xml"}, timeout=60)
+        assert got.headers["Content-Type"].startswith("application/sparql-results+xml")
+        parsed = Result.parse(io.BytesIO(got.content), format="xml")
+        assert {frozenset((str(k), str(v)) for k, v in b.items()) for b in parsed.bindings} == expected
+    else:
+        got = requests.post(f"{served.base}/sparql", data=SELECT.encode(),
+                            headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"}, timeout=60)
+        want_csv = reference.post("/sparql", data=SELECT, content_type="application/sparql-query",
+                                  headers={"Accept": "text/csv"})
+        assert got.headers["Content-Type"].startswith("text/csv")
+        assert csv_rows(got.text) == csv_rows(want_csv.get_data(as_text=True))
+    assert got.status_code == 200
+
+
+def test_explorer_pages_show_the_same_mapping_rows(served: Served, reference: FlaskClient) -> None:
+    for path in ("/explore/resource?iri=iso27001:A-5-19", "/explore/matrix"):
+        html = requests.get(served.base + path, headers={"Accept": "text/html"}, timeout=300)
+        assert html.status_code == 200, html.text[:500]
+        assert "<h1" in html.text
+        got = requests.get(served.base + path, params={"format": "csv"}, timeout=300)
+        want = reference.get(path + "&format=csv" if "?" in path else path + "?format=csv")
+        assert got.status_code == want.status_code == 200, got.text[:500]
+        head, rows = csv_rows(got.text)
+        want_head, want_rows = csv_rows(want.get_data(as_text=True))
+        assert head == want_head and rows == want_rows, path
+        assert len(rows) > 5, path
+    assert "A.5.19" in requests.get(f"{served.base}/explore/resource?iri=iso27001:A-5-19", timeout=60).text
+
+
+def test_linked_data_and_report_equal_embedded(served: Served, reference: FlaskClient) -> None:
+    got = requests.get(f"{served.base}/id/iso27001-2022/A-5-19", headers={"Accept": "text/turtle"}, timeout=60)
+    want = reference.get("/id/iso27001-2022/A-5-19", headers={"Accept": "text/turtle"})
+    assert got.status_code == want.status_code == 200
+    assert isomorphic(Graph().parse(data=got.text, format="turtle"),
+                      Graph().parse(data=want.get_data(as_text=True), format="turtle"))
+    path = f"/org/fintech/soa?format=csv&today={TODAY}"
+    got = requests.get(served.base + path, timeout=300)
+    want = reference.get(path)
+    assert got.status_code == want.status_code == 200, got.text[:500]
+    got_rows = list(csv.reader(io.StringIO(got.text)))
+    want_rows = list(csv.reader(io.StringIO(want.get_data(as_text=True))))
+    assert len(got_rows) == len(want_rows) > 100
+    # Same rows in the same order, cell by cell — except the order of the parts of a multi-valued cell
+    # ("risk, legal" / "legal, risk"): the report builds them with GROUP_CONCAT, whose order SPARQL leaves
+    # to the store, so it differs between Oxigraph server and pyoxigraph. Compared as sorted parts.
+    for g_row, w_row in zip(got_rows, want_rows, strict=True):
+        assert [parts(c) for c in g_row] == [parts(c) for c in w_row], (g_row[0], g_row, w_row)
+
+
+def test_service_description_says_what_the_default_graph_is(served: Served) -> None:
+    got = requests.get(f"{served.base}/sparql", headers={"Accept": "text/turtle"}, timeout=30)
+    assert got.status_code == 200
+    g = Graph().parse(data=got.text, format="turtle")
+    comments = " ".join(str(o) for o in g.objects(None, RDFS.comment))
+    assert served.oxigraph.query_url in comments
+    if served.union:
+        assert "provides it natively" in comments
+    else:
+        assert "default-graph-uri and named-graph-uri" in comments
+
+
+# -- writes land on the remote store, only with the token ----------------------------------------------------------
+def test_writes_with_the_token_land_on_oxigraph_and_without_change_nothing(served: Served) -> None:
+    direct = served.direct()
+    before = sorted(direct.graphs())
+    insert = f"INSERT DATA {{ GRAPH <{G_UPDATE}> {{ <urn:ex:a> <urn:ex:p> \"via update\" }} }}"
+    turtle = "<urn:ex:b> <urn:ex:p> \"via GSP PUT\" .\n"
+    store_url = f"{served.base}/store"
+    # without a token, with a wrong one: refused, nothing changes on Oxigraph
+    for headers, code in (({}, 401), ({"Authorization": "Bearer wrong"}, 403)):
+        r = requests.post(f"{served.base}/sparql", data=insert.encode(),
+                          headers={"Content-Type": "application/sparql-update", **headers}, timeout=30)
+        assert r.status_code == code, r.text
+        r = requests.put(store_url, params={"graph": G_GSP}, data=turtle.encode(),
+                         headers={"Content-Type": "text/turtle", **headers}, timeout=30)
+        assert r.status_code == code, r.text
+    assert sorted(direct.graphs()) == before
+    try:
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        r = requests.post(f"{served.base}/sparql", data=insert.encode(),
+                          headers={"Content-Type": "application/sparql-update", **auth}, timeout=30)
+        assert r.status_code == 204, r.text
+        r = requests.put(store_url, params={"graph": G_GSP}, data=turtle.encode(),
+                         headers={"Content-Type": "text/turtle", **auth}, timeout=30)
+        assert r.status_code == 201, r.text
+        # asked of Oxigraph directly, not through normgraph
+        rows = direct.query(f"SELECT ?o WHERE {{ GRAPH <{G_UPDATE}> {{ <urn:ex:a> <urn:ex:p> ?o }} }}")
+        assert [str(r["o"]) for r in rows] == ["via update"]  # type: ignore[union-attr]
+        raw = requests.get(served.oxigraph.store_url, params={"graph": G_GSP},
+                           headers={"Accept": "application/n-triples"}, timeout=30)
+        assert raw.status_code == 200 and '"via GSP PUT"' in raw.text
+        # and normgraph's own view of the store has it at once
+        for g in (G_UPDATE, G_GSP):
+            assert requests.get(f"{served.base}/store", params={"graph": g}, timeout=30).status_code == 200
+    finally:
+        for g in (G_UPDATE, G_GSP):
+            direct.drop(g)
+    assert sorted(direct.graphs()) == before
+    direct.close()
+
+
+def test_in_process_app_bumps_its_generation_on_writes_and_caps_results(served: Served) -> None:
+    """create_app(RemoteStore) under waitress in a thread: our own writes start a new cache generation at
+    once; the result cap applies to the bytes the remote returns (422, not truncation)."""
+    store = RemoteStore(served.oxigraph.query_url, update_endpoint=served.oxigraph.update_url)
+    with running(store, update_token=TOKEN, max_results=2000, query_timeout=60) as (base, app):
+        served_store = app.extensions["normgraph"].store
+        assert isinstance(served_store, ServedRemoteStore) and served_store.cache_ttl > 0
+        gen = served_store.generation
+        r = requests.post(f"{base}/sparql", data=f"DROP SILENT GRAPH <{G_UPDATE}>".encode(),
+                          headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+                          timeout=30)
+        assert r.status_code == 204
+        assert served_store.generation[0] == gen[0] + 1
+        big = requests.get(f"{base}/sparql", params={"query": SELECT}, timeout=60)
+        assert big.status_code == 422 and "add a LIMIT" in big.text
+        small = requests.get(f"{base}/sparql", params={"query": SELECT + " LIMIT 2"}, timeout=60)
+        assert small.status_code == 200 and len(json.loads(small.content)["results"]["bindings"]) == 2
+
+
+# -- failures ------------------------------------------------------------------------------------------------------
+def run_cli(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "normgraph", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "NORMGRAPH_UPDATE_TOKEN": ""})
+
+
+def test_unreachable_or_failing_endpoint_at_start_exits_2_naming_it(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/query"
+    for args in (["serve", "--endpoint", dead], ["--endpoint", dead, "serve"]):  # subcommand and group option
+        done = run_cli([*args, "--port", "0"])
+        assert done.returncode == 2, done
+        assert dead in done.stderr and "no HTTP answer" in done.stderr and "cannot serve" in done.stderr
+        assert "Traceback" not in done.stderr
+    with oxigraph_server(tmp_path / "ox") as ox:
+        wrong = f"{ox.base_url}/no-such-endpoint"
+        done = run_cli(["serve", "--endpoint", wrong, "--port", "0"])
+        assert done.returncode == 2 and wrong in done.stderr and "HTTP 404" in done.stderr, done.stderr
+
+
+def test_empty_remote_store_warns_and_suggests_push(tmp_path: Path) -> None:
+    with oxigraph_server(tmp_path / "ox") as ox:
+        port = free_port()
+        proc = start_serve(["serve", "--endpoint", ox.query_url, "--update-endpoint", ox.update_url,
+                            "--port", str(port)], port)
+        _out, err = stop(proc)
+    assert "holds none of the normgraph graphs" in err
+    assert f"normgraph push --endpoint {ox.query_url} --update-endpoint {ox.update_url}" in err
+
+
+def test_remote_dying_mid_run_gives_503_naming_the_store(tmp_path: Path) -> None:
+    with oxigraph_server(tmp_path / "ox", union_default_graph=True) as ox:
+        RemoteStore(ox.query_url, update_endpoint=ox.update_url).load(
+            (ROOT / "tests" / "fixtures" / "server-a.ttl").read_bytes(), "turtle", "https://example.org/g")
+        port = free_port()
+        proc = start_serve(["--endpoint", ox.query_url, "serve", "--port", str(port)], port)  # group option
+        try:
+            ok = requests.get(f"http://127.0.0.1:{port}/sparql", params={"query": "SELECT * { ?s ?p ?o } LIMIT 1"},
+                              timeout=30)
+            assert ok.status_code == 200
+            ox.kill()
+            for path, params in (("/sparql", {"query": "SELECT * { ?s ?p ?o } LIMIT 1"}),
+                                 ("/api/queries/catalog-stats", {}), ("/explore/", {}),
+                                 ("/id/iso27001-2022/A-5-19", {}), ("/store", {"graph": "https://example.org/g"})):
+                r = requests.get(f"http://127.0.0.1:{port}{path}", params=params, timeout=60)
+                assert r.status_code in (502, 503), (path, r.status_code, r.text[:300])
+                assert ox.query_url in r.text or ox.base_url in r.text, (path, r.text[:300])
+                assert "Traceback" not in r.text
+            assert r.headers.get("Retry-After")
+        finally:
+            _out, err = stop(proc)
+        assert "Traceback" not in err, err
+
+
+def test_slow_remote_query_is_503_after_the_configured_timeout(tmp_path: Path) -> None:
+    with oxigraph_server(tmp_path / "ox", union_default_graph=True) as ox:
+        triples = "".join(f"<urn:s{i}> <urn:p> <urn:o{i % 97}> .\n" for i in range(3000))
+        RemoteStore(ox.query_url, update_endpoint=ox.update_url).load(triples, "ntriples", "https://example.org/big")
+        port = free_port()
+        proc = start_serve(["serve", "--endpoint", ox.query_url, "--port", str(port), "--timeout", "2"], port)
+        try:
+            blowup = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"  # 2.7e10 rows
+            started = time.monotonic()
+            r = requests.get(f"http://127.0.0.1:{port}/sparql", params={"query": blowup}, timeout=60)
+            took = time.monotonic() - started
+            assert r.status_code == 503, r.text[:300]
+            assert "timeout" in r.text and ox.query_url in r.text and r.headers.get("Retry-After")
+            assert 1.5 < took < 10, took
+        finally:
+            stop(proc)
+            ox.kill()  # it may still be counting
