@@ -83,6 +83,15 @@ LOCAL_NAME = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
 KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
 
 
+#: SPARQL's IRIREF: an absolute IRI with none of <>"{}|^`\ and no control characters or spaces.
+_IRIREF = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20\x7f]*")
+
+
+def is_iri(value: str) -> bool:
+    """True when `value` can stand between <> in SPARQL or Turtle (one check for every input path)."""
+    return bool(_IRIREF.fullmatch(value))
+
+
 def local_id(notation: str) -> str:
     """Turn an official identifier into an IRI local name: runs of non-alphanumerics become '-'.
 

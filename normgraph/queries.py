@@ -21,7 +21,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from normgraph import ROOT
-from normgraph.iri import PREFIXES, expand
+from normgraph.iri import PREFIXES, expand, is_iri
 
 QUERIES_DIR = ROOT / "queries"
 
@@ -30,7 +30,6 @@ _PARAM = re.compile(
     r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*\((?P<type>iri|string|integer|date)\)\s*(?:[—–-]+\s*)?"
     r"(?P<doc>.*?)\s*(?:\[(?P<default>[^\]]*)\])?\s*$"
 )
-_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|^`\\]')
 
 
 class QueryError(ValueError):
@@ -81,7 +80,7 @@ def render_value(p: Param, raw: str) -> str:
             iri = expand(raw)
         except ValueError as e:
             raise QueryError(f"parameter {p.name!r}: {e}") from None
-        if _BAD_IRI_CHARS.search(str(iri)):
+        if not is_iri(str(iri)):
             raise QueryError(f"parameter {p.name!r}: {raw!r} is not a valid IRI")
         return f"<{iri}>"
     if p.type == "integer":

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from normgraph.store import Dataset, EmbeddedStore, QueryResult, QueryTimeout, Store, StoreError
+from normgraph.store import Dataset, EmbeddedStore, QueryResult, QuerySyntaxError, QueryTimeout, Store, StoreError
 from server.config import ServerConfig
 
 CORS_PREFIXES = ("/sparql", "/api", "/id/", "/context.jsonld", "/store")
@@ -217,6 +217,11 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
         if code == 503:
             resp.headers["Retry-After"] = "1" if isinstance(e, QueryTimeout) else "5"
         return resp
+
+    # A query built from a request value that the SPARQL parser still refuses is the client's input.
+    @app.errorhandler(QuerySyntaxError)
+    def _syntax_error(e: QuerySyntaxError) -> Response:
+        return _error_response(400, f"query syntax: {e}")
 
     return app
 

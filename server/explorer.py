@@ -19,7 +19,7 @@ from rdflib import Graph
 from werkzeug.routing import BuildError
 
 from normgraph.exports.jsonld import to_jsonld
-from normgraph.iri import expand
+from normgraph.iri import expand, is_iri
 from normgraph.store import Store
 from server import views_data as vd
 from server.negotiation import NotAcceptable, negotiate
@@ -153,7 +153,7 @@ def resource() -> Response:
         iri = str(expand(raw))
     except ValueError:
         return not_found(f"{raw!r} is not an IRI or a known prefixed name.")
-    if any(c in iri for c in '<>"{}|^`\\ \n\t'):
+    if not is_iri(iri):
         return not_found(f"{raw!r} is not a valid IRI.")
     st = store()
     page = vd.resource_page(st, iri)

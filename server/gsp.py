@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 import json
-import re
 
 from flask import Blueprint, Response, request
 
+from normgraph.iri import is_iri
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
 from normgraph.store.remote import RemoteStoreError
 from server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
@@ -25,7 +25,6 @@ bp = Blueprint("gsp", __name__)
 DATASET_TYPES: dict[str, tuple[str, ...]] = {"nquads": ("application/n-quads",), "trig": ("application/trig",)}
 UPLOAD_TYPES = {media: name for name, ms in GRAPH_TYPES.items() for media in ms if media not in ("text/plain",)}
 UPLOAD_TYPES["application/json"] = "jsonld"
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20]*")
 
 
 def _target() -> str | None:
@@ -35,7 +34,7 @@ def _target() -> str | None:
     if len(graphs) > 1 or (graphs and default):
         raise fail(400, "give exactly one of ?graph=IRI or ?default")
     if graphs:
-        if not _IRI.fullmatch(graphs[0]):
+        if not is_iri(graphs[0]):
             raise fail(400, f"{graphs[0]!r} is not an absolute IRI")
         return graphs[0]
     if default:

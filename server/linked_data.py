@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from normgraph.iri import NGID, PREFIXES, curie
+from normgraph.iri import NGID, PREFIXES, curie, is_iri
 from normgraph.store import SelectResult
 from server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate, prefers_html
 from server.sparql import fail, run_query, state
@@ -37,7 +37,7 @@ def _describe_query(iri: str) -> str:
 @bp.get("/id/<path:local>")
 def resource(local: str) -> Response:
     iri = f"{NGID}{local}"
-    if any(c in iri for c in '<>"{}|^`\\ ') or not local:
+    if not local or not is_iri(iri):
         raise fail(404, f"no resource <{iri}>")
     store = state().store
     known = store.query(f"ASK {{ <{iri}> ?p ?o }}", timeout=state().config.query_timeout)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Request, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from normgraph.iri import is_iri
 from normgraph.store import Dataset, QuerySyntaxError, QueryTimeout, Store, StoreError
 from normgraph.store.guarded import OutboundRefused, ResultTooLarge, check_sparql
 from server.config import ServerConfig
@@ -123,9 +124,7 @@ def read_dataset(req: Request) -> Dataset | None:
 
 
 def _absolute_iri(iri: str) -> bool:
-    import re
-
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20]*", iri))
+    return is_iri(iri)
 
 
 # -- query execution -------------------------------------------------------------------------------

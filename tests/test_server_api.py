@@ -144,3 +144,22 @@ def test_fuzz_never_5xx_but_503(base: str, method: str, params: list[tuple[str, 
     r = requests.request(method, f"{base}/sparql", params=params, data=body if method == "POST" else None,
                          headers=headers, timeout=20)
     assert r.status_code < 500 or r.status_code == 503, (r.status_code, r.text)
+
+
+@pytest.mark.parametrize("local", ["x%09y", "x%7Fy", "x%00y", "a%20b", "%3Cx%3E"])
+def test_linked_data_refuses_iris_with_control_characters_as_404(local: str) -> None:
+    """Review finding: a tab or DEL in /id/… reached the SPARQL parser and came back as a 500."""
+    from normgraph.store import EmbeddedStore
+    from server import create_app
+
+    app = create_app(EmbeddedStore(), config={"examples": False})
+    r = app.test_client().get(f"/id/iso27001-2022/{local}", headers={"Accept": "text/turtle"})
+    assert r.status_code == 404, r.get_data(as_text=True)
+
+
+def test_is_iri_is_the_one_iri_check() -> None:
+    from normgraph.iri import is_iri
+
+    assert is_iri("https://w3id.org/normgraph/id/iso27001-2022/A-5-19")
+    for bad in ("relative/path", "http://x/a b", "http://x/\x7f", "http://x/\t", "http://x/<y>", ""):
+        assert not is_iri(bad), bad

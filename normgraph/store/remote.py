@@ -48,6 +48,7 @@ from rdflib.query import Result
 from rdflib.term import Identifier
 from SPARQLWrapper import ASK, CONSTRUCT, POST, SELECT, URLENCODED, SPARQLWrapper
 
+from normgraph.iri import is_iri
 from normgraph.store.base import (
     RDF_FORMATS,
     RESULT_FORMATS,
@@ -131,7 +132,7 @@ def _ox_to_rdflib(term: object) -> Identifier:
 
 
 def _iri(value: str) -> str:
-    if any(c in value for c in '<>"{}|^`\\ \n'):
+    if not is_iri(value):
         raise ValueError(f"not an IRI: {value!r}")
     return f"<{value}>"
 
