@@ -61,6 +61,12 @@ def text(term: Identifier | None) -> str:
     return "" if term is None else str(term)
 
 
+def joined(term: Identifier | None, separator: str) -> str:
+    """A GROUP_CONCAT column with its parts sorted: SPARQL leaves their order to the store, and a
+    report must read the same on the embedded and on a remote store."""
+    return separator.join(sorted(p for p in text(term).split(separator) if p))
+
+
 def num(term: Identifier | None) -> int | None:
     if term is None:
         return None
@@ -116,6 +122,7 @@ __all__ = [
     "ReportError",
     "check_org",
     "check_target",
+    "joined",
     "org_graph",
     "org_slugs",
     "prepare_store",

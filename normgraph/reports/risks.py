@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from normgraph.reports import num, run, short, text, vocab_local
+from normgraph.reports import joined, num, run, short, text, vocab_local
 from normgraph.reports.common import org_info
 from normgraph.reports.model import Report, Table
 from normgraph.store.base import Store
@@ -46,7 +46,7 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
             "residual_likelihood": num(row.get("resL")),
             "residual_impact": num(row.get("resI")),
             "owner": text(row.get("ownerName")) or short(row.get("owner")),
-            "treatment_controls": text(row.get("controls")),
+            "treatment_controls": joined(row.get("controls"), "; "),
             "iri": iri,
         }
         seen[iri] = record

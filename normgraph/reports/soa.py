@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from normgraph.reports import num, run, short, text, vocab_local
+from normgraph.reports import joined, num, run, short, text, vocab_local
 from normgraph.reports.common import org_info
 from normgraph.reports.model import Report, Table
 from normgraph.store.base import Store
@@ -55,10 +55,10 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
             "standard": text(row["standard"]),
             "title": text(row.get("title")),
             "applicable": applicability(text(row.get("applicable"))),
-            "inclusion_reasons": text(row.get("reasons")),
+            "inclusion_reasons": joined(row.get("reasons"), ", "),
             "exclusion_justification": text(row.get("justification")),
             "implementation_status": vocab_local(row.get("status")) or ("" if row.get("entry") else "no SoA entry"),
-            "measures": text(row.get("measures")),
+            "measures": joined(row.get("measures"), " | "),
             "owner": text(row.get("ownerName")) or short(row.get("owner")),
             "evidence_current": num(row.get("evidenceCurrent")) or 0,
             "evidence_expired": num(row.get("evidenceExpired")) or 0,
