@@ -3,13 +3,21 @@ the lexical no-outbound guard."""
 
 from __future__ import annotations
 
+import gc
 import os
+import pickle
+import threading
 import time
+import tracemalloc
+import types
 from pathlib import Path
 
 import pytest
 
-from normgraph.store import Dataset, EmbeddedStore, QuerySyntaxError, QueryTimeout, SelectResult, Store
+import normgraph.store.guarded as guarded
+from normgraph.backup import dump_bytes
+from normgraph.store import Dataset, EmbeddedStore, QuerySyntaxError, QueryTimeout, SelectResult, Store, StoreError
+from normgraph.store.base import RdfSyntaxError
 from normgraph.store.guarded import GuardedStore, OutboundRefused, ResultTooLarge, check_sparql, keywords
 from tests.server_helpers import GRAPH_A, GRAPH_B, fixture_store
 
@@ -142,3 +150,209 @@ def test_query_forms_and_from() -> None:
     assert check_sparql("ask FROM <x> {}").has_from and check_sparql("ask FROM <x> {}").form == "ask"
     assert not check_sparql("SELECT * { ?s <http://x/FROM> ?from }").has_from
     assert keywords("SELECT ?x { ?x a ex:Y }") == ["SELECT", "A"]
+
+
+# -- on-disk stores: writes are replayed on the read snapshot, not copied --------------------------------------
+
+
+def on_disk(tmp_path: Path) -> tuple[EmbeddedStore, GuardedStore]:
+    disk = EmbeddedStore(tmp_path / "db")
+    src = fixture_store()
+    for graph in src.graphs():
+        disk.load(src.export("ntriples", graph), "ntriples", graph)
+    return disk, GuardedStore(disk, workers=1)
+
+
+def same(g: GuardedStore, disk: EmbeddedStore) -> bytes:
+    """The canonical dump of the durable store, asserting the read snapshot holds exactly the same."""
+    durable = dump_bytes(disk)[0]
+    assert dump_bytes(g._reader)[0] == durable
+    return durable
+
+
+def test_on_disk_writes_are_replayed_on_the_snapshot(tmp_path: Path) -> None:
+    disk, g = on_disk(tmp_path)
+    count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+    ttl = tmp_path / "x.ttl"
+    ttl.write_text("<http://x/a> <http://x/p> [ <http://x/q> 'blank' ] .\n")
+    try:
+        assert g.rebuilds == 1  # the copy made at start
+        g.update(f"INSERT DATA {{ GRAPH <{GRAPH_A}> {{ <http://x/s> <http://x/p> 1, _:b }} }}")
+        same(g, disk)
+        g.update(f"DELETE {{ GRAPH <{GRAPH_A}> {{ ?s ?p 1 }} }} WHERE {{ GRAPH <{GRAPH_A}> {{ ?s ?p 1 }} }}")
+        same(g, disk)
+        g.load(b"<http://x/s> <http://x/p> \"2\" .", "ntriples", "http://x/g")
+        same(g, disk)
+        g.load(ttl, "turtle", "http://x/g", replace=False)
+        same(g, disk)
+        g.load(ttl, "turtle", "http://x/g")  # replace
+        same(g, disk)
+        g.drop(GRAPH_B)
+        durable = same(g, disk)
+        assert g.rebuilds == 1  # no write copied the store
+        assert b"<http://x/q> \"blank\"" in durable and GRAPH_B.encode() not in durable
+        assert f"\r\n{len(disk)}\r\n".encode() in g.query_serialized(count, "csv")[0]  # readers see the writes
+
+        # a write the durable store refuses changes neither store (and starts no new generation)
+        gen = g.generation
+        with pytest.raises(QuerySyntaxError):
+            g.update("INSERT DATA {")
+        with pytest.raises(RdfSyntaxError, match=r"bad\.ttl"):
+            bad = tmp_path / "bad.ttl"
+            bad.write_text("<http://x/a> <http://x/p> .")
+            g.load(bad, "turtle", GRAPH_A)
+        assert same(g, disk) == durable and g.generation == gen and g.rebuilds == 1
+
+        # a durable store that fails mid-write: the snapshot is re-read from it, never ahead of it
+        def broken(*_a: object, **_k: object) -> int:
+            raise StoreError("disk full")
+
+        real_load, disk.load = disk.load, broken  # type: ignore[method-assign]
+        with pytest.raises(StoreError, match="disk full"):
+            g.load(b"<http://x/new> <http://x/p> 3 .", "ntriples", GRAPH_A)
+        disk.load = real_load  # type: ignore[method-assign]
+        assert same(g, disk) == durable
+        assert b"<http://x/new>" not in dump_bytes(g._reader)[0]
+
+        # an update that would give another value if run again is not replayed: the snapshot is copied
+        rebuilds = g.rebuilds
+        g.update(f"INSERT {{ GRAPH <{GRAPH_A}> {{ <http://x/t> <http://x/at> ?now, ?r }} }} "
+                 "WHERE { BIND(NOW() AS ?now) BIND(RAND() AS ?r) }")
+        same(g, disk)
+        assert g.rebuilds == rebuilds + 1
+    finally:
+        g.close()
+
+
+def test_on_disk_write_cost_does_not_depend_on_the_store_size(tmp_path: Path) -> None:
+    _disk, g = on_disk(tmp_path)
+    try:
+        big = "".join(f"<http://x/s{i}> <http://x/p> \"{i}\" .\n" for i in range(20000)).encode()
+        g.load(big, "ntriples", "http://x/big")
+        copied = g.rebuilds
+
+        def snapshot_forbidden() -> EmbeddedStore:
+            raise AssertionError("a one-triple write copied the whole store")
+
+        g._snapshot = snapshot_forbidden  # type: ignore[method-assign]
+        g.update(f"INSERT DATA {{ GRAPH <{GRAPH_A}> {{ <http://x/one> <http://x/p> 1 }} }}")
+        g.load(b"<http://x/two> <http://x/p> \"2\" .", "ntriples", "http://x/small")
+        g.drop("http://x/small")
+        assert g.rebuilds == copied == 1
+        assert b"20016" in g.query_serialized("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "csv")[0]
+    finally:
+        g.close()
+
+
+# -- caches never keep big query texts ----------------------------------------------------------------------------
+
+
+def test_big_query_texts_are_not_retained() -> None:
+    g = GuardedStore(fixture_store(), workers=1)
+    try:
+        g.query_serialized("ASK {}", "json")  # the worker exists before measuring
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            for i in range(8):
+                text = f"SELECT ?n WHERE {{ BIND({i} AS ?n) }} #" + "x" * 2_000_000
+                assert check_sparql(text).form == "select"
+                assert f"{i}".encode() in g.query_serialized(text, "csv")[0]
+                del text
+            gc.collect()
+            kept = tracemalloc.get_traced_memory()[0] - base
+        finally:
+            tracemalloc.stop()
+        assert kept < 1_000_000, f"{kept} bytes kept after 8 distinct 2 MB queries"
+        assert len(g._cache) == 9  # the answers (and the ASK) are cached (by the texts' digests)
+        assert all(not (isinstance(p, str) and len(p) > 1000) for k in g._cache for p in k)
+        small = "SELECT ?n WHERE { BIND(42 AS ?n) }"
+        assert g.query_serialized(small, "csv") is g.query_serialized(small, "csv")
+    finally:
+        g.close()
+
+
+def test_cache_bytes_count_keys_and_kept_texts() -> None:
+    g = GuardedStore(fixture_store(), workers=1, cache_bytes=64 * 1024)
+    try:
+        text = "SELECT ?n WHERE { BIND(1 AS ?n) } #" + "y" * 4000  # small enough to be kept for re-warming
+        body = g.query_serialized(text, "csv")[0]
+        assert g._cache_used >= len(body) + len(text)
+        for i in range(200):  # many distinct entries: the byte budget holds
+            g.query_serialized(f"SELECT ?n WHERE {{ BIND({i} AS ?n) }} #" + "z" * 4000, "csv")
+        assert g._cache_used <= 64 * 1024 and len(g._cache) < 200
+    finally:
+        g.close()
+
+
+# -- workers are never leaked ----------------------------------------------------------------------------------
+
+
+def children() -> set[int]:
+    """Processes (zombies included) whose parent is this process, from /proc."""
+    me, out = os.getpid(), set()
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+            out.add(int(d))
+    return out
+
+
+def test_a_reply_that_fails_to_decode_does_not_leak_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = children()
+    g = GuardedStore(fixture_store(), workers=1, timeout=2)
+    try:
+        g.query_serialized("ASK {}", "json")
+        calls = []
+
+        def loads(data: bytes) -> object:
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("cannot decode")
+            return pickle.loads(data)
+
+        monkeypatch.setattr(guarded, "pickle", types.SimpleNamespace(
+            loads=loads, dumps=pickle.dumps, HIGHEST_PROTOCOL=pickle.HIGHEST_PROTOCOL, PicklingError=pickle.PicklingError))
+        with pytest.raises(RuntimeError, match="cannot decode"):
+            g.query_serialized("SELECT * { ?s ?p ?o } LIMIT 1", "json")
+        for n in range(3):  # the pool still has its worker
+            started = time.monotonic()
+            assert g.query_serialized(f"SELECT ?n {{ BIND({n} AS ?n) }}", "csv")[2] == "select"
+            assert time.monotonic() - started < 1.5
+        assert g._live == 1
+    finally:
+        g.close()
+    assert children() - before == set()
+
+
+def test_close_reaps_busy_workers_too() -> None:
+    before = children()
+    g = GuardedStore(fixture_store(), workers=2, timeout=None)
+    errors: list[BaseException] = []
+
+    def hostile() -> None:
+        try:
+            g.query_serialized(HOSTILE, "json")
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=hostile) for _ in range(2)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 5
+    while len(children() - before) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)  # both queries sent
+    assert len(children() - before) == 2
+    g.close()
+    for t in threads:
+        t.join(5)
+    assert not any(t.is_alive() for t in threads)
+    assert len(errors) == 2 and all(isinstance(e, StoreError) and "closed" in str(e) for e in errors)
+    assert children() - before == set()

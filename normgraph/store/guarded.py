@@ -12,8 +12,12 @@ child, so every parent-side store operation and every fork take the same lock (q
 the parent). Children close every inherited descriptor except their pipe.
 
 On-disk stores (`--store PATH`): RocksDB is not fork-safe, so the durable store stays in the parent
-and only takes writes; reads are served from an in-memory snapshot copied from it at start and after
-every write (workers fork from the snapshot).
+and only takes writes; reads are served from an in-memory snapshot copied from it at start (and by
+`refresh()`, e.g. after a restore behind the guard's back). A write is applied to the durable store
+first and, once it succeeded there, replayed on the snapshot (both are transactional), so a write costs
+what it changes, not the size of the store; a write that fails on the durable store changes neither.
+Updates whose result is not reproducible (NOW, RAND, UUID, STRUUID, SAMPLE) and unexpected failures
+fall back to a full copy.
 
 `check_sparql()` is the lexical guard the server and this store apply before anything runs: it
 finds SERVICE / LOAD keywords (never fetched: Oxigraph would make the HTTP request) and FROM
@@ -23,7 +27,7 @@ clauses, skipping strings, IRIs, comments, variables and prefixed names.
 from __future__ import annotations
 
 import contextlib
-import functools
+import hashlib
 import io
 import os
 import pickle
@@ -32,9 +36,11 @@ import signal
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -48,6 +54,7 @@ from normgraph.store.base import (
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
+    RdfSyntaxError,
     SelectResult,
     StoreError,
 )
@@ -114,17 +121,52 @@ def keywords(sparql: str) -> list[str]:
     return out
 
 
+#: functions whose value differs between two runs of the same update: such an update is not replayed on
+#: the read snapshot of an on-disk store (the snapshot is copied from the durable store instead)
+_NONDETERMINISTIC = frozenset({"NOW", "RAND", "UUID", "STRUUID", "SAMPLE"})
+
+
 @dataclass(frozen=True)
 class SparqlInfo:
     form: str | None  # "select" | "ask" | "graph" (CONSTRUCT/DESCRIBE) | None (update or unknown)
     outbound: str | None  # the first SERVICE / LOAD keyword found
     has_from: bool  # FROM or FROM NAMED present
+    volatile: bool = False  # NOW, RAND, UUID, STRUUID or SAMPLE: two runs may give different results
 
 
-@functools.lru_cache(maxsize=2048)
+#: texts longer than this (characters) are analysed every time, never memoised
+MEMO_MAX_CHARS = 64 * 1024
+_CHECK_ENTRIES = 2048
+_check_memo: OrderedDict[bytes, SparqlInfo] = OrderedDict()  # sha256 of the text -> info
+_check_lock = threading.Lock()
+
+
+def text_digest(sparql: str) -> bytes:
+    """The key caches use for a query text (32 bytes, whatever the text's size)."""
+    return hashlib.sha256(sparql.encode("utf-8", "surrogatepass")).digest()
+
+
 def check_sparql(sparql: str) -> SparqlInfo:
-    """Form, outbound keyword and FROM of a query/update text (memoised: the server checks every
-    request, and the named queries are sent again and again; the lexer costs ~1.5 ms for 2 KB)."""
+    """Form, outbound keyword and FROM of a query/update text (memoised by the text's sha256 for texts up
+    to MEMO_MAX_CHARS: the server checks every request, and the named queries are sent again and again;
+    the lexer costs ~1.5 ms for 2 KB). The memo never holds a text, so its size is bounded."""
+    if len(sparql) > MEMO_MAX_CHARS:
+        return _analyse(sparql)
+    key = text_digest(sparql)
+    with _check_lock:
+        hit = _check_memo.get(key)
+        if hit is not None:
+            _check_memo.move_to_end(key)
+            return hit
+    info = _analyse(sparql)
+    with _check_lock:
+        _check_memo[key] = info
+        while len(_check_memo) > _CHECK_ENTRIES:
+            _check_memo.popitem(last=False)
+    return info
+
+
+def _analyse(sparql: str) -> SparqlInfo:
     words = keywords(sparql)
     form = None
     for w in words:
@@ -135,7 +177,7 @@ def check_sparql(sparql: str) -> SparqlInfo:
             form = "graph"
             break
     outbound = next((w for w in words if w in ("SERVICE", "LOAD")), None)
-    return SparqlInfo(form, outbound, "FROM" in words)
+    return SparqlInfo(form, outbound, "FROM" in words, not _NONDETERMINISTIC.isdisjoint(words))
 
 
 def refuse_outbound(sparql: str) -> SparqlInfo:
@@ -203,10 +245,37 @@ def _serve_child(conn: Connection, store: EmbeddedStore, cap: int | None) -> Non
             reply = ("err", StoreError(str(e)))
         except MemoryError:
             reply = ("err", ResultTooLarge("the result does not fit in memory; add a LIMIT"))
+        except Exception as e:  # anything else: report it, and stay available
+            reply = ("err", StoreError(f"query worker: {type(e).__name__}: {e}"))
         try:
-            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
-        except (OSError, pickle.PicklingError):
+            data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as e:  # an answer that cannot be pickled: say so instead of dying
+            data = pickle.dumps(("err", StoreError(f"query worker: the answer cannot be sent back ({e})")))
+        try:
+            conn.send_bytes(data)
+        except OSError:
             return
+
+
+@dataclass
+class _Entry:
+    value: tuple[bytes, str, str]
+    size: int  # bytes counted against cache_bytes: the answer, the key, the kept text
+    rewarm: str | None  # the query text, kept only if small and cheap enough to recompute after a write
+
+
+def _key_size(key: tuple[object, ...]) -> int:
+    """Bytes a cache key holds beyond its fixed overhead (the digest, format, dataset's graph IRIs)."""
+    size = 64
+    for part in key:
+        if isinstance(part, (bytes, str)):
+            size += len(part)
+        elif isinstance(part, Dataset):
+            size += sum(len(g) for g in (part.default_graphs or ()) + (part.named_graphs or ()))
+    return size
+
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -245,24 +314,36 @@ class GuardedStore:
         self._lock = threading.RLock()  # every parent-side store operation and every fork
         self._cond = threading.Condition(threading.Lock())
         self._idle: list[_Worker] = []
-        self._live = 0
+        self._workers: dict[int, _Worker] = {}  # every worker not yet reaped, idle or busy (pid -> worker)
+        self._live = 0  # workers forked or being forked, not yet reaped (at most self.workers)
         self._closed = False
-        self._cache: OrderedDict[tuple[object, ...], tuple[bytes, str, str]] = OrderedDict()
+        # (sha256 of the query, format, dataset, generation) -> the answer; the text itself is never a key
+        self._cache: OrderedDict[tuple[object, ...], _Entry] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._cache_entries = cache_entries
         self._cache_bytes = cache_bytes
-        self._cache_used = 0
-        self._cost: dict[tuple[object, ...], float] = {}  # (query, format, dataset) -> seconds it took
+        self._cache_used = 0  # bytes of answers, keys and kept query texts
+        self.rebuilds = 0  # full copies of the durable store into the read snapshot (on-disk stores)
         self._reader = self._snapshot() if inner.path else inner
 
     # -- snapshot (on-disk stores) -----------------------------------------------------------
     def _snapshot(self) -> EmbeddedStore:
+        """A full in-memory copy of the durable store (start-up, refresh(), and the fallbacks of _write)."""
         snap = EmbeddedStore()
         with self._lock:
             data = self.inner.export("nquads")
+            self.rebuilds += 1
         if data:
             snap.oxigraph.load(data, ox.RdfFormat.N_QUADS)
         return snap
+
+    def refresh(self) -> None:
+        """Re-read everything: for when the durable store was changed other than through this object
+        (e.g. a restore). New snapshot, new generation, empty cache."""
+        with self._lock:
+            if self.inner.path:
+                self._reader = self._snapshot()
+            self._changed()
 
     # -- the pool -------------------------------------------------------------------------------
     def _fork(self) -> _Worker:
@@ -305,12 +386,18 @@ class GuardedStore:
                     raise QueryTimeout("no query worker became free within the time limit")
                 self._cond.wait(remaining)
         try:
-            return self._fork()
+            w = self._fork()
         except BaseException:
             with self._cond:
                 self._live -= 1
-                self._cond.notify()
+                self._cond.notify_all()
             raise
+        with self._cond:
+            self._workers[w.pid] = w
+            if self._closed:  # closed while forking: close() could not see this one
+                self._retire(w, kill=True)
+                raise StoreError(f"{self.location}: the store is closed")
+        return w
 
     def _release(self, w: _Worker) -> None:
         with self._cond:
@@ -321,7 +408,9 @@ class GuardedStore:
             self._cond.notify()
 
     def _retire(self, w: _Worker, *, kill: bool = False) -> None:
-        """End a worker (caller holds self._cond or owns the worker exclusively)."""
+        """End and reap a worker, once (caller holds self._cond)."""
+        if self._workers.pop(w.pid, None) is None:
+            return  # already ended
         try:
             if kill:
                 os.kill(w.pid, signal.SIGKILL)
@@ -333,28 +422,35 @@ class GuardedStore:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(w.pid, 0)
         self._live -= 1
+        self._cond.notify_all()
 
     def _run(self, op: str, sparql: str, fmt: str | None, dataset: Dataset | None, timeout: float | None) -> object:
         limit = self.timeout if timeout is None else timeout
         deadline = None if limit is None else time.monotonic() + limit
         w = self._acquire(deadline)
+        answered = False  # the worker sent a whole reply, so it is waiting for the next request
         try:
             w.conn.send((op, sparql, fmt, dataset))
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not w.conn.poll(remaining):
                 raise QueryTimeout(f"the query ran past its time limit of {limit:g} s and was stopped")
-            status, payload = pickle.loads(w.conn.recv_bytes())
-        except QueryTimeout:
-            with self._cond:
-                self._retire(w, kill=True)
-                self._cond.notify()
+            data = w.conn.recv_bytes()
+            answered = True
+            status, payload = pickle.loads(data)
+        except QueryTimeout:  # (a TimeoutError, so an OSError: not a dead worker)
             raise
-        except (EOFError, OSError) as e:  # the worker died (e.g. out of memory)
-            with self._cond:
-                self._retire(w, kill=True)
-                self._cond.notify()
+        except (EOFError, OSError) as e:  # the worker died (e.g. out of memory, or close())
+            if self._closed:
+                raise StoreError(f"{self.location}: the store is closed") from None
             raise StoreError(f"{self.location}: query worker failed: {e or 'it exited'}") from None
-        self._release(w)
+        finally:
+            # whatever happened (timeout, a reply that does not decode, an interrupt), the worker goes
+            # back to the pool or is killed and reaped: capacity is never lost
+            if answered:
+                self._release(w)
+            else:
+                with self._cond:
+                    self._retire(w, kill=True)
         if status == "err":
             raise payload  # type: ignore[misc]
         return payload
@@ -374,17 +470,17 @@ class GuardedStore:
         self, sparql: str, result_format: str, *, dataset: Dataset | None = None, timeout: float | None = None
     ) -> tuple[bytes, str, str]:
         refuse_outbound(sparql)
-        key = (sparql, result_format, dataset, self.generation)
+        key = (text_digest(sparql), result_format, dataset, self.generation)
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
-                return hit
+                return hit.value
         started = time.monotonic()
         answer = self._run("serialized", sparql, result_format, dataset, timeout)
         assert isinstance(answer, tuple)
         value: tuple[bytes, str, str] = (answer[0], answer[1], answer[2])
-        self._remember(key, value, time.monotonic() - started)
+        self._remember(key, value, time.monotonic() - started, sparql)
         return value
 
     # -- warming ------------------------------------------------------------------------------------
@@ -410,21 +506,27 @@ class GuardedStore:
         t.start()
         return t
 
-    def _remember(self, key: tuple[object, ...], value: tuple[bytes, str, str], seconds: float = 0.0) -> None:
-        size = len(value[0])
-        if size > self._cache_bytes // 8 or self._cache_entries <= 0:
+    def _remember(self, key: tuple[object, ...], value: tuple[bytes, str, str], seconds: float = 0.0,
+                  sparql: str | None = None) -> None:
+        if self._cache_entries <= 0:
+            return
+        # the text is kept (and counted) only to recompute the answer after a write, if it is cheap to
+        # recompute and not too big
+        rewarm = sparql if sparql is not None and len(sparql) <= MEMO_MAX_CHARS and seconds <= REWARM_MAX_SECONDS else None
+        size = len(value[0]) + len(value[1]) + _key_size(key) + (len(rewarm) if rewarm is not None else 0)
+        if size > self._cache_bytes // 8:
             return
         with self._cache_lock:
-            self._cost[key[:-1]] = seconds
-            if len(self._cost) > 4 * max(self._cache_entries, 1):
-                self._cost.clear()
             if key[-1] != self.generation:
                 return
-            self._cache[key] = value
+            old = self._cache.pop(key, None)
+            if old is not None:
+                self._cache_used -= old.size
+            self._cache[key] = _Entry(value, size, rewarm)
             self._cache_used += size
             while len(self._cache) > self._cache_entries or self._cache_used > self._cache_bytes:
-                _k, old = self._cache.popitem(last=False)
-                self._cache_used -= len(old[0])
+                _k, gone = self._cache.popitem(last=False)
+                self._cache_used -= gone.size
 
     def graphs(self) -> list[str]:
         with self._lock:
@@ -444,15 +546,13 @@ class GuardedStore:
 
     # -- writing --------------------------------------------------------------------------------
     def _changed(self) -> None:
-        """Call with self._lock held, after a write: new snapshot, new generation, empty cache."""
+        """Call with self._lock held, after a write: new generation, empty cache, workers retired."""
         if self.inner.path:
             self.inner.flush()
-            self._reader = self._snapshot()
         self.generation += 1
         with self._cache_lock:
             # what was in use before the write, most recent first: recomputed in the background
-            hot = [k[:-1] for k in reversed(self._cache)]
-            rewarm = [(k[0], k[1], k[2]) for k in hot if self._cost.get(k, 99.0) <= REWARM_MAX_SECONDS]
+            rewarm = [(e.rewarm, k[1], k[2]) for k, e in reversed(self._cache.items()) if e.rewarm is not None]
             self._cache.clear()
             self._cache_used = 0
         with self._cond:
@@ -462,45 +562,79 @@ class GuardedStore:
             self._cond.notify_all()
         self.warm(rewarm[:REWARM_ENTRIES])  # type: ignore[arg-type]
 
-    def update(self, sparql: str) -> None:
-        refuse_outbound(sparql)
+    def _write(self, apply: Callable[[EmbeddedStore], _T], replayable: bool = True) -> _T:
+        """Apply a write to the durable store, then (on-disk stores) the same write to the read snapshot.
+
+        Both stores are transactional, so a write that fails on the durable store changed neither (the
+        error is raised, nothing else happens). A replay that fails, or a write that cannot be replayed
+        exactly, makes a full copy instead. Errors other than the caller's (syntax, bad arguments) also
+        end in a full copy, to be sure the snapshot matches whatever the durable store now holds."""
         with self._lock:
             try:
-                self.inner.update(sparql)
+                result = apply(self.inner)
+            except (QuerySyntaxError, RdfSyntaxError, OutboundRefused, ValueError):
+                raise  # rejected before anything was written
+            except BaseException:
+                if self._reader is not self.inner:
+                    self._reader = self._snapshot()
+                self._changed()
+                raise
+            try:
+                if self._reader is not self.inner:
+                    if replayable:
+                        try:
+                            apply(self._reader)
+                        except Exception:
+                            self._reader = self._snapshot()
+                    else:
+                        self._reader = self._snapshot()
             finally:
                 self._changed()
+            return result
+
+    def update(self, sparql: str) -> None:
+        info = refuse_outbound(sparql)
+        self._write(lambda st: st.update(sparql), replayable=not info.volatile)
 
     def load(self, data: bytes | str | Path, fmt: str, graph: str, *, replace: bool = True) -> int:
-        with self._lock:
-            try:
-                return self.inner.load(data, fmt, graph, replace=replace)
-            finally:
-                self._changed()
+        if isinstance(data, Path):  # read once: both stores must get the same bytes
+            name, data = data, data.read_bytes()
+        else:
+            name = None
+        try:
+            return self._write(lambda st: st.load(data, fmt, graph, replace=replace))
+        except RdfSyntaxError as e:
+            if name is None:
+                raise
+            raise RdfSyntaxError(str(e).replace("data: ", f"{name}: ", 1)) from None
 
     def drop(self, graph: str) -> None:
-        with self._lock:
-            try:
-                self.inner.drop(graph)
-            finally:
-                self._changed()
+        self._write(lambda st: st.drop(graph))
 
-    def close(self) -> None:
+    def close(self, *, wait: float = 5.0) -> None:
+        """Stop every worker: idle ones now, busy ones are killed (their callers get StoreError) and
+        reaped by the threads that used them; waits up to `wait` seconds for that."""
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
             for w in idle:
                 self._retire(w)
+            for w in list(self._workers.values()):
+                with contextlib.suppress(OSError):
+                    os.kill(w.pid, signal.SIGKILL)
+            deadline = time.monotonic() + wait
+            while self._live > 0 and (remaining := deadline - time.monotonic()) > 0:
+                self._cond.wait(remaining)
             self._cond.notify_all()
         with self._lock:
             self.inner.close()
 
     def __del__(self) -> None:  # best effort: do not leave workers behind
-        try:
-            for w in self._idle:
+        for w in list(getattr(self, "_workers", {}).values()):
+            with contextlib.suppress(Exception):
                 os.kill(w.pid, signal.SIGKILL)
+            with contextlib.suppress(Exception):
                 os.waitpid(w.pid, 0)
-        except Exception:
-            pass
 
 
 def _max_fd() -> int:
