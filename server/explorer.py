@@ -32,6 +32,15 @@ VIEW_TYPES: dict[str, tuple[str, ...]] = {
     "csv": ("text/csv",),
     "jsonld": ("application/ld+json", "application/json"),
 }
+#: the query parameters each view reads; anything else in a query string is ignored (and never reaches a
+#: cache key or a link the page writes)
+VIEW_PARAMS: dict[str, tuple[str, ...]] = {
+    "explorer.catalog": ("q",),
+    "explorer.search": ("q",),
+    "explorer.resource": ("iri",),
+    "explorer.matrix": ("from", "to", "scope", "relation", "set", "show"),
+    "explorer.neighbourhood": ("iri", "hops"),
+}
 TableFn = Callable[[], tuple[list[str], list[list[str]]]]
 GraphFn = Callable[[], Graph]
 
@@ -64,7 +73,8 @@ def resource_url(iri: str) -> str:
 
 @bp.app_template_global()
 def download_url(fmt: str) -> str:
-    args = {k: request.args.getlist(k) for k in request.args if k != "format"}
+    keep = VIEW_PARAMS.get(request.endpoint or "", ())
+    args = {k: request.args.getlist(k) for k in request.args if k in keep}
     return url_for(request.endpoint or "explorer.index", **(request.view_args or {}), **args, format=fmt)
 
 
@@ -77,8 +87,9 @@ def pct(value: str) -> str:
 
 
 def respond(template: str, context: dict[str, Any], table: TableFn, graph: GraphFn, name: str,
-            html: str | None = None) -> Response:
-    """HTML, CSV or JSON-LD of one view, by ?format= or Accept."""
+            html: Callable[[], str] | None = None) -> Response:
+    """HTML, CSV or JSON-LD of one view, by ?format= or Accept. `html` (called only when HTML is
+    asked for) gives the page instead of rendering `template`, e.g. from a cache."""
     try:
         fmt = negotiate(request, VIEW_TYPES)
     except NotAcceptable as e:
@@ -98,7 +109,7 @@ def respond(template: str, context: dict[str, Any], table: TableFn, graph: Graph
         ctx = url_for("linked_data.context") if "linked_data.context" in current_app.view_functions else "/context.jsonld"
         resp.headers["Link"] = f'<{ctx}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
     else:
-        body = html if html is not None else render_template(template, **context)
+        body = html() if html is not None else render_template(template, **context)
         resp = Response(body, content_type="text/html; charset=utf-8")
     resp.headers["Vary"] = "Accept"
     return resp
@@ -129,9 +140,12 @@ def catalog(key: str) -> Response:
         return respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": results, "tree": None},
                        lambda: vd.items_table(results), lambda: vd.items_graph(results), f"{key}-search")
     tree = vd.catalog_tree(st, key)
-    # The whole-catalog tree is the largest page (the AI Act: ~1300 items): keep its HTML per data generation.
-    html = vd.cached(st, ("html", request.full_path), lambda: render_template(
-        "explorer/catalog.html", catalog=cat, q="", results=None, tree=tree))
+    # The whole-catalog tree is the largest page (the AI Act: ~1300 items): keep its HTML per data generation,
+    # keyed by what the page shows (the catalog), not by the query string (?junk=N would add an entry each).
+    def html() -> str:
+        return vd.cached(st, ("html", "catalog", key), lambda: render_template(
+            "explorer/catalog.html", catalog=cat, q="", results=None, tree=tree))
+
     return respond("explorer/catalog.html", {"catalog": cat, "q": "", "results": None, "tree": tree},
                    lambda: vd.items_table(vd.flatten(tree)), lambda: vd.items_graph(vd.flatten(tree)), key, html=html)
 

@@ -458,3 +458,23 @@ def test_pages_are_fast_when_warm(client: FlaskClient) -> None:
         t = time.perf_counter()
         client.get(url, headers=HTML)
         assert time.perf_counter() - t < 0.5, url  # generous bound for slow CI; measured figures in server/README.md
+
+
+# -- the HTML cache is keyed by what the page shows ----------------------------------------------------------
+def test_catalog_html_cache_ignores_junk_parameters_and_other_formats(app: Flask, client: FlaskClient) -> None:
+    st = app.extensions["normgraph"].store
+    vd.clear_cache()
+
+    def html_entries() -> set[tuple[Any, ...]]:
+        return {k[1:] for k in vd._CACHES.get(st, {}) if k[1] == "html"}  # without the data generation
+
+    url = "/explore/catalog/iso27001-2022"
+    assert client.get(f"{url}?format=csv").mimetype == "text/csv"
+    assert client.get(url, headers={"Accept": "application/ld+json"}).mimetype == "application/ld+json"
+    assert html_entries() == set()  # CSV and JSON-LD never render the page
+    first = page(client, url)
+    for n in range(40):
+        assert page(client, f"{url}?junk={n}&utm_source=x{n}") == first  # junk reaches neither the cache nor the links
+    assert html_entries() == {("html", "catalog", "iso27001-2022")}
+    csv_link = client.get(f"{url}?junk=1&format=csv")
+    assert csv_link.status_code == 200 and 'download_url' not in first and "junk" not in first
