@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from werkzeug.routing import BuildError
 
 from normgraph.exports.jsonld import to_jsonld
 from normgraph.iri import expand, is_iri
+from normgraph.queries import QueryError
 from normgraph.store import Store
 from server import views_data as vd
 from server.negotiation import NotAcceptable, negotiate
@@ -76,6 +78,28 @@ def download_url(fmt: str) -> str:
     keep = VIEW_PARAMS.get(request.endpoint or "", ())
     args = {k: request.args.getlist(k) for k in request.args if k in keep}
     return url_for(request.endpoint or "explorer.index", **(request.view_args or {}), **args, format=fmt)
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_IGNORED_BY_BROWSERS = re.compile(r"[\t\n\r]")  # URL parsers drop these anywhere ("java\tscript:")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # ... and strip these at both ends
+
+
+@bp.app_template_filter("safe_href")
+def safe_href(url: object) -> str | None:
+    """`url` if it is safe as a link target, else None (templates then write the text without a link).
+
+    Safe = an http(s) URL, or a reference relative to this server (starting with /, ? or #) as the views
+    generate. Anything else — javascript:, data:, vbscript:, urn:, … — comes from data (org imports by
+    Turtle / JSON-LD / the Graph Store Protocol can plant any IRI) and must never become an href:
+    autoescaping does not stop a javascript: URL."""
+    if not isinstance(url, str) or not url:
+        return None
+    probe = _IGNORED_BY_BROWSERS.sub("", url).strip(_C0_AND_SPACE)
+    m = _SCHEME.match(probe)
+    if m is not None:
+        return url if m.group(1).lower() in ("http", "https") else None
+    return url if probe.startswith(("/", "?", "#")) else None
 
 
 @bp.app_template_filter("pct")
@@ -170,7 +194,10 @@ def resource() -> Response:
     if not is_iri(iri):
         return not_found(f"{raw!r} is not a valid IRI.")
     st = store()
-    page = vd.resource_page(st, iri)
+    try:
+        page = vd.resource_page(st, iri)
+    except QueryError:  # an IRI the named queries cannot take (e.g. without "://"): nothing to show
+        page = None
     if page is None:
         return not_found(f"Nothing is known about <{iri}>.")
     hood = vd.neighbourhood(st, iri, hops=1, max_first=16) if page.item is not None else None
@@ -203,7 +230,10 @@ def neighbourhood() -> Response:
         iri = ""
     hops = 1 if request.args.get("hops") == "1" else 2
     st = store()
-    hood = vd.neighbourhood(st, iri, hops=hops) if iri else None
+    try:
+        hood = vd.neighbourhood(st, iri, hops=hops) if iri else None
+    except QueryError:
+        hood = None
     if hood is None:
         return not_found(f"No catalog item {raw!r} to draw.")
     if request.args.get("format") == "svg":

@@ -478,3 +478,71 @@ def test_catalog_html_cache_ignores_junk_parameters_and_other_formats(app: Flask
     assert html_entries() == {("html", "catalog", "iso27001-2022")}
     csv_link = client.get(f"{url}?junk=1&format=csv")
     assert csv_link.status_code == 200 and 'download_url' not in first and "junk" not in first
+
+
+# -- data-derived links are never javascript: (stored XSS) --------------------------------------------------------
+EVIL_TTL = """
+@prefix ng: <https://w3id.org/normgraph/ont#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rec: <https://w3id.org/normgraph/id/mapping/org-acme/> .
+rec:1 a ng:MappingRecord ; ng:mappingSubject <https://w3id.org/normgraph/id/org/acme/system/1> ;
+  ng:mappingPredicate ng:relatedTo ; ng:mappingObject <https://w3id.org/normgraph/id/org/acme/system/2> ;
+  dct:source <javascript:alert(1)> .
+rec:2 a ng:MappingRecord ; ng:mappingSubject <https://w3id.org/normgraph/id/org/acme/system/1> ;
+  ng:mappingPredicate ng:relatedTo ; ng:mappingObject <https://w3id.org/normgraph/id/org/acme/system/2> ;
+  dct:source " JaVa\\tScRiPt:alert(2)" .
+rec:3 a ng:MappingRecord ; ng:mappingSubject <https://w3id.org/normgraph/id/org/acme/system/1> ;
+  ng:mappingPredicate ng:relatedTo ; ng:mappingObject <https://w3id.org/normgraph/id/org/acme/system/2> ;
+  dct:source <https://example.org/policy> .
+<https://w3id.org/normgraph/id/org/acme/system/1> dct:source <javascript:alert(3)> ;
+  ng:location <data:text/html,<script>alert(4)</script>> , <vbscript:msgbox(5)> , <http://example.org/ok> .
+<javascript://%0Aalert(6)> dct:title "planted" ; dct:source <javascript:alert(7)> .
+"""
+
+
+def hrefs(html: str) -> list[str]:
+    out: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            out.extend(v or "" for k, v in attrs if k in ("href", "xlink:href", "src", "action", "formaction"))
+
+    Links().feed(html)
+    return out
+
+
+def test_data_urls_never_become_script_links() -> None:
+    st = EmbeddedStore()
+    st.load(EVIL_TTL.replace("<data:text/html,<script>alert(4)</script>>", "<data:text/html,alert(4)>"), "turtle",
+            "https://w3id.org/normgraph/graph/org/acme")
+    client = create_app(st, config={"guard": False}).test_client()
+    urls = ["/explore/resource?iri=https://w3id.org/normgraph/id/mapping/org-acme/1",
+            "/explore/resource?iri=https://w3id.org/normgraph/id/mapping/org-acme/2",
+            "/explore/resource?iri=https://w3id.org/normgraph/id/mapping/org-acme/3",
+            "/explore/resource?iri=https://w3id.org/normgraph/id/org/acme/system/1",
+            "/explore/resource?iri=%3Cjavascript://%250Aalert(6)%3E"]
+    seen = ""
+    for url in urls:
+        html = page(client, url)
+        seen += html
+        for h in hrefs(html):
+            assert not re.sub(r"[\x00-\x20]", "", h).lower().startswith(("javascript:", "data:", "vbscript:")), (url, h)
+    text = text_of(seen)
+    for shown in ("javascript:alert(1)", "javascript:alert(3)", "vbscript:msgbox(5)", "data:text/html,alert(4)",
+                  "javascript://%0Aalert(6)", "javascript:alert(7)"):
+        assert shown in text  # still shown, as text
+    assert 'href="https://example.org/policy"' in seen and 'href="http://example.org/ok"' in seen  # http(s) stays a link
+    # an IRI the named queries cannot take is "not found", not a server error
+    assert client.get("/explore/resource?iri=%3Cjavascript:alert(8)%3E", headers=HTML).status_code == 404
+
+
+@pytest.mark.parametrize(("url", "safe"), [
+    ("https://example.org/x", True), ("HTTP://example.org", True), ("/explore/resource?iri=x", True), ("#top", True),
+    ("javascript:alert(1)", False), (" javascript:alert(1)", False), ("java\tscript:alert(1)", False),
+    ("JaVaScRiPt:alert(1)", False), ("\x01javascript:alert(1)", False), ("data:text/html,x", False),
+    ("vbscript:x", False), ("urn:x", False), ("mailto:a@b", False), ("", False), ("relative/path", False),
+])
+def test_safe_href(url: str, safe: bool) -> None:
+    from server.explorer import safe_href
+
+    assert (safe_href(url) == url) is safe
