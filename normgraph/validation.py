@@ -1,17 +1,24 @@
 """Validate one organisation's data against the SHACL shapes in shapes/ (GUIDE §6).
 
-The pipeline, for one organisation graph `ngg:org/<slug>`:
+The pipeline, for one organisation graph `ngg:org/<slug>`, all of it in an in-memory Oxigraph store:
 
-1. read the organisation graph from the store (nothing else of the organisation world);
-2. extract only the catalog facts the shapes need — types, schemes, notations, the skos:broader closure and
+1. load the organisation graph (exported from the store as N-Triples; nothing else of the organisation world);
+2. load only the catalog facts the shapes need — types, schemes, notations, the skos:broader closure and
    the mapping relations of every catalog or vocabulary IRI the organisation graph mentions, plus
    `ng:Requirement` for catalog items (so no OWL inference runs at validation time);
 3. run the classification CONSTRUCTs (queries/classify-high-risk.rq, then queries/classify-art-27-deployer.rq) —
    classification is not validation;
 4. add the validation date as `<urn:normgraph:validation> dct:date "…"^^xsd:date` (passed in, never NOW());
-5. validate with pySHACL (default, the reference) or pyshacl-turbo (`engine="turbo"`, fast); both must agree
+5. run the validation-fact CONSTRUCTs (queries/validate-*.rq, `VALIDATION_FACTS`): joins over all evidence and the
+   date comparisons, precomputed once instead of per focus node, as validation-only facts in the
+   `ngsh:` namespace (`ngsh:currentEvidenceKind`, `ngsh:currentOrgWideEvidenceKind`, `ngsh:hasCurrentEvidence`,
+   `ngsh:implementedCounterpart`; see the query's header). They are an implementation detail of the shapes:
+   not part of `ValidationResult.derived`, never written back to the store;
+6. validate with pySHACL (default, the reference; it gets an rdflib copy of the store) or pyshacl-turbo
+   (`engine="turbo"`, fast; it reads the Oxigraph store itself); both must agree
    (tests/test_validation.py compares the sets of (focus, path, shape, severity)).
 
+The shapes graph is parsed once per process (`load_shapes`, re-read when a shapes file changes).
 `validate_org(store, slug, today)` returns a `ValidationResult` whose `.results` are `ResultRow`s and whose
 `.conforms` is True when there is no sh:Violation (Warnings and Infos do not fail a validation).
 """

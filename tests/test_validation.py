@@ -187,3 +187,29 @@ def test_cli_validate_exit_codes_and_formats(tmp_path: Path) -> None:
     p = subprocess.run([*cli, "validate", "--org", "fx", "--engine", "turbo", "--date", "2026-12-01"],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0 and "conforms" in p.stdout
+
+
+def test_validation_facts_follow_the_date_and_stay_out_of_the_classification(store: EmbeddedStore) -> None:
+    """queries/validate-current-evidence.rq: current evidence per (system, kind) and per requirement, as of the date."""
+    from normgraph.validation import prepare_data
+
+    store.load(FIXTURE, "turtle", "https://w3id.org/normgraph/graph/org/fx")
+    try:
+        kind = "https://w3id.org/normgraph/id/vocab/evidence-kind/"
+        s1 = "<https://w3id.org/normgraph/id/org/fx/ai-system/S1>"
+        ask = f"ASK {{ {s1} <{NGSH}currentEvidenceKind> <{kind}event-log> }}"
+        # the provider dossier D1 is valid until 2027-02-28
+        before, after = prepare_data(store, "fx", TODAY), prepare_data(store, "fx", date(2027, 3, 1))
+        assert before.store.query(ask) and not after.store.query(ask)
+        a51 = f"ASK {{ <{ID}iso27001-2022/A-5-1> <{NGSH}hasCurrentEvidence> true }}"  # E1 valid until 2027-01-09
+        assert before.store.query(a51) and not after.store.query(a51)
+        assert NGSH.encode() not in before.derived  # classification output has no validation-only facts
+        assert before.facts and all(line.split(b" ")[1].startswith(b"<" + NGSH.encode()) for line in before.facts.splitlines())
+    finally:
+        store.drop("https://w3id.org/normgraph/graph/org/fx")
+
+
+def test_shapes_graph_is_parsed_once_per_process() -> None:
+    from normgraph.validation import load_shapes
+
+    assert load_shapes() is load_shapes()
