@@ -87,6 +87,9 @@ KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
 _IRIREF = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20\x7f]*")
 
 
+_SCHEMES_WITHOUT_AUTHORITY = frozenset({"urn", "tag", "did", "mailto"})
+
+
 def is_iri(value: str) -> bool:
     """True when `value` can stand between <> in SPARQL or Turtle (one check for every input path)."""
     return bool(_IRIREF.fullmatch(value))
@@ -171,6 +174,9 @@ def expand(curie_or_iri: str) -> URIRef:
     if "://" in text:
         return URIRef(text)
     prefix, sep, rest = text.partition(":")
-    if not sep or prefix not in PREFIXES:
-        raise ValueError(f"{curie_or_iri!r} is neither an IRI nor a known prefixed name")
-    return URIRef(PREFIXES[prefix] + rest)
+    if sep and prefix in PREFIXES:
+        return URIRef(PREFIXES[prefix] + rest)
+    # IRIs without '//' (urn:…) are taken as IRIs; any other unknown prefix is most likely a typo.
+    if prefix.lower() in _SCHEMES_WITHOUT_AUTHORITY and is_iri(text):
+        return URIRef(text)
+    raise ValueError(f"{curie_or_iri!r} is neither an IRI nor a known prefixed name")
