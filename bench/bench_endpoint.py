@@ -25,7 +25,7 @@ from normgraph import ROOT
 from normgraph.iri import graph_for_path
 from normgraph.loading import knowledge_files, load_knowledge
 from normgraph.queries import list_queries
-from normgraph.store.guarded import check_sparql
+from normgraph.store.sparql_text import check_sparql
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:

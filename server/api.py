@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
-from normgraph.store.guarded import check_sparql
+from normgraph.store.sparql_text import check_sparql
 from server.negotiation import NotAcceptable, negotiate
 from server.sparql import ProtocolError, run_query, state
 

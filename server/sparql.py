@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from normgraph.iri import is_iri
 from normgraph.store import Dataset, QuerySyntaxError, QueryTimeout, Store, StoreError
-from normgraph.store.guarded import OutboundRefused, ResultTooLarge, check_sparql
+from normgraph.store.sparql_text import OutboundRefused, ResultTooLarge, check_sparql
 from server.config import ServerConfig
 from server.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate, prefers_html
 

@@ -21,7 +21,7 @@ from waitress.server import create_server
 from normgraph.loading import load_knowledge
 from normgraph.queries import list_queries
 from normgraph.store import EmbeddedStore
-from normgraph.store.guarded import check_sparql
+from normgraph.store.sparql_text import check_sparql
 from server import create_app
 
 pytestmark = pytest.mark.slow

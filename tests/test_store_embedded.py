@@ -102,3 +102,23 @@ def test_on_disk_store_persists_across_reopen(tmp_path: Path) -> None:
     reopened = EmbeddedStore(tmp_path / "db")
     assert reopened.graphs() == [G1]
     assert reopened.export("nquads").count(b"\n") == 2
+
+
+def test_the_embedded_store_itself_never_fetches_service_or_load(store: EmbeddedStore) -> None:
+    """pyoxigraph would send the HTTP request; the store refuses before it runs (CLI and library too)."""
+    import socket
+
+    from normgraph.store.sparql_text import OutboundRefused
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.5)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        with pytest.raises(OutboundRefused, match="SERVICE"):
+            store.query(f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}")
+        with pytest.raises(OutboundRefused, match="LOAD"):
+            store.update(f"LOAD <{url}> INTO GRAPH <{G1}>")
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert store.graph_size(G1) == 2

@@ -25,6 +25,7 @@ from normgraph.store.base import (
     SelectResult,
     StoreError,
 )
+from normgraph.store.sparql_text import refuse_outbound
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -108,6 +109,7 @@ class EmbeddedStore:
 
     # -- reading ---------------------------------------------------------------------------
     def _run(self, sparql: str, dataset: Dataset | None) -> object:
+        refuse_outbound(sparql)  # pyoxigraph would fetch SERVICE / LOAD targets: never
         try:
             return self._store.query(sparql, **_dataset_kwargs(dataset))
         except SyntaxError as e:
@@ -171,6 +173,7 @@ class EmbeddedStore:
 
     # -- writing ---------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
+        refuse_outbound(sparql)
         try:
             self._store.update(sparql)
         except SyntaxError as e:

@@ -62,7 +62,7 @@ from normgraph.store.base import (
     SelectResult,
     StoreError,
 )
-from normgraph.store.guarded import ResultTooLarge, check_sparql
+from normgraph.store.sparql_text import ResultTooLarge, check_sparql
 
 UnionMode = TypingLiteral["auto", "native", "dataset"]
 
