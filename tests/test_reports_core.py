@@ -281,3 +281,13 @@ def test_gap_query_runs_fast(store: EmbeddedStore) -> None:
     t = time.perf_counter()
     run(store, "report-gap-records", scheme="ngid:iso42001-2023")
     assert time.perf_counter() - t < 5
+
+
+def test_gap_headline_splits_own_27001_other_and_new_work(store) -> None:  # type: ignore[no-untyped-def]
+    """The first screen answers the users' question; its numbers add up to the requirements."""
+    report = gap.build(store, "hospital", "iso42001-2023", TODAY)
+    a = report.extra["answer"]
+    total = report.extra["total"]
+    assert a["own"] + a["rest"] == total.total
+    assert a["by_27001_fully"] + a["by_27001_in_part"] + a["other"] + a["new"] == a["rest"]
+    assert a["new"] == total.none and min(a.values()) >= 0

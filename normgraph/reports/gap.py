@@ -241,12 +241,28 @@ def build(store: Store, slug: str, target: str, today: dt.date) -> Report:
         {"iso27001_control": k, "covers_fully": "; ".join(v["full"]), "covers_in_part": "; ".join(v["partial"])}
         for k, v in sorted(reuse.items(), key=lambda kv: [int(x) if x.isdigit() else x for x in kv[0].replace(".", " ").split()])
     ], key="iso27001_control")
+    # The headline question: of what the organisation has not implemented as such, what do its
+    # ISO 27001 controls already give, and what is new work?
+    own = [r for r in reqs if any(link.relation == "is" and link.full for link in r.links)]
+    rest = [r for r in reqs if r not in own]
+    from_27001 = [link for r in rest for link in r.links if link.source_catalog == "iso27001-2022" and not link.assumed]
+    answer = {
+        "own": len(own),
+        "rest": len(rest),
+        "by_27001_fully": sum(1 for r in rest if any(
+            link.full and link.source_catalog == "iso27001-2022" and not link.assumed for link in r.links)),
+        "by_27001_in_part": sum(1 for r in rest if r.coverage == "partial" and any(
+            link.source_catalog == "iso27001-2022" and not link.assumed for link in r.links)),
+        "new": sum(1 for r in rest if r.coverage == "none"),
+        "links_from_27001": len(from_27001),
+    }
+    answer["other"] = answer["rest"] - answer["by_27001_fully"] - answer["by_27001_in_part"] - answer["new"]
     impl_27001 = sum(1 for iri, (st, assumed, _n) in impl.items()
                      if catalog_key(iri) == "iso27001-2022" and not assumed and st == "implemented" and "/A-" in iri)
     return Report("gap", f"Gap analysis to {title}", slug, info.label, info.graph, today,
                   [table, group_table, reuse_table],
                   {"target": target, "target_title": title, "scheme": str(scheme), "requirements": reqs,
-                   "total": total, "groups": groups, "implemented_27001": impl_27001,
+                   "total": total, "groups": groups, "implemented_27001": impl_27001, "answer": answer,
                    "assumed_clauses": any(a for (_s, a, _n) in impl.values())})
 
 
