@@ -13,6 +13,8 @@ other), the same code every other command gives for an unusable --endpoint.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Any
 
 import click
@@ -62,6 +64,25 @@ def open_remote(ctx: Context) -> Any:
     return store
 
 
+#: Pages whose first rendering runs the slowest named queries (coverage matrix, no-counterpart,
+#: records): rendered once in the background at start-up so the first visitor does not wait for them.
+WARM_PAGES = ("/explore/", "/explore/matrix", "/api/queries/catalog-stats", "/api/queries/graph-provenance")
+
+
+def warm_pages(app: Any) -> threading.Thread:
+    """Render WARM_PAGES in a daemon thread (errors ignored: a page that fails reports it when asked for)."""
+
+    def run() -> None:
+        client = app.test_client()
+        for path in WARM_PAGES:
+            with contextlib.suppress(Exception):
+                client.get(path, headers={"Accept": "text/html,application/json"})
+
+    t = threading.Thread(target=run, name="normgraph-warm-pages", daemon=True)
+    t.start()
+    return t
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port (0: any free port).")
@@ -105,6 +126,8 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=cfg.max_upload,
                            ident="normgraph")
     bound = server.effective_port  # type: ignore[union-attr]
+    if not ctx.endpoint:
+        warm_pages(app)
     source = f", from the remote store {ctx.endpoint}" if ctx.endpoint else ""
     console.print(f"normgraph serving on http://{host}:{bound}/sparql "
                   f"({'read-write with token' if cfg.update_token else 'read-only'}, "
