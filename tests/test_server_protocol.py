@@ -337,3 +337,25 @@ def test_result_too_large_is_422_not_truncated() -> None:
         r = requests.get(f"{url}/sparql", params={"query": CONSTRUCT})
         assert r.status_code == 422 and "300 bytes" in r.text
         assert requests.get(f"{url}/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_big_results_are_gzip_encoded_for_clients_that_accept_it() -> None:
+    """A client that accepts gzip gets big bodies compressed (the same rows); others get them plain."""
+    import gzip as gz
+
+    from normgraph.store import EmbeddedStore
+    from server import create_app
+
+    store = EmbeddedStore()
+    store.load("".join(f"<http://example.org/s{i}> <http://example.org/p> \"value {i}\" .\n" for i in range(3000)),
+               "ntriples", "http://example.org/g")
+    client = create_app(store, config={"examples": False}).test_client()
+    query = {"query": "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s"}
+    plain = client.get("/sparql", query_string=query, headers={"Accept": "application/sparql-results+json"})
+    packed = client.get("/sparql", query_string=query, headers={"Accept": "application/sparql-results+json",
+                                                                "Accept-Encoding": "gzip, deflate"})
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert len(packed.data) < len(plain.data) / 4
+    assert json.loads(gz.decompress(packed.data)) == json.loads(plain.data)
