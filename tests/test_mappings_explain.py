@@ -109,3 +109,31 @@ def test_explain_unknown_exits_2(root: Path, cli: click.Group, args: list[str], 
     result = CliRunner().invoke(cli, ["explain", *args, "--root", str(root)])
     assert result.exit_code == 2
     assert needle in (result.output + (result.stderr if result.stderr_bytes else ""))
+
+
+def test_explain_reads_the_store_so_mappings_loaded_there_count(tmp_path: Path) -> None:
+    """With --store, a mapping set loaded into the store (not a committed file) is explained too."""
+    import subprocess
+    import sys
+
+    from normgraph import ROOT
+
+    record = tmp_path / "extra.ttl"
+    record.write_text(
+        "@prefix ng: <https://w3id.org/normgraph/ont#> .\n"
+        "<https://w3id.org/normgraph/id/mapping/extra/r1> a ng:MappingRecord ;\n"
+        "  ng:mappingSubject <https://w3id.org/normgraph/id/iso27001-2022/A-8-9> ;\n"
+        "  ng:mappingPredicate ng:equalTo ;\n"
+        "  ng:mappingObject <https://w3id.org/normgraph/id/iso42001-2023/A-6-2-6> ;\n"
+        "  ng:confidence 0.4 ; ng:rationale \"a test record only the store holds\" .\n",
+        encoding="utf-8")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "normgraph", "--store", str(tmp_path / "db"), *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+    assert cli("load", "--no-examples").returncode == 0
+    assert cli("load", "--graph", "https://w3id.org/normgraph/graph/mappings/extra", str(record)).returncode == 0
+    out = cli("explain", "iso27001:A-8-9", "iso42001:A-6-2-6")
+    assert out.returncode == 0, out.stderr
+    assert "a test record only the store holds" in out.stdout

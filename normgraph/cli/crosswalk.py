@@ -1,7 +1,8 @@
 """Crosswalk commands: ``normgraph explain A B`` and ``normgraph export sssom|jsonld``.
 
-They work on the committed files (data/mappings/*.ttl, data/derived/*.ttl, the catalogs), so
-they answer the same with or without a store.
+`explain` reads the records from the store (the embedded default loads the committed files; with
+--store or --endpoint, imported and remote mapping sets count too); the exports work on the
+committed files.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import click
 from rdflib import Graph, URIRef
 
 from normgraph import ROOT
-from normgraph.cli import console, fail, main
+from normgraph.cli import Context, console, fail, main, pass_context
 from normgraph.iri import NGG, curie, graph_for_path
+from normgraph.mappings.records import records_from_graph
+from normgraph.queries import get_query
+from normgraph.store import GraphResult
 
 
 def _known(root: Path) -> set[str]:
@@ -28,7 +32,8 @@ def _known(root: Path) -> set[str]:
 @click.argument("b")
 @click.option("--max-length", default=3, show_default=True, type=click.IntRange(1, 5), help="Longest chain shown.")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None, hidden=True)
-def explain(a: str, b: str, max_length: int, root: Path | None) -> None:
+@pass_context
+def explain(ctx: Context, a: str, b: str, max_length: int, root: Path | None) -> None:
     """Every chain of mapping records connecting requirement A and requirement B.
 
     A and B are prefixed names (iso27001:A-5-19), a catalog key with the official notation
@@ -38,17 +43,29 @@ def explain(a: str, b: str, max_length: int, root: Path | None) -> None:
     """
     from normgraph.mappings.explain import UnknownRequirement, find_chains, load_records, render
 
-    base = root or ROOT
-    records = load_records(base)
+    if root is not None:  # a tree of files (tests, or a checkout that is not loaded anywhere)
+        records = load_records(root)
+        known = _known(root)
+
+        def exists(iri: str) -> bool:
+            return iri in known
+    else:
+        store = ctx.store()
+        result = store.query(get_query("mapping-records").bind())
+        if not isinstance(result, GraphResult):
+            fail("queries/mapping-records.rq must be a CONSTRUCT")
+        records = records_from_graph(result.graph)
+
+        def exists(iri: str) -> bool:
+            return bool(store.query(f"ASK {{ <{iri}> ?p ?o }}"))
     mentioned = {str(r.subject) for r in records} | {str(r.object) for r in records}
-    known = _known(base)
     resolved: list[URIRef] = []
     for name, arg in (("A", a), ("B", b)):
         try:
             iri = _resolve(arg, UnknownRequirement)
         except UnknownRequirement as e:
             fail(f"argument {name}: {e}")
-        if str(iri) not in known and str(iri) not in mentioned:
+        if str(iri) not in mentioned and not exists(str(iri)):
             fail(f"argument {name}: {arg!r} ({curie(str(iri))}) is not an item of any loaded catalog or mapping")
         resolved.append(iri)
     chains = find_chains(records, resolved[0], resolved[1], max_length)
