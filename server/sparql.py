@@ -132,7 +132,7 @@ def _absolute_iri(iri: str) -> bool:
 
 # -- query execution -------------------------------------------------------------------------------
 def run_query(store: Store, sparql: str, dataset: Dataset | None, *, types: dict[str, tuple[str, ...]] | None = None,
-              fmt: str | None = None) -> Response:
+              fmt: str | None = None, compress: bool = False) -> Response:
     cfg = state().config
     info = check_sparql(sparql)
     if info.outbound:
@@ -161,7 +161,8 @@ def run_query(store: Store, sparql: str, dataset: Dataset | None, *, types: dict
     except StoreError as e:
         raise store_failure(e) from None
     charset = "; charset=utf-8" if media.startswith("text/") or media.endswith(("json", "xml")) else ""
-    encoded = gzipped(body) if _accepts_gzip() else None
+    # Only responses that go straight to the client are compressed (callers such as /api read the body).
+    encoded = gzipped(body) if compress and _accepts_gzip() else None
     resp = Response(encoded or body, status=200, content_type=media + charset)
     resp.headers["Vary"] = "Accept, Accept-Encoding"
     if encoded is not None:
@@ -253,7 +254,7 @@ def sparql() -> Response:
     store = state().store
     if kind == "query":
         assert text is not None
-        return run_query(store, text, read_dataset(request))
+        return run_query(store, text, read_dataset(request), compress=True)
     if kind == "update":
         assert text is not None
         return run_update(store, text)
