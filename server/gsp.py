@@ -14,6 +14,7 @@ import json
 
 from flask import Blueprint, Response, request
 
+from normgraph.exports.jsonld import inline_own_context
 from normgraph.iri import is_iri
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
 from normgraph.store.remote import RemoteStoreError
@@ -82,7 +83,7 @@ def graph_store() -> Response:
     fmt = UPLOAD_TYPES[ctype]
     data = request.get_data(cache=False)
     if fmt == "jsonld":
-        reject_remote_context(data)
+        data = reject_remote_context(data)
     existed = graph in store.graphs()
     try:
         store.load(data, fmt, graph, replace=request.method == "PUT")
@@ -97,27 +98,14 @@ def graph_store() -> Response:
     return Response(status=204 if existed else 201)
 
 
-def reject_remote_context(data: bytes) -> None:
-    """400 when a JSON-LD document would make a processor fetch a context (string @context / @import)."""
+def reject_remote_context(data: bytes) -> bytes:
+    """The JSON-LD upload with normgraph's own context inlined; 400 when it names any other external
+    context (@context string or @import): a processor would fetch it, and normgraph never does."""
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as e:
         raise fail(400, f"JSON-LD is not valid JSON: {e}") from None
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "@context":
-                    for ctx in value if isinstance(value, list) else [value]:
-                        if isinstance(ctx, str):
-                            raise fail(400, f"remote JSON-LD @context {ctx!r} is not fetched; inline the context")
-                        walk(ctx)
-                elif key == "@import":
-                    raise fail(400, "JSON-LD @import is not fetched; inline the context")
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(doc)
+    doc, remote = inline_own_context(doc)
+    if remote:
+        raise fail(400, f"remote JSON-LD context {remote[0]} is not fetched; inline the context")
+    return json.dumps(doc).encode("utf-8")

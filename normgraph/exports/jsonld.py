@@ -125,6 +125,43 @@ def dumps(g: Graph, inline_context: bool = False) -> str:
     return json.dumps(to_jsonld(g, inline_context), indent=2, ensure_ascii=False) + "\n"
 
 
+def inline_own_context(node: Any, where: str = "") -> tuple[Any, list[str]]:
+    """A JSON-LD document with our own context URL replaced by the context itself, and the JSON
+    pointers of every other @context / @import that names an external document.
+
+    Our exports refer to CONTEXT_URL; inlining it lets normgraph read its own downloads back without
+    fetching anything, while any other remote context is still refused by the callers.
+    """
+    remote: list[str] = []
+
+    def walk(value: Any, here: str) -> Any:
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for key, item in value.items():
+                path = f"{here}/{key}"
+                if key in ("@context", "@import"):
+                    items = item if isinstance(item, list) else [item]
+                    fixed = []
+                    for i, ctx in enumerate(items):
+                        at = f"{path}/{i}" if isinstance(item, list) else path
+                        if isinstance(ctx, str) and key == "@context" and ctx.rstrip("/") == CONTEXT_URL:
+                            fixed.append(context())
+                        elif isinstance(ctx, str):
+                            remote.append(f"{at} = {ctx!r}")
+                            fixed.append(ctx)
+                        else:
+                            fixed.append(walk(ctx, at))
+                    out[key] = fixed if isinstance(item, list) else fixed[0]
+                else:
+                    out[key] = walk(item, path)
+            return out
+        if isinstance(value, list):
+            return [walk(v, f"{here}/{i}") for i, v in enumerate(value)]
+        return value
+
+    return walk(node, where), remote
+
+
 def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """A pyld document loader that serves our context from disk and refuses anything else."""
     if url.rstrip("/") != CONTEXT_URL:

@@ -12,29 +12,9 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 
+from normgraph.exports.jsonld import inline_own_context
 from normgraph.iri import PREFIXES, local_id, org_graph
 from normgraph.orgdata.errors import OrgDataError
-
-
-def _remote_contexts(node: object, where: str = "") -> list[str]:
-    """JSON pointers of every @context/@import value that references an external document."""
-    found: list[str] = []
-    if isinstance(node, dict):
-        for k, v in node.items():
-            here = f"{where}/{k}"
-            if k in ("@context", "@import"):
-                items = v if isinstance(v, list) else [v]
-                for i, item in enumerate(items):
-                    if isinstance(item, str):
-                        found.append(f"{here}{f'/{i}' if isinstance(v, list) else ''} = {item!r}")
-                    else:
-                        found.extend(_remote_contexts(item, here))
-            else:
-                found.extend(_remote_contexts(v, here))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            found.extend(_remote_contexts(v, f"{where}/{i}"))
-    return found
 
 
 def parse_jsonld(path: Path) -> Graph:
@@ -44,7 +24,7 @@ def parse_jsonld(path: Path) -> Graph:
         raise OrgDataError(path, None, None, f"not UTF-8 text ({e.reason})") from None
     except json.JSONDecodeError as e:
         raise OrgDataError(path, e.lineno, None, f"invalid JSON: {e.msg} (column {e.colno})") from None
-    remote = _remote_contexts(doc)
+    doc, remote = inline_own_context(doc)
     if remote:
         raise OrgDataError(path, None, "@context",
                            f"remote JSON-LD context refused (never fetched): {remote[0]}; inline the context instead")
