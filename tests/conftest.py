@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import socket
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -41,3 +42,19 @@ def load_oxigraph(paths: Iterable[Path]) -> ox.Store:
 @pytest.fixture(scope="session")
 def oxigraph_loader() -> Callable[[Iterable[Path]], ox.Store]:
     return load_oxigraph
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Any attempt to open a network connection is recorded and refused; the test fails if one was made."""
+    attempts: list[object] = []
+
+    def refuse(*args: object, **_kw: object) -> None:
+        attempts.append(args)
+        raise OSError("network access during a test that must not use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    yield attempts
+    assert attempts == [], f"something tried to reach the network: {attempts}"

@@ -18,6 +18,7 @@ import pytest
 import requests
 from waitress.server import create_server
 
+from bench.bench_load_test import JSON, PAGES  # the same mix the benchmark measures
 from normgraph.loading import load_knowledge
 from normgraph.queries import list_queries
 from normgraph.store import EmbeddedStore
@@ -29,17 +30,6 @@ pytestmark = pytest.mark.slow
 THREADS = 8
 SECONDS = 10.0
 MAX_QUERY_MS = 1000.0  # named queries slower than this on the bare store are left out of the mix
-PAGES = [
-    "/explore/",
-    "/explore/catalog/iso27001-2022",
-    "/explore/catalog/eu-ai-act",
-    "/explore/search?q=supplier",
-    "/explore/resource?iri=iso27001:A-5-19",
-    "/explore/resource?iri=aiact:art-9",
-    "/explore/matrix",
-    "/explore/neighbourhood?iri=iso27001:A-5-19",
-]
-JSON = "application/sparql-results+json"
 
 
 def rows(body: bytes) -> Counter[str] | bool:

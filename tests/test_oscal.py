@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,22 +53,6 @@ def exports(store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> d
         path.write_text(component_definition_json(store, org), encoding="utf-8")
         out[org] = path
     return out
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Any attempt to open a network connection is recorded and refused."""
-    attempts: list[object] = []
-
-    def refuse(*args: object, **_kw: object) -> None:
-        attempts.append(args)
-        raise OSError("network access during an OSCAL test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield attempts
-    assert attempts == [], f"trestle tried to reach the network: {attempts}"
 
 
 def _catalog(path: Path) -> dict[str, Any]:

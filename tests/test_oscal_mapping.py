@@ -7,8 +7,6 @@ store and of the export's own queries), and from normgraph's OSCAL catalog expor
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -141,22 +139,6 @@ def catalog_ids(store: EmbeddedStore) -> dict[str, dict[str, str]]:
         walk(json.loads(catalog_json(store, key))["catalog"], ids)
         out[NGID + key] = ids
     return out
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Any attempt to open a network connection is recorded and refused."""
-    attempts: list[object] = []
-
-    def refuse(*args: object, **_kw: object) -> None:
-        attempts.append(args)
-        raise OSError("network access during an OSCAL test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield attempts
-    assert attempts == [], f"something tried to reach the network: {attempts}"
 
 
 def _doc(path: Path) -> dict[str, Any]:
