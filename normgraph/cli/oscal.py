@@ -7,21 +7,12 @@ and write OSCAL JSON that compliance-trestle has parsed (normgraph.exports.oscal
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from normgraph.cli import Context, console, fail, pass_context
-from normgraph.cli.crosswalk import export_group
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None or str(output) == "-":
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"written: {output}")
+from normgraph.cli import Context, fail, pass_context
+from normgraph.cli.crosswalk import _write, export_group
 
 
 @export_group.group(name="oscal")

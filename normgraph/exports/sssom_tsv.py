@@ -15,21 +15,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF
 
 from normgraph.iri import NG, PREFIXES, curie
+from normgraph.mappings.curated import COLUMNS as CURATED_COLUMNS
 from normgraph.mappings.records import MappingRecord, records_from_graph
 
-COLUMNS = (
-    "subject_id",
-    "subject_label",
-    "predicate_id",
-    "object_id",
-    "object_label",
-    "mapping_justification",
-    "confidence",
-    "comment",
-    "author_label",
-    "mapping_date",
-    "mapping_source",
-)
+#: The curated tables' columns (DESIGN.md §6) plus where each record comes from.
+COLUMNS = (*CURATED_COLUMNS, "mapping_source")
 
 
 def _cell(value: object | None) -> str:
