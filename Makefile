@@ -20,7 +20,7 @@ install-test:
 	$(PIP) install --quiet -e '.[test]'
 
 lint:
-	$(PYTHON) -m ruff check normgraph server tests bench
+	$(PYTHON) -m ruff check normgraph tests bench
 
 pytest:
 	$(PYTHON) -m pytest -q

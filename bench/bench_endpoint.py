@@ -21,8 +21,8 @@ from pathlib import Path
 
 import requests
 
-from normgraph import ROOT
 from normgraph.iri import graph_for_path
+from normgraph.knowledge import ROOT
 from normgraph.loading import knowledge_files, load_knowledge
 from normgraph.queries import list_queries
 from normgraph.store.sparql_text import check_sparql

@@ -21,7 +21,7 @@ from pathlib import Path
 import requests
 from rdflib import Dataset
 
-from normgraph import ROOT
+from normgraph.knowledge import ROOT
 from normgraph.loading import knowledge_files, load_files
 from normgraph.queries import QueryError, list_queries, with_prefixes
 from normgraph.store import EmbeddedStore

@@ -128,8 +128,7 @@ def notation_iri(catalog: str, notation: str) -> URIRef:
 
 def graph_for_path(path: Path, root: Path) -> URIRef:
     """The named graph a Turtle file under the repository root is loaded into (DESIGN.md §3)."""
-    rel = path.resolve().relative_to(root.resolve()).with_suffix("")
-    parts = rel.parts
+    parts = _parts_under(path, root)
     if parts[0] == "ontology":
         name = "ontology/" + "/".join(parts[1:])
     elif parts[:2] == ("data", "examples"):
@@ -139,6 +138,24 @@ def graph_for_path(path: Path, root: Path) -> URIRef:
     else:
         raise ValueError(f"{path} is neither under ontology/ nor data/: no graph rule applies")
     return URIRef(f"{NGG}{name}")
+
+
+def _parts_under(path: Path, root: Path) -> tuple[str, ...]:
+    """The path's parts below `root`, looking through links (the packaged knowledge folders are links
+    to the checkout's top-level folders, and callers may hand in either spelling)."""
+    with_suffix = path.with_suffix("")
+    for base in (root, root.resolve()):
+        try:
+            return with_suffix.relative_to(base).parts
+        except ValueError:
+            pass
+    real = path.resolve().with_suffix("")
+    for folder in ("ontology", "data"):
+        try:
+            return (folder, *real.relative_to((root / folder).resolve()).parts)
+        except ValueError:
+            pass
+    raise ValueError(f"{path} is neither under ontology/ nor data/ of {root}: no graph rule applies")
 
 
 def org_graph(org_slug: str) -> URIRef:

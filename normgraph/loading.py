@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from normgraph import ROOT
 from normgraph.iri import graph_for_path
+from normgraph.knowledge import ROOT
 from normgraph.store.base import SUFFIX_FORMATS, Store
 
 #: The folders loaded by default, in load order. Examples (fictional organisations) are optional.

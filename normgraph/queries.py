@@ -20,8 +20,8 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from normgraph import ROOT
 from normgraph.iri import PREFIXES, expand, is_iri
+from normgraph.knowledge import ROOT
 
 QUERIES_DIR = ROOT / "queries"
 

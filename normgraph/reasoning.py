@@ -18,8 +18,8 @@ from pathlib import Path
 import owlrl
 from rdflib import Graph, URIRef
 
-from normgraph import ROOT
 from normgraph.iri import NG
+from normgraph.knowledge import ROOT
 
 RELATIONS = frozenset({NG.equalTo, NG.subsetOf, NG.supersetOf, NG.intersectsWith, NG.relatedTo})
 MAPPINGS_ONTOLOGY = ROOT / "ontology" / "mappings.ttl"

@@ -40,8 +40,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SH, SKOS, XSD
 from rdflib.term import BNode, Node
 
-from normgraph import ROOT
 from normgraph.iri import CATALOGS, NGID, curie, local_id, org_graph
+from normgraph.knowledge import ROOT
 from normgraph.queries import get_query
 from normgraph.store.base import SelectResult, Store
 

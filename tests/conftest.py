@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.iri import graph_for_path
 
 #: The reference pack (../shared/reference next to the repository), or $NORMGRAPH_SOURCES.

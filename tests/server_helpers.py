@@ -12,8 +12,8 @@ from typing import Any
 
 from waitress.server import create_server
 
+from normgraph.server import create_app
 from normgraph.store import EmbeddedStore
-from server import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GRAPH_A = "http://example.org/graph/a"

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset as RdflibDataset
 from rdflib.compare import isomorphic
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.backup import dump, dump_bytes, restore
 from normgraph.loading import knowledge_files, load_files
 from normgraph.store import EmbeddedStore, RdfSyntaxError

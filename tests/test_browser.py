@@ -28,8 +28,8 @@ def base_url() -> Iterator[str]:
     from waitress.server import create_server
 
     from normgraph.loading import load_knowledge
+    from normgraph.server import create_app
     from normgraph.store import EmbeddedStore
-    from server import create_app
 
     store = EmbeddedStore()
     load_knowledge(store)

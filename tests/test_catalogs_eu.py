@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.catalogs import eu_ai_act, gdpr
 from normgraph.catalogs.common import LICENSES, SourceError, write_turtle
 from normgraph.catalogs.eu_text import Split, Unit, normalise, split_article, split_at, split_numbered

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.catalogs import iso
 from normgraph.catalogs.common import LICENSES, SourceError, write_turtle
 from normgraph.iri import LOCAL_NAME, NGG, NGID, local_id

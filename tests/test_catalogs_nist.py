@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.catalogs import cmmc, csf, nist_ai_rmf, sp800_53, sp800_171
 from normgraph.catalogs.common import LICENSES, SourceError, write_turtle
 from normgraph.iri import LOCAL_NAME, NGG, NGID, local_id

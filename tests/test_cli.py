@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.cli import main
 
 

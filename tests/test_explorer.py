@@ -20,9 +20,9 @@ from pyld import jsonld
 from normgraph.exports.jsonld import document_loader
 from normgraph.iri import NG
 from normgraph.loading import load_knowledge
+from normgraph.server import create_app
+from normgraph.server import views_data as vd
 from normgraph.store import EmbeddedStore
-from server import create_app
-from server import views_data as vd
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 A519 = "https://w3id.org/normgraph/id/iso27001-2022/A-5-19"
@@ -457,7 +457,7 @@ def test_pages_are_fast_when_warm(client: FlaskClient) -> None:
     for url in urls:
         t = time.perf_counter()
         client.get(url, headers=HTML)
-        assert time.perf_counter() - t < 0.5, url  # generous bound for slow CI; measured figures in server/README.md
+        assert time.perf_counter() - t < 0.5, url  # generous bound for slow CI; measured figures in normgraph/server/README.md
 
 
 # -- the HTML cache is keyed by what the page shows ----------------------------------------------------------
@@ -543,6 +543,6 @@ def test_data_urls_never_become_script_links() -> None:
     ("vbscript:x", False), ("urn:x", False), ("mailto:a@b", False), ("", False), ("relative/path", False),
 ])
 def test_safe_href(url: str, safe: bool) -> None:
-    from server.explorer import safe_href
+    from normgraph.server.explorer import safe_href
 
     assert (safe_href(url) == url) is safe

@@ -24,12 +24,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.orgdata import OrgDataError, import_file
 from normgraph.orgdata.templates import TEMPLATES
+from normgraph.server import create_app
 from normgraph.store import EmbeddedStore
-from server import create_app
 from tests.server_helpers import TOKEN, Listener, fixture_store
 
 SLUG = "acme"

@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 import requests
+from repo import ROOT
 from waitress.server import create_server
 
-from normgraph import ROOT
-from server import create_app
+from normgraph.server import create_app
 from tests.server_helpers import GRAPH_A, TOKEN, fixture_store
 
 LIMIT = 64 * 1024

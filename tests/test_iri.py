@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.iri import (
     KEY,
     LOCAL_NAME,

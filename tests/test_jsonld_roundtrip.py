@@ -11,8 +11,8 @@ from rdflib.compare import isomorphic
 from normgraph.exports.jsonld import CONTEXT_URL, dumps, inline_own_context
 from normgraph.orgdata import OrgDataError
 from normgraph.orgdata.rdfimport import parse_jsonld
+from normgraph.server import create_app
 from normgraph.store import EmbeddedStore
-from server import create_app
 
 TTL = """@prefix ng: <https://w3id.org/normgraph/ont#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .

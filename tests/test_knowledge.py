@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.catalogs.build import default_sources
 from normgraph.iri import NG, graph_for_path
 from normgraph.loading import knowledge_files

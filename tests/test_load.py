@@ -21,9 +21,9 @@ from waitress.server import create_server
 from bench.bench_load_test import JSON, PAGES  # the same mix the benchmark measures
 from normgraph.loading import load_knowledge
 from normgraph.queries import list_queries
+from normgraph.server import create_app
 from normgraph.store import EmbeddedStore
 from normgraph.store.sparql_text import check_sparql
-from server import create_app
 
 pytestmark = pytest.mark.slow
 

@@ -116,7 +116,7 @@ def test_explain_reads_the_store_so_mappings_loaded_there_count(tmp_path: Path) 
     import subprocess
     import sys
 
-    from normgraph import ROOT
+    from repo import ROOT
 
     record = tmp_path / "extra.ttl"
     record.write_text(

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.catalogs import obligations
 from normgraph.catalogs.common import SourceError, write_turtle
 from normgraph.iri import LOCAL_NAME, NG, NGID, NGV, expand

@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.iri import NGG, org_graph, org_slugs
 from normgraph.loading import load_knowledge
 from normgraph.orgdata import import_files

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.cli import main
 from normgraph.iri import org_graph
 from normgraph.orgdata import OrgDataError, import_file, import_files

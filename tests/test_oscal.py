@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, Namespace, URIRef
+from repo import ROOT
 from trestle.oscal import OSCAL_VERSION
 from trestle.oscal.catalog import Catalog
 from trestle.oscal.component import ComponentDefinition
 
-from normgraph import ROOT
 from normgraph.cli import Context, main
 from normgraph.exports.oscal import PROFILES, catalog_json, component_definition_json, oscal_id
 from normgraph.loading import knowledge_files, load_files, load_knowledge

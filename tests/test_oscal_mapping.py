@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from rdflib import Graph, URIRef
+from repo import ROOT
 from trestle.oscal import OSCAL_VERSION
 from trestle.oscal.mapping import MappingCollection
 
-from normgraph import ROOT
 from normgraph.cli import Context, main
 from normgraph.exports.oscal import NS, catalog_json, oscal_id
 from normgraph.exports.oscal_mapping import (

@@ -1,8 +1,8 @@
 """OWL RL and the composition rules agree on the committed crosswalk, and intersects never chains."""
 
 from rdflib import Graph, URIRef
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.iri import NG
 from normgraph.mappings.records import NO_TERM_FOUND, records_from_graph
 from normgraph.reasoning import RELATIONS, relation_closure

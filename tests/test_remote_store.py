@@ -16,8 +16,8 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.loading import knowledge_files, load_files
 from normgraph.store import (
     AskResult,

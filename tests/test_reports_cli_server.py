@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.cli import Context, main
 from normgraph.reports import prepare_store
 from normgraph.store import EmbeddedStore
@@ -65,9 +65,9 @@ def test_cli_writes_xlsx_and_bundle(store: EmbeddedStore, tmp_path: Path) -> Non
 def client(store: EmbeddedStore):  # type: ignore[no-untyped-def]
     from flask import Flask
 
-    from server import reports
-    from server.config import ServerConfig
-    from server.sparql import AppState
+    from normgraph.server import reports
+    from normgraph.server.config import ServerConfig
+    from normgraph.server.sparql import AppState
 
     app = Flask(__name__)
     app.extensions["normgraph"] = AppState(store, ServerConfig.from_env({}))

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.reports import ReportError, audit_pack, gap, prepare_store, risks, run, soa
 from normgraph.reports.render import to_csv, to_jsonld, to_xlsx
 from normgraph.store import EmbeddedStore

@@ -30,14 +30,14 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 from rdflib.query import Result
+from repo import ROOT
 
-from normgraph import ROOT
 from normgraph.loading import load_knowledge
 from normgraph.push import push
 from normgraph.queries import get_query, list_queries
+from normgraph.server import ServedRemoteStore, create_app
 from normgraph.store import EmbeddedStore
 from normgraph.store.remote import RemoteStore
-from server import ServedRemoteStore, create_app
 
 try:
     from oxigraph_server import OxigraphServer, free_port, oxigraph_server, requires_oxigraph

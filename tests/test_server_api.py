@@ -149,8 +149,8 @@ def test_fuzz_never_5xx_but_503(base: str, method: str, params: list[tuple[str, 
 @pytest.mark.parametrize("local", ["x%09y", "x%7Fy", "x%00y", "a%20b", "%3Cx%3E"])
 def test_linked_data_refuses_iris_with_control_characters_as_404(local: str) -> None:
     """Review finding: a tab or DEL in /id/… reached the SPARQL parser and came back as a 500."""
+    from normgraph.server import create_app
     from normgraph.store import EmbeddedStore
-    from server import create_app
 
     app = create_app(EmbeddedStore(), config={"examples": False})
     r = app.test_client().get(f"/id/iso27001-2022/{local}", headers={"Accept": "text/turtle"})

@@ -17,9 +17,9 @@ import requests
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from repo import ROOT
 from SPARQLWrapper import CSV, JSON, JSONLD, TSV, TURTLE, XML, SPARQLWrapper
 
-from normgraph import ROOT
 from normgraph.loading import load_knowledge
 from normgraph.queries import get_query
 from normgraph.store import EmbeddedStore, SelectResult
@@ -111,7 +111,7 @@ def test_gunicorn_serves_the_app() -> None:
     port = _free_port()
     env = {**os.environ, "NORMGRAPH_EXAMPLES": "0", "NORMGRAPH_QUERY_TIMEOUT": "5"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--timeout", "60", "server:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--timeout", "60", "normgraph.server:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:

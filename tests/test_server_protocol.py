@@ -343,8 +343,8 @@ def test_big_results_are_gzip_encoded_for_clients_that_accept_it() -> None:
     """A client that accepts gzip gets big bodies compressed (the same rows); others get them plain."""
     import gzip as gz
 
+    from normgraph.server import create_app
     from normgraph.store import EmbeddedStore
-    from server import create_app
 
     store = EmbeddedStore()
     store.load("".join(f"<http://example.org/s{i}> <http://example.org/p> \"value {i}\" .\n" for i in range(3000)),

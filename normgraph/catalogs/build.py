@@ -15,8 +15,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from normgraph import ROOT
 from normgraph.catalogs.common import write_turtle
+from normgraph.knowledge import ROOT, checkout_root
 
 #: Converter modules, in build order. Each has build(sources: Path) -> dict[str, Graph].
 CONVERTERS = (
@@ -33,9 +33,9 @@ CONVERTERS = (
 
 
 def default_sources() -> Path:
-    """The reference folder: $NORMGRAPH_SOURCES, else ../shared/reference beside the repository."""
+    """The reference folder: $NORMGRAPH_SOURCES, else shared/reference beside the source checkout."""
     env = os.environ.get("NORMGRAPH_SOURCES")
-    return Path(env) if env else ROOT.parent / "shared" / "reference"
+    return Path(env) if env else (checkout_root() or Path.cwd()).parent / "shared" / "reference"
 
 
 @dataclass

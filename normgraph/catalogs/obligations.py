@@ -37,9 +37,9 @@ from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from normgraph.catalogs.common import LICENSES, SourceError, describe_graph, new_graph
 from normgraph.iri import LOCAL_NAME, NG, NGG, NGID, NGV
+from normgraph.knowledge import ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TSV_PATH = REPO_ROOT / "data" / "eu-ai-act-obligations.tsv"
+TSV_PATH = ROOT / "data" / "eu-ai-act-obligations.tsv"
 OUTPUT = "data/eu-ai-act-obligations.ttl"
 
 GRAPH = URIRef(f"{NGG}eu-ai-act-obligations")

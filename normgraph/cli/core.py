@@ -161,7 +161,7 @@ def build(sources: Path | None, check: bool) -> None:
 @pass_context
 def load(ctx: Context, files: tuple[Path, ...], graph: str | None, examples: bool) -> None:
     """Load the knowledge graph (or FILES) into the store given by --store / --endpoint."""
-    from normgraph import ROOT
+    from normgraph.knowledge import ROOT
     from normgraph.loading import knowledge_files, load_files
     from normgraph.store import open_store
     from normgraph.store.base import SUFFIX_FORMATS

@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 from rdflib import Graph, URIRef
 
-from normgraph import ROOT
 from normgraph.cli import Context, console, fail, main, pass_context
 from normgraph.iri import NGG, curie, graph_for_path
+from normgraph.knowledge import ROOT
 from normgraph.mappings.records import records_from_graph
 from normgraph.queries import get_query
 from normgraph.store import GraphResult

@@ -97,14 +97,14 @@ def warm_pages(app: Any) -> threading.Thread:
 @pass_context
 def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int, update_token: str | None,
           timeout: float | None, examples: bool) -> None:
-    """Serve the graph over HTTP: /sparql, /store, /api, /id/… (see server/README.md).
+    """Serve the graph over HTTP: /sparql, /store, /api, /id/… (see normgraph/server/README.md).
 
     With --endpoint, serve a remote SPARQL 1.1 store instead of the embedded one (nothing is loaded
     locally; writes with the token go to --update-endpoint / --graph-store).
     """
     from waitress.server import create_server
 
-    from server import create_app
+    from normgraph.server import create_app
 
     if ctx.endpoint and ctx.store_path:
         fail("give either --store PATH (embedded store) or --endpoint URL (remote store), not both")

@@ -61,9 +61,10 @@ def write_all(repo_root: Path, sources: Path) -> tuple[list[str], list[Issue]]:
 def main() -> None:  # python -m normgraph.mappings [SOURCES]
     import sys
 
-    from normgraph import ROOT
+    from normgraph.catalogs.build import default_sources
+    from normgraph.knowledge import ROOT
 
-    sources = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "reference"
+    sources = Path(sys.argv[1]) if len(sys.argv) > 1 else default_sources()
     changed, issues = write_all(ROOT, sources)
     for issue in issues:
         print(f"ingest: {issue}", file=sys.stderr)

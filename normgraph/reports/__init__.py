@@ -14,8 +14,8 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from normgraph import ROOT
 from normgraph.iri import NGID, PREFIXES, curie, org_graph, org_slugs
+from normgraph.knowledge import ROOT
 from normgraph.queries import get_query, with_prefixes
 from normgraph.store.base import SelectResult, Store
 

@@ -15,14 +15,14 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from normgraph.iri import NGID, PREFIXES, curie, is_iri
+from normgraph.server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate, prefers_html
+from normgraph.server.sparql import fail, run_query, state
 from normgraph.store import SelectResult
-from server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate, prefers_html
-from server.sparql import fail, run_query, state
 
 bp = Blueprint("linked_data", __name__)
 
 LIMIT = 2000
-CONTEXT_FILE = Path(__file__).resolve().parent.parent / "normgraph" / "exports" / "context.jsonld"
+CONTEXT_FILE = Path(__file__).resolve().parent.parent / "exports" / "context.jsonld"
 _LABEL = "<http://www.w3.org/2004/02/skos/core#prefLabel>|<http://www.w3.org/2000/01/rdf-schema#label>"
 
 

@@ -1,4 +1,4 @@
-"""The SPARQL query UI: YASGUI (vendored, server/static/vendor/yasgui) on our /sparql endpoint.
+"""The SPARQL query UI: YASGUI (vendored, normgraph/server/static/vendor/yasgui) on our /sparql endpoint.
 
 `query_ui` answers /query, and the SPARQL endpoint calls it (`ui.query_ui`) when a browser GETs
 /sparql without a query. The page offers our prefixes (normgraph.iri.PREFIXES) and every named

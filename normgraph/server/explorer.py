@@ -2,7 +2,7 @@
 
 Every view is also downloadable as CSV and JSON-LD (`?format=csv|jsonld`, or by Accept); the
 JSON-LD uses the stable normgraph context (normgraph/exports/context.jsonld, served at
-/context.jsonld). Data comes from server/views_data.py, which runs the named queries.
+/context.jsonld). Data comes from normgraph/server/views_data.py, which runs the named queries.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from werkzeug.routing import BuildError
 from normgraph.exports.jsonld import to_jsonld
 from normgraph.iri import expand, is_iri
 from normgraph.queries import QueryError
+from normgraph.server import views_data as vd
+from normgraph.server.negotiation import NotAcceptable, negotiate
 from normgraph.store import Store
-from server import views_data as vd
-from server.negotiation import NotAcceptable, negotiate
 
 bp = Blueprint("explorer", __name__, url_prefix="/explore", static_folder="static", static_url_path="/static",
                template_folder="templates")

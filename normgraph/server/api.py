@@ -16,9 +16,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
+from normgraph.server.negotiation import NotAcceptable, negotiate
+from normgraph.server.sparql import ProtocolError, run_query, state
 from normgraph.store.sparql_text import check_sparql
-from server.negotiation import NotAcceptable, negotiate
-from server.sparql import ProtocolError, run_query, state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

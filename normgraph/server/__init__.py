@@ -1,7 +1,7 @@
-"""The normgraph web server: `create_app()` builds the Flask application (see server/README.md).
+"""The normgraph web server: `create_app()` builds the Flask application (see normgraph/server/README.md).
 
 `create_app()` with no arguments reads its configuration from the environment (NORMGRAPH_*), so
-`gunicorn 'server:create_app()'` works as is.
+`gunicorn 'normgraph.server:create_app()'` works as is.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from normgraph.server.config import ServerConfig
 from normgraph.store import Dataset, EmbeddedStore, QueryResult, QuerySyntaxError, QueryTimeout, Store, StoreError
-from server.config import ServerConfig
 
 CORS_PREFIXES = ("/sparql", "/api", "/id/", "/context.jsonld", "/store")
 
@@ -49,7 +49,7 @@ class ServedRemoteStore:
     * `query_serialized` answers are capped at `max_results` bytes as they are read (ResultTooLarge -> 422);
     * `generation` = (writes made through this app, TTL bucket): bumped by our own writes at once, and
       every `cache_ttl` seconds for changes other clients make to the remote store directly. The
-      explorer's caches (server/views_data.py) are keyed by it.
+      explorer's caches (normgraph/server/views_data.py) are keyed by it.
     """
 
     def __init__(self, store: Any, *, timeout: float | None, max_results: int | None,
@@ -157,18 +157,18 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.config["JSON_SORT_KEYS"] = False
     app.config["NORMGRAPH"] = cfg
 
-    from server.sparql import AppState
+    from normgraph.server.sparql import AppState
 
     app.extensions["normgraph"] = AppState(the_store, cfg)
 
-    from server import api, gsp, linked_data, sparql
+    from normgraph.server import api, gsp, linked_data, sparql
 
     for module in (sparql, gsp, api, linked_data):
         app.register_blueprint(module.bp)
-    _optional_blueprint(app, "server.explorer")
-    _optional_blueprint(app, "server.ui")
-    _optional_blueprint(app, "server.org_import")
-    _optional_blueprint(app, "server.reports")
+    _optional_blueprint(app, "normgraph.server.explorer")
+    _optional_blueprint(app, "normgraph.server.ui")
+    _optional_blueprint(app, "normgraph.server.org_import")
+    _optional_blueprint(app, "normgraph.server.reports")
 
     @app.before_request
     def _limit_body() -> Response | None:

@@ -33,8 +33,8 @@ from normgraph.iri import local_id, org_graph
 from normgraph.orgdata import import_file
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.tabular import detect_template, read_rows
+from normgraph.server.sparql import require_write_token, state
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
-from server.sparql import require_write_token, state
 
 bp = Blueprint("org_import", __name__)
 

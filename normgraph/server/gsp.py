@@ -16,10 +16,10 @@ from flask import Blueprint, Response, request
 
 from normgraph.exports.jsonld import inline_own_context
 from normgraph.iri import is_iri
+from normgraph.server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
+from normgraph.server.sparql import fail, require_write_token, run_query, state, store_failure
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
 from normgraph.store.remote import RemoteStoreError
-from server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
-from server.sparql import fail, require_write_token, run_query, state, store_failure
 
 bp = Blueprint("gsp", __name__)
 

@@ -19,10 +19,10 @@ from flask import Blueprint, Request, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from normgraph.iri import is_iri
+from normgraph.server.config import ServerConfig
+from normgraph.server.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate, prefers_html
 from normgraph.store import Dataset, QuerySyntaxError, QueryTimeout, Store, StoreError
 from normgraph.store.sparql_text import OutboundRefused, ResultTooLarge, check_sparql
-from server.config import ServerConfig
-from server.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate, prefers_html
 
 bp = Blueprint("sparql", __name__)
 
@@ -47,7 +47,7 @@ def plain(message: str, status: int, headers: dict[str, str] | None = None) -> R
 
 
 class ProtocolError(HTTPException):
-    """An HTTP error with a text/plain reason (the error handler in server/__init__ renders it)."""
+    """An HTTP error with a text/plain reason (the error handler in normgraph/server/__init__ renders it)."""
 
     def __init__(self, code: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(description=message, response=plain(message, code, headers))
@@ -205,7 +205,7 @@ def gzipped(body: bytes) -> bytes | None:
 
 def store_failure(e: StoreError) -> ProtocolError:
     """500 (embedded store), 502 (the remote store answered with an error) or 503 (it did not answer)."""
-    from server import store_error_status
+    from normgraph.server import store_error_status
 
     code, message = store_error_status(e, state().store.location)
     return fail(code, message, {"Retry-After": "5"} if code == 503 else None)
@@ -262,7 +262,7 @@ def sparql() -> Response:
     extra = [k for k in request.args if k != "format"]
     if request.method == "POST" or extra:
         raise fail(400, "missing 'query' (or 'update') parameter")
-    from server.service_description import SD_TYPES
+    from normgraph.server.service_description import SD_TYPES
 
     if prefers_html(request, [t for ts in SD_TYPES.values() for t in ts]):
         return query_page()
@@ -278,7 +278,7 @@ def sparql() -> Response:
 
 def _service_description(fmt: str, store: Store) -> tuple[bytes, str]:
     """The service description; when serving a remote store, it also says how the union default graph is made."""
-    from server.service_description import _RDFLIB, SD, SD_TYPES, description_graph, service_description
+    from normgraph.server.service_description import _RDFLIB, SD, SD_TYPES, description_graph, service_description
 
     mode_of = getattr(store, "default_graph_mode", None)
     if not callable(mode_of):

@@ -45,7 +45,7 @@ def description_graph(endpoint: str, *, updates: bool) -> Graph:
     g.add((ds, SD.defaultGraph, dg))
     g.add((dg, RDF.type, SD.Graph))
     g.add((dg, DCTERMS.description, Literal("the union of all named graphs")))
-    from server.sparql import state
+    from normgraph.server.sparql import state
 
     try:
         graphs = state().store.graphs()
@@ -60,7 +60,7 @@ def description_graph(endpoint: str, *, updates: bool) -> Graph:
 
 
 def service_description(fmt: str) -> tuple[bytes, str]:
-    from server.sparql import state
+    from normgraph.server.sparql import state
 
     endpoint = request.base_url
     g = description_graph(endpoint, updates=bool(state().config.update_token))

@@ -20,7 +20,7 @@ bp = Blueprint("reports", __name__, url_prefix="/org")
 
 
 def _store():  # type: ignore[no-untyped-def]
-    from server.sparql import state
+    from normgraph.server.sparql import state
 
     return state().store
 

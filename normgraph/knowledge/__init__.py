@@ -1,0 +1,44 @@
+"""The knowledge normgraph ships: `ontology/`, `data/`, `shapes/` and `queries/`, as package data.
+
+In a source checkout these four names are links to the repository's top-level folders (where people
+edit them); in a built wheel they are copies. Either way they are read from here, with
+`importlib.resources`, so an installed normgraph works from any folder. A missing file is an error
+that says which file and where it was looked for — never an empty graph.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+#: The folder that holds ontology/, data/, shapes/ and queries/.
+ROOT = Path(str(files(__name__)))
+
+#: The knowledge folders, as they are named under ROOT and in a checkout.
+FOLDERS = ("ontology", "data", "shapes", "queries")
+
+
+class KnowledgeMissing(FileNotFoundError):
+    """A file or folder of normgraph's own knowledge is not where the package says it is."""
+
+
+def path(*parts: str) -> Path:
+    """A knowledge file or folder (`path("queries", "report-soa.rq")`), which must exist."""
+    p = ROOT.joinpath(*parts)
+    if not p.exists():
+        raise KnowledgeMissing(
+            f"normgraph's knowledge file {'/'.join(parts)} is missing (looked in {ROOT}); "
+            "reinstall normgraph or restore the file in the checkout"
+        )
+    return p
+
+
+def checkout_root() -> Path | None:
+    """The source checkout these files are linked from, or None in an installed wheel.
+
+    Only `normgraph build` needs it: it writes converted catalogs back into the checkout.
+    """
+    link = ROOT / "ontology"
+    if link.is_symlink():
+        return link.resolve().parent
+    return None
