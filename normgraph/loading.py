@@ -1,4 +1,8 @@
-"""Load the knowledge (ontology/ and data/) into a store: one file, one named graph (DESIGN.md §3)."""
+"""Load the knowledge (ontology/ and data/) into a store: one file, one named graph (DESIGN.md §3).
+
+Every folder loaded must hold Turtle files: a missing or empty one raises `KnowledgeMissing`
+(naming the folder and where it was looked for), so a broken install never answers from a partial graph.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from normgraph import knowledge
 from normgraph.iri import graph_for_path
 from normgraph.knowledge import ROOT
 from normgraph.store.base import SUFFIX_FORMATS, Store
@@ -26,13 +31,8 @@ class LoadedGraph:
 
 def knowledge_files(root: Path = ROOT, *, examples: bool = False) -> list[Path]:
     """The Turtle files that make up the knowledge graph, in a stable order."""
-    dirs = list(KNOWLEDGE_DIRS) + ([EXAMPLES_DIR] if examples else [])
-    files: list[Path] = []
-    for d in dirs:
-        folder = root / d
-        if folder.is_dir():
-            files.extend(sorted(folder.glob("*.ttl")))
-    return files
+    dirs = [*KNOWLEDGE_DIRS, *([EXAMPLES_DIR] if examples else [])]
+    return [path for d in dirs for path in knowledge.files(d, "*.ttl", root=root)]
 
 
 def load_files(

@@ -1,7 +1,8 @@
 """The `normgraph` command line. Subcommands live in sibling modules and register on `main`.
 
 Exit codes: 0 success, 1 the check failed (e.g. validation violations, build --check drift),
-2 bad input (usage, syntax error in a query or file, unknown identifier) with a message naming it.
+2 bad input (usage, syntax error in a query or file, unknown identifier) or a file of normgraph's own
+knowledge missing, with a message naming it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any, NoReturn, TypeVar
 import click
 from rich.console import Console
 
+from normgraph import __version__
+from normgraph.knowledge import KnowledgeMissing
 from normgraph.store import Store, StoreError, open_store
 
 # Piped output is not wrapped at 80 columns: tables stay one row per line for grep and diff.
@@ -87,13 +90,23 @@ def remote_store_options(func: F) -> F:
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A missing knowledge file ends any command with exit code 2 and the message, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KnowledgeMissing as e:
+            fail(str(e))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", "store_path", type=click.Path(path_type=Path), envvar="NORMGRAPH_STORE",
               help="On-disk embedded store (default: in memory, loaded from ontology/ and data/).")
 @click.option("--endpoint", envvar="NORMGRAPH_ENDPOINT", help="Use a remote SPARQL 1.1 query endpoint instead.")
 @click.option("--update-endpoint", envvar="NORMGRAPH_UPDATE_ENDPOINT", help="Remote SPARQL Update endpoint.")
 @click.option("--graph-store", envvar="NORMGRAPH_GRAPH_STORE", help="Remote Graph Store Protocol endpoint.")
-@click.version_option(package_name="normgraph")
+@click.version_option(__version__, prog_name="normgraph")
 @click.pass_context
 def main(ctx: click.Context, store_path: Path | None, endpoint: str | None, update_endpoint: str | None,
          graph_store: str | None) -> None:

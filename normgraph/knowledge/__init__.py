@@ -8,11 +8,11 @@ that says which file and where it was looked for — never an empty graph.
 
 from __future__ import annotations
 
-from importlib.resources import files
+from importlib import resources
 from pathlib import Path
 
 #: The folder that holds ontology/, data/, shapes/ and queries/.
-ROOT = Path(str(files(__name__)))
+ROOT = Path(str(resources.files(__name__)))
 
 #: The knowledge folders, as they are named under ROOT and in a checkout.
 FOLDERS = ("ontology", "data", "shapes", "queries")
@@ -22,15 +22,27 @@ class KnowledgeMissing(FileNotFoundError):
     """A file or folder of normgraph's own knowledge is not where the package says it is."""
 
 
-def path(*parts: str) -> Path:
+def _missing(what: str, where: Path) -> KnowledgeMissing:
+    return KnowledgeMissing(
+        f"normgraph's knowledge {what} (looked in {where}); reinstall normgraph or restore it in the checkout"
+    )
+
+
+def path(*parts: str, root: Path = ROOT) -> Path:
     """A knowledge file or folder (`path("queries", "report-soa.rq")`), which must exist."""
-    p = ROOT.joinpath(*parts)
+    p = root.joinpath(*parts)
     if not p.exists():
-        raise KnowledgeMissing(
-            f"normgraph's knowledge file {'/'.join(parts)} is missing (looked in {ROOT}); "
-            "reinstall normgraph or restore the file in the checkout"
-        )
+        raise _missing(f"file {'/'.join(parts)} is missing", root)
     return p
+
+
+def files(folder: str, pattern: str = "*.ttl", *, root: Path = ROOT) -> list[Path]:
+    """The files of a knowledge folder (`files("data/mappings")`), sorted; the folder must hold at least one."""
+    where = path(*folder.split("/"), root=root)
+    found = sorted(where.glob(pattern))
+    if not found:
+        raise _missing(f"folder {folder}/ holds no {pattern} file", where)
+    return found
 
 
 def checkout_root() -> Path | None:
