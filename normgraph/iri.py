@@ -7,7 +7,8 @@ graph-naming rule exist exactly once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from pathlib import Path
 
 from rdflib import Namespace, URIRef
@@ -30,29 +31,15 @@ SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 SSSOM = Namespace("https://w3id.org/sssom/")
 SCHEMA = Namespace("https://schema.org/")
 
-#: Catalog key -> (prefix, human title). The key is the scheme's local name under NGID.
-CATALOGS: dict[str, tuple[str, str]] = {
-    "iso27001-2022": ("iso27001", "ISO/IEC 27001:2022"),
-    "iso42001-2023": ("iso42001", "ISO/IEC 42001:2023"),
-    "eu-ai-act": ("aiact", "EU AI Act (Regulation (EU) 2024/1689)"),
-    "gdpr": ("gdpr", "GDPR (Regulation (EU) 2016/679)"),
-    "nist-ai-rmf-1.0": ("airmf", "NIST AI RMF 1.0"),
-    "nist-sp800-171r2": ("sp800171", "NIST SP 800-171 Rev. 2"),
-    "cmmc-2.0": ("cmmc", "CMMC 2.0"),
-    "nist-csf-2.0": ("csf", "NIST CSF 2.0"),
-    "nist-sp800-53r5": ("sp80053", "NIST SP 800-53 Rev. 5"),
-    "eu-ai-act-obligation": ("aiactob", "Obligations under the EU AI Act (normgraph curation)"),
-}
-
-#: Every prefix normgraph writes and offers to users (Turtle output, SPARQL UI, JSON-LD context).
-PREFIXES: dict[str, str] = {
+_HEAD: dict[str, str] = {
     "ng": str(NG),
     "ngid": str(NGID),
     "ngg": str(NGG),
     "ngv": str(NGV),
     "ngmap": str(NGMAP),
     "ngorg": str(NGORG),
-    **{prefix: f"{NGID}{key}/" for key, (prefix, _title) in CATALOGS.items()},
+}
+_TAIL: dict[str, str] = {
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "owl": str(OWL),
@@ -74,6 +61,50 @@ PREFIXES: dict[str, str] = {
     "sssom": str(SSSOM),
     "schema": str(SCHEMA),
 }
+#: The prefixes that do not depend on the data: ours and the vocabularies we reuse.
+STATIC_PREFIXES: dict[str, str] = {**_HEAD, **_TAIL}
+
+
+class _Prefixes(Mapping[str, str]):
+    """Every prefix normgraph writes and offers: ours, each catalog's (as its scheme in the data
+    declares it, via normgraph.catalogs.registry) and the reused vocabularies'. Read on first use."""
+
+    def _all(self) -> dict[str, str]:
+        return _all_prefixes()
+
+    def __getitem__(self, prefix: str) -> str:
+        return self._all()[prefix]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
+@cache
+def _all_prefixes() -> dict[str, str]:
+    from normgraph.catalogs.registry import catalogs
+
+    return {**_HEAD, **{c.prefix: c.namespace for c in catalogs()}, **_TAIL}
+
+
+#: Every prefix normgraph writes and offers to users (Turtle output, SPARQL UI, JSON-LD context).
+#: A read-only mapping; `dict(PREFIXES)` where a real dict (JSON) is needed.
+PREFIXES: Mapping[str, str] = _Prefixes()
+
+
+def __getattr__(name: str) -> dict[str, tuple[str, str]]:
+    """`CATALOGS` (key -> (prefix, title)) is the registry's now; kept for callers not yet moved."""
+    if name == "CATALOGS":
+        from normgraph.catalogs.registry import catalogs
+
+        return {c.key: (c.prefix, c.title) for c in catalogs()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 #: The part of SPARQL's PN_LOCAL we ever write: no escapes, dots only inside.
@@ -108,9 +139,13 @@ def local_id(notation: str) -> str:
 
 
 def scheme_iri(catalog: str) -> URIRef:
-    """The skos:ConceptScheme IRI of a catalog key, e.g. …/id/iso27001-2022."""
-    if catalog not in CATALOGS:
-        raise KeyError(f"unknown catalog {catalog!r}; known: {', '.join(CATALOGS)}")
+    """The skos:ConceptScheme IRI of a catalog key, e.g. …/id/iso27001-2022.
+
+    Only the key's form is checked: which catalogs exist is the data's to say
+    (normgraph.catalogs.registry), and the converters mint IRIs before that data is written.
+    """
+    if not KEY.match(catalog):
+        raise ValueError(f"{catalog!r} is not a catalog key (lower case, digits, '.', '_', '-')")
     return URIRef(f"{NGID}{catalog}")
 
 

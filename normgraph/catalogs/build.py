@@ -16,9 +16,11 @@ from pathlib import Path
 from rdflib import Graph
 
 from normgraph.catalogs.common import write_turtle
+from normgraph.catalogs.registry import Catalog
 from normgraph.knowledge import ROOT, checkout_root
 
-#: Converter modules, in build order. Each has build(sources: Path) -> dict[str, Graph].
+#: Converter modules, in build order. Each has build(sources: Path) -> dict[str, Graph] and
+#: CATALOGS, the catalogs it writes (stated on their schemes, read back by the registry).
 CONVERTERS = (
     "normgraph.catalogs.iso",
     "normgraph.catalogs.nist_ai_rmf",
@@ -30,6 +32,12 @@ CONVERTERS = (
     "normgraph.catalogs.gdpr",
     "normgraph.catalogs.obligations",
 )
+
+
+def declared_catalogs() -> tuple[Catalog, ...]:
+    """The catalogs the converters write, as they declare them, in order."""
+    found = (c for name in CONVERTERS for c in importlib.import_module(name).CATALOGS)
+    return tuple(sorted(found, key=lambda c: c.order))
 
 
 def default_sources() -> Path:

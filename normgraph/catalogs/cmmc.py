@@ -15,25 +15,27 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 
 from normgraph.catalogs import sp800_171
-from normgraph.catalogs._concepts import (
+from normgraph.catalogs.common import (
     CONVERTED,
+    LICENSES,
     Concepts,
+    SourceError,
     add_scheme,
     ca_url,
-    graph_iri,
-    pack_url,
-)
-from normgraph.catalogs.common import (
-    LICENSES,
-    SourceError,
     describe_graph,
+    graph_iri,
     new_graph,
+    pack_url,
     read_csv,
     text,
 )
+from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG, notation_iri
 
 KEY = "cmmc-2.0"
+#: The catalog as the registry lists it (stated on the scheme in the data).
+ENTRY = Catalog.of(KEY, "cmmc", "CMMC 2.0", "CMMC", 8)
+CATALOGS = (ENTRY,)
 FILE = "cmmc-2.0/practices.csv"
 OFFICIAL = "https://dodcio.defense.gov/CMMC/"
 CA_PATH = "backend/library/libraries/cmmc-2.0.yaml"
@@ -74,7 +76,7 @@ def build(sources: Path) -> dict[str, Graph]:
     g = new_graph()
     add_scheme(
         g,
-        KEY,
+        ENTRY,
         kind=NG.Framework,
         title="Cybersecurity Maturity Model Certification (CMMC) 2.0",
         publisher="US Department of Defense",

@@ -23,26 +23,28 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from normgraph.catalogs._concepts import (
+from normgraph.catalogs.common import (
     CONVERTED,
+    LICENSES,
     Concepts,
+    SourceError,
     add_scheme,
     csa_url,
+    describe_graph,
     en,
     graph_iri,
-    pack_url,
-)
-from normgraph.catalogs.common import (
-    LICENSES,
-    SourceError,
-    describe_graph,
     new_graph,
+    pack_url,
     read_json,
     text,
 )
+from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG
 
 KEY = "nist-csf-2.0"
+#: The catalog as the registry lists it (stated on the scheme in the data).
+ENTRY = Catalog.of(KEY, "csf", "NIST CSF 2.0", "CSF 2.0", 9)
+CATALOGS = (ENTRY,)
 FILE = "nist-csf-2.0/csf-2.0.json"
 CSA_PATH = "control/nist.gov/csf/2.0/csf-2.0.json"
 OFFICIAL = "https://doi.org/10.6028/NIST.CSWP.29"
@@ -88,7 +90,7 @@ def build(sources: Path) -> dict[str, Graph]:
     g = new_graph()
     add_scheme(
         g,
-        KEY,
+        ENTRY,
         kind=NG.Framework,
         title="The NIST Cybersecurity Framework (CSF) 2.0, NIST CSWP 29",
         publisher="National Institute of Standards and Technology",

@@ -19,12 +19,16 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from normgraph.catalogs.common import LICENSES, SourceError, describe_graph, new_graph, read_csv, read_json
+from normgraph.catalogs.common import LICENSES, SourceError, describe_catalog, describe_graph, new_graph, read_csv, read_json
 from normgraph.catalogs.common import text as clean
 from normgraph.catalogs.eu_text import Split, Unit, add_concept, add_units, split_article, split_at, split_numbered
-from normgraph.iri import NG, NGG, item_iri, scheme_iri
+from normgraph.catalogs.registry import Catalog
+from normgraph.iri import NG, NGG, item_iri
 
 CATALOG = "eu-ai-act"
+#: The catalog as the registry lists it (stated on the scheme in the data).
+ENTRY = Catalog.of(CATALOG, "aiact", "EU AI Act (Regulation (EU) 2024/1689)", "AI Act", 3)
+CATALOGS = (ENTRY,)
 OUTPUT = "data/eu-ai-act.ttl"
 GRAPH = NGG[CATALOG]
 ELI = URIRef("http://data.europa.eu/eli/reg/2024/1689/oj")
@@ -76,10 +80,8 @@ def _field(path: Path, item: dict[str, Any], key: str, where: str) -> str:
 
 
 def add_scheme(g: Graph) -> URIRef:
-    scheme = scheme_iri(CATALOG)
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    scheme = describe_catalog(g, ENTRY)
     g.add((scheme, RDF.type, NG.Regulation))
-    g.add((scheme, SKOS.prefLabel, Literal("EU AI Act (Regulation (EU) 2024/1689)", lang="en")))
     g.add((scheme, SKOS.altLabel, Literal("Artificial Intelligence Act", lang="en")))
     g.add((scheme, DCTERMS.title, Literal(TITLE, lang="en")))
     g.add((scheme, DCTERMS.identifier, Literal("CELEX:32024R1689")))

@@ -14,12 +14,16 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from normgraph.catalogs.common import LICENSES, SourceError, describe_graph, new_graph, read_json
+from normgraph.catalogs.common import LICENSES, SourceError, describe_catalog, describe_graph, new_graph, read_json
 from normgraph.catalogs.eu_ai_act import ATTRIBUTION, check_split, sentence_case
 from normgraph.catalogs.eu_text import add_concept, add_units, split_article
-from normgraph.iri import NG, NGG, scheme_iri
+from normgraph.catalogs.registry import Catalog
+from normgraph.iri import NG, NGG
 
 CATALOG = "gdpr"
+#: The catalog as the registry lists it (stated on the scheme in the data).
+ENTRY = Catalog.of(CATALOG, "gdpr", "GDPR (Regulation (EU) 2016/679)", "GDPR", 5)
+CATALOGS = (ENTRY,)
 OUTPUT = "data/gdpr.ttl"
 GRAPH = NGG[CATALOG]
 ELI = URIRef("http://data.europa.eu/eli/reg/2016/679/oj")
@@ -39,10 +43,8 @@ _ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI"]
 
 
 def add_scheme(g: Graph) -> URIRef:
-    scheme = scheme_iri(CATALOG)
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    scheme = describe_catalog(g, ENTRY)
     g.add((scheme, RDF.type, NG.Regulation))
-    g.add((scheme, SKOS.prefLabel, Literal("GDPR (Regulation (EU) 2016/679)", lang="en")))
     g.add((scheme, SKOS.altLabel, Literal("General Data Protection Regulation", lang="en")))
     g.add((scheme, DCTERMS.title, Literal(TITLE, lang="en")))
     g.add((scheme, DCTERMS.identifier, Literal("CELEX:32016R0679")))

@@ -12,22 +12,21 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from normgraph.catalogs._concepts import (
+from normgraph.catalogs.common import (
     CONVERTED,
+    LICENSES,
     Concepts,
+    SourceError,
     add_scheme,
     ca_url,
-    graph_iri,
-    pack_url,
-)
-from normgraph.catalogs.common import (
-    LICENSES,
-    SourceError,
     describe_graph,
+    graph_iri,
     new_graph,
+    pack_url,
     read_json,
     text,
 )
+from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG
 
 RIGHTS = (
@@ -36,7 +35,7 @@ RIGHTS = (
     "from the publication in places; the ISO publication is authoritative."
 )
 
-#: Per standard: outline path, official page, title, version, issued, Annex A title.
+#: Per standard: outline path, official page, title, version, issued, Annex A title, registry entry.
 #: (The outline has no Annex A item; its title is the annex heading of the publication.)
 STANDARDS = {
     "iso27001-2022": {
@@ -45,6 +44,7 @@ STANDARDS = {
         "title": "ISO/IEC 27001:2022 Information security, cybersecurity and privacy protection — "
         "Information security management systems — Requirements",
         "short": "ISO/IEC 27001:2022",
+        "entry": Catalog.of("iso27001-2022", "iso27001", "ISO/IEC 27001:2022", "ISO 27001", 1),
         "version": "2022",
         "issued": "2022-10-25",
         "annex": "Information security controls reference",
@@ -55,11 +55,14 @@ STANDARDS = {
         "title": "ISO/IEC 42001:2023 Information technology — Artificial intelligence — "
         "Management system",
         "short": "ISO/IEC 42001:2023",
+        "entry": Catalog.of("iso42001-2023", "iso42001", "ISO/IEC 42001:2023", "ISO 42001", 2),
         "version": "2023",
         "issued": "2023-12-18",
         "annex": "Reference control objectives and controls",
     },
 }
+
+CATALOGS = tuple(spec["entry"] for spec in STANDARDS.values())
 
 #: outline.json `kind` -> our class.
 KINDS: dict[str, URIRef] = {
@@ -84,7 +87,7 @@ def build_one(sources: Path, key: str) -> Graph:
     g = new_graph()
     add_scheme(
         g,
-        key,
+        spec["entry"],
         kind=NG.Standard,
         title=spec["title"],
         publisher="ISO/IEC",

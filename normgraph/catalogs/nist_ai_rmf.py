@@ -16,27 +16,29 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from normgraph.catalogs._concepts import (
+from normgraph.catalogs.common import (
     CONVERTED,
+    LICENSES,
     Concepts,
+    SourceError,
     add_scheme,
     ca_url,
     csa_url,
+    describe_graph,
     en,
     graph_iri,
-    pack_url,
-)
-from normgraph.catalogs.common import (
-    LICENSES,
-    SourceError,
-    describe_graph,
     new_graph,
+    pack_url,
     read_json,
     text,
 )
+from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG
 
 KEY = "nist-ai-rmf-1.0"
+#: The catalog as the registry lists it (stated on the scheme in the data).
+ENTRY = Catalog.of(KEY, "airmf", "NIST AI RMF 1.0", "AI RMF", 6)
+CATALOGS = (ENTRY,)
 CORE = "nist-ai-rmf-1.0/ai-rmf-1.0-core.json"
 OFFICIAL = "https://doi.org/10.6028/NIST.AI.100-1"
 CSA_PATH = "control/nist.gov/ai-rmf/1.0/ai-rmf-1.0-subcategories.json"
@@ -83,7 +85,7 @@ def build(sources: Path) -> dict[str, Graph]:
     g = new_graph()
     add_scheme(
         g,
-        KEY,
+        ENTRY,
         kind=NG.Framework,
         title="Artificial Intelligence Risk Management Framework (AI RMF 1.0), NIST AI 100-1",
         publisher="National Institute of Standards and Technology",

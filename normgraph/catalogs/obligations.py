@@ -35,7 +35,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
-from normgraph.catalogs.common import LICENSES, SourceError, describe_graph, new_graph
+from normgraph.catalogs.common import LICENSES, SourceError, describe_catalog, describe_graph, new_graph
+from normgraph.catalogs.registry import Catalog
 from normgraph.iri import LOCAL_NAME, NG, NGG, NGID, NGV
 from normgraph.knowledge import ROOT
 
@@ -43,7 +44,11 @@ TSV_PATH = ROOT / "data" / "eu-ai-act-obligations.tsv"
 OUTPUT = "data/eu-ai-act-obligations.ttl"
 
 GRAPH = URIRef(f"{NGG}eu-ai-act-obligations")
-SCHEME = URIRef(f"{NGID}eu-ai-act-obligation")
+#: The catalog as the registry lists it (stated on the scheme in the data).
+ENTRY = Catalog.of("eu-ai-act-obligation", "aiactob", "EU AI Act obligations", "AI Act obligations", 4)
+CATALOGS = (ENTRY,)
+SCHEME = URIRef(ENTRY.scheme)
+TITLE = "Obligations under the EU AI Act (Regulation (EU) 2024/1689)"
 OBLIGATION_NS = f"{NGID}eu-ai-act-obligation/"
 AIACT_NS = f"{NGID}eu-ai-act/"
 AIACT_GRAPH = URIRef(f"{NGG}eu-ai-act")
@@ -266,7 +271,7 @@ def build_graph(path: Path = TSV_PATH) -> Graph:
     describe_graph(
         g,
         GRAPH,
-        title="Obligations under the EU AI Act (Regulation (EU) 2024/1689)",
+        title=TITLE,
         source=ELI,
         license=LICENSES["cc-by-4.0"],
         version=VERSION,
@@ -281,8 +286,8 @@ def build_graph(path: Path = TSV_PATH) -> Graph:
     g.add((GRAPH, DCTERMS.created, Literal(VERSION, datatype=XSD.date)))
     g.add((GRAPH, DCTERMS.modified, Literal(VERSION, datatype=XSD.date)))
 
-    g.add((SCHEME, RDF.type, SKOS.ConceptScheme))
-    g.add((SCHEME, SKOS.prefLabel, Literal("EU AI Act obligations", lang="en")))
+    describe_catalog(g, ENTRY)
+    g.add((SCHEME, DCTERMS.title, Literal(TITLE, lang="en")))
     g.add((SCHEME, DCTERMS.source, ELI))
     g.add((SCHEME, DCTERMS.license, LICENSES["cc-by-4.0"]))
 

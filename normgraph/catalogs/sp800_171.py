@@ -13,26 +13,28 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from normgraph.catalogs._concepts import (
+from normgraph.catalogs.common import (
     CONVERTED,
+    LICENSES,
     Concepts,
+    SourceError,
     add_scheme,
     ca_url,
+    describe_graph,
     en,
     graph_iri,
-    pack_url,
-)
-from normgraph.catalogs.common import (
-    LICENSES,
-    SourceError,
-    describe_graph,
     new_graph,
+    pack_url,
     read_json,
     text,
 )
+from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG
 
 KEY = "nist-sp800-171r2"
+#: The catalog as the registry lists it (stated on the scheme in the data).
+ENTRY = Catalog.of(KEY, "sp800171", "NIST SP 800-171 Rev. 2", "SP 800-171", 7)
+CATALOGS = (ENTRY,)
 FILE = "nist-sp800-171r2/requirements.json"
 OFFICIAL = "https://doi.org/10.6028/NIST.SP.800-171r2"
 
@@ -72,7 +74,7 @@ def build(sources: Path) -> dict[str, Graph]:
     g = new_graph()
     add_scheme(
         g,
-        KEY,
+        ENTRY,
         kind=NG.Standard,
         title="NIST SP 800-171 Rev. 2, Protecting Controlled Unclassified Information in "
         "Nonfederal Systems and Organizations",

@@ -22,26 +22,28 @@ from pathlib import Path
 from rdflib import Graph, Literal
 from rdflib.namespace import SKOS
 
-from normgraph.catalogs._concepts import (
+from normgraph.catalogs.common import (
     CONVERTED,
+    LICENSES,
     Concepts,
+    SourceError,
     add_scheme,
     csa_url,
+    describe_graph,
     en,
     graph_iri,
-    pack_url,
-)
-from normgraph.catalogs.common import (
-    LICENSES,
-    SourceError,
-    describe_graph,
     new_graph,
+    pack_url,
     read_json,
     text,
 )
+from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG
 
 KEY = "nist-sp800-53r5"
+#: The catalog as the registry lists it (stated on the scheme in the data).
+ENTRY = Catalog.of(KEY, "sp80053", "NIST SP 800-53 Rev. 5", "SP 800-53", 10)
+CATALOGS = (ENTRY,)
 FILE = "nist-sp800-53r5/800-53-r5-controls.json"
 CSA_PATH = "control/nist.gov/800-53/r5/800-53-r5-controls.json"
 OFFICIAL = "https://doi.org/10.6028/NIST.SP.800-53r5"
@@ -103,7 +105,7 @@ def build(sources: Path) -> dict[str, Graph]:
     g = new_graph()
     add_scheme(
         g,
-        KEY,
+        ENTRY,
         kind=NG.Standard,
         title="NIST SP 800-53 Rev. 5, Security and Privacy Controls for Information Systems and "
         "Organizations",
