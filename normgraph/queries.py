@@ -20,8 +20,9 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from normgraph import knowledge
 from normgraph.iri import PREFIXES, expand, is_iri
-from normgraph.knowledge import ROOT
+from normgraph.knowledge import ROOT, KnowledgeMissing
 
 QUERIES_DIR = ROOT / "queries"
 
@@ -34,6 +35,10 @@ _PARAM = re.compile(
 
 class QueryError(ValueError):
     """A named query is missing, malformed, or was given bad parameters (message says which)."""
+
+
+class UnknownQuery(QueryError, KnowledgeMissing):
+    """No `queries/NAME.rq`: a mistyped name, or a file missing from the installed knowledge."""
 
 
 @dataclass(frozen=True)
@@ -125,14 +130,14 @@ def parse_query_file(path: Path) -> NamedQuery:
 
 
 def list_queries(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
-    return [parse_query_file(p) for p in sorted(folder.glob("*.rq"))]
+    return [parse_query_file(p) for p in knowledge.files(folder, "*.rq")]
 
 
 def get_query(name: str, folder: Path = QUERIES_DIR) -> NamedQuery:
     path = folder / f"{name}.rq"
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not path.is_file():
         known = ", ".join(q.name for q in list_queries(folder))
-        raise QueryError(f"no named query {name!r} in {folder}; known: {known}")
+        raise UnknownQuery(f"no named query {name!r} in {folder}; known: {known}")
     return parse_query_file(path)
 
 

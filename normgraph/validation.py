@@ -40,6 +40,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SH, SKOS, XSD
 from rdflib.term import BNode, Node
 
+from normgraph import knowledge
 from normgraph.iri import CATALOGS, NGID, curie, local_id, org_graph
 from normgraph.knowledge import ROOT
 from normgraph.queries import get_query
@@ -163,9 +164,7 @@ def load_shapes(folder: Path = SHAPES_DIR) -> Graph:
 
     The returned graph is shared: callers must not modify it.
     """
-    files = sorted(folder.glob("*.ttl"))
-    if not files:
-        raise ValidationError(f"no shapes in {folder}")
+    files = knowledge.files(folder)  # KnowledgeMissing when the folder is missing or holds no shapes
     return _load_shapes(tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
 
 

@@ -44,6 +44,14 @@ def oxigraph_loader() -> Callable[[Iterable[Path]], ox.Store]:
     return load_oxigraph
 
 
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """normgraph's wheel, built once per test session from a clean copy of the checkout."""
+    from installed import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     """Any attempt to open a network connection is recorded and refused; the test fails if one was made."""

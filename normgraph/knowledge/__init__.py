@@ -28,20 +28,21 @@ def _missing(what: str, where: Path) -> KnowledgeMissing:
     )
 
 
-def path(*parts: str, root: Path = ROOT) -> Path:
+def path(*parts: str | Path, root: Path = ROOT) -> Path:
     """A knowledge file or folder (`path("queries", "report-soa.rq")`), which must exist."""
     p = root.joinpath(*parts)
     if not p.exists():
-        raise _missing(f"file {'/'.join(parts)} is missing", root)
+        raise _missing(f"file {'/'.join(map(str, parts))} is missing", root)
     return p
 
 
-def files(folder: str, pattern: str = "*.ttl", *, root: Path = ROOT) -> list[Path]:
-    """The files of a knowledge folder (`files("data/mappings")`), sorted; the folder must hold at least one."""
-    where = path(*folder.split("/"), root=root)
+def files(folder: str | Path, pattern: str = "*.ttl", *, root: Path = ROOT) -> list[Path]:
+    """The files of a knowledge folder (`files("data/mappings")`, relative to `root`, or an absolute
+    path), sorted; the folder must hold at least one."""
+    where = path(folder, root=root)
     found = sorted(where.glob(pattern))
     if not found:
-        raise _missing(f"folder {folder}/ holds no {pattern} file", where)
+        raise _missing(f"folder {folder} holds no {pattern} file", where)
     return found
 
 

@@ -1,0 +1,85 @@
+"""The wheel installs anywhere: built, installed into a fresh venv and run from a folder outside the
+checkout, normgraph answers exactly as it does from the checkout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+from installed import Installed, clean_env, install
+from repo import ROOT
+
+import normgraph
+from normgraph.loading import knowledge_files
+
+pytestmark = pytest.mark.slow
+
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+COMMANDS = [
+    ("stats",),
+    ("query", COUNT_TRIPLES, "-f", "csv"),
+    ("query", "crosswalk-of-requirement", "-p", "requirement=iso27001:A-5-19", "-f", "csv"),
+    ("validate", "--org", "fintech"),
+    ("report", "soa", "--org", "hospital", "--format", "csv"),
+]
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    return install(wheel, tmp_path_factory.mktemp("installed"))
+
+
+def from_checkout(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "normgraph", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=clean_env(), timeout=300)
+
+
+def test_the_wheel_holds_one_package_with_its_knowledge_and_licence(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {n.split("/")[0] for n in names} == {"normgraph", f"normgraph-{normgraph.__version__}.dist-info"}
+    for folder, pattern in (("ontology", "*.ttl"), ("data", "**/*.ttl"), ("shapes", "*.ttl"), ("queries", "*.rq")):
+        in_checkout = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob(f"{folder}/{pattern}"))
+        assert in_checkout
+        assert set(in_checkout) <= {n.removeprefix("normgraph/knowledge/") for n in names}, folder
+    metadata = zipfile.ZipFile(wheel).read(f"normgraph-{normgraph.__version__}.dist-info/METADATA").decode()
+    assert f"Version: {normgraph.__version__}\n" in metadata
+    assert "License-Expression: MIT\n" in metadata
+
+
+def test_the_venv_imports_normgraph_from_the_wheel_not_the_checkout(installed: Installed) -> None:
+    origin = installed.origin()
+    assert Path(origin["module"]).is_relative_to(installed.site_packages), origin
+    assert Path(origin["knowledge"]).is_relative_to(installed.site_packages), origin
+    assert origin["checkout"] == "None", origin  # real files, not links into a checkout
+    assert origin["version"] == normgraph.__version__
+    assert not installed.cwd.is_relative_to(ROOT) and not installed.venv.is_relative_to(ROOT)
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_commands_answer_as_from_the_checkout(installed: Installed, args: tuple[str, ...]) -> None:
+    here, there = from_checkout(*args), installed.normgraph(*args)
+    assert (there.returncode, there.stdout) == (here.returncode, here.stdout), there.stderr[-3000:]
+    assert there.stdout.strip()
+
+
+def test_every_knowledge_file_is_a_graph_when_installed(installed: Installed) -> None:
+    out = installed.normgraph("query", "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", "-f", "csv")
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.split()[-1]) == len(knowledge_files(ROOT, examples=True))
+
+
+def test_serve_answers_the_home_page_the_explorer_and_sparql(installed: Installed) -> None:
+    expected = from_checkout("query", COUNT_TRIPLES, "-f", "csv").stdout.split()[-1]
+    with installed.serving() as base:
+        for page in ("/", "/explore/", "/explore/catalog/iso27001-2022"):
+            r = requests.get(base + page, timeout=60)
+            assert r.status_code == 200, (page, r.text[:500])
+            assert "normgraph" in r.text
+        r = requests.get(base + "/sparql", params={"query": COUNT_TRIPLES},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        assert r.status_code == 200, r.text[:500]
+        assert r.json()["results"]["bindings"][0]["n"]["value"] == expected
