@@ -6,6 +6,8 @@ A query file starts with comment lines:
     # description: What a requirement maps to in every other catalog …
     # param: requirement (iri) — the requirement to look up [iso27001:A-5-19]
 
+Parameter types: `iri`, `iris` (a space-separated list, for VALUES), `string`, `integer`, `date`.
+
 A parameter `name` appears in the body as the variable `?_name`; `bind()` replaces it with the value
 written as a SPARQL term (IRIs checked, strings escaped, integers parsed), so user input can never
 change the query's structure. Parameters without a default are required.
@@ -28,7 +30,7 @@ QUERIES_DIR = ROOT / "queries"
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
 _PARAM = re.compile(
-    r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*\((?P<type>iri|string|integer|date)\)\s*(?:[—–-]+\s*)?"
+    r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*\((?P<type>iris|iri|string|integer|date)\)\s*(?:[—–-]+\s*)?"
     r"(?P<doc>.*?)\s*(?:\[(?P<default>[^\]]*)\])?\s*$"
 )
 
@@ -79,15 +81,15 @@ class NamedQuery:
 
 
 def render_value(p: Param, raw: str) -> str:
-    """A user-supplied parameter value as a SPARQL term, or QueryError saying why not."""
+    """A user-supplied parameter value as a SPARQL term, or QueryError saying why not.
+
+    An `iris` parameter is a space-separated list of IRIs or prefixed names, written as `<a> <b>`
+    (for a VALUES block).
+    """
+    if p.type == "iris":
+        return " ".join(_iri_term(p, one) for one in raw.split())
     if p.type == "iri":
-        try:
-            iri = expand(raw)
-        except ValueError as e:
-            raise QueryError(f"parameter {p.name!r}: {e}") from None
-        if not is_iri(str(iri)):
-            raise QueryError(f"parameter {p.name!r}: {raw!r} is not a valid IRI")
-        return f"<{iri}>"
+        return _iri_term(p, raw)
     if p.type == "integer":
         try:
             return str(int(raw))
@@ -98,6 +100,16 @@ def render_value(p: Param, raw: str) -> str:
             raise QueryError(f"parameter {p.name!r}: {raw!r} is not a date (YYYY-MM-DD)")
         return Literal(raw, datatype=XSD.date).n3()
     return Literal(raw).n3()
+
+
+def _iri_term(p: Param, raw: str) -> str:
+    try:
+        iri = expand(raw)
+    except ValueError as e:
+        raise QueryError(f"parameter {p.name!r}: {e}") from None
+    if not is_iri(str(iri)):
+        raise QueryError(f"parameter {p.name!r}: {raw!r} is not a valid IRI")
+    return f"<{iri}>"
 
 
 def parse_query_file(path: Path) -> NamedQuery:

@@ -41,7 +41,8 @@ from rdflib.namespace import DCTERMS, FOAF, RDFS, SH, SKOS, XSD
 from rdflib.term import BNode, Node
 
 from normgraph import knowledge
-from normgraph.iri import CATALOGS, NGID, curie, local_id, org_graph
+from normgraph.catalogs.registry import catalog_of
+from normgraph.iri import curie, local_id, org_graph
 from normgraph.knowledge import ROOT
 from normgraph.queries import get_query
 from normgraph.store.base import SelectResult, Store
@@ -55,34 +56,6 @@ VALIDATION_FACTS: tuple[str, ...] = ("validate-current-evidence",)
 VALIDATION_NODE = URIRef("urn:normgraph:validation")
 ENGINES = ("pyshacl", "turbo")
 SEVERITIES = ("Violation", "Warning", "Info")
-
-_EXTRACT = """
-PREFIX ng: <https://w3id.org/normgraph/ont#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-CONSTRUCT { ?x ?p ?o }
-WHERE {
-  { SELECT DISTINCT ?x WHERE {
-      GRAPH <%(graph)s> { ?s ?pp ?x }
-      FILTER (isIRI(?x) && STRSTARTS(STR(?x), "https://w3id.org/normgraph/id/")
-              && !STRSTARTS(STR(?x), "https://w3id.org/normgraph/id/org/"))
-  } }
-  {
-    VALUES ?p { rdf:type skos:inScheme skos:notation skos:prefLabel }
-    ?x ?p ?o .
-  } UNION {
-    ?x skos:broader+ ?o . BIND (skos:broader AS ?p)
-  } UNION {
-    VALUES ?p { ng:equalTo ng:subsetOf ng:supersetOf ng:intersectsWith }
-    ?x ?p ?o .
-  } UNION {
-    ?x skos:inScheme ?scheme .
-    FILTER (!STRSTARTS(STR(?scheme), "https://w3id.org/normgraph/id/vocab/"))
-    BIND (rdf:type AS ?p) BIND (ng:Requirement AS ?o)
-  }
-}
-"""
-
 
 class ValidationError(ValueError):
     """Validation could not run: unknown organisation, unknown engine, broken shapes (message says which)."""
@@ -217,7 +190,7 @@ def catalog_facts(store: Store, graph: str) -> Graph:
 
 
 def _catalog_nt(store: Store, graph: str) -> bytes:
-    body, _media, _form = store.query_serialized(_EXTRACT % {"graph": graph}, "ntriples")
+    body, _media, _form = store.query_serialized(get_query("validation-catalog-facts").bind({"graph": graph}), "ntriples")
     return body
 
 
@@ -366,17 +339,12 @@ def _provision_names(store: Store | None, sources: set[str]) -> dict[str, tuple[
     out: dict[str, tuple[str, str]] = {}
     notations: dict[str, str] = {}
     if store is not None and sources:
-        values = " ".join(f"<{s}>" for s in sorted(sources))
-        res = store.query(
-            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-            f"SELECT ?s ?n WHERE {{ VALUES ?s {{ {values} }} ?s skos:notation ?n }}"
-        )
+        res = store.query(get_query("notations").bind({"items": " ".join(sorted(sources))}))
         assert isinstance(res, SelectResult)
-        notations = {str(r["s"]): str(r["n"]) for r in res}
+        notations = {str(r["item"]): str(r["notation"]) for r in res}
     for s in sources:
-        key = s[len(str(NGID)):].split("/", 1)[0] if s.startswith(str(NGID)) else ""
-        title = CATALOGS[key][1] if key in CATALOGS else "other"
-        out[s] = (title, notations.get(s) or s.rsplit("/", 1)[-1])
+        cat = catalog_of(s)
+        out[s] = (cat.title if cat else "other", notations.get(s) or s.rsplit("/", 1)[-1])
     return out
 
 

@@ -48,9 +48,9 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser_page(base_url: str) -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM} (make install-test installs it)"
     profile = tempfile.mkdtemp(prefix="normgraph-chromium-")
     requests: list[str] = []
     with sync_api.sync_playwright() as p:

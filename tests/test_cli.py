@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 from repo import ROOT
@@ -21,10 +20,6 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
-needs_iso = pytest.mark.skipif(not (ROOT / "data/iso27001-2022.ttl").exists(), reason="ISO catalogs not built yet")
-
-
-@needs_iso
 def test_stats_prints_catalog_counts_and_graph_provenance() -> None:
     out = run("stats")
     assert out.returncode == 0, out.stderr
@@ -35,7 +30,6 @@ def test_stats_prints_catalog_counts_and_graph_provenance() -> None:
     assert "graphs," in out.stdout and "triples" in out.stdout
 
 
-@needs_iso
 def test_query_text_with_known_prefixes_as_csv() -> None:
     out = run("query", "--format", "csv",
               "SELECT ?label WHERE { iso27001:A-5-19 skos:prefLabel ?label }")
@@ -44,7 +38,6 @@ def test_query_text_with_known_prefixes_as_csv() -> None:
     assert rows[0] == ["label"] and rows[1][0].startswith("Information security in supplier relationships")
 
 
-@needs_iso
 def test_query_json_and_turtle_formats_parse_back() -> None:
     out = run("query", "-f", "json", "SELECT (COUNT(*) AS ?n) WHERE { ?c a ng:Control ; skos:inScheme ngid:iso27001-2022 }")
     assert out.returncode == 0, out.stderr

@@ -96,9 +96,7 @@ def test_unknown_items_are_warnings(tmp_path: Path) -> None:
 
 
 def test_repository_tables_build_and_name_catalog_items(repo_root: Path) -> None:
-    paths = curated.tables(repo_root)
-    if not paths:
-        pytest.skip("no curated tables yet")
+    assert curated.tables(repo_root)
     graphs, issues, records = curated.ingest(repo_root)
     assert [i for i in issues if i.what.startswith("unknown")] == []
     for out, g in graphs.items():

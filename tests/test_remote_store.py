@@ -252,8 +252,6 @@ def test_explicit_dataset_passes_through(plain: OxigraphServer) -> None:
 @pytest.mark.parametrize("union_server", [False, True], ids=["plain-server", "union-server"])
 def test_real_knowledge_same_rows_embedded_and_remote(tmp_path: Path, union_server: bool) -> None:
     files = knowledge_files(ROOT, examples=True)
-    if not files:
-        pytest.skip("no knowledge files yet")
     embedded = EmbeddedStore()
     load_files(embedded, files, ROOT)
     with oxigraph_server(tmp_path / "ox", union_default_graph=union_server) as server:

@@ -95,7 +95,6 @@ def test_server_pages_and_downloads(client) -> None:  # type: ignore[no-untyped-
 
 
 def test_server_templates(client) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("normgraph.orgdata.templates")
     from normgraph.orgdata.templates import TEMPLATES
 
     kind = next(iter(TEMPLATES))

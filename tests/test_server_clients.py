@@ -1,5 +1,5 @@
 """Real SPARQL clients against the endpoint: SPARQLWrapper, rdflib's SPARQLStore, gunicorn serving it,
-on the real data/ (skipped when absent) and on the fixtures."""
+on the real data/ and on the fixtures."""
 
 from __future__ import annotations
 
@@ -25,9 +25,7 @@ from normgraph.queries import get_query
 from normgraph.store import EmbeddedStore, SelectResult
 from tests.server_helpers import running
 
-pytestmark = pytest.mark.skipif(not (ROOT / "data" / "iso27001-2022.ttl").is_file(), reason="data/ not built yet")
-
-STATS = get_query("catalog-stats").bind() if (ROOT / "queries" / "catalog-stats.rq").is_file() else ""
+STATS = get_query("catalog-stats").bind()
 LABELS = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?c ?n WHERE { "
           "?c skos:inScheme <https://w3id.org/normgraph/id/iso27001-2022> ; skos:notation ?n } ORDER BY ?c")
 DESCRIBE = ("CONSTRUCT { ?c ?p ?o } WHERE { ?c <http://www.w3.org/2004/02/skos/core#inScheme> "
@@ -94,8 +92,6 @@ def test_rdflib_sparqlstore(real: tuple[str, EmbeddedStore]) -> None:
 
 def test_named_query_matches_embedded(real: tuple[str, EmbeddedStore]) -> None:
     endpoint, ref = real
-    if not STATS:
-        pytest.skip("queries/catalog-stats.rq absent")
     r = requests.get(endpoint, params={"query": STATS}, headers={"Accept": "text/csv"})
     got = [tuple(x) for x in csv.reader(io.StringIO(r.text))][1:]
     assert sorted(got) == sorted(tuple("" if v == "None" else v for v in row) for row in rows(ref, STATS))

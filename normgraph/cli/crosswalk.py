@@ -57,7 +57,7 @@ def explain(ctx: Context, a: str, b: str, max_length: int, root: Path | None) ->
         records = records_from_graph(result.graph)
 
         def exists(iri: str) -> bool:
-            return bool(store.query(f"ASK {{ <{iri}> ?p ?o }}"))
+            return bool(store.query(get_query("resource-exists").bind({"resource": iri})))
     mentioned = {str(r.subject) for r in records} | {str(r.object) for r in records}
     resolved: list[URIRef] = []
     for name, arg in (("A", a), ("B", b)):

@@ -37,6 +37,7 @@ API_GRAPH: dict[str, tuple[str, ...]] = {
 }
 _PARAM_SCHEMA = {
     "iri": {"type": "string", "format": "iri", "description": "an IRI or a normgraph prefixed name (iso27001:A-5-19)"},
+    "iris": {"type": "string", "description": "IRIs or normgraph prefixed names, separated by spaces"},
     "string": {"type": "string"},
     "integer": {"type": "integer"},
     "date": {"type": "string", "format": "date"},

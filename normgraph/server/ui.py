@@ -21,20 +21,8 @@ bp = Blueprint("ui", __name__, static_folder="static", static_url_path="/ui/stat
 
 VENDOR = Path(__file__).resolve().parent / "static" / "vendor" / "yasgui"
 YASGUI_VERSION = "4.6.2"
-DEFAULT_QUERY = """PREFIX ng: <https://w3id.org/normgraph/ont#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX iso27001: <https://w3id.org/normgraph/id/iso27001-2022/>
-
-# What does ISO/IEC 27001:2022 A.5.19 map to?
-SELECT ?relation ?counterpart ?notation ?label WHERE {
-  ?record ng:mappingObject iso27001:A-5-19 ;
-          ng:mappingPredicate ?relation ;
-          ng:mappingSubject ?counterpart .
-  OPTIONAL { ?counterpart skos:notation ?notation }
-  OPTIONAL { ?counterpart skos:prefLabel ?label }
-}
-ORDER BY ?notation
-"""
+#: The query the page opens with: a named query (queries/DEFAULT_EXAMPLE.rq) with its defaults bound.
+DEFAULT_EXAMPLE = "crosswalk-of-requirement"
 
 
 def examples() -> list[dict[str, Any]]:
@@ -61,10 +49,12 @@ def _examples(_stamp: tuple[tuple[str, int], ...]) -> list[dict[str, Any]]:
 @bp.get("/query")
 def query_ui() -> str:
     named = examples()
-    config = {"endpoint": url_for("sparql.sparql"), "prefixes": PREFIXES, "defaultQuery": DEFAULT_QUERY,
+    default_query = next(e["text"] for e in named if e["name"] == DEFAULT_EXAMPLE)
+    prefixes = dict(PREFIXES)
+    config = {"endpoint": url_for("sparql.sparql"), "prefixes": prefixes, "defaultQuery": default_query,
               "examples": {e["name"]: {"title": e["title"], "text": e["text"]} for e in named}}
-    return render_template("ui/query.html", examples=named, prefixes=PREFIXES, config=config,
-                           yasgui_version=YASGUI_VERSION, default_query=DEFAULT_QUERY)
+    return render_template("ui/query.html", examples=named, prefixes=prefixes, config=config,
+                           yasgui_version=YASGUI_VERSION, default_query=default_query)
 
 
 @bp.get("/query/yasgui-license")
