@@ -69,7 +69,7 @@ def explain(ctx: Context, a: str, b: str, max_length: int, root: Path | None) ->
             fail(f"argument {name}: {arg!r} ({curie(str(iri))}) is not an item of any loaded catalog or mapping")
         resolved.append(iri)
     chains = find_chains(records, resolved[0], resolved[1], max_length)
-    render(chains, resolved[0], resolved[1], console)
+    render(chains, resolved[0], resolved[1], console, records)
 
 
 def _resolve(arg: str, error: type[Exception]) -> URIRef:

@@ -1,10 +1,9 @@
-"""Composition of mapping records (GUIDE §5) and the derived plain triples.
+"""Composition of mapping records and the derived plain triples.
 
-Rules, reading every record in both directions (the inverse of "S subsetOf T" is "T supersetOf S"):
-
-    equal∘equal = equal;  equal∘subset = subset∘equal = subset∘subset = subset;
-    equal∘superset = superset∘equal = superset∘superset = superset;
-    subset∘superset, superset∘subset → nothing;  intersectsWith, relatedTo → never compose.
+Every record is read in both directions (the inverse of "S subsetOf T" is "T supersetOf S"), and
+two readings compose as the ontology's ng:composesFrom facts say (normgraph.mappings.relations):
+today equal∘equal = equal; equal∘subset = subset∘equal = subset∘subset = subset, likewise superset;
+subset∘superset gives nothing, and intersectsWith and relatedTo never compose.
 
 Chains are simple paths (no item twice, so cycles cannot loop) of asserted records, at most
 ``MAX_CHAIN`` long; the result is the fixed point of composition bounded by that length. Inferred
@@ -26,11 +25,7 @@ from rdflib import Graph, URIRef
 from normgraph.catalogs.common import LICENSES, describe_graph, new_graph
 from normgraph.iri import CATALOGS, NGG, SEMAPV, curie, local_id
 from normgraph.mappings.records import (
-    EQUAL,
-    INVERSE,
     NO_TERM_FOUND,
-    SUBSET,
-    SUPERSET,
     MappingRecord,
     MappingSetInfo,
     add_record,
@@ -38,24 +33,16 @@ from normgraph.mappings.records import (
     catalog_of,
     iri_local,
 )
+from normgraph.mappings.relations import relations
 
 MAX_CHAIN = 3
 DAMPING = Decimal("0.9")
 INFERRED_SLUG = "inferred"
-COMPOSABLE = frozenset({EQUAL, SUBSET, SUPERSET})
-#: Relations of the direction-independent kind: "S rel T" also holds as "T rel S".
-SYMMETRIC = frozenset(r for r, inv in INVERSE.items() if r == inv)
 
 
 def compose_rel(first: URIRef, second: URIRef) -> URIRef | None:
     """The relation of S→U given S first T and T second U, or None when nothing follows."""
-    if first not in COMPOSABLE or second not in COMPOSABLE:
-        return None
-    if first == EQUAL:
-        return second
-    if second == EQUAL or first == second:
-        return first
-    return None
+    return relations().compose(first, second)
 
 
 @dataclass(frozen=True)
@@ -71,14 +58,15 @@ class Step:
 
 def steps(records: Iterable[MappingRecord], composable_only: bool = False) -> dict[URIRef, list[Step]]:
     """Adjacency: every record as a forward step and as its inverse step."""
+    rels = relations()
     adj: dict[URIRef, list[Step]] = defaultdict(list)
     for rec in records:
         if rec.object == NO_TERM_FOUND:
             continue
-        if composable_only and rec.predicate not in COMPOSABLE:
+        if composable_only and rec.predicate not in rels.composable:
             continue
         adj[rec.subject].append(Step(rec.subject, rec.predicate, rec.object, rec, True))
-        adj[rec.object].append(Step(rec.object, INVERSE[rec.predicate], rec.subject, rec, False))
+        adj[rec.object].append(Step(rec.object, rels.inverse(rec.predicate), rec.subject, rec, False))
     for out in adj.values():
         out.sort(key=lambda s: (str(s.target), str(s.record.iri), s.forward))
     return adj
@@ -98,6 +86,7 @@ def chain_confidence(chain: Iterable[Step]) -> Decimal:
 
 def paths(adj: dict[URIRef, list[Step]], start: URIRef, max_len: int = MAX_CHAIN) -> Iterable[tuple[list[Step], URIRef]]:
     """Every simple path of composable steps from start, with its composed relation (len ≥ 1)."""
+    composable = relations().composable
     stack: list[tuple[list[Step], URIRef | None, frozenset[URIRef]]] = [([], None, frozenset({start}))]
     while stack:
         chain, rel, visited = stack.pop()
@@ -105,7 +94,7 @@ def paths(adj: dict[URIRef, list[Step]], start: URIRef, max_len: int = MAX_CHAIN
         if len(chain) >= max_len:
             continue
         for step in adj.get(node, ()):
-            if step.target in visited or step.rel not in COMPOSABLE:
+            if step.target in visited or step.rel not in composable:
                 continue
             new_rel = step.rel if rel is None else compose_rel(rel, step.rel)
             if new_rel is None:
@@ -116,10 +105,12 @@ def paths(adj: dict[URIRef, list[Step]], start: URIRef, max_len: int = MAX_CHAIN
 
 
 def _orient(subject: URIRef, rel: URIRef, obj: URIRef) -> tuple[URIRef, URIRef, URIRef]:
-    """One canonical reading per fact: never supersetOf (flip it), equalTo subject < object."""
-    if rel == SUPERSET or (rel == EQUAL and str(obj) < str(subject)):
-        return obj, INVERSE[rel], subject
-    return subject, rel, obj
+    """One canonical reading per fact: of a relation and its inverse the stronger-ranked one
+    (subsetOf, never supersetOf); for a symmetric relation, subject < object."""
+    rels = relations()
+    inverse = rels.inverse(rel)
+    flip = rels.rank(rel) > rels.rank(inverse) if inverse != rel else str(obj) < str(subject)
+    return (obj, inverse, subject) if flip else (subject, rel, obj)
 
 
 def _pair_key(a: URIRef, b: URIRef) -> tuple[str, str]:
@@ -236,9 +227,10 @@ def triples_graph(records: Iterable[MappingRecord], set_graphs: list[URIRef]) ->
     with the inverse for subset/superset and both directions for the symmetric relations."""
     g = new_graph()
     recs = [r for r in records if r.object != NO_TERM_FOUND]
+    rels = relations()
     for r in recs:
         g.add((r.subject, r.predicate, r.object))
-        g.add((r.object, INVERSE[r.predicate], r.subject))
+        g.add((r.object, rels.inverse(r.predicate), r.subject))
     describe_graph(
         g,
         URIRef(f"{NGG}derived/mapping-triples"),

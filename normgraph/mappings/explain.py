@@ -16,7 +16,8 @@ from rdflib import Graph, URIRef
 
 from normgraph.iri import CATALOGS, LOCAL_NAME, PREFIXES, curie, local_id, notation_iri
 from normgraph.mappings.compose import MAX_CHAIN, Step, paths, steps
-from normgraph.mappings.records import INVERSE, MappingRecord, iri_local, records_from_graph
+from normgraph.mappings.records import MappingRecord, chain_of, iri_local, records_from_graph
+from normgraph.mappings.relations import relations
 
 
 class UnknownRequirement(ValueError):
@@ -74,7 +75,8 @@ def find_chains(records: Iterable[MappingRecord], a: URIRef, b: URIRef, max_len:
         if rec.subject == a and rec.object == b:
             out.append(Chain((Step(a, rec.predicate, b, rec, True),), rec.predicate))
         elif rec.subject == b and rec.object == a:
-            out.append(Chain((Step(a, INVERSE[rec.predicate], b, rec, False),), INVERSE[rec.predicate]))
+            inverse = relations().inverse(rec.predicate)
+            out.append(Chain((Step(a, inverse, b, rec, False),), inverse))
     adj = steps([r for r in recs if not r.inferred], composable_only=True)
     for chain, rel in paths(adj, a, max_len):
         if len(chain) >= 2 and chain[-1].target == b:
@@ -98,8 +100,10 @@ def describe_step(step: Step) -> dict[str, str]:
     }
 
 
-def render(chains: list[Chain], a: URIRef, b: URIRef, console: object | None = None) -> None:
-    """Print the chains as rich tables (one per chain)."""
+def render(chains: list[Chain], a: URIRef, b: URIRef, console: object | None = None,
+           records: Iterable[MappingRecord] = ()) -> None:
+    """Print the chains as rich tables (one per chain); an inferred record names the stated records it
+    was composed from, in chain order (found among `records`, else as it lists them)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -107,6 +111,7 @@ def render(chains: list[Chain], a: URIRef, b: URIRef, console: object | None = N
     if not chains:
         con.print(f"No chain of mapping records connects {curie(str(a))} and {curie(str(b))}.")
         return
+    by_iri = {r.iri: r for r in records}
     con.print(f"{len(chains)} chain(s) connect {curie(str(a))} and {curie(str(b))}:")
     for n, chain in enumerate(chains, start=1):
         kind = "direct record" if chain.direct else f"chain of {len(chain.steps)} records"
@@ -121,7 +126,8 @@ def render(chains: list[Chain], a: URIRef, b: URIRef, console: object | None = N
             d = describe_step(step)
             rationale = d["rationale"]
             if step.record.inferred:
-                derived = ", ".join(curie(str(x)) for x in step.record.derived_from)
+                origins = [r.iri for r in chain_of(step.record, by_iri)] or list(step.record.derived_from)
+                derived = ", ".join(curie(str(x)) for x in origins)
                 rationale += f" [inferred from {derived}]"
             table.add_row(
                 str(i),

@@ -8,7 +8,7 @@ look the same in the store, in exports and in ``normgraph explain``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -18,19 +18,12 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, XSD
 
 from normgraph.catalogs.common import describe_graph, new_graph
 from normgraph.iri import NG, NGG, NGID, NGMAP, SSSOM
+from normgraph.mappings.relations import relations
 
-#: The five relations of NIST IR 8477 as used by normgraph, by local name.
-RELATIONS: dict[str, URIRef] = {name: NG[name] for name in ("equalTo", "subsetOf", "supersetOf", "intersectsWith", "relatedTo")}
-EQUAL, SUBSET, SUPERSET, INTERSECTS, RELATED = (RELATIONS[n] for n in RELATIONS)
-
-#: How a record reads from its object's side ("S subsetOf T" is "T supersetOf S").
-INVERSE: dict[URIRef, URIRef] = {
-    EQUAL: EQUAL,
-    SUBSET: SUPERSET,
-    SUPERSET: SUBSET,
-    INTERSECTS: INTERSECTS,
-    RELATED: RELATED,
-}
+#: The mapping relations by local name, as the ontology declares them (their facts:
+#: normgraph.mappings.relations). The names below are only the IRIs the converters write.
+RELATIONS: dict[str, URIRef] = {r.name: r.iri for r in relations()}
+EQUAL, SUBSET, SUPERSET, INTERSECTS, RELATED = (NG[n] for n in ("equalTo", "subsetOf", "supersetOf", "intersectsWith", "relatedTo"))
 
 NO_TERM_FOUND = SSSOM.NoTermFound
 MAPPING_SET = URIRef(f"{NGID}mapping-set/")
@@ -136,9 +129,37 @@ def catalog_of(iri: URIRef | str) -> str | None:
     if not text.startswith(str(NGID)):
         return None
     key, sep, rest = text[len(str(NGID)) :].partition("/")
-    if not sep or not rest or key in {"mapping", "mapping-set", "vocab", "org"}:
+    if not sep or not rest or key in {"mapping", "mapping-set", "mapping-reading", "vocab", "org"}:
         return None
     return key
+
+
+def chain_of(record: MappingRecord, by_iri: Mapping[URIRef, MappingRecord]) -> list[MappingRecord]:
+    """The stated records an inferred record was composed from, in chain order from its subject.
+
+    An origin that is itself inferred is replaced by its own chain (recursively); origins missing
+    from `by_iri` are left out. A stated record has no chain ([]).
+    """
+    origins: list[MappingRecord] = []
+    seen: set[URIRef] = {record.iri}
+    stack = list(reversed(record.derived_from)) if record.inferred else []
+    while stack:
+        current = by_iri.get(stack.pop())
+        if current is None or current.iri in seen:
+            continue
+        seen.add(current.iri)
+        if current.inferred:
+            stack.extend(reversed(current.derived_from))
+        else:
+            origins.append(current)
+    ordered: list[MappingRecord] = []
+    node = record.subject
+    while origins:  # walk from the subject: the record touching the current item comes next
+        nxt = next((x for x in origins if node in (x.subject, x.object)), origins[0])
+        origins.remove(nxt)
+        ordered.append(nxt)
+        node = nxt.object if nxt.subject == node else nxt.subject
+    return ordered
 
 
 def _decimal(value: Decimal) -> Literal:
@@ -221,14 +242,13 @@ def add_set(g: Graph, info: MappingSetInfo) -> None:
 def records_from_graph(g: Graph) -> list[MappingRecord]:
     """Read every ng:MappingRecord of a graph back into MappingRecord objects (sorted by IRI)."""
     out: list[MappingRecord] = []
-    for node in sorted(set(g.subjects(RDF.type, NG.MappingRecord))):
-        assert isinstance(node, URIRef)
+    for node in sorted({n for n in g.subjects(RDF.type, NG.MappingRecord) if isinstance(n, URIRef)}, key=str):
 
         def one(p: URIRef, node: URIRef = node) -> object | None:
             return g.value(node, p)
 
         set_node = one(NG.inMappingSet)
-        slug = iri_local(set_node) if set_node is not None else "unknown"
+        slug = iri_local(str(set_node)) if set_node is not None else "unknown"
         conf = one(NG.confidence)
         date = one(DCTERMS.date)
         chain = one(NG.chainLength)
@@ -253,7 +273,7 @@ def records_from_graph(g: Graph) -> list[MappingRecord]:
                 derived_from=tuple(sorted(URIRef(str(o)) for o in g.objects(node, PROV.wasDerivedFrom))),
                 chain_length=int(str(chain)) if chain is not None else None,
                 notes=tuple(sorted(str(o) for o in g.objects(node, SKOS.editorialNote))),
-                local=None if local == pair_local(subject or "", obj or "") else local,
+                local=None if local == pair_local(str(subject or ""), str(obj or "")) else local,
             )
         )
     return out

@@ -1,11 +1,11 @@
 """Gap analysis: from what the organisation implements to ISO/IEC 42001, the AI Act, the AI RMF.
 
-Reading (GUIDE §5). A target requirement is covered
+Reading. A target requirement is covered
 - **fully** when the organisation implements it itself (a 42001 control or clause in its SoA with
-  status implemented), or implements an item whose mapping record, read from that item's side, says
-  equalTo or supersetOf the target;
-- **in part** when it is reached only by intersectsWith / subsetOf / relatedTo records, or only from
-  items that are partially implemented;
+  status implemented), or implements an item whose mapping record, read from that item's side, has
+  a relation of full coverage strength (ng:coverageStrength in the ontology: equalTo, supersetOf);
+- **in part** when it is reached only by records of partial strength (intersectsWith, subsetOf,
+  relatedTo), or only from items that are partially implemented;
 - **not at all** otherwise: new work, with the reason — the curators' rationale when a record says the
   target has no counterpart (sssom:NoTermFound), else "no mapping from any implemented control" — and
   the catalog items that would reach it (candidates).
@@ -19,12 +19,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from normgraph.mappings.relations import relations
 from normgraph.reports import check_target, num, run, short, text
 from normgraph.reports.common import org_info
 from normgraph.reports.model import Report, Table
 from normgraph.store.base import Store
 
-FULL_RELATIONS = ("equalTo", "supersetOf")
 COVERAGE_LABEL = {"full": "covered fully", "partial": "covered in part", "none": "not at all (new control needed)"}
 TARGET_QUERY = {
     "iso42001-2023": "report-gap-targets-iso42001",
@@ -55,7 +55,10 @@ class Link:
 
     @property
     def full(self) -> bool:
-        return self.status == "implemented" and (self.relation == "is" or self.relation in FULL_RELATIONS)
+        if self.status != "implemented":
+            return False
+        relation = relations().by_name(self.relation)
+        return self.relation == "is" or (relation is not None and relation.full)
 
     def describe(self) -> str:
         if self.relation == "is":
@@ -112,7 +115,7 @@ class GroupStats:
     def pct(self, n: int) -> float:
         return round(100.0 * n / self.total, 1) if self.total else 0.0
 
-    def as_row(self) -> dict[str, str | int | float]:
+    def as_row(self) -> dict[str, str | int | float | bool | None]:
         return {"part": self.part, "group": self.title or self.group, "requirements": self.total,
                 "full": self.full, "partial": self.partial, "none": self.none,
                 "full_pct": self.pct(self.full), "partial_pct": self.pct(self.partial),
@@ -158,28 +161,28 @@ def analyse(store: Store, slug: str, target: str) -> tuple[list[Requirement], di
             req.links.append(Link(iri, notation, catalog_key(iri), status, assumed, "is", "", "", "", "", "",
                                   False, (), ""))
     for row in run(store, "report-gap-records", scheme=str(scheme)).rows:
-        req = reqs.get(text(row["target"]))
-        if req is None:
+        wanted = reqs.get(text(row["target"]))
+        if wanted is None:
             continue
         src = text(row["source"])
         relation = text(row["relation"]).rsplit("#", 1)[-1]
         if src not in impl:
             if catalog_key(src) in OWN_CATALOGS:
                 cand = f"{short(src)} ({relation})"
-                if cand not in req.candidates:
-                    req.candidates.append(cand)
+                if cand not in wanted.candidates:
+                    wanted.candidates.append(cand)
             continue
         status, assumed, notation = impl[src]
-        req.links.append(Link(
+        wanted.links.append(Link(
             src, notation, catalog_key(src), status, assumed, relation, text(row["record"]),
             text(row.get("set")), text(row.get("creator")), text(row.get("recSource")),
             text(row.get("confidence")), text(row.get("inferred")) == "true",
             tuple(text(row.get("derivedFrom")).split()), text(row.get("rationale")),
         ))
     for row in run(store, "report-gap-no-counterpart", scheme=str(scheme)).rows:
-        req = reqs.get(text(row["target"]))
-        if req is not None:
-            req.no_counterpart.append((text(row["record"]), text(row.get("rationale"))))
+        missing = reqs.get(text(row["target"]))
+        if missing is not None:
+            missing.no_counterpart.append((text(row["record"]), text(row.get("rationale"))))
     ordered = sorted(reqs.values(), key=lambda r: (r.order, r.notation))
     for r in ordered:
         r.links.sort(key=lambda x: (not x.full, x.relation != "is", x.source_notation, x.record))
