@@ -264,8 +264,8 @@ def test_big_query_texts_are_not_retained() -> None:
         finally:
             tracemalloc.stop()
         assert kept < 1_000_000, f"{kept} bytes kept after 8 distinct 2 MB queries"
-        assert len(g._cache) == 9  # the answers (and the ASK) are cached (by the texts' digests)
-        assert all(not (isinstance(p, str) and len(p) > 1000) for k in g._cache for p in k)
+        assert len(g.cache) == 9  # the answers (and the ASK) are cached (by the texts' digests)
+        assert all(not (isinstance(p, str) and len(p) > 1000) for k in g.cache for p in k)
         small = "SELECT ?n WHERE { BIND(42 AS ?n) }"
         assert g.query_serialized(small, "csv") is g.query_serialized(small, "csv")
     finally:
@@ -277,10 +277,10 @@ def test_cache_bytes_count_keys_and_kept_texts() -> None:
     try:
         text = "SELECT ?n WHERE { BIND(1 AS ?n) } #" + "y" * 4000  # small enough to be kept for re-warming
         body = g.query_serialized(text, "csv")[0]
-        assert g._cache_used >= len(body) + len(text)
+        assert g.cache.used >= len(body) + len(text)
         for i in range(200):  # many distinct entries: the byte budget holds
             g.query_serialized(f"SELECT ?n WHERE {{ BIND({i} AS ?n) }} #" + "z" * 4000, "csv")
-        assert g._cache_used <= 64 * 1024 and len(g._cache) < 200
+        assert g.cache.used <= 64 * 1024 and len(g.cache) < 200
     finally:
         g.close()
 

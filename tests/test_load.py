@@ -139,10 +139,10 @@ def test_after_a_write_the_hot_queries_are_recomputed_in_the_background() -> Non
             g.query_serialized(q, "json")
         g.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> 1 } }")
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and len(g._cache) < len(queries):
+        while time.monotonic() < deadline and len(g.cache) < len(queries):
             time.sleep(0.05)
-        assert {k[0] for k in g._cache} == {text_digest(q) for q in queries}  # keyed by the texts' sha256
-        assert all(k[-1] == g.generation for k in g._cache)
+        assert {k[0] for k in g.cache} == {text_digest(q) for q in queries}  # keyed by the texts' sha256
+        assert all(k[-1] == g.generation for k in g.cache)
         started = time.perf_counter()
         g.query_serialized(queries[0], "json")
         assert time.perf_counter() - started < 0.01  # a cache hit

@@ -1,4 +1,11 @@
-"""Stores: `open_store()` gives the embedded default or a remote SPARQL endpoint (DESIGN.md §5)."""
+"""Stores: `open_store()` gives the embedded default or a remote SPARQL endpoint (DESIGN.md §5).
+
+base.py       the Store protocol (with `generation`), result types, errors, format tables
+embedded.py   pyoxigraph in memory or on disk           remote.py   a SPARQL 1.1 endpoint over HTTP
+guarded.py    killable query workers + result cache     served.py   the store as the server serves it
+oxigraph.py   pyoxigraph glue shared by them            cache.py    every cache: bounded, per generation
+sparql_text.py  the lexical guard (SERVICE / LOAD refused)   durable.py  atomic file writes
+"""
 
 from __future__ import annotations
 
@@ -43,6 +50,7 @@ def open_store(
 ) -> Store:
     """The embedded store (in memory, or on disk at `path`), or a remote one when `endpoint` is given."""
     if endpoint:
+        # imported when needed: SPARQLWrapper, requests and rdflib's result parsers cost ~0.4 s at start-up
         from normgraph.store.remote import RemoteStore
 
         return RemoteStore(endpoint, update_endpoint=update_endpoint, graph_store=graph_store)

@@ -1,14 +1,16 @@
-"""The one store interface every part of normgraph talks to (DESIGN.md §5, GUIDE §2).
+"""The one store interface every part of normgraph talks to (DESIGN.md §5).
 
 Two implementations: the embedded Oxigraph store (default, `embedded.py`) and a remote SPARQL 1.1
-endpoint (`remote.py`). Callers never see which one they have: the same `queries/*.rq` run on both.
+endpoint (`remote.py`); the wrappers (`guarded.py`, `served.py`) implement the same protocol around
+them. Callers never see which one they have: the same `queries/*.rq` run on all of them, and
+tests/test_store_contract.py holds each to the same behaviour.
 Query semantics are fixed here: unless a dataset is given, the default graph is the union of all
 named graphs, and all data lives in named graphs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -118,6 +120,13 @@ class Store(Protocol):
 
     #: Human-readable location, used in messages ("embedded in-memory", "http://…/sparql").
     location: str
+
+    @property
+    def generation(self) -> Hashable:
+        """Changes whenever the data may have changed (every write through this object, and for a
+        store others can write to, also as time passes). Caches of answers computed from the data
+        key them by it; equal generations promise equal data."""
+        ...
 
     def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
         """Run a SPARQL query; default graph = union of named graphs unless `dataset` says otherwise."""

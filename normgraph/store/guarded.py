@@ -19,9 +19,9 @@ what it changes, not the size of the store; a write that fails on the durable st
 Updates whose result is not reproducible (NOW, RAND, UUID, STRUUID, SAMPLE) and unexpected failures
 fall back to a full copy.
 
-`check_sparql()` is the lexical guard the server and this store apply before anything runs: it
-finds SERVICE / LOAD keywords (never fetched: Oxigraph would make the HTTP request) and FROM
-clauses, skipping strings, IRIs, comments, variables and prefixed names.
+Answers of `query_serialized` are kept in a BoundedCache (cache.py) keyed by the query text's
+digest, format, dataset and generation; after a write, the cheap ones that were in use are
+recomputed in the background. SERVICE / LOAD are refused before anything runs (sparql_text.py).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import pickle
 import signal
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
@@ -44,8 +43,6 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from normgraph.store.base import (
-    RDF_FORMATS,
-    RESULT_FORMATS,
     AskResult,
     Dataset,
     GraphResult,
@@ -56,7 +53,9 @@ from normgraph.store.base import (
     SelectResult,
     StoreError,
 )
-from normgraph.store.embedded import _RDF, _RESULTS, EmbeddedStore, _dataset_kwargs
+from normgraph.store.cache import BoundedCache
+from normgraph.store.embedded import EmbeddedStore
+from normgraph.store.oxigraph import dataset_kwargs, write_result
 from normgraph.store.sparql_text import (
     MEMO_MAX_CHARS,
     OutboundRefused,
@@ -108,21 +107,12 @@ def _serve_child(conn: Connection, store: EmbeddedStore, cap: int | None) -> Non
         try:
             if op == "serialized":
                 try:
-                    result = ostore.query(sparql, **_dataset_kwargs(dataset))
+                    result = ostore.query(sparql, **dataset_kwargs(dataset))
                 except SyntaxError as e:
                     raise QuerySyntaxError(str(e)) from None
                 out = _CappedWriter(cap)
-                if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
-                    form = "select" if isinstance(result, ox.QuerySolutions) else "ask"
-                    if fmt not in _RESULTS:
-                        raise ValueError(f"{form.upper()} results cannot be written as {fmt}")
-                    result.serialize(out, _RESULTS[fmt])
-                    answer: object = (out.buf.getvalue(), RESULT_FORMATS[fmt], form)
-                else:
-                    if fmt not in _RDF or fmt in ("nquads", "trig"):
-                        raise ValueError(f"CONSTRUCT/DESCRIBE results cannot be written as {fmt}")
-                    result.serialize(out, _RDF[fmt])  # type: ignore[union-attr]
-                    answer = (out.buf.getvalue(), RDF_FORMATS[fmt], "graph")
+                media, form = write_result(result, fmt, out)  # type: ignore[arg-type]
+                answer: object = (out.buf.getvalue(), media, form)
             else:  # "query": a Python result object
                 res = store.query(sparql, dataset=dataset)
                 answer = ("graph", res.graph.serialize(format="nt", encoding="utf-8")) if isinstance(res, GraphResult) else res
@@ -148,7 +138,6 @@ def _serve_child(conn: Connection, store: EmbeddedStore, cap: int | None) -> Non
 @dataclass
 class _Entry:
     value: tuple[bytes, str, str]
-    size: int  # bytes counted against cache_bytes: the answer, the key, the kept text
     rewarm: str | None  # the query text, kept only if small and cheap enough to recompute after a write
 
 
@@ -205,12 +194,9 @@ class GuardedStore:
         self._workers: dict[int, _Worker] = {}  # every worker not yet reaped, idle or busy (pid -> worker)
         self._live = 0  # workers forked or being forked, not yet reaped (at most self.workers)
         self._closed = False
-        # (sha256 of the query, format, dataset, generation) -> the answer; the text itself is never a key
-        self._cache: OrderedDict[tuple[object, ...], _Entry] = OrderedDict()
-        self._cache_lock = threading.Lock()
-        self._cache_entries = cache_entries
-        self._cache_bytes = cache_bytes
-        self._cache_used = 0  # bytes of answers, keys and kept query texts
+        #: the result cache: (sha256 of the query, format, dataset, generation) -> the answer; the text
+        #: itself is never a key. An entry costs its answer, its key and the kept query text.
+        self.cache: BoundedCache[tuple[object, ...], _Entry] = BoundedCache(cache_entries, cache_bytes)
         self.rebuilds = 0  # full copies of the durable store into the read snapshot (on-disk stores)
         self._reader = self._snapshot() if inner.path else inner
 
@@ -359,11 +345,9 @@ class GuardedStore:
     ) -> tuple[bytes, str, str]:
         refuse_outbound(sparql)
         key = (text_digest(sparql), result_format, dataset, self.generation)
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit.value
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit.value
         started = time.monotonic()
         answer = self._run("serialized", sparql, result_format, dataset, timeout)
         assert isinstance(answer, tuple)
@@ -376,7 +360,7 @@ class GuardedStore:
         """Compute (query, format, dataset) answers into the cache in a background thread, one at a time
         (so at most one worker is busy warming), until done, `budget` seconds pass, the data changes again
         or the store closes. Errors are ignored (the query will report them when asked for)."""
-        if self._cache_entries <= 0 or not items:
+        if not self.cache.enabled or not items:
             return None
         generation = self.generation
 
@@ -396,25 +380,15 @@ class GuardedStore:
 
     def _remember(self, key: tuple[object, ...], value: tuple[bytes, str, str], seconds: float = 0.0,
                   sparql: str | None = None) -> None:
-        if self._cache_entries <= 0:
+        if not self.cache.enabled:
             return
         # the text is kept (and counted) only to recompute the answer after a write, if it is cheap to
         # recompute and not too big
         rewarm = sparql if sparql is not None and len(sparql) <= MEMO_MAX_CHARS and seconds <= REWARM_MAX_SECONDS else None
         size = len(value[0]) + len(value[1]) + _key_size(key) + (len(rewarm) if rewarm is not None else 0)
-        if size > self._cache_bytes // 8:
-            return
-        with self._cache_lock:
-            if key[-1] != self.generation:
-                return
-            old = self._cache.pop(key, None)
-            if old is not None:
-                self._cache_used -= old.size
-            self._cache[key] = _Entry(value, size, rewarm)
-            self._cache_used += size
-            while len(self._cache) > self._cache_entries or self._cache_used > self._cache_bytes:
-                _k, gone = self._cache.popitem(last=False)
-                self._cache_used -= gone.size
+        with self.cache.lock:
+            if key[-1] == self.generation:  # not an answer from before a write that happened meanwhile
+                self.cache.put(key, _Entry(value, rewarm), size)
 
     def graphs(self) -> list[str]:
         with self._lock:
@@ -437,12 +411,10 @@ class GuardedStore:
         """Call with self._lock held, after a write: new generation, empty cache, workers retired."""
         if self.inner.path:
             self.inner.flush()
-        self.generation += 1
-        with self._cache_lock:
+        with self.cache.lock:
+            self.generation += 1
             # what was in use before the write, most recent first: recomputed in the background
-            rewarm = [(e.rewarm, k[1], k[2]) for k, e in reversed(self._cache.items()) if e.rewarm is not None]
-            self._cache.clear()
-            self._cache_used = 0
+            rewarm = [(e.rewarm, k[1], k[2]) for k, e in reversed(self.cache.clear()) if e.rewarm is not None]
         with self._cond:
             idle, self._idle = self._idle, []
             for w in idle:

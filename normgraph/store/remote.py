@@ -1,4 +1,4 @@
-"""A remote SPARQL 1.1 store behind the normgraph Store interface (DESIGN.md §5, GUIDE §2).
+"""A remote SPARQL 1.1 store behind the normgraph Store interface (DESIGN.md §5).
 
 Queries go through SPARQLWrapper (it builds the protocol request: POST form-encoded, dataset
 parameters, content negotiation, credentials); the HTTP exchange itself is done here so that every
@@ -25,6 +25,10 @@ a lost response does not tell whether the server applied them.
 
 Credentials come from the constructor or the environment: ``NORMGRAPH_REMOTE_TOKEN`` (bearer) or
 ``NORMGRAPH_REMOTE_USER`` + ``NORMGRAPH_REMOTE_PASSWORD`` (HTTP basic).
+
+Generation. Other clients may write to the remote store at any time, so `generation` is
+(writes made through this object, the current `cache_ttl`-second bucket): it changes at once after
+our own writes and every `cache_ttl` seconds (NORMGRAPH_REMOTE_CACHE_TTL, default 30) for the others'.
 """
 
 from __future__ import annotations
@@ -62,18 +66,14 @@ from normgraph.store.base import (
     SelectResult,
     StoreError,
 )
+from normgraph.store.oxigraph import OX_RDF, rdf_format, to_rdflib
 from normgraph.store.sparql_text import ResultTooLarge, check_sparql
 
 UnionMode = TypingLiteral["auto", "native", "dataset"]
 
-_OX_RDF = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
+#: Seconds a generation of a remote store lasts when nobody writes through this object: others may
+#: change the remote store behind our back (NORMGRAPH_REMOTE_CACHE_TTL).
+REMOTE_CACHE_TTL = 30.0
 _SD_UNION = "http://www.w3.org/ns/sparql-service-description#UnionDefaultGraph"
 _SD_FEATURE = "http://www.w3.org/ns/sparql-service-description#feature"
 _RETRY_STATUS = frozenset({502, 503, 504})
@@ -124,8 +124,6 @@ def _plain(term: Identifier | None) -> Identifier | None:
 
 
 def _ox_to_rdflib(term: object) -> Identifier:
-    from normgraph.store.embedded import to_rdflib
-
     out = to_rdflib(term)
     assert out is not None
     return out
@@ -155,6 +153,7 @@ class RemoteStore:
         password: str | None = None,
         results_format: TypingLiteral["json", "xml"] = "json",
         max_result_bytes: int | None = None,
+        cache_ttl: float | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.update_endpoint = update_endpoint or endpoint
@@ -176,6 +175,15 @@ class RemoteStore:
         self._password = password if password is not None else os.environ.get("NORMGRAPH_REMOTE_PASSWORD")
         self._graph_cache: tuple[float, list[str]] | None = None
         self._session = requests.Session()
+        #: seconds one generation lasts without writes of ours (0: only our writes change it)
+        self.cache_ttl = cache_ttl if cache_ttl is not None else _env_seconds("NORMGRAPH_REMOTE_CACHE_TTL",
+                                                                              REMOTE_CACHE_TTL)
+        self._writes = 0
+
+    @property
+    def generation(self) -> tuple[int, int]:
+        """(writes made through this object, TTL bucket): see the module docstring."""
+        return self._writes, int(time.monotonic() // self.cache_ttl) if self.cache_ttl > 0 else 0
 
     # -- HTTP plumbing ---------------------------------------------------------------------
     def _auth_header(self) -> dict[str, str]:
@@ -335,6 +343,7 @@ class RemoteStore:
 
     def _wrote(self) -> None:
         self._graph_cache = None
+        self._writes += 1
 
     # -- reading ---------------------------------------------------------------------------
     def _select(self, sparql: str, dataset: Dataset | None) -> SelectResult:
@@ -400,10 +409,8 @@ class RemoteStore:
 
     def export(self, fmt: str, graph: str | None = None) -> bytes:
         """One graph via GSP GET (or CONSTRUCT); the whole dataset graph by graph, as quads."""
-        if fmt not in _OX_RDF:
-            raise ValueError(f"unknown RDF format {fmt!r}; known: {', '.join(_OX_RDF)}")
         if graph is None:
-            if not _OX_RDF[fmt].supports_datasets:
+            if not rdf_format(fmt).supports_datasets:
                 raise ValueError(f"{fmt} holds one graph; export the whole store as nquads or trig")
             quads: list[ox.Quad] = []
             for g in self.graphs():
@@ -411,7 +418,7 @@ class RemoteStore:
                 quads.extend(ox.Quad(t.subject, t.predicate, t.object, name)
                              for t in ox.parse(self.export("ntriples", g), ox.RdfFormat.N_TRIPLES))
             out = io.BytesIO()
-            ox.serialize(quads, out, _OX_RDF[fmt])
+            ox.serialize(quads, out, OX_RDF[fmt])
             return out.getvalue()
         if fmt in ("nquads", "trig"):
             raise ValueError(f"export one graph as triples (turtle, ntriples, …), not {fmt}")
@@ -438,28 +445,27 @@ class RemoteStore:
         replace=True: GSP PUT ?graph=<g> when a graph store endpoint is set (idempotent, retried), else
         one SPARQL Update ``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> { … } }``.
         """
-        if fmt not in _OX_RDF:
-            raise ValueError(f"unknown RDF format {fmt!r}; known: {', '.join(_OX_RDF)}")
+        ox_fmt = rdf_format(fmt)
         name = str(data) if isinstance(data, Path) else "data"
         raw = data.read_bytes() if isinstance(data, Path) else data.encode() if isinstance(data, str) else data
         try:
-            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(raw, _OX_RDF[fmt])]
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(raw, ox_fmt)]
         except SyntaxError as e:
             raise RdfSyntaxError(f"{name}: {e}") from None
         body = io.BytesIO()
         ox.serialize(triples, body, ox.RdfFormat.N_TRIPLES)
         nt = body.getvalue()
         target = _iri(graph)
-        try:
-            if self.graph_store:
+        if self.graph_store:
+            try:
                 self._http("PUT" if replace else "POST", self.graph_store, what=f"{'PUT' if replace else 'POST'} "
                            f"graph <{graph}>", retry=replace, params={"graph": graph}, data=nt,
                            headers={"Content-Type": "application/n-triples"})
-            else:
-                drop = f"DROP SILENT GRAPH {target} ;\n" if replace else ""
-                self.update(f"{drop}INSERT DATA {{ GRAPH {target} {{\n{nt.decode()}\n}} }}")
-        finally:
-            self._wrote()
+            finally:  # even a failed write may have been applied (the answer can be lost)
+                self._wrote()
+        else:
+            drop = f"DROP SILENT GRAPH {target} ;\n" if replace else ""
+            self.update(f"{drop}INSERT DATA {{ GRAPH {target} {{\n{nt.decode()}\n}} }}")  # counts as a write
         return self.graph_size(graph)
 
     def drop(self, graph: str) -> None:
@@ -498,4 +504,12 @@ def _query_form(sparql: str) -> str:
     raise QuerySyntaxError(f"not a query (looks like {kind}); use update() for SPARQL Update")
 
 
-__all__ = ["RemoteBadRequest", "RemoteResultTooLarge", "RemoteStore", "RemoteStoreError", "RemoteTimeout", "UnionMode"]
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number of seconds") from None
+
+
+__all__ = ["REMOTE_CACHE_TTL", "RemoteBadRequest", "RemoteResultTooLarge", "RemoteStore", "RemoteStoreError", "RemoteTimeout", "UnionMode"]

@@ -1,0 +1,143 @@
+"""How normgraph keeps answers: every cache is a `BoundedCache`, keyed by the store's generation.
+
+Whether data changed is the store's to say (`Store.generation`, base.py); how much a cache may hold
+is said here, in entries *and* bytes. The caches built on this: the guarded store's result cache
+(guarded.py), the compressed bodies of /sparql (normgraph/server/results.py), and read models
+computed from a store (`PerGeneration`, e.g. the explorer's).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+T = TypeVar("T")
+
+#: a single entry may use at most this share of a cache's bytes (bigger ones are not kept)
+ENTRY_SHARE = 8
+
+
+class BoundedCache(Generic[K, V]):
+    """A thread-safe LRU cache bounded by its number of entries and by the bytes they hold.
+
+    The caller says what an entry costs (`size` in `put`); an entry bigger than 1/ENTRY_SHARE of
+    `max_bytes` is not kept, so one huge answer cannot flush everything else. `lock` may be held
+    around several calls to make them one step."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.lock = threading.RLock()
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self.used = 0  # bytes held, as the callers counted them
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_entries > 0 and self.max_bytes > 0
+
+    def get(self, key: K) -> V | None:
+        with self.lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            self._items.move_to_end(key)
+            return hit[0]
+
+    def put(self, key: K, value: V, size: int) -> bool:
+        """Keep `value` (most recently used); False when it is not kept (cache off, or too big)."""
+        if not self.enabled or size > self.max_bytes // ENTRY_SHARE:
+            return False
+        with self.lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.used -= old[1]
+            self._items[key] = (value, size)
+            self.used += size
+            while len(self._items) > self.max_entries or self.used > self.max_bytes:
+                _k, (_v, gone) = self._items.popitem(last=False)
+                self.used -= gone
+        return True
+
+    def clear(self) -> list[tuple[K, V]]:
+        """Empty the cache; returns what it held, least recently used first."""
+        with self.lock:
+            items = [(k, v) for k, (v, _s) in self._items.items()]
+            self._items.clear()
+            self.used = 0
+        return items
+
+    def keys(self) -> list[K]:
+        with self.lock:
+            return list(self._items)
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+
+def rough_size(value: object) -> int:
+    """A cheap estimate of the bytes a computed value holds (its own size and, for containers, one
+    level of their items): enough to bound a cache of read models, not an exact figure."""
+    size = sys.getsizeof(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        size += sum(sys.getsizeof(v) for v in value)
+    elif isinstance(value, dict):
+        size += sum(sys.getsizeof(k) + sys.getsizeof(v) for k, v in value.items())
+    return size
+
+
+class PerGeneration:
+    """Values computed from a store's data, each kept until the store's generation changes.
+
+    One BoundedCache per store (held weakly: a closed and dropped store takes its cache with it);
+    keys are (generation, *key), so a write makes every older value unreachable and LRU pushes it
+    out. `compute` runs outside the lock (two threads may compute the same value once each)."""
+
+    def __init__(self, max_entries: int = 2048, max_bytes: int = 256 * 1024 * 1024,
+                 sizeof: Callable[[Any], int] = rough_size) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.sizeof = sizeof
+        self._caches: weakref.WeakKeyDictionary[Any, BoundedCache[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def _cache(self, store: Any) -> BoundedCache[tuple[Any, ...], Any]:
+        with self._lock:
+            cache = self._caches.get(store)
+            if cache is None:
+                cache = self._caches[store] = BoundedCache(self.max_entries, self.max_bytes)
+            return cache
+
+    def get(self, store: Any, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        full = (store.generation, *key)
+        cache = self._cache(store)
+        with cache.lock:
+            if full in cache:
+                return cache.get(full)  # type: ignore[return-value]
+        value = compute()
+        cache.put(full, value, self.sizeof(value))
+        return value
+
+    def keys(self, store: Any) -> list[tuple[Any, ...]]:
+        """The keys held for `store`, without their generation."""
+        with self._lock:
+            cache = self._caches.get(store)
+        return [k[1:] for k in cache] if cache is not None else []
+
+    def clear(self) -> None:
+        with self._lock:
+            self._caches.clear()
+
+
+__all__ = ["ENTRY_SHARE", "BoundedCache", "PerGeneration", "rough_size"]
