@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from repo import ROOT
 
 from normgraph.iri import NGG, curie
 from normgraph.queries import get_query
@@ -14,9 +15,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _store(files: dict[str, str]) -> ox.Store:
+    """The fixture graphs, the mappings ontology and the readings derived from them (as the build does)."""
     store = ox.Store()
     for name, graph in files.items():
         store.load(path=str(FIXTURES / f"crosswalk-{name}.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f"{NGG}{graph}"))
+    store.load(path=str(ROOT / "ontology" / "mappings.ttl"), format=ox.RdfFormat.TURTLE,
+               to_graph=ox.NamedNode(f"{NGG}ontology/mappings"))
+    readings = ox.NamedNode(f"{NGG}derived/mapping-readings")
+    derived = store.query(get_query("derive-mapping-readings").bind(), use_default_graph_as_union=True)
+    store.extend([ox.Quad(t.subject, t.predicate, t.object, readings) for t in list(derived)])  # type: ignore[union-attr]
     return store
 
 

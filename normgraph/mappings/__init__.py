@@ -1,8 +1,8 @@
 """Mappings: official crosswalks and curated SSSOM sets as records, composition, explanation.
 
 ``build_all`` is the entry point of the build runner: it returns every mapping graph by output
-path (official sets, curated sets, ``data/derived/inferred-mappings.ttl`` and
-``data/derived/mapping-triples.ttl``) and the ingest report. Composition reads the records just
+path (official sets, curated sets, ``data/derived/inferred-mappings.ttl``,
+``data/derived/mapping-triples.ttl`` and ``data/derived/mapping-readings.ttl``) and the ingest report. Composition reads the records just
 built, never files on disk, so it can never see a stale set.
 """
 
@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 
 from normgraph.catalogs.common import write_turtle
 from normgraph.iri import NGG
-from normgraph.mappings import compose, curated, official
+from normgraph.mappings import compose, curated, official, readings
 from normgraph.mappings.records import Issue, MappingRecord
 
 __all__ = ["Issue", "MappingRecord", "build_all", "timings"]
@@ -25,6 +25,7 @@ timings: dict[str, float] = {}
 
 INFERRED_PATH = "data/derived/inferred-mappings.ttl"
 TRIPLES_PATH = "data/derived/mapping-triples.ttl"
+READINGS_PATH = "data/derived/mapping-readings.ttl"
 
 
 def build_all(repo_root: Path, sources: Path) -> tuple[dict[str, Graph], list[Issue]]:
@@ -46,8 +47,11 @@ def build_all(repo_root: Path, sources: Path) -> tuple[dict[str, Graph], list[Is
     graphs[INFERRED_PATH] = compose.inferred_graph(inferred, asserted, set_graphs)
     graphs[TRIPLES_PATH] = compose.triples_graph([*asserted, *inferred], set_graphs)
     t3 = time.perf_counter()
+    record_graphs = [g for path, g in sorted(graphs.items()) if path != TRIPLES_PATH]
+    graphs[READINGS_PATH] = readings.readings_graph(record_graphs, set_graphs)
+    t4 = time.perf_counter()
     timings.clear()
-    timings.update({"official": t1 - t0, "curated": t2 - t1, "compose": t3 - t2})
+    timings.update({"official": t1 - t0, "curated": t2 - t1, "compose": t3 - t2, "readings": t4 - t3})
     return graphs, issues
 
 
