@@ -67,10 +67,10 @@ def client(store: EmbeddedStore):  # type: ignore[no-untyped-def]
 
     from normgraph.server import reports
     from normgraph.server.config import ServerConfig
-    from normgraph.server.sparql import AppState
+    from normgraph.server.kernel import init_app
 
     app = Flask(__name__)
-    app.extensions["normgraph"] = AppState(store, ServerConfig.from_env({}))
+    init_app(app, store, ServerConfig.from_env({}))
     app.register_blueprint(reports.bp)
     return app.test_client()
 

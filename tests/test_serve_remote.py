@@ -35,7 +35,8 @@ from repo import ROOT
 from normgraph.loading import load_knowledge
 from normgraph.push import push
 from normgraph.queries import get_query, list_queries
-from normgraph.server import ServedRemoteStore, create_app
+from normgraph.server import create_app
+from normgraph.store.served import ServedRemoteStore
 from normgraph.store import EmbeddedStore
 from normgraph.store.remote import RemoteStore
 

@@ -13,22 +13,12 @@ from rich.table import Table as RichTable
 
 from normgraph.cli import Context, console, fail, main, pass_context
 from normgraph.reports import TARGETS, ReportError
+from normgraph.reports.audit_pack import write_bundle
+from normgraph.reports.dispatch import KINDS, build_report, render_file, report_name
+from normgraph.reports.gap import COVERAGE_LABEL, explain
 from normgraph.reports.model import Report
 
-KINDS = ("soa", "risks", "gap", "audit-pack")
 FORMATS = ("table", "csv", "xlsx", "jsonld", "html")
-
-
-def build_report(store: object, kind: str, org: str, target: str, today: dt.date) -> Report:
-    from normgraph.reports import audit_pack, gap, risks, soa
-
-    if kind == "soa":
-        return soa.build(store, org, today)  # type: ignore[arg-type]
-    if kind == "risks":
-        return risks.build(store, org, today)  # type: ignore[arg-type]
-    if kind == "gap":
-        return gap.build(store, org, target, today)  # type: ignore[arg-type]
-    return audit_pack.build(store, org, today)  # type: ignore[arg-type]
 
 
 def print_table(report: Report, limit: int | None = None) -> None:
@@ -74,18 +64,14 @@ def report_cmd(ctx: Context, kind: str, org: str, target: str, fmt: str, output:
             fail("--explain works with `report gap`")
         explain_requirement(report, explain_req)
         return
-    from normgraph.reports.render import render
-
     if kind == "audit-pack" and output is not None and fmt in ("table", "html") and (output.suffix in ("", ".zip")):
-        from normgraph.reports.audit_pack import write_bundle
-
         path = write_bundle(report, store, output)
         console.print(f"audit pack written to {path}")
         return
     if fmt == "table":
         print_table(report)
         return
-    data = render(report, fmt, store)
+    data = render_file(report, store, fmt, report_name(kind, org, target)).data
     if output is None:
         if fmt == "xlsx":
             fail("--format xlsx needs -o FILE")
@@ -97,8 +83,6 @@ def report_cmd(ctx: Context, kind: str, org: str, target: str, fmt: str, output:
 
 
 def explain_requirement(report: Report, req: str) -> None:
-    from normgraph.reports.gap import COVERAGE_LABEL, explain
-
     found = explain(report, req)
     if not found:
         fail(f"no requirement {req!r} in the {report.extra['target_title']} gap report")

@@ -105,6 +105,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     from waitress.server import create_server
 
     from normgraph.server import create_app
+    from normgraph.server.kernel import close_app
 
     if ctx.endpoint and ctx.store_path:
         fail("give either --store PATH (embedded store) or --endpoint URL (remote store), not both")
@@ -137,4 +138,4 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     except KeyboardInterrupt:
         pass
     finally:
-        app.extensions["normgraph"].store.close()
+        close_app(app)

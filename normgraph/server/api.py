@@ -16,8 +16,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
+from normgraph.server.kernel import ProtocolError, current_store
 from normgraph.server.negotiation import NotAcceptable, negotiate
-from normgraph.server.sparql import ProtocolError, run_query, state
+from normgraph.server.results import run_query
 from normgraph.store.sparql_text import check_sparql
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -91,7 +92,7 @@ def run_named(name: str) -> Response:
         fmt = negotiate(request, types)
     except NotAcceptable as e:
         raise api_error(406, str(e), available=e.available) from None
-    store = state().store
+    store = current_store()
     if fmt == "json":
         resp = run_query(store, sparql, None, fmt="json")
         data = json.loads(resp.get_data())
@@ -113,7 +114,7 @@ def run_named(name: str) -> Response:
 @bp.get("/graphs")
 def graphs() -> Response:
     sparql = get_query("graph-provenance").bind()
-    resp = run_query(state().store, sparql, None, fmt="json")
+    resp = run_query(current_store(), sparql, None, fmt="json")
     data = json.loads(resp.get_data())
     out = []
     for b in data["results"]["bindings"]:

@@ -16,8 +16,9 @@ from flask import Blueprint, Response, request
 
 from normgraph.exports.jsonld import inline_own_context
 from normgraph.iri import is_iri
+from normgraph.server.kernel import current_store, fail, require_write_token, store_failure
 from normgraph.server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
-from normgraph.server.sparql import fail, require_write_token, run_query, state, store_failure
+from normgraph.server.results import run_query
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
 from normgraph.store.remote import RemoteStoreError
 
@@ -45,7 +46,7 @@ def _target() -> str | None:
 
 @bp.route("/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 def graph_store() -> Response:
-    store = state().store
+    store = current_store()
     if request.method in ("GET", "HEAD"):
         if not request.args:
             try:

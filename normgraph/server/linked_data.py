@@ -15,8 +15,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from normgraph.iri import NGID, PREFIXES, curie, is_iri
+from normgraph.server.kernel import current_config, current_store, fail
 from normgraph.server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate, prefers_html
-from normgraph.server.sparql import fail, run_query, state
+from normgraph.server.results import run_query
 from normgraph.store import SelectResult
 
 bp = Blueprint("linked_data", __name__)
@@ -39,8 +40,8 @@ def resource(local: str) -> Response:
     iri = f"{NGID}{local}"
     if not local or not is_iri(iri):
         raise fail(404, f"no resource <{iri}>")
-    store = state().store
-    known = store.query(f"ASK {{ <{iri}> ?p ?o }}", timeout=state().config.query_timeout)
+    store = current_store()
+    known = store.query(f"ASK {{ <{iri}> ?p ?o }}", timeout=current_config().query_timeout)
     if not bool(known):
         raise fail(404, f"no resource <{iri}> in this graph")
     if prefers_html(request, [t for ts in GRAPH_TYPES.values() for t in ts if t not in ("text/plain",)]):
@@ -57,11 +58,11 @@ def resource(local: str) -> Response:
 
 
 def _html(iri: str) -> Response:
-    store = state().store
+    store = current_store()
     rows = store.query(
         f"SELECT ?p ?o (SAMPLE(?l) AS ?label) WHERE {{ <{iri}> ?p ?o OPTIONAL {{ ?o {_LABEL} ?l }} }} "
         f"GROUP BY ?p ?o ORDER BY ?p ?o LIMIT {LIMIT}",
-        timeout=state().config.query_timeout,
+        timeout=current_config().query_timeout,
     )
     assert isinstance(rows, SelectResult)
     body = []

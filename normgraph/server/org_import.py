@@ -7,7 +7,7 @@ selects the template; a different template is refused); Turtle/JSON-LD are taken
 (subjects must be the organisation's own IRIs, see normgraph/orgdata/rdfimport.py).
 `?replace=1` makes the upload the complete new content of ngg:org/<slug>; by default it is added.
 
-- Writes need the update token exactly like /sparql updates (`server.sparql.require_write_token`).
+- Writes need the update token exactly like /sparql updates (`normgraph.server.kernel.require_write_token`).
 - Bodies over NORMGRAPH_MAX_UPLOAD: 413 before the body is read (Content-Length), and a chunked body
   is read through a cap and refused with 413 as soon as it passes the limit.
 - Every file is parsed and checked before anything is written; the first bad cell gives 400 JSON
@@ -33,7 +33,7 @@ from normgraph.iri import local_id, org_graph
 from normgraph.orgdata import import_file
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.tabular import detect_template, read_rows
-from normgraph.server.sparql import require_write_token, state
+from normgraph.server.kernel import current_config, current_store, require_write_token
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
 
 bp = Blueprint("org_import", __name__)
@@ -116,7 +116,7 @@ def cap_streamed_bodies() -> Response | None:
         return None
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
-    limit = state().config.max_upload
+    limit = current_config().max_upload
     try:
         body = read_capped(env["wsgi.input"], limit)
     except _TooLarge:
@@ -138,8 +138,7 @@ def _too_large(limit: int) -> Response:
 @bp.post("/org/<slug>/import")
 def import_org_data(slug: str) -> Response:
     require_write_token()
-    cfg = state().config
-    limit = cfg.max_upload
+    limit = current_config().max_upload
     length = request.content_length
     if length is not None and length > limit:  # also checked app-wide; never read such a body
         return _json(413, error=f"request body of {length} bytes is over the limit of {limit}")
@@ -206,7 +205,7 @@ def import_org_data(slug: str) -> Response:
         data = union.serialize(format="nt", encoding="utf-8")
     graph = str(org_graph(slug))
     try:
-        size = state().store.load(data, "ntriples", graph, replace=replace)
+        size = current_store().load(data, "ntriples", graph, replace=replace)
     except RdfSyntaxError as e:  # pragma: no cover - we wrote the N-Triples ourselves
         return _bad(None, None, None, str(e))
     except QueryTimeout as e:

@@ -14,15 +14,11 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request
 
 from normgraph.reports import TARGETS, ReportError
-from normgraph.reports.render import MEDIA, render
+from normgraph.reports.dispatch import build_report, check_format, render_file, report_name
+from normgraph.reports.render import MEDIA
+from normgraph.server.kernel import current_store
 
 bp = Blueprint("reports", __name__, url_prefix="/org")
-
-
-def _store():  # type: ignore[no-untyped-def]
-    from normgraph.server.sparql import state
-
-    return state().store
 
 
 def _today() -> dt.date:
@@ -36,33 +32,23 @@ def _today() -> dt.date:
 
 
 def _respond(kind: str, slug: str) -> Response:
-    from normgraph.cli.reports import build_report
-
     target = request.args.get("target", "iso42001-2023")
     if target not in TARGETS:
         abort(400, f"unknown target {target!r} (known: {', '.join(TARGETS)})")
     fmt = request.args.get("format", "html")
-    if fmt not in ("html", "csv", "xlsx", "jsonld") and not (kind == "audit-pack" and fmt == "zip"):
-        abort(400, f"unknown format {fmt!r} (known: html, csv, xlsx, jsonld{', zip' if kind == 'audit-pack' else ''})")
-    store = _store()
+    try:
+        check_format(kind, fmt)
+    except ReportError as e:
+        abort(400, str(e))
+    store = current_store()
     try:
         report = build_report(store, kind, slug, target, _today())
     except ReportError as e:
         abort(404, str(e))
-    name = f"{slug}-{kind}" + (f"-{target}" if kind == "gap" else "")
-    if fmt == "zip":
-        from normgraph.reports.audit_pack import write_bundle
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = write_bundle(report, store, Path(tmp) / f"{name}.zip")
-            data = path.read_bytes()
-        return Response(data, mimetype="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'})
-    data = render(report, fmt, store)
-    resp = Response(data, content_type=MEDIA[fmt])
+    out = render_file(report, store, fmt, report_name(kind, slug, target))
+    resp = Response(out.data, content_type=out.media_type)
     if fmt != "html":
-        ext = {"jsonld": "jsonld", "csv": "csv", "xlsx": "xlsx"}[fmt]
-        resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
+        resp.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
     return resp
 
 

@@ -1,4 +1,4 @@
-"""The SPARQL 1.1 Protocol endpoint at /sparql (query and, with a token, update). GUIDE §7.
+"""The SPARQL 1.1 Protocol endpoint at /sparql (query and, with a token, update).
 
 - query: GET `?query=`, POST `application/x-www-form-urlencoded` (`query=`), POST `application/sparql-query`;
 - update: POST form `update=` or POST `application/sparql-update`, only with `Authorization: Bearer <token>`;
@@ -9,53 +9,30 @@
 
 from __future__ import annotations
 
-import gzip
-import hmac
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
-
 from flask import Blueprint, Request, Response, current_app, request
-from werkzeug.exceptions import HTTPException
 
 from normgraph.iri import is_iri
-from normgraph.server.config import ServerConfig
-from normgraph.server.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate, prefers_html
-from normgraph.store import Dataset, QuerySyntaxError, QueryTimeout, Store, StoreError
-from normgraph.store.sparql_text import OutboundRefused, ResultTooLarge, check_sparql
+from normgraph.server.kernel import (
+    AppState,
+    ProtocolError,
+    current_store,
+    fail,
+    plain,
+    require_write_token,
+    state,
+    store_failure,
+)
+from normgraph.server.negotiation import NotAcceptable, negotiate, prefers_html
+from normgraph.server.results import gzipped, run_query
+from normgraph.server.service_description import SD_TYPES, service_description
+from normgraph.store import Dataset, QuerySyntaxError, Store, StoreError
+from normgraph.store.sparql_text import OutboundRefused, check_sparql
 
 bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
-
-
-@dataclass
-class AppState:
-    store: Store
-    config: ServerConfig
-
-
-def state() -> AppState:
-    return current_app.extensions["normgraph"]  # type: ignore[no-any-return]
-
-
-def plain(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
-    resp = Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers)
-    return resp
-
-
-class ProtocolError(HTTPException):
-    """An HTTP error with a text/plain reason (the error handler in normgraph/server/__init__ renders it)."""
-
-    def __init__(self, code: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(description=message, response=plain(message, code, headers))
-        self.code = code
-
-
-def fail(code: int, message: str, headers: dict[str, str] | None = None) -> ProtocolError:
-    return ProtocolError(code, message, headers)
 
 
 # -- request decoding ------------------------------------------------------------------------------
@@ -130,102 +107,7 @@ def _absolute_iri(iri: str) -> bool:
     return is_iri(iri)
 
 
-# -- query execution -------------------------------------------------------------------------------
-def run_query(store: Store, sparql: str, dataset: Dataset | None, *, types: dict[str, tuple[str, ...]] | None = None,
-              fmt: str | None = None, compress: bool = False) -> Response:
-    cfg = state().config
-    info = check_sparql(sparql)
-    if info.outbound:
-        raise fail(400, f"{info.outbound} is not allowed: this endpoint never fetches remote data")
-    if types is None:
-        types = GRAPH_TYPES if info.form == "graph" else RESULT_TYPES
-    if fmt is None:
-        try:
-            fmt = negotiate(request, types)
-        except NotAcceptable as e:
-            raise fail(406, str(e)) from None
-    if dataset is None and info.has_from:
-        dataset = Dataset(from_query=True)
-    try:
-        body, media, _form = store.query_serialized(sparql, fmt, dataset=dataset, timeout=cfg.query_timeout)
-    except QuerySyntaxError as e:
-        raise fail(400, f"query syntax error: {e}") from None
-    except OutboundRefused as e:
-        raise fail(400, str(e)) from None
-    except QueryTimeout as e:
-        raise fail(503, f"query timeout: {e}", {"Retry-After": "1"}) from None
-    except ResultTooLarge as e:
-        raise fail(422, f"result too large: {e}") from None
-    except ValueError as e:  # format does not suit the query form (form detection missed)
-        raise fail(406, str(e)) from None
-    except StoreError as e:
-        raise store_failure(e) from None
-    charset = "; charset=utf-8" if media.startswith("text/") or media.endswith(("json", "xml")) else ""
-    # Only responses that go straight to the client are compressed (callers such as /api read the body).
-    encoded = gzipped(body) if compress and _accepts_gzip() else None
-    resp = Response(encoded or body, status=200, content_type=media + charset)
-    resp.headers["Vary"] = "Accept, Accept-Encoding"
-    if encoded is not None:
-        resp.headers["Content-Encoding"] = "gzip"
-    return resp
-
-
-#: Bodies at least this big go out gzip-compressed to clients that accept it (explorer-records is
-#: 2.5 MB of JSON: sending it, and parsing it on the client, dominated the endpoint's p99).
-GZIP_MIN_BYTES = 32 * 1024
-_GZIP_ENTRIES = 32
-_gzip_cache: OrderedDict[tuple[int, int], tuple[bytes, bytes]] = OrderedDict()
-_gzip_lock = threading.Lock()
-
-
-def _accepts_gzip() -> bool:
-    return any(enc.strip().split(";")[0] == "gzip" and not enc.strip().endswith("q=0")
-               for enc in request.headers.get("Accept-Encoding", "").split(","))
-
-
-def gzipped(body: bytes) -> bytes | None:
-    """The gzip encoding of a big body, or None for a small one. Cached results are the same bytes
-    object on every hit, so the compressed form is kept per object (the entry holds the body, so its
-    id cannot be reused while the entry lives)."""
-    if len(body) < GZIP_MIN_BYTES:
-        return None
-    key = (id(body), len(body))
-    with _gzip_lock:
-        hit = _gzip_cache.get(key)
-        if hit is not None and hit[0] is body:
-            _gzip_cache.move_to_end(key)
-            return hit[1]
-    encoded = gzip.compress(body, compresslevel=5, mtime=0)
-    with _gzip_lock:
-        _gzip_cache[key] = (body, encoded)
-        while len(_gzip_cache) > _GZIP_ENTRIES:
-            _gzip_cache.popitem(last=False)
-    return encoded
-
-
-def store_failure(e: StoreError) -> ProtocolError:
-    """500 (embedded store), 502 (the remote store answered with an error) or 503 (it did not answer)."""
-    from normgraph.server import store_error_status
-
-    code, message = store_error_status(e, state().store.location)
-    return fail(code, message, {"Retry-After": "5"} if code == 503 else None)
-
-
-# -- authorisation ---------------------------------------------------------------------------------
-def require_write_token() -> None:
-    """403 when writes are disabled or the token is wrong; 401 with WWW-Authenticate when it is missing."""
-    token = state().config.update_token
-    if not token:
-        raise fail(403, "this endpoint is read-only (no update token is configured)")
-    header = request.headers.get("Authorization", "")
-    scheme, _sp, given = header.partition(" ")
-    if not header:
-        raise fail(401, "updates need 'Authorization: Bearer <token>'",
-                   {"WWW-Authenticate": 'Bearer realm="normgraph"'})
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise fail(403, "wrong update token")
-
-
+# -- update execution ------------------------------------------------------------------------------
 def run_update(store: Store, text: str) -> Response:
     require_write_token()
     if request.args.getlist("using-graph-uri") or request.args.getlist("using-named-graph-uri") or (
@@ -251,7 +133,7 @@ def run_update(store: Store, text: str) -> Response:
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     kind, text = read_operation(request)
-    store = state().store
+    store = current_store()
     if kind == "query":
         assert text is not None
         return run_query(store, text, read_dataset(request), compress=True)
@@ -262,50 +144,16 @@ def sparql() -> Response:
     extra = [k for k in request.args if k != "format"]
     if request.method == "POST" or extra:
         raise fail(400, "missing 'query' (or 'update') parameter")
-    from normgraph.server.service_description import SD_TYPES
-
     if prefers_html(request, [t for ts in SD_TYPES.values() for t in ts]):
         return query_page()
     try:
         fmt = negotiate(request, SD_TYPES)
     except NotAcceptable as e:
         raise fail(406, str(e)) from None
-    body, media = _service_description(fmt, store)
+    body, media = service_description(fmt, store, updates=bool(state().config.update_token))
     resp = Response(body, content_type=media)
     resp.headers["Vary"] = "Accept"
     return resp
-
-
-def _service_description(fmt: str, store: Store) -> tuple[bytes, str]:
-    """The service description; when serving a remote store, it also says how the union default graph is made."""
-    from normgraph.server.service_description import _RDFLIB, SD, SD_TYPES, description_graph, service_description
-
-    mode_of = getattr(store, "default_graph_mode", None)
-    if not callable(mode_of):
-        return service_description(fmt)
-    from rdflib import Literal, URIRef
-    from rdflib.namespace import DCTERMS, RDFS
-
-    g = description_graph(request.base_url, updates=bool(state().config.update_token))
-    try:
-        mode = mode_of()
-    except (StoreError, QueryTimeout) as e:
-        mode = f"unknown ({e})"
-    where = store.location
-    words = {
-        "native": f"the remote store {where} provides it natively (its default graph is the union: "
-                  "sd:UnionDefaultGraph); queries are sent unchanged",
-        "dataset": f"the remote store {where} does not provide it, so normgraph sends every query with "
-                   "default-graph-uri and named-graph-uri listing all named graphs",
-        None: f"the remote store {where} is empty, so how it treats the default graph is not known yet; until "
-              "it is, queries are sent with an explicit dataset",
-    }.get(mode, f"how the remote store {where} treats the default graph is {mode}")  # type: ignore[call-overload]
-    svc = URIRef(request.base_url)
-    g.add((svc, DCTERMS.source, URIRef(where)))
-    for ds in g.objects(svc, SD.defaultDataset):
-        for dg in g.objects(ds, SD.defaultGraph):
-            g.add((dg, RDFS.comment, Literal(f"The union of all named graphs: {words}.")))
-    return g.serialize(format=_RDFLIB[fmt], encoding="utf-8"), SD_TYPES[fmt][0]
 
 
 def query_page() -> Response:
@@ -335,3 +183,7 @@ GROUP BY ?graph ORDER BY ?graph</textarea><br>
 """
 
 
+#: Names that lived here before the server kernel (normgraph/server/kernel.py) and the query runner
+#: (normgraph/server/results.py) had their own modules.
+__all__ = ["AppState", "ProtocolError", "fail", "gzipped", "plain", "read_dataset", "read_operation",
+           "require_write_token", "run_query", "run_update", "state", "store_failure"]

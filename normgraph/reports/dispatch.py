@@ -1,0 +1,81 @@
+"""Which report, in which format: the one dispatch the CLI (`normgraph report`) and the server
+(/org/<slug>/…) both call.
+
+`build_report(store, kind, org, target, today)` gives the Report object; `report_file(...)` gives
+its bytes, media type and file name in one of FORMATS (the audit pack also as a "zip" bundle).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from normgraph.reports import ReportError, audit_pack, check_target, gap, risks, soa
+from normgraph.reports.model import Report
+from normgraph.reports.render import MEDIA, render
+from normgraph.store.base import Store
+
+KINDS = ("soa", "risks", "gap", "audit-pack")
+#: file formats of every report; the audit pack also comes as its offline "zip" bundle
+FORMATS = ("html", "csv", "xlsx", "jsonld")
+ZIP_MEDIA = "application/zip"
+_SUFFIX = {"html": "html", "csv": "csv", "xlsx": "xlsx", "jsonld": "jsonld", "zip": "zip"}
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    data: bytes
+    media_type: str
+    filename: str
+
+
+def formats(kind: str) -> tuple[str, ...]:
+    return (*FORMATS, "zip") if kind == "audit-pack" else FORMATS
+
+
+def check_format(kind: str, fmt: str) -> None:
+    """ReportError naming the known formats when `fmt` is not one of `kind`."""
+    if fmt not in formats(kind):
+        raise ReportError(f"unknown format {fmt!r} (known: {', '.join(formats(kind))})")
+
+
+def build_report(store: Store, kind: str, org: str, target: str, today: dt.date) -> Report:
+    """The report `kind` of organisation `org` (ReportError for an unknown kind, organisation or target)."""
+    if kind == "soa":
+        return soa.build(store, org, today)
+    if kind == "risks":
+        return risks.build(store, org, today)
+    if kind == "gap":
+        check_target(target)
+        return gap.build(store, org, target, today)
+    if kind == "audit-pack":
+        return audit_pack.build(store, org, today)
+    raise ReportError(f"unknown report {kind!r} (known: {', '.join(KINDS)})")
+
+
+def report_name(kind: str, org: str, target: str) -> str:
+    """The file name (without suffix) a download of the report gets."""
+    return f"{org}-{kind}" + (f"-{target}" if kind == "gap" else "")
+
+
+def render_file(report: Report, store: Store, fmt: str, name: str) -> ReportFile:
+    """A built report in `fmt` (the audit pack's "zip": its offline bundle)."""
+    check_format(report.kind, fmt)
+    if fmt == "zip":
+        with tempfile.TemporaryDirectory() as tmp:
+            data = audit_pack.write_bundle(report, store, Path(tmp) / f"{name}.zip").read_bytes()
+        return ReportFile(data, ZIP_MEDIA, f"{name}.zip")
+    return ReportFile(render(report, fmt, store), MEDIA[fmt], f"{name}.{_SUFFIX[fmt]}")
+
+
+def report_file(store: Store, kind: str, org: str, target: str, today: dt.date, fmt: str) -> ReportFile:
+    """Build the report and write it in `fmt`: (bytes, media type, file name)."""
+    check_format(kind, fmt)
+    report = build_report(store, kind, org, target, today)
+    return render_file(report, store, fmt, report_name(kind, org, target))
+
+
+__all__ = ["FORMATS", "KINDS", "ReportFile", "build_report", "check_format", "formats", "render_file",
+           "report_file", "report_name"]
