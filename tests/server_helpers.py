@@ -13,6 +13,7 @@ from typing import Any
 from waitress.server import create_server
 
 from normgraph.server import create_app
+from normgraph.server.kernel import close_app
 from normgraph.store import EmbeddedStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -45,7 +46,7 @@ def running(store: Any = None, **config: Any) -> Iterator[tuple[str, Any]]:
         yield f"http://127.0.0.1:{server.effective_port}", app  # type: ignore[union-attr]
     finally:
         server.close()
-        app.extensions["normgraph"].store.close()
+        close_app(app)
 
 
 class Listener:

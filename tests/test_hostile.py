@@ -27,6 +27,7 @@ from repo import ROOT
 from waitress.server import create_server
 
 from normgraph.server import create_app
+from normgraph.server.kernel import close_app
 from tests.server_helpers import GRAPH_A, TOKEN, fixture_store
 
 LIMIT = 64 * 1024
@@ -55,7 +56,7 @@ def serve(**config: Any) -> Iterator[tuple[str, Any]]:
         yield f"http://127.0.0.1:{server.effective_port}", app  # type: ignore[union-attr]
     finally:
         server.close()
-        app.extensions["normgraph"].store.close()
+        close_app(app)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from bench.bench_load_test import JSON, PAGES  # the same mix the benchmark meas
 from normgraph.loading import load_knowledge
 from normgraph.queries import list_queries
 from normgraph.server import create_app
+from normgraph.server.kernel import close_app
 from normgraph.store import EmbeddedStore
 from normgraph.store.sparql_text import check_sparql
 
@@ -70,7 +71,7 @@ def served() -> Iterator[tuple[str, list[tuple[str, str, Any]]]]:
         yield f"http://127.0.0.1:{server.effective_port}", queries  # type: ignore[union-attr]
     finally:
         server.close()
-        app.extensions["normgraph"].store.close()
+        close_app(app)
 
 
 def test_concurrent_clients_get_no_errors_and_correct_answers(served: tuple[str, list[tuple[str, str, Any]]]) -> None:

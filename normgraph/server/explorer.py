@@ -23,6 +23,7 @@ from normgraph.exports.jsonld import to_jsonld
 from normgraph.iri import expand, is_iri
 from normgraph.queries import QueryError
 from normgraph.server import views_data as vd
+from normgraph.server.kernel import current_store
 from normgraph.server.negotiation import NotAcceptable, negotiate
 from normgraph.store import Store
 
@@ -48,7 +49,7 @@ GraphFn = Callable[[], Graph]
 
 
 def store() -> Store:
-    return current_app.extensions["normgraph"].store  # type: ignore[no-any-return]
+    return current_store()
 
 
 @bp.record_once

@@ -12,18 +12,9 @@ from __future__ import annotations
 from flask import Blueprint, Request, Response, current_app, request
 
 from normgraph.iri import is_iri
-from normgraph.server.kernel import (
-    AppState,
-    ProtocolError,
-    current_store,
-    fail,
-    plain,
-    require_write_token,
-    state,
-    store_failure,
-)
+from normgraph.server.kernel import current_config, current_store, fail, require_write_token, store_failure
 from normgraph.server.negotiation import NotAcceptable, negotiate, prefers_html
-from normgraph.server.results import gzipped, run_query
+from normgraph.server.results import run_query
 from normgraph.server.service_description import SD_TYPES, service_description
 from normgraph.store import Dataset, QuerySyntaxError, Store, StoreError
 from normgraph.store.sparql_text import OutboundRefused, check_sparql
@@ -150,7 +141,7 @@ def sparql() -> Response:
         fmt = negotiate(request, SD_TYPES)
     except NotAcceptable as e:
         raise fail(406, str(e)) from None
-    body, media = service_description(fmt, store, updates=bool(state().config.update_token))
+    body, media = service_description(fmt, store, updates=bool(current_config().update_token))
     resp = Response(body, content_type=media)
     resp.headers["Vary"] = "Accept"
     return resp
@@ -181,9 +172,3 @@ GROUP BY ?graph ORDER BY ?graph</textarea><br>
 </form>
 </body></html>
 """
-
-
-#: Names that lived here before the server kernel (normgraph/server/kernel.py) and the query runner
-#: (normgraph/server/results.py) had their own modules.
-__all__ = ["AppState", "ProtocolError", "fail", "gzipped", "plain", "read_dataset", "read_operation",
-           "require_write_token", "run_query", "run_update", "state", "store_failure"]

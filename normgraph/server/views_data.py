@@ -2,8 +2,7 @@
 
 Templates stay dumb: every function here returns plain dataclasses / dicts of strings, already
 sorted, with human words for relations. Results are cached per store and *data generation*
-(`GuardedStore.generation`, bumped on every write; stores without one are re-read after
-`TTL_SECONDS`), so a page costs a few dictionary look-ups once the data is warm.
+(`Store.generation`, which changes whenever the data may have changed), so a page costs a few dictionary look-ups once the data is warm.
 
 Named queries used: catalog-stats, crosswalk-of-requirement, coverage-matrix, no-counterpart,
 obligations-for-42001-control, airmf-for-ai-act-article, and the explorer-* ones
@@ -15,7 +14,6 @@ from __future__ import annotations
 import math
 import re
 import threading
-import time
 import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
@@ -32,7 +30,6 @@ from normgraph.store import SelectResult, Store
 
 T = TypeVar("T")
 
-TTL_SECONDS = 30.0
 OBLIGATIONS_KEY = "eu-ai-act-obligation"
 NO_TERM = str(SSSOM.NoTermFound)
 
@@ -92,8 +89,7 @@ _MAX_ENTRIES = 2048
 
 
 def _generation(store: Store) -> Any:
-    gen = getattr(store, "generation", None)
-    return gen if gen is not None else int(time.monotonic() // TTL_SECONDS)
+    return store.generation  # part of the Store protocol: changes whenever the data may have changed
 
 
 def cached(store: Store, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
