@@ -7,7 +7,7 @@ The composition step (normgraph.mappings.compose) derives the same triples with 
 records, plus what OWL cannot say without property chains (equal∘subset = subset); the tests
 check that everything OWL RL derives is in data/derived/mapping-triples.ttl (reflexive
 `x equalTo x`, which OWL RL adds for any transitive symmetric property, aside). OWL RL never
-chains ng:intersectsWith: it is not transitive, which is the point (GUIDE §5).
+chains ng:intersectsWith: it is not transitive, which is the point (DESIGN.md §10).
 """
 
 from __future__ import annotations

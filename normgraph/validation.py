@@ -1,4 +1,4 @@
-"""Validate one organisation's data against the SHACL shapes in shapes/ (GUIDE §6).
+"""Validate one organisation's data against the SHACL shapes in shapes/ (DESIGN.md §7, §11).
 
 The pipeline, for one organisation graph `ngg:org/<slug>`, all of it in an in-memory Oxigraph store:
 

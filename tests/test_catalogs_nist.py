@@ -1,7 +1,7 @@
 """NIST AI RMF 1.0, SP 800-171 r2, CMMC 2.0, CSF 2.0 and SP 800-53 r5 catalogs.
 
 Counts are computed by SPARQL over the committed data/*.ttl loaded in Oxigraph (which also proves
-the files parse there) and compared with the counts of the reference sources (SOURCES.md).
+the files parse there) and compared with the counts of the reference sources (their own totals, restated below).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def test_sp800_171_counts(store):
     assert count(store, k, "?s a ng:RequirementFamily ; a skos:Concept ; skos:topConceptOf ?x") == 14
     assert count(store, k, "?s a ng:SecurityRequirement ; a skos:Concept") == 110
     sizes = per_parent(store, k, "ng:SecurityRequirement", "ng:RequirementFamily")
-    # SOURCES.md: AC 22, AT 3, AU 9, CM 9, IA 11, IR 3, MA 6, MP 9, PS 2, PE 6, RA 3, CA 4, SC 16, SI 7
+    # The reference sources' totals: AC 22, AT 3, AU 9, CM 9, IA 11, IR 3, MA 6, MP 9, PS 2, PE 6, RA 3, CA 4, SC 16, SI 7
     assert sizes == {"3.1": 22, "3.2": 3, "3.3": 9, "3.4": 9, "3.5": 11, "3.6": 3, "3.7": 6,
                      "3.8": 9, "3.9": 2, "3.10": 6, "3.11": 3, "3.12": 4, "3.13": 16, "3.14": 7}
     assert count(store, k, "?s a ng:SecurityRequirement ; ng:text ?t ; ng:discussion ?d") == 110

@@ -73,7 +73,7 @@ def test_every_graph_states_source_licence_and_version(path: Path) -> None:
         assert needed in predicates, f"{path.name}: graph <{graph}> does not state {needed}"
 
 
-@pytest.mark.skipif(not default_sources().is_dir(), reason="reference sources (../shared/reference) not present")
+@pytest.mark.skipif(not default_sources().is_dir(), reason="reference sources (normgraph build --sources) not present")
 def test_normgraph_build_check_finds_the_committed_data_up_to_date() -> None:
     """`normgraph build` is deterministic and data/ is what it makes of the sources (no hand edits)."""
     out = subprocess.run([sys.executable, "-m", "normgraph", "build", "--check"], capture_output=True, text=True,

@@ -1,4 +1,4 @@
-"""Converters from the reference sources (../shared/reference) to data/*.ttl.
+"""Converters from the reference sources (the folder `normgraph build --sources` reads) to data/*.ttl.
 
 Each converter module exposes ``build(sources: Path) -> dict[str, Graph]``: output path relative to
 the repository root (e.g. ``data/iso27001-2022.ttl``) -> the graph to write there. ``build.py``

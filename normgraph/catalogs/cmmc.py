@@ -41,7 +41,7 @@ OFFICIAL = "https://dodcio.defense.gov/CMMC/"
 CA_PATH = "backend/library/libraries/cmmc-2.0.yaml"
 CA_FILE_COMMIT = "f990d7b1b9a9f56e391acbc247c9076262a11412"  # commit used; last change 90e7e4d
 
-#: The source file's copyright notice, verbatim (line breaks removed), as SOURCES.md requires.
+#: The source file's copyright notice, verbatim (line breaks removed): CC BY 4.0 requires the attribution.
 ATTRIBUTION = (
     "Copyright 2020, 2021 Carnegie Mellon University and The Johns Hopkins University Applied "
     "Physics Laboratory LLC. Copyright 2021 Futures, Inc. This material is based upon work funded "

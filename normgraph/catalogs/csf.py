@@ -59,7 +59,7 @@ _DASH = re.compile(r" - ")
 def _nist(value: object) -> str:
     """NIST's text with the source's dash defect undone.
 
-    Defect (SOURCES.md, csf-2.0.json): NIST's dashes are written " - ". CSF 2.0 prints spaced em
+    Defect of the source file (csf-2.0.json): NIST's dashes are written " - ". CSF 2.0 prints spaced em
     dashes there ("The circumstances — mission, …"), so every " - " in a description, statement or
     example becomes " — " (6 occurrences in this file, all parenthetical dashes).
     """

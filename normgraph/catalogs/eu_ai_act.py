@@ -1,6 +1,6 @@
 """EU AI Act (Regulation (EU) 2024/1689) → data/eu-ai-act.ttl (graph ngg:eu-ai-act).
 
-Sources (../shared/reference/eu-ai-act, see SOURCES.md): ai-act-articles.json (113 articles, text on
+Sources (the reference folder's eu-ai-act/): ai-act-articles.json (113 articles, text on
 one line), structure.csv (chapters and the 16 sections), ai-act-annexes.json + annexes-index.csv
 (13 annexes), ai-act-recitals.json (180 recitals).
 

@@ -1,6 +1,6 @@
 """GDPR (Regulation (EU) 2016/679) → data/gdpr.ttl (graph ngg:gdpr).
 
-Source: ../shared/reference/gdpr/gdpr-articles.json (CSA; 99 articles in 11 chapters, each article's
+Source: the reference folder's gdpr/gdpr-articles.json (CSA; 99 articles in 11 chapters, each article's
 text on one line). Every article is split into numbered paragraphs and lettered points by
 ``eu_text`` (Art. 4's definitions become points ``art-4-1`` …). The source has no section field, so
 the sections of Chapters III, IV, V and VI are not modelled: articles hang from their chapter.

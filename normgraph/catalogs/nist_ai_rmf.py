@@ -63,7 +63,7 @@ def _upstream(path: Path, where: str, value: object) -> URIRef:
 def _nist_text(raw: object, origin: URIRef, *, statement: bool = False) -> str:
     """NIST's text, with the CSA file's typography defects undone.
 
-    Defect (SOURCES.md, ai-rmf-1.0-subcategories.json): CSA writes NIST's spaced en dashes as
+    Defect of the source file (ai-rmf-1.0-subcategories.json): CSA writes NIST's spaced en dashes as
     " - " and drops the final period of category statements. Texts read from CSA get " – " back
     (every " - " in them is such a dash) and category statements their period. Texts from CA
     already have NIST's typography.

@@ -5,7 +5,7 @@ from the PDF). "AC-2(1)" becomes local name "AC-2-1" (DESIGN.md §2); an enhance
 skos:broader its base control, a control its family (`family-AC`). Related controls are
 skos:related between the two control IRIs (only when the target exists; all do in this file).
 
-Defect (SOURCES.md): the 179 controls withdrawn in Rev. 5 have empty statement text and the
+Defect of the source file: the 179 controls withdrawn in Rev. 5 have empty statement text and the
 "[Withdrawn: …]" notice is not kept. They are written with ng:withdrawn true and no ng:text; an
 entry with empty text is read as withdrawn, and a withdrawn entry that still has a discussion or
 related controls is a SourceError (it would mean the text was lost, not withdrawn). Active items

@@ -130,7 +130,7 @@ def query(ctx: Context, query: str, params: tuple[str, ...], fmt: str | None) ->
 
 @main.command()
 @click.option("--sources", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="The reference data folder (default: $NORMGRAPH_SOURCES or ../shared/reference).")
+              help="The reference data folder (default: $NORMGRAPH_SOURCES, else shared/reference beside the checkout).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any data file would change.")
 def build(sources: Path | None, check: bool) -> None:
     """Regenerate data/*.ttl (catalogs, mapping sets, derived graphs) from the reference sources."""
