@@ -357,3 +357,9 @@ def test_obligation_statement_is_the_imposing_provisions_text(exports: dict[str,
     assert ob["parts"][1]["name"] == "guidance"
     assert {"href": NGID + "eu-ai-act/art-10-2", "rel": "imposed-by"} in ob["links"]
     assert _prop(ob, "ai-act-role") == ["provider"]
+
+
+def test_every_catalog_of_the_registry_has_an_oscal_profile() -> None:
+    from normgraph.catalogs.registry import catalogs
+
+    assert set(PROFILES) == {c.key for c in catalogs()}

@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
+from normgraph.catalogs.registry import catalogs
 from normgraph.iri import NG, NGV, PREFIXES, expand, local_id
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.templates import REASONS, STANDARDS, STATUSES, TEMPLATES, Template
@@ -39,7 +40,6 @@ EVIDENCE_KINDS = (
     "training-content-summary", "policy", "procedure", "training-record", "audit-report", "management-review-record",
     "contract", "certificate", "log", "other",
 )
-_REF_PREFIXES = {"iso27001", "iso42001", "aiact", "aiactob", "gdpr", "airmf", "sp800171", "cmmc", "csf", "sp80053"}
 _NOTATION = re.compile(r"^(A\.)?\d+(\.\d+)*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -169,8 +169,9 @@ class _Ctx:
         v = value.strip()
         if ":" in v and not _NOTATION.match(v):
             prefix = v.split(":", 1)[0]
-            if "://" not in v and prefix not in _REF_PREFIXES:
-                raise self.err(column, f"{v!r}: unknown prefix {prefix!r} (known: {', '.join(sorted(_REF_PREFIXES))})")
+            known = sorted(c.prefix for c in catalogs())
+            if "://" not in v and prefix not in known:
+                raise self.err(column, f"{v!r}: unknown prefix {prefix!r} (known: {', '.join(known)})")
             try:
                 iri = expand(v)
             except ValueError as e:

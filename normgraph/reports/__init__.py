@@ -14,16 +14,18 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from normgraph.iri import NGID, PREFIXES, curie, org_graph, org_slugs
+from normgraph.catalogs.registry import catalog
+from normgraph.iri import PREFIXES, curie, org_graph, org_slugs
 from normgraph.knowledge import ROOT
 from normgraph.queries import get_query, with_prefixes
 from normgraph.store.base import SelectResult, Store
 
-#: Gap-analysis targets: CLI/URL key -> (scheme IRI, title).
-TARGETS: dict[str, tuple[URIRef, str]] = {
-    "iso42001-2023": (URIRef(f"{NGID}iso42001-2023"), "ISO/IEC 42001:2023"),
-    "eu-ai-act": (URIRef(f"{NGID}eu-ai-act-obligation"), "EU AI Act obligations"),
-    "nist-ai-rmf-1.0": (URIRef(f"{NGID}nist-ai-rmf-1.0"), "NIST AI RMF 1.0"),
+#: Gap-analysis targets: CLI/URL key -> the catalog whose items are the targets (scheme and title
+#: from the catalog registry). The AI Act's targets are its obligations, not its articles.
+TARGETS: dict[str, str] = {
+    "iso42001-2023": "iso42001-2023",
+    "eu-ai-act": "eu-ai-act-obligation",
+    "nist-ai-rmf-1.0": "nist-ai-rmf-1.0",
 }
 
 class ReportError(ValueError):
@@ -43,9 +45,11 @@ def check_org(store: Store, slug: str) -> URIRef:
 
 
 def check_target(target: str) -> tuple[URIRef, str]:
+    """The target's (scheme IRI, title), or ReportError naming the known targets."""
     if target not in TARGETS:
         raise ReportError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
-    return TARGETS[target]
+    cat = catalog(TARGETS[target])
+    return URIRef(cat.scheme), cat.title
 
 
 def run(store: Store, name: str, **params: str) -> SelectResult:
