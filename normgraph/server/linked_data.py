@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from normgraph.iri import NGID, PREFIXES, curie, is_iri
+from normgraph.queries import get_query
 from normgraph.server.kernel import current_config, current_store, fail
 from normgraph.server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate, prefers_html
 from normgraph.server.results import run_query
@@ -24,15 +25,10 @@ bp = Blueprint("linked_data", __name__)
 
 LIMIT = 2000
 CONTEXT_FILE = Path(__file__).resolve().parent.parent / "exports" / "context.jsonld"
-_LABEL = "<http://www.w3.org/2004/02/skos/core#prefLabel>|<http://www.w3.org/2000/01/rdf-schema#label>"
 
 
 def _describe_query(iri: str) -> str:
-    return (
-        f"CONSTRUCT {{ <{iri}> ?p ?o . ?o ?lp ?label }} WHERE {{ {{ SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }} "
-        f"LIMIT {LIMIT} }} OPTIONAL {{ ?o ?lp ?label . VALUES ?lp {{ <http://www.w3.org/2004/02/skos/core#prefLabel> "
-        f"<http://www.w3.org/2000/01/rdf-schema#label> }} }} }}"
-    )
+    return get_query("resource-description").bind({"resource": iri, "limit": str(LIMIT)})
 
 
 @bp.get("/id/<path:local>")
@@ -41,7 +37,7 @@ def resource(local: str) -> Response:
     if not local or not is_iri(iri):
         raise fail(404, f"no resource <{iri}>")
     store = current_store()
-    known = store.query(f"ASK {{ <{iri}> ?p ?o }}", timeout=current_config().query_timeout)
+    known = store.query(get_query("resource-exists").bind({"resource": iri}), timeout=current_config().query_timeout)
     if not bool(known):
         raise fail(404, f"no resource <{iri}> in this graph")
     if prefers_html(request, [t for ts in GRAPH_TYPES.values() for t in ts if t not in ("text/plain",)]):
@@ -60,8 +56,7 @@ def resource(local: str) -> Response:
 def _html(iri: str) -> Response:
     store = current_store()
     rows = store.query(
-        f"SELECT ?p ?o (SAMPLE(?l) AS ?label) WHERE {{ <{iri}> ?p ?o OPTIONAL {{ ?o {_LABEL} ?l }} }} "
-        f"GROUP BY ?p ?o ORDER BY ?p ?o LIMIT {LIMIT}",
+        get_query("resource-properties").bind({"resource": iri, "limit": str(LIMIT)}),
         timeout=current_config().query_timeout,
     )
     assert isinstance(rows, SelectResult)
