@@ -13,7 +13,7 @@ from repo import ROOT
 
 from normgraph.iri import graph_for_path
 
-#: The reference pack (../shared/reference next to the repository), or $NORMGRAPH_SOURCES.
+#: The reference pack ($NORMGRAPH_SOURCES, else shared/reference beside the checkout).
 SOURCES = Path(os.environ.get("NORMGRAPH_SOURCES") or Path(__file__).parents[1].parent / "shared" / "reference")
 
 

@@ -1,4 +1,4 @@
-"""Composition (GUIDE §5): the rule table, both reading directions, no chaining through
+"""Composition (DESIGN.md §10): the rule table, both reading directions, no chaining through
 intersects/related, cycle safety, idempotence, and the derived graphs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Official crosswalks: golden counts against SOURCES.md, the ingest report, stable record IRIs."""
+"""Official crosswalks: golden counts against the reference sources' own totals, the ingest report, stable record IRIs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The SPARQL 1.1 Protocol at /sparql over real HTTP (waitress on loopback), point by point (GUIDE §7)."""
+"""The SPARQL 1.1 Protocol at /sparql over real HTTP (waitress on loopback), point by point (DESIGN.md §12)."""
 
 from __future__ import annotations
 

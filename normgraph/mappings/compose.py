@@ -197,7 +197,7 @@ def inferred_graph(inferred: list[MappingRecord], inputs: list[MappingRecord], s
         object_scheme=None,
         source=URIRef("https://w3id.org/normgraph/ont#MappingRecord"),
         license=LICENSES["normgraph"],
-        version=f"composition rules of GUIDE §5, max chain length {MAX_CHAIN}",
+        version=f"composition rules of DESIGN.md §10, max chain length {MAX_CHAIN}",
         description=(
             "Records composed from asserted mapping records (equalTo/subsetOf/supersetOf only; "
             "intersectsWith and relatedTo never compose). Each says which records it came from."

@@ -1,7 +1,7 @@
 """Why are two requirements connected? Every chain of mapping records between them.
 
 A chain is either one record linking the two directly (any relation, asserted or inferred, read
-in either direction) or a simple path of 2–3 asserted records that composes under GUIDE §5 —
+in either direction) or a simple path of 2–3 asserted records that composes under DESIGN.md §10 —
 so intersectsWith and relatedTo appear only as single direct steps, never inside a chain.
 """
 

@@ -1,4 +1,4 @@
-"""Official crosswalks → mapping sets (DESIGN.md §6, SOURCES.md crosswalks/).
+"""Official crosswalks → mapping sets (DESIGN.md §6; the reference sources' crosswalks/).
 
 Each source keeps its own word: NIST's tables state no set relation, so their records say
 ``ng:relatedTo`` (the "intersect" in the converted SP 800-53 file is a packager default, not

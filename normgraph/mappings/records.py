@@ -1,4 +1,4 @@
-"""The mapping record model shared by official and curated sets (DESIGN.md §4, GUIDE §5).
+"""The mapping record model shared by official and curated sets (DESIGN.md §4, §10).
 
 One code path turns records into RDF (``set_graph``) and RDF back into records
 (``records_from_graph``), so official crosswalks, curated SSSOM tables and composed records all

@@ -912,7 +912,7 @@ def neighbourhood(store: Store, iri: str, *, hops: int = 2, max_first: int = 24,
                   size: int = 720) -> Neighbourhood | None:
     """The requirement, the items one mapping record away, and (hops=2) the items one more composable
     record (equal/subset/superset) away from a first-ring item reached by a composable record —
-    intersectsWith and relatedTo are shown for one hop only, never chained (GUIDE §5)."""
+    intersectsWith and relatedTo are shown for one hop only, never chained (DESIGN.md §10)."""
     return cached(store, ("hood", iri, hops, max_first, max_second, size),
                   lambda: _neighbourhood(store, iri, hops, max_first, max_second, size))
 
