@@ -107,15 +107,15 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         turbo = validate_org(store, slug, today, engine="turbo")
         t_turbo = time.perf_counter() - t0
-        t_py: float | None = None
+        t_ref: float | None = None
         agree = ""
         if scale <= args.pyshacl_max_scale:
             t0 = time.perf_counter()
             ref = validate_org(store, slug, today, engine="pyshacl")
-            t_py = time.perf_counter() - t0
+            t_ref = time.perf_counter() - t0
             agree = " (engines agree)" if {r.key() for r in ref.results} == {r.key() for r in turbo.results} else " (ENGINES DISAGREE)"
-        py = f"{t_py:.1f} s" if t_py is not None else "not run"
-        ratio = f"{t_py / t_turbo:.0f}×" if t_py is not None else "–"
+        py = f"{t_ref:.1f} s" if t_ref is not None else "not run"
+        ratio = f"{t_ref / t_turbo:.0f}×" if t_ref is not None else "–"
         print(f"| synthetic {scale}× | {size:,} | {t_import:.1f} s | {t_turbo:.1f} s | {py} | {ratio} | "
               f"{len(turbo.results):,}{agree} |", flush=True)
         store.drop(f"https://w3id.org/normgraph/graph/org/{slug}")

@@ -8,6 +8,7 @@ import random
 
 from rdflib import Graph
 
+from normgraph.reports import run
 from normgraph.store.base import Store
 
 NG = "https://w3id.org/normgraph/ont#"
@@ -19,23 +20,23 @@ KINDS = ("policy", "procedure", "log", "test-report", "event-log", "technical-do
 RISK_KINDS = ("confidentiality", "integrity", "availability", "bias", "drift", "robustness", "privacy")
 
 
-def controls(store: Store) -> list[str]:
-    q = """PREFIX ng: <https://w3id.org/normgraph/ont#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-    SELECT ?c WHERE { ?c a ng:Control ; skos:inScheme ?s .
-      VALUES ?s { <https://w3id.org/normgraph/id/iso27001-2022> <https://w3id.org/normgraph/id/iso42001-2023> } }"""
-    return sorted(str(r["c"]) for r in store.query(q).rows)  # type: ignore[union-attr]
+def controls(store: Store, slug: str) -> list[str]:
+    """The Annex A controls of both ISO standards: the rows of the unified SoA (for an organisation
+    that has no entries yet)."""
+    rows = run(store, "report-soa", graph=f"https://w3id.org/normgraph/graph/org/{slug}", today="2026-12-01").rows
+    return sorted({str(r["control"]) for r in rows})
 
 
 def obligations(store: Store) -> list[str]:
-    q = "PREFIX ng: <https://w3id.org/normgraph/ont#> SELECT ?o WHERE { ?o a ng:Obligation }"
-    return sorted(str(r["o"]) for r in store.query(q).rows)  # type: ignore[union-attr]
+    rows = run(store, "explorer-catalog-items", catalog="https://w3id.org/normgraph/id/eu-ai-act-obligation").rows
+    return sorted(str(r["item"]) for r in rows if str(r["class"]) == f"{NG}Obligation")
 
 
 def generate(store: Store, slug: str, scale: int = 1, seed: int = 7) -> int:
     """Write ngg:org/<slug> into the store; returns its triple count."""
     rnd = random.Random(seed)
     base = f"https://w3id.org/normgraph/id/org/{slug}/"
-    ctrl, obl = controls(store), obligations(store)
+    ctrl, obl = controls(store, slug), obligations(store)
     label = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
     lines: list[str] = [f"<{base}organisation/{slug}> a <{NG}Organisation> ; {label} \"Synthetic {slug}\" ."]
     for p in range(20):

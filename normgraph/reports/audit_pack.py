@@ -83,7 +83,7 @@ def build(store: Store, slug: str, today: dt.date, *, validate: bool = True) -> 
     serves_of: dict[str, list[str]] = {}
     for row in run(store, "report-audit-evidence", graph=info.graph, today=today.isoformat()).rows:
         target = text(row["supports"])
-        item = {
+        item: dict[str, Any] = {
             "serves": text(row.get("supportsNotation")) or short(target),
             "serves_kind": sections[target].kind if target in sections else short(row.get("scheme")) or "other",
             "evidence": text(row.get("label")) or short(row["evidence"]),

@@ -36,7 +36,7 @@ def to_xlsx(report: Report) -> bytes:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for table in report.tables:
         ws = wb.create_sheet(table.name[:31])
         ws.append(table.columns)
@@ -141,7 +141,7 @@ def to_html(report: Report, **extra: Any) -> str:
         ctx["svg_inherent"] = Markup(charts.heatmap_svg(grid["inherent"], "Inherent risk (before treatment)", "hm-inherent"))
         ctx["svg_residual"] = Markup(charts.heatmap_svg(grid["residual"], "Residual risk (after treatment)", "hm-residual"))
     if report.kind == "gap":
-        rows = [(str(g["group"]), float(g["full_pct"]), float(g["partial_pct"])) for g in report.table("coverage").rows]
+        rows = [(str(g["group"]), float(str(g["full_pct"])), float(str(g["partial_pct"]))) for g in report.table("coverage").rows]
         ctx["svg_coverage"] = Markup(charts.bars_svg(rows, f"Coverage of {report.extra['target_title']}", "cov"))
     return env().get_template(f"{report.kind}.html.j2").render(**ctx)
 

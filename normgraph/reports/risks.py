@@ -6,7 +6,7 @@ import datetime as dt
 
 from normgraph.reports import joined, num, run, short, text, vocab_local
 from normgraph.reports.common import org_info
-from normgraph.reports.model import Report, Table
+from normgraph.reports.model import Report, Table, Value
 from normgraph.store.base import Store
 
 COLUMNS = ["risk", "kind", "risk_kind", "system_or_asset", "likelihood", "impact", "inherent_score",
@@ -26,7 +26,7 @@ def heatmap(store: Store, graph: str) -> dict[str, list[list[int]]]:
 def build(store: Store, slug: str, today: dt.date) -> Report:
     info = org_info(store, slug)
     table = Table("risks", COLUMNS, key="iri")
-    seen: dict[str, dict[str, object]] = {}
+    seen: dict[str, dict[str, Value]] = {}
     for row in run(store, "report-risk-register", graph=info.graph).rows:
         iri = text(row["risk"])
         kind = text(row["kind"])
@@ -34,7 +34,7 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
             if seen[iri]["kind"] == "other" and kind != "other":
                 seen[iri]["kind"] = kind
             continue
-        record: dict[str, object] = {
+        record: dict[str, Value] = {
             "risk": text(row.get("label")) or short(iri),
             "kind": kind,
             "risk_kind": vocab_local(row.get("riskKind")),
@@ -50,11 +50,11 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
             "iri": iri,
         }
         seen[iri] = record
-        table.rows.append(record)  # type: ignore[arg-type]
+        table.rows.append(record)
     grid = heatmap(store, info.graph)
     unplaced = sum(1 for r in table.rows if r["residual_likelihood"] is None)
     off_scale = [str(r["risk"]) for r in table.rows
-                 if any(isinstance(r[k], int) and not 1 <= r[k] <= 5 for k in ("likelihood", "impact"))]
+                 if any(isinstance(v, int) and not 1 <= v <= 5 for v in (r["likelihood"], r["impact"]))]
     return Report("risks", "Risk register (information security and AI risks)", slug, info.label, info.graph,
                   today, [table], {"heatmap": grid, "residual_unplaced": unplaced, "off_scale": off_scale,
                                    "counts": {k: sum(1 for r in table.rows if r["kind"] == k) for k in ("security", "AI", "other")}})

@@ -76,7 +76,7 @@ def summarise(table: Table) -> dict[str, dict[str, int]]:
     """Per standard: rows, applicable, excluded, not assessed, and counts per implementation status."""
     out: dict[str, dict[str, int]] = {}
     for r in table.rows:
-        s = out.setdefault(str(r["standard"]), defaultdict(int))  # type: ignore[arg-type]
+        s = out.setdefault(str(r["standard"]), defaultdict(int))
         s["controls"] += 1
         s[f"applicable: {r['applicable']}"] += 1
         if r["implementation_status"]:
