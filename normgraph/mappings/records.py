@@ -49,7 +49,7 @@ class MappingRecord:
     predicate: URIRef
     object: URIRef
     set_slug: str
-    justification: URIRef
+    justification: URIRef | None
     creator: str
     source: URIRef | None = None
     confidence: Decimal | None = None
@@ -62,9 +62,12 @@ class MappingRecord:
     subject_label: str | None = None
     object_label: str | None = None
     local: str | None = None  # overrides the local name built from subject and object
+    stated_iri: URIRef | None = None  # the IRI a record read from a store has, when not …/<set>/<local>
 
     @property
     def iri(self) -> URIRef:
+        if self.stated_iri is not None:
+            return self.stated_iri
         return record_iri(self.set_slug, self.local or pair_local(self.subject, self.object))
 
 
@@ -174,8 +177,10 @@ def add_record(g: Graph, rec: MappingRecord) -> URIRef:
     g.add((node, NG.mappingPredicate, rec.predicate))
     g.add((node, NG.mappingObject, rec.object))
     g.add((node, NG.inMappingSet, set_iri(rec.set_slug)))
-    g.add((node, NG.justification, rec.justification))
-    g.add((node, DCTERMS.creator, Literal(rec.creator)))
+    if rec.justification is not None:
+        g.add((node, NG.justification, rec.justification))
+    if rec.creator:
+        g.add((node, DCTERMS.creator, Literal(rec.creator)))
     g.add((node, NG.inferred, Literal(rec.inferred)))
     if rec.source is not None:
         g.add((node, DCTERMS.source, rec.source))
@@ -256,6 +261,7 @@ def records_from_graph(g: Graph) -> list[MappingRecord]:
         rationale = one(NG.rationale)
         source = one(DCTERMS.source)
         subject, obj = one(NG.mappingSubject), one(NG.mappingObject)
+        justification = one(NG.justification)
         local = iri_local(node)
         out.append(
             MappingRecord(
@@ -263,7 +269,7 @@ def records_from_graph(g: Graph) -> list[MappingRecord]:
                 predicate=URIRef(str(one(NG.mappingPredicate))),
                 object=URIRef(str(obj)),
                 set_slug=slug,
-                justification=URIRef(str(one(NG.justification))),
+                justification=URIRef(str(justification)) if justification is not None else None,
                 creator=str(one(DCTERMS.creator) or ""),
                 source=URIRef(str(source)) if source is not None else None,
                 confidence=Decimal(str(conf)) if conf is not None else None,
@@ -274,6 +280,7 @@ def records_from_graph(g: Graph) -> list[MappingRecord]:
                 chain_length=int(str(chain)) if chain is not None else None,
                 notes=tuple(sorted(str(o) for o in g.objects(node, SKOS.editorialNote))),
                 local=None if local == pair_local(str(subject or ""), str(obj or "")) else local,
+                stated_iri=None if node == record_iri(slug, local) else node,
             )
         )
     return out

@@ -1,0 +1,129 @@
+"""The explorer's routes: each asks the engine (normgraph.explorer) for its read model and answers
+with HTML, CSV or JSON-LD (downloads.respond)."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request
+
+from normgraph.explorer import catalogs as catalog_index
+from normgraph.explorer.cache import cached
+from normgraph.explorer.matrix import matrix as matrix_model
+from normgraph.explorer.neighbourhood import neighbourhood as hood_model
+from normgraph.explorer.page import resource_page
+from normgraph.explorer.search import search as search_items
+from normgraph.iri import expand, is_iri
+from normgraph.mappings.relations import relations
+from normgraph.queries import QueryError
+from normgraph.server.explorer import bp
+from normgraph.server.explorer import downloads as dl
+from normgraph.server.explorer.layout import CATALOG_COLOURS, draw
+from normgraph.server.kernel import current_store as store
+
+#: relation IRI -> (words, symbol), for the matrix's filter and columns
+RELATION_WORDS = {str(r.iri): (r.words, r.symbol) for r in relations()}
+
+
+def not_found(message: str) -> Response:
+    return Response(render_template("explorer/not_found.html", message=message), status=404,
+                    content_type="text/html; charset=utf-8")
+
+
+# -- views -------------------------------------------------------------------------------------------
+@bp.get("/")
+def index() -> Response:
+    cats = catalog_index.catalogs(store())
+    return dl.respond("explorer/index.html", {"catalogs": cats}, lambda: dl.catalogs_table(cats),
+                   lambda: dl.catalogs_graph(cats), "catalogs")
+
+
+@bp.get("/catalog/<key>")
+def catalog(key: str) -> Response:
+    st = store()
+    cat = catalog_index.catalog(st, key)
+    if cat is None:
+        return not_found(f"There is no catalog {key!r}.")
+    q = request.args.get("q", "").strip()
+    if q:
+        results = search_items(st, q, key)
+        return dl.respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": results, "tree": None},
+                       lambda: dl.items_table(results), lambda: dl.items_graph(results), f"{key}-search")
+    tree = catalog_index.catalog_tree(st, key)
+    # The whole-catalog tree is the largest page (the AI Act: ~1300 items): keep its HTML per data generation,
+    # keyed by what the page shows (the catalog), not by the query string (?junk=N would add an entry each).
+    def html() -> str:
+        return cached(st, ("html", "catalog", key), lambda: render_template(
+            "explorer/catalog.html", catalog=cat, q="", results=None, tree=tree))
+
+    return dl.respond("explorer/catalog.html", {"catalog": cat, "q": "", "results": None, "tree": tree},
+                   lambda: dl.items_table(catalog_index.flatten(tree)), lambda: dl.items_graph(catalog_index.flatten(tree)), key, html=html)
+
+
+@bp.get("/search")
+def search() -> Response:
+    q = request.args.get("q", "").strip()
+    results = search_items(store(), q) if q else []
+    return dl.respond("explorer/search.html", {"q": q, "results": results, "colours": CATALOG_COLOURS},
+                   lambda: dl.items_table(results), lambda: dl.items_graph(results), "search")
+
+
+@bp.get("/resource")
+def resource() -> Response:
+    raw = request.args.get("iri", "").strip()
+    if not raw:
+        return not_found("Give the IRI of a requirement: /explore/resource?iri=…")
+    try:
+        iri = str(expand(raw))
+    except ValueError:
+        return not_found(f"{raw!r} is not an IRI or a known prefixed name.")
+    if not is_iri(iri):
+        return not_found(f"{raw!r} is not a valid IRI.")
+    st = store()
+    try:
+        page = resource_page(st, iri)
+    except QueryError:  # an IRI the named queries cannot take (e.g. without "://"): nothing to show
+        page = None
+    if page is None:
+        return not_found(f"Nothing is known about <{iri}>.")
+    near = hood_model(st, iri, hops=1, max_first=16) if page.item is not None else None
+    hood = draw(near) if near is not None else None
+    return dl.respond("explorer/resource.html", {"page": page, "hood": hood}, lambda: dl.resource_table(page),
+                   lambda: dl.resource_graph(st, page), (page.item.local if page.item else "resource"))
+
+
+@bp.get("/matrix")
+def matrix() -> Response:
+    st = store()
+    a = request.args.get("from", "iso42001-2023")
+    b = request.args.get("to", "iso27001-2022")
+    show = request.args.get("show", "all")
+    if show not in ("all", "mapped", "none"):
+        show = "all"
+    m = matrix_model(st, a, b, scope=request.args.get("scope"), relations=request.args.getlist("relation"),
+                  sets=request.args.getlist("set"), show=show)
+    if m is None:
+        return not_found(f"Unknown catalog in from={a!r} / to={b!r}.")
+    return dl.respond("explorer/matrix.html", {"m": m, "catalogs": catalog_index.catalogs(st), "relations": RELATION_WORDS},
+                   lambda: dl.matrix_table(m), lambda: dl.matrix_graph(st, m), f"matrix-{a}-{b}")
+
+
+@bp.get("/neighbourhood")
+def neighbourhood() -> Response:
+    raw = request.args.get("iri", "").strip()
+    try:
+        iri = str(expand(raw)) if raw else ""
+    except ValueError:
+        iri = ""
+    hops = 1 if request.args.get("hops") == "1" else 2
+    st = store()
+    try:
+        model = hood_model(st, iri, hops=hops) if iri else None
+    except QueryError:
+        model = None
+    if model is None:
+        return not_found(f"No catalog item {raw!r} to draw.")
+    hood = draw(model)
+    if request.args.get("format") == "svg":
+        svg = render_template("explorer/neighbourhood.svg", hood=hood, standalone=True)
+        return Response(svg, content_type="image/svg+xml; charset=utf-8")
+    return dl.respond("explorer/neighbourhood.html", {"hood": hood, "hops": hops}, lambda: dl.neighbourhood_table(hood),
+                   lambda: dl.neighbourhood_graph(st, hood), f"neighbourhood-{hood.center.text}")
