@@ -44,6 +44,7 @@ pytest:
 
 ## Build the wheel (dist/normgraph-*.whl): the knowledge ships inside it
 wheel:
+	rm -rf build  # setuptools would reuse build/lib and ship files deleted since the last build
 	$(PYTHON) -m build --wheel
 
 ## Regenerate data/*.ttl from the reference sources ($$NORMGRAPH_SOURCES)
