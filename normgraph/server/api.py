@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from normgraph import __version__
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
 from normgraph.server.kernel import ProtocolError, current_store
 from normgraph.server.negotiation import NotAcceptable, negotiate
@@ -162,7 +163,7 @@ def openapi_document() -> dict[str, Any]:
             }}}
     return {
         "openapi": "3.1.0",
-        "info": {"title": "normgraph API", "version": "0.1.0",
+        "info": {"title": "normgraph API", "version": __version__,
                  "description": "Named compliance queries over ISO/IEC 27001 + 42001, the EU AI Act, NIST AI RMF, "
                                 "SP 800-171/CMMC and GDPR."},
         "paths": paths,
