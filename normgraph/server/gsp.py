@@ -16,6 +16,7 @@ from flask import Blueprint, Response, request
 
 from normgraph.exports.jsonld import inline_own_context
 from normgraph.iri import is_iri
+from normgraph.queries import get_query
 from normgraph.server.kernel import current_store, fail, require_write_token, store_failure
 from normgraph.server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
 from normgraph.server.results import run_query
@@ -58,7 +59,7 @@ def graph_store() -> Response:
             return resp
         graph = _target()
         if graph is None:
-            return run_query(store, "CONSTRUCT WHERE { ?s ?p ?o }", None, types=GRAPH_TYPES)
+            return run_query(store, get_query("default-graph").bind(), None, types=GRAPH_TYPES)
         if graph not in store.graphs():
             raise fail(404, f"no graph <{graph}>")
         try:

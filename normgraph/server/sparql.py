@@ -9,9 +9,12 @@
 
 from __future__ import annotations
 
+import html
+
 from flask import Blueprint, Request, Response, current_app, request
 
 from normgraph.iri import is_iri
+from normgraph.queries import get_query
 from normgraph.server.kernel import current_config, current_store, fail, require_write_token, store_failure
 from normgraph.server.negotiation import NotAcceptable, negotiate, prefers_html
 from normgraph.server.results import run_query
@@ -149,7 +152,7 @@ def sparql() -> Response:
 
 def query_page() -> Response:
     view = current_app.view_functions.get("ui.query_ui")
-    resp = current_app.make_response(view()) if view is not None else Response(_FALLBACK_HTML, mimetype="text/html")
+    resp = current_app.make_response(view()) if view is not None else Response(_fallback_html(), mimetype="text/html")
     resp.headers["Vary"] = "Accept"
     return resp
 
@@ -160,9 +163,7 @@ _FALLBACK_HTML = """<!doctype html>
 <h1>normgraph SPARQL endpoint</h1>
 <p>SPARQL 1.1 Protocol endpoint. The default graph is the union of all named graphs.</p>
 <form method="get" action="">
-<textarea name="query" rows="14" cols="90">SELECT ?graph (COUNT(*) AS ?triples)
-WHERE { GRAPH ?graph { ?s ?p ?o } }
-GROUP BY ?graph ORDER BY ?graph</textarea><br>
+<textarea name="query" rows="14" cols="90">{query}</textarea><br>
 <label>Results as <select name="format">
 <option value="json">SPARQL JSON</option><option value="xml">SPARQL XML</option>
 <option value="csv">CSV</option><option value="tsv">TSV</option>
@@ -172,3 +173,8 @@ GROUP BY ?graph ORDER BY ?graph</textarea><br>
 </form>
 </body></html>
 """
+
+
+def _fallback_html() -> str:
+    """The plain page (no query UI registered), opening with the named query graph-provenance."""
+    return _FALLBACK_HTML.replace("{query}", html.escape(get_query("graph-provenance").text))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from normgraph.queries import get_query
 from normgraph.store.base import (
     AskResult,
     Dataset,
@@ -88,7 +89,7 @@ class EmbeddedStore:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def graph_size(self, graph: str) -> int:
-        count = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ox.NamedNode(graph).value}> {{ ?s ?p ?o }} }}")
+        count = self._store.query(get_query("graph-size").bind({"graph": ox.NamedNode(graph).value}))
         return int(next(iter(count))["n"].value)  # type: ignore[index, call-overload]
 
     def __len__(self) -> int:
