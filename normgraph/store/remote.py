@@ -53,7 +53,6 @@ from rdflib.term import Identifier
 from SPARQLWrapper import ASK, CONSTRUCT, POST, SELECT, URLENCODED, SPARQLWrapper
 
 from normgraph.iri import is_iri
-from normgraph.queries import get_query
 from normgraph.store.base import (
     RDF_FORMATS,
     RESULT_FORMATS,
@@ -67,8 +66,8 @@ from normgraph.store.base import (
     SelectResult,
     StoreError,
 )
-from normgraph.store.oxigraph import OX_RDF, rdf_format, to_rdflib
-from normgraph.store.sparql_text import ResultTooLarge, check_sparql
+from normgraph.store.oxigraph import rdf_format, to_rdflib
+from normgraph.store.sparql_text import ResultTooLarge, check_sparql, from_clauses, refuse_outbound
 
 UnionMode = TypingLiteral["auto", "native", "dataset"]
 
@@ -310,7 +309,9 @@ class RemoteStore:
                 return "native"
         except Exception:  # no (readable) service description: probe instead
             pass
-        probe = self._select(get_query("union-probe").bind(), None)
+        probe = self._select(
+            "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER(!isBlank(?s) && !isBlank(?o)) } LIMIT 1", None
+        )
         if not probe.rows:
             return None  # nothing to probe with: use "dataset" for now, look again next time
         row = probe.rows[0]
@@ -318,8 +319,18 @@ class RemoteStore:
         ask = self._query(f"ASK {{ {triple} }}", None, None)
         return "native" if isinstance(ask, AskResult) and ask.value else "dataset"
 
-    def _effective_dataset(self, dataset: Dataset | None) -> Dataset | None:
-        """The dataset to send: the caller's, completed so that its default graph is the union when unset."""
+    def _effective_dataset(self, dataset: Dataset | None, sparql: str) -> Dataset | None:
+        """The dataset to send: the caller's, completed so that its default graph is the union when unset.
+
+        When the query's own FROM / FROM NAMED define the dataset, they are sent as the protocol's
+        dataset: a server whose default graph is the union may ignore FROM (Oxigraph's
+        --union-default-graph does), and the explicit union sent in "dataset" mode would override it."""
+        if dataset is not None and dataset.from_query and dataset.default_graphs is None \
+                and dataset.named_graphs is None:
+            clauses = from_clauses(sparql)
+            if clauses is None:  # not resolvable here: the server reads the clauses itself
+                return None
+            return Dataset(tuple(clauses[0]), tuple(clauses[1]))
         if dataset is not None and (dataset.default_graphs is not None or dataset.named_graphs is not None):
             # The protocol empties whichever half is not given; the embedded store keeps "all graphs" for it.
             if dataset.default_graphs is None:
@@ -380,11 +391,13 @@ class RemoteStore:
         return g
 
     def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
-        return self._query(sparql, self._effective_dataset(dataset), timeout)
+        refuse_outbound(sparql)  # the remote server would fetch SERVICE / LOAD targets: never
+        return self._query(sparql, self._effective_dataset(dataset, sparql), timeout)
 
     def query_serialized(
         self, sparql: str, result_format: str, *, dataset: Dataset | None = None, timeout: float | None = None
     ) -> tuple[bytes, str, str]:
+        refuse_outbound(sparql)
         form = _query_form(sparql)
         if form in ("select", "ask"):
             if result_format not in RESULT_FORMATS:
@@ -394,22 +407,23 @@ class RemoteStore:
             if result_format not in RDF_FORMATS or result_format in ("nquads", "trig"):
                 raise ValueError(f"CONSTRUCT/DESCRIBE results cannot be written as {result_format}")
             media = RDF_FORMATS[result_format]
-        body, ctype = self._sparql_request(sparql, media, self._effective_dataset(dataset), timeout,
+        body, ctype = self._sparql_request(sparql, media, self._effective_dataset(dataset, sparql), timeout,
                                            self.max_result_bytes)
         return body, (ctype.split(";")[0].strip() or media), form
 
     def graphs(self) -> list[str]:
-        result = self._select(get_query("graph-names").bind(), None)
+        result = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None)
         return sorted({str(g) for g in result.column("g") if isinstance(g, URIRef)})
 
     def graph_size(self, graph: str) -> int:
-        result = self._select(get_query("graph-size").bind({"graph": graph}), None)
+        result = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}", None)
         return int(result.rows[0]["n"]) if result.rows else 0  # type: ignore[arg-type]
 
     def export(self, fmt: str, graph: str | None = None) -> bytes:
         """One graph via GSP GET (or CONSTRUCT); the whole dataset graph by graph, as quads."""
+        ox_fmt = rdf_format(fmt)
         if graph is None:
-            if not rdf_format(fmt).supports_datasets:
+            if not ox_fmt.supports_datasets:
                 raise ValueError(f"{fmt} holds one graph; export the whole store as nquads or trig")
             quads: list[ox.Quad] = []
             for g in self.graphs():
@@ -417,7 +431,7 @@ class RemoteStore:
                 quads.extend(ox.Quad(t.subject, t.predicate, t.object, name)
                              for t in ox.parse(self.export("ntriples", g), ox.RdfFormat.N_TRIPLES))
             out = io.BytesIO()
-            ox.serialize(quads, out, OX_RDF[fmt])
+            ox.serialize(quads, out, ox_fmt)
             return out.getvalue()
         if fmt in ("nquads", "trig"):
             raise ValueError(f"export one graph as triples (turtle, ntriples, …), not {fmt}")
@@ -425,13 +439,14 @@ class RemoteStore:
             return self._http("GET", self.graph_store, what=f"GET graph <{graph}>", retry=True,
                               params={"graph": graph}, headers={"Accept": RDF_FORMATS[fmt]}).content
         body, _ctype = self._sparql_request(
-            get_query("graph-triples").bind({"graph": graph}), RDF_FORMATS[fmt], None, None
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}", RDF_FORMATS[fmt], None, None
         )
         return body
 
     # -- writing ---------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
         """POST one SPARQL Update (never retried: a lost answer cannot tell whether it was applied)."""
+        refuse_outbound(sparql)
         try:
             self._http("POST", self.update_endpoint, what="update", retry=False, data=sparql.encode(),
                        headers={"Content-Type": "application/sparql-update; charset=utf-8"})

@@ -129,6 +129,65 @@ def _analyse(sparql: str) -> SparqlInfo:
     return SparqlInfo(form, outbound, "FROM" in words, not _NONDETERMINISTIC.isdisjoint(words))
 
 
+def from_clauses(sparql: str) -> tuple[list[str], list[str]] | None:
+    """The IRIs of a query's FROM and FROM NAMED clauses (default graphs, named graphs), resolving
+    prefixed names by the query's PREFIX declarations; None when one cannot be resolved here (a
+    relative IRI, an unknown prefix). A store that must send the dataset explicitly uses them."""
+    prefixes: dict[str, str] = {}
+    defaults: list[str] = []
+    named: list[str] = []
+    tokens = _significant_tokens(sparql)
+    i = 0
+    while i < len(tokens):
+        kind, text = tokens[i]
+        word = text.upper() if kind == "word" else ""
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1][0] == "pname" and tokens[i + 2][0] == "iri":
+            prefixes[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
+            i += 3
+            continue
+        if word == "FROM":
+            into = defaults
+            i += 1
+            if i < len(tokens) and tokens[i][0] == "word" and tokens[i][1].upper() == "NAMED":
+                into = named
+                i += 1
+            if i >= len(tokens):
+                return None
+            kind, text = tokens[i]
+            if kind == "iri" and ":" in text:
+                into.append(text[1:-1])
+            elif kind == "pname" and text.split(":", 1)[0] in prefixes:
+                pfx, local = text.split(":", 1)
+                into.append(prefixes[pfx] + local)
+            else:
+                return None
+        i += 1
+    return defaults, named
+
+
+def _significant_tokens(sparql: str) -> list[tuple[str, str]]:
+    """("word" | "pname" | "iri" | "other", text) for every token but white space, comments and literals;
+    a prefixed name (`ex:thing`, `:thing`, `ex:`) is one "pname" token."""
+    out: list[tuple[str, str]] = []
+    pos, n = 0, len(sparql)
+    while pos < n:
+        m = _TOKEN.match(sparql, pos)
+        if m is None:  # pragma: no cover - the 'other' branch matches any character
+            break
+        pos = m.end()
+        kind = m.lastgroup or "other"
+        if kind in ("ws", "comment", "string", "lstring", "var"):
+            continue
+        text = m.group(kind)
+        if kind == "word" and pos < n and sparql[pos] == ":":
+            end = _LOCAL.match(sparql, pos + 1).end()  # type: ignore[union-attr]
+            out.append(("pname", text + sparql[pos:end]))
+            pos = end
+            continue
+        out.append((kind, text))
+    return out
+
+
 def refuse_outbound(sparql: str) -> SparqlInfo:
     info = check_sparql(sparql)
     if info.outbound:
