@@ -97,15 +97,6 @@ def _all_prefixes() -> dict[str, str]:
 PREFIXES: Mapping[str, str] = _Prefixes()
 
 
-def __getattr__(name: str) -> dict[str, tuple[str, str]]:
-    """`CATALOGS` (key -> (prefix, title)) is the registry's now; kept for callers not yet moved."""
-    if name == "CATALOGS":
-        from normgraph.catalogs.registry import catalogs
-
-        return {c.key: (c.prefix, c.title) for c in catalogs()}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 #: The part of SPARQL's PN_LOCAL we ever write: no escapes, dots only inside.
 _PN_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")

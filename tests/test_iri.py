@@ -88,7 +88,7 @@ def test_every_instance_in_the_committed_data_follows_the_rule() -> None:
                     segments = term.value[len(prefix):].split("/")
                     # The first segment is a key (catalog `nist-ai-rmf-1.0`, `mapping`, `vocab` …);
                     # a mapping set's slug is a key too (`cmmc-2.0_to_nist-sp800-171r2`).
-                    keys = 2 if segments[0] in ("mapping", "mapping-set") else 1
+                    keys = 2 if segments[0] in ("mapping", "mapping-set", "mapping-reading") else 1
                     if not all(KEY.match(k) for k in segments[:keys]):
                         bad.append(f"{Path(f).name}: {term.value}")
                     for seg in segments[keys:]:

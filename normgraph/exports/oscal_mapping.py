@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from normgraph.catalogs.registry import catalog_of
 from normgraph.exports.oscal import (
     NS,
     PROFILES,
@@ -68,7 +69,6 @@ from normgraph.exports.oscal import (
     stable_uuid,
 )
 from normgraph.iri import NG, NGG, NGID
-from normgraph.mappings.records import catalog_of
 from normgraph.reports import run, text
 from normgraph.store.base import Store
 
@@ -307,8 +307,8 @@ def _no_counterpart_props(rec: _Record, sources: dict[str, tuple[str, str]]) -> 
 # ---------------------------------------------------------------- the collection
 
 def _key(scheme_or_item: str) -> str | None:
-    key = catalog_of(scheme_or_item) or (scheme_or_item.removeprefix(str(NGID)) or None)
-    return key if key in PROFILES else None
+    found = catalog_of(scheme_or_item)
+    return found.key if found is not None and found.key in PROFILES else None
 
 
 def _resource(key: str) -> dict[str, Any]:

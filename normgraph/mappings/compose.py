@@ -22,8 +22,9 @@ from decimal import ROUND_DOWN, Decimal
 
 from rdflib import Graph, URIRef
 
+from normgraph.catalogs import registry
 from normgraph.catalogs.common import LICENSES, describe_graph, new_graph
-from normgraph.iri import CATALOGS, NGG, SEMAPV, curie, local_id
+from normgraph.iri import NGG, SEMAPV, curie, local_id
 from normgraph.mappings.records import (
     NO_TERM_FOUND,
     MappingRecord,
@@ -119,8 +120,8 @@ def _pair_key(a: URIRef, b: URIRef) -> tuple[str, str]:
 
 def _prefix(iri: URIRef) -> str:
     """A short, IRI-safe name of the item's catalog for inferred record local names."""
-    key = catalog_of(iri) or "x"
-    return local_id(CATALOGS[key][0] if key in CATALOGS else key)
+    found = registry.catalog_of(str(iri))
+    return local_id(found.prefix) if found is not None else "x"
 
 
 def _name(iri: URIRef) -> str:

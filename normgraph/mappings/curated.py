@@ -20,7 +20,8 @@ import yaml
 from rdflib import Graph, URIRef
 
 from normgraph.catalogs.common import LICENSES, SourceError
-from normgraph.iri import CATALOGS, NGG, NGID, PREFIXES, SEMAPV, scheme_iri
+from normgraph.catalogs.registry import catalogs
+from normgraph.iri import NGG, NGID, PREFIXES, SEMAPV
 from normgraph.mappings.records import (
     NO_TERM_FOUND,
     RELATED,
@@ -227,7 +228,7 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[MappingSetInf
         if not value:
             return None
         iri = URIRef(str(value))
-        if iri not in {scheme_iri(c) for c in CATALOGS} and (known is None or str(iri) not in known):
+        if str(iri) not in {c.scheme for c in catalogs()} and (known is None or str(iri) not in known):
             issues.append(Issue(str(path), 0, f"{key} {iri}", "is not the scheme IRI of a normgraph catalog"))
         return iri
 

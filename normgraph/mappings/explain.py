@@ -14,7 +14,8 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from normgraph.iri import CATALOGS, LOCAL_NAME, PREFIXES, curie, local_id, notation_iri
+from normgraph.catalogs.registry import catalogs
+from normgraph.iri import LOCAL_NAME, PREFIXES, curie, local_id, notation_iri
 from normgraph.mappings.compose import MAX_CHAIN, Step, paths, steps
 from normgraph.mappings.records import MappingRecord, chain_of, iri_local, records_from_graph
 from normgraph.mappings.relations import relations
@@ -44,13 +45,14 @@ def resolve(arg: str) -> URIRef:
     prefix, sep, rest = text.partition(":")
     if not sep or not rest:
         raise UnknownRequirement(f"{arg!r} is not a prefixed name (like iso27001:A-5-19) or an IRI")
-    if prefix in CATALOGS:
+    keys = {c.key for c in catalogs()}
+    if prefix in keys:
         return notation_iri(prefix, rest)
     if prefix in PREFIXES:
         if LOCAL_NAME.match(rest):
             return URIRef(PREFIXES[prefix] + rest)
         return URIRef(PREFIXES[prefix] + local_id(rest))
-    raise UnknownRequirement(f"{arg!r}: unknown prefix or catalog {prefix!r} (known: {', '.join(sorted({*PREFIXES, *CATALOGS}))})")
+    raise UnknownRequirement(f"{arg!r}: unknown prefix or catalog {prefix!r} (known: {', '.join(sorted({*PREFIXES, *keys}))})")
 
 
 def load_records(repo_root: Path) -> list[MappingRecord]:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, XSD
 
+from normgraph.catalogs import registry
 from normgraph.catalogs.common import describe_graph, new_graph
 from normgraph.iri import NG, NGG, NGID, NGMAP, SSSOM
 from normgraph.mappings.relations import relations
@@ -123,18 +124,10 @@ def pair_local(subject: URIRef | str, obj: URIRef | str) -> str:
 
 
 def catalog_of(iri: URIRef | str) -> str | None:
-    """The catalog (scheme) key an item IRI belongs to: '…/id/<key>/<local>' → key, else None.
-
-    Any scheme under ngid: counts (e.g. eu-ai-act-obligation, which is not in iri.CATALOGS), but
-    not our own mapping, vocabulary and organisation namespaces.
-    """
-    text = str(iri)
-    if not text.startswith(str(NGID)):
-        return None
-    key, sep, rest = text[len(str(NGID)) :].partition("/")
-    if not sep or not rest or key in {"mapping", "mapping-set", "mapping-reading", "vocab", "org"}:
-        return None
-    return key
+    """The key of the catalog an item IRI is in (by the catalog registry), else None (also for the
+    scheme IRI itself, and for our mapping, vocabulary and organisation IRIs)."""
+    found = registry.catalog_of(str(iri))
+    return found.key if found is not None and str(iri) != found.scheme else None
 
 
 def chain_of(record: MappingRecord, by_iri: Mapping[URIRef, MappingRecord]) -> list[MappingRecord]:

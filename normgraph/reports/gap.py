@@ -19,6 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from normgraph.catalogs.registry import catalog_of
 from normgraph.mappings.relations import relations
 from normgraph.reports import check_target, num, run, short, text
 from normgraph.reports.common import org_info
@@ -123,10 +124,9 @@ class GroupStats:
 
 
 def catalog_key(iri: str) -> str:
-    from normgraph.mappings.records import catalog_of
-
-    key = catalog_of(iri)
-    return key or ("eu-ai-act-obligation" if "/eu-ai-act-obligation/" in iri else "")
+    """The key of the catalog the IRI is in (the catalog registry), or ""."""
+    found = catalog_of(iri)
+    return found.key if found is not None else ""
 
 
 def implemented(store: Store, graph: str) -> dict[str, tuple[str, bool, str]]:
