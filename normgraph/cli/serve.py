@@ -126,7 +126,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     cfg = app.config["NORMGRAPH"]
     server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=cfg.max_upload,
                            ident="normgraph")
-    bound = server.effective_port  # type: ignore[union-attr]
+    bound = server.effective_port
     if not ctx.endpoint:
         warm_pages(app)
     source = f", from the remote store {ctx.endpoint}" if ctx.endpoint else ""

@@ -37,7 +37,7 @@ class AppState:
 
     store: Store
     config: ServerConfig
-    closer: weakref.finalize | None = field(default=None, repr=False)  # type: ignore[type-arg]
+    closer: weakref.finalize | None = field(default=None, repr=False)
 
 
 def init_app(app: Flask, store: Store, config: ServerConfig) -> AppState:
@@ -71,7 +71,7 @@ def close_app(app: Flask) -> None:
 
 def state() -> AppState:
     """The state of the current application."""
-    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+    return current_app.extensions[EXTENSION]
 
 
 def current_store() -> Store:

@@ -86,7 +86,7 @@ def _describe_remote_default_graph(g: Graph, store: Store) -> None:
                    "default-graph-uri and named-graph-uri listing all named graphs",
         None: f"the remote store {where} is empty, so how it treats the default graph is not known yet; until "
               "it is, queries are sent with an explicit dataset",
-    }.get(mode, f"how the remote store {where} treats the default graph is {mode}")  # type: ignore[call-overload]
+    }.get(mode, f"how the remote store {where} treats the default graph is {mode}")
     svc = URIRef(request.base_url)
     g.add((svc, DCTERMS.source, URIRef(where)))
     for ds in g.objects(svc, SD.defaultDataset):

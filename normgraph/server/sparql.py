@@ -152,7 +152,8 @@ def sparql() -> Response:
 
 def query_page() -> Response:
     view = current_app.view_functions.get("ui.query_ui")
-    resp = current_app.make_response(view()) if view is not None else Response(_fallback_html(), mimetype="text/html")
+    page = current_app.ensure_sync(view)() if view is not None else Response(_fallback_html(), mimetype="text/html")
+    resp = current_app.make_response(page)
     resp.headers["Vary"] = "Accept"
     return resp
 

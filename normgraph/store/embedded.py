@@ -90,7 +90,8 @@ class EmbeddedStore:
 
     def graph_size(self, graph: str) -> int:
         count = self._store.query(get_query("graph-size").bind({"graph": ox.NamedNode(graph).value}))
-        return int(next(iter(count))["n"].value)  # type: ignore[index, call-overload]
+        assert isinstance(count, ox.QuerySolutions)
+        return int(next(iter(count))["n"].value)
 
     def __len__(self) -> int:
         return len(self._store)

@@ -326,7 +326,7 @@ class GuardedStore:
                 with self._cond:
                     self._retire(w, kill=True)
         if status == "err":
-            raise payload  # type: ignore[misc]
+            raise payload
         return payload
 
     # -- reading --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ locally) all speak pyoxigraph; this module is their one shared reading of it.
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -72,13 +72,13 @@ def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def dataset_kwargs(dataset: Dataset | None) -> dict[str, object]:
+def dataset_kwargs(dataset: Dataset | None) -> dict[str, Any]:
     """pyoxigraph's `Store.query` arguments for a normgraph Dataset (base.py fixes the semantics)."""
     if dataset is not None and dataset.from_query and dataset.default_graphs is None and dataset.named_graphs is None:
         return {}  # Oxigraph then uses the query's FROM / FROM NAMED (local graphs only)
     if dataset is None or (dataset.default_graphs is None and dataset.named_graphs is None):
         return {"use_default_graph_as_union": True}
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, Any] = {}
     if dataset.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
     else:

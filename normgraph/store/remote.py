@@ -42,7 +42,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal as TypingLiteral
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import pyoxigraph as ox
 import requests
@@ -159,10 +159,11 @@ class RemoteStore:
         self.update_endpoint = update_endpoint or endpoint
         self.graph_store = graph_store
         self.location = endpoint
-        mode = union_default_graph or os.environ.get("NORMGRAPH_UNION_DEFAULT_GRAPH", "auto")
-        if mode not in ("auto", "native", "dataset"):
-            raise ValueError(f"union_default_graph must be auto, native or dataset, not {mode!r}")
-        self.union_mode: UnionMode = mode  # type: ignore[assignment]
+        raw = union_default_graph or os.environ.get("NORMGRAPH_UNION_DEFAULT_GRAPH", "auto")
+        if raw not in ("auto", "native", "dataset"):
+            raise ValueError(f"union_default_graph must be auto, native or dataset, not {raw!r}")
+        mode = cast(UnionMode, raw)
+        self.union_mode: UnionMode = mode
         self._resolved: UnionMode | None = None if mode == "auto" else mode
         self.timeout = timeout
         self.retries = retries
@@ -377,7 +378,7 @@ class RemoteStore:
         if parsed.type == "ASK":
             return AskResult(bool(parsed.askAnswer))
         variables = [str(v) for v in parsed.vars or []]
-        rows = [{v: _plain(b.get(v)) for v in variables} for b in _bindings(parsed)]  # type: ignore[arg-type]
+        rows = [{v: _plain(b.get(v)) for v in variables} for b in _bindings(parsed)]
         return SelectResult(variables, rows)
 
     def _parse_graph(self, body: bytes, ctype: str) -> Graph:
