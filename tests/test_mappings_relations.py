@@ -131,6 +131,19 @@ def test_refresh_adds_the_readings_of_records_written_later() -> None:
     rows = store.query("""PREFIX ng: <https://w3id.org/normgraph/ont#>
         SELECT ?rel WHERE { ?r ng:readFrom <https://w3id.org/normgraph/id/iso42001-2023/A-2-2> ; ng:readRelation ?rel }""")
     assert [row["rel"] for row in rows] == [SUP]  # type: ignore[union-attr]
+    store.drop(f"{NGG}mappings/t")
+    assert refresh(store) == 0
+    assert len(store.query("PREFIX ng: <https://w3id.org/normgraph/ont#> SELECT * { ?r ng:readFrom ?x }")) == 0  # type: ignore[arg-type]
+
+
+def test_the_committed_readings_are_the_rule_applied_to_the_loaded_records(
+        committed: tuple[Graph, dict[URIRef, MappingRecord]]) -> None:
+    from normgraph.loading import load_knowledge
+
+    store = EmbeddedStore()
+    load_knowledge(store)
+    readings, _records = committed
+    assert set(derive(store)) == {t for t in readings if t[0] != URIRef(f"{NGG}derived/mapping-readings")}
 
 
 def _rec(s: str, p: URIRef, o: str, **kw: object) -> MappingRecord:

@@ -2,7 +2,7 @@
 
 The rule is one named query, queries/derive-mapping-readings.rq, over the records and the relation
 facts of ontology/mappings.ttl. `normgraph build` writes its result for the knowledge's own records
-(data/derived/mapping-readings.ttl); `refresh` adds the readings of records written to a store later.
+(data/derived/mapping-readings.ttl); `refresh` re-derives them in a store whose records changed later.
 """
 
 from __future__ import annotations
@@ -35,10 +35,17 @@ def readings_graph(record_graphs: Iterable[Graph], set_graphs: list[URIRef]) -> 
     work.load(knowledge_path("ontology", "mappings.ttl"), "turtle", f"{NGG}ontology/mappings")
     for n, g in enumerate(record_graphs):
         work.load(g.serialize(format="nt", encoding="utf-8"), "ntriples", f"urn:normgraph:records:{n}")
-    g = new_graph()
+    out = new_graph()
     for triple in derive(work):
-        g.add(triple)
+        out.add(triple)
     work.close()
+    describe(out, [*set_graphs, URIRef(f"{NGG}derived/inferred-mappings")])
+    return out
+
+
+def describe(g: Graph, record_graphs: Iterable[URIRef | str]) -> None:
+    """The readings graph's own description (DESIGN.md §3): derived from the record graphs and the
+    relation facts of the mappings ontology."""
     describe_graph(
         g,
         GRAPH,
@@ -46,20 +53,22 @@ def readings_graph(record_graphs: Iterable[Graph], set_graphs: list[URIRef]) -> 
         source=NG.MappingReading,
         license=LICENSES["normgraph"],
         version="derived",
-        derived_from=[*set_graphs, URIRef(f"{NGG}derived/inferred-mappings"), URIRef(f"{NGG}ontology/mappings")],
+        derived_from=[*record_graphs, URIRef(f"{NGG}ontology/mappings")],
         description=(
             "Every mapping record read from its subject (the stated relation) and from its object (the "
             "inverse relation), with the coverage each reading gives; derived by "
             "queries/derive-mapping-readings.rq from the records and the relation facts of the ontology."
         ),
     )
-    return g
 
 
 def refresh(store: Store) -> int:
-    """Add the readings of every record in the store to its readings graph (existing ones stay); the
-    number of triples derived."""
+    """Derive the readings of every record the store holds now and replace its readings graph with
+    them (so records written or dropped after the build count as they are); the number of readings
+    triples derived. Call it after writing mapping records to a store."""
     g = derive(store)
-    if len(g):
-        store.load(g.serialize(format="nt", encoding="utf-8"), "ntriples", str(GRAPH), replace=False)
-    return len(g)
+    derived = len(g)
+    holders = [name for name in store.graphs() if name.startswith(f"{NGG}mappings/") or name == f"{NGG}derived/inferred-mappings"]
+    describe(g, holders)
+    store.load(g.serialize(format="nt", encoding="utf-8"), "ntriples", str(GRAPH), replace=True)
+    return derived
