@@ -17,6 +17,7 @@ from rdflib.term import Identifier
 from normgraph.catalogs.registry import catalog
 from normgraph.iri import PREFIXES, curie, org_graph, org_slugs
 from normgraph.knowledge import ROOT
+from normgraph.loading import load_knowledge
 from normgraph.queries import get_query, with_prefixes
 from normgraph.store.base import SelectResult, Store
 
@@ -113,8 +114,6 @@ def today() -> dt.date:
 def prepare_store(store: Store, root: Path = ROOT, extra: list[Path] | None = None) -> None:
     """Load the knowledge and the example organisations, plus `extra` org files (each into the
     graph of its file stem). For tests, benchmarks and a fresh embedded store."""
-    from normgraph.loading import load_knowledge
-
     load_knowledge(store, root, examples=True)
     for path in extra or []:
         store.load(path, "turtle", str(org_graph(path.stem)))

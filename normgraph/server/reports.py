@@ -2,7 +2,7 @@
 
 /org/<slug>/soa, /org/<slug>/risks, /org/<slug>/gap?target=…, /org/<slug>/audit-pack — HTML by default,
 ?format=csv|xlsx|jsonld for downloads (audit-pack: ?format=zip for the offline bundle); ?today=YYYY-MM-DD.
-/org/templates/<kind>.csv|xlsx — the import templates of normgraph.orgdata.templates, when present.
+/org/templates/<kind>.csv|xlsx — the import templates of normgraph.orgdata.templates.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, request
 
+from normgraph.orgdata.templates import TEMPLATES, write_template
 from normgraph.reports import TARGETS, ReportError
 from normgraph.reports.dispatch import build_report, check_format, render_file, report_name
 from normgraph.reports.render import MEDIA
@@ -74,10 +75,6 @@ def audit_pack(slug: str) -> Response:
 
 @bp.get("/templates/<kind>.<ext>")
 def template(kind: str, ext: str) -> Response:
-    try:
-        from normgraph.orgdata.templates import TEMPLATES, write_template
-    except ImportError:
-        abort(404, "import templates are not available")
     if kind not in TEMPLATES or ext not in ("csv", "xlsx"):
         abort(404, f"no template {kind}.{ext} (known: {', '.join(TEMPLATES)}; csv or xlsx)")
     with tempfile.TemporaryDirectory() as tmp:
