@@ -85,7 +85,7 @@ def assert_clear_error(out: subprocess.CompletedProcess[str], where: Path, *name
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("part", ["data", "data/derived", "ontology"])
+@pytest.mark.parametrize("part", ["data", "data/derived", "ontology", "ontology/mappings.ttl"])
 def test_stats_and_query_exit_2_when_a_knowledge_folder_is_missing(broken: Installed, part: str) -> None:
     remove(broken, part)
     assert_clear_error(broken.normgraph("stats"), broken.knowledge, part)

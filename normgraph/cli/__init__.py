@@ -90,11 +90,18 @@ def remote_store_options(func: F) -> F:
     return func
 
 
+#: Knowledge files found missing while the command modules were imported (some modules read the
+#: knowledge when imported): every command then stops with the first of them.
+_MISSING_AT_IMPORT: list[KnowledgeMissing] = []
+
+
 class _Group(click.Group):
     """A missing knowledge file ends any command with exit code 2 and the message, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            if _MISSING_AT_IMPORT:
+                raise _MISSING_AT_IMPORT[0]
             return super().invoke(ctx)
         except KnowledgeMissing as e:
             fail(str(e))
@@ -116,7 +123,10 @@ def main(ctx: click.Context, store_path: Path | None, endpoint: str | None, upda
 
 def _register_commands() -> None:
     for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+        try:
+            importlib.import_module(f"{__name__}.{module.name}")
+        except KnowledgeMissing as e:
+            _MISSING_AT_IMPORT.append(e)
 
 
 _register_commands()
