@@ -35,8 +35,10 @@ install-test:
 	  $(APT_GET) install -y -qq chromium chromium-driver; }
 	$(PIP) install --quiet -e '.[test]'
 
+## ruff over everything; mypy over normgraph/ and bench/ (its settings are in pyproject.toml)
 lint:
 	$(PYTHON) -m ruff check normgraph tests bench
+	$(PYTHON) -m mypy
 
 pytest:
 	$(PYTEST) -n $(PYTEST_WORKERS) -m "$(FAST)"
