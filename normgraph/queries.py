@@ -16,6 +16,7 @@ change the query's structure. Parameters without a default are required.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,8 +77,13 @@ class NamedQuery:
             if raw is None:
                 raise QueryError(f"query {self.name!r} needs parameter {p.name!r} ({p.type}): {p.doc}")
             term = render_value(p, raw)
-            text = re.sub(rf"[?$]_{p.name}\b", lambda _m, t=term: t, text)
+            text = re.sub(rf"[?$]_{p.name}\b", _constant(term), text)
         return text
+
+
+def _constant(value: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts `value` as it is (no backslash or group processing)."""
+    return lambda _m: value
 
 
 def render_value(p: Param, raw: str) -> str:

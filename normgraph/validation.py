@@ -249,7 +249,7 @@ def _store_to_rdflib(st: ox.Store) -> Graph:
         return r
 
     g = Graph()
-    g.addN((term(q.subject), term(q.predicate), term(q.object), g)  # type: ignore[arg-type, misc]
+    g.addN((term(q.subject), term(q.predicate), term(q.object), g)  # type: ignore[arg-type]
            for q in st.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     return g
 
@@ -327,7 +327,7 @@ def _labels(data: Graph | ox.Store, nodes: set[Node]) -> dict[Node, str]:
             subject = ox.NamedNode(str(n))
             for p in props:
                 q = next(data.quads_for_pattern(subject, p, None, ox.DefaultGraph()), None)
-                if q is not None:
+                if q is not None and not isinstance(q.object, ox.Triple):
                     label = q.object.value
                     break
         out[n] = label if label is not None else _fallback_label(n)
@@ -349,7 +349,7 @@ def _provision_names(store: Store | None, sources: set[str]) -> dict[str, tuple[
 
 
 def parse_report(report: Graph, data: Graph | ox.Store, shapes: Graph, store: Store | None = None) -> list[ResultRow]:
-    rows: list[tuple[Node, ...]] = []
+    rows: list[tuple[Node | None, ...]] = []
     for r in report.subjects(SH.resultSeverity, None):
         focus = report.value(r, SH.focusNode)
         shape = report.value(r, SH.sourceShape)

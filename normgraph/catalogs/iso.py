@@ -35,7 +35,7 @@ RIGHTS = (
     "from the publication in places; the ISO publication is authoritative."
 )
 
-#: Per standard: outline path, official page, title, version, issued, Annex A title, registry entry.
+#: Per standard: outline path, official page, title, version, issued, Annex A title.
 #: (The outline has no Annex A item; its title is the annex heading of the publication.)
 STANDARDS = {
     "iso27001-2022": {
@@ -44,7 +44,6 @@ STANDARDS = {
         "title": "ISO/IEC 27001:2022 Information security, cybersecurity and privacy protection — "
         "Information security management systems — Requirements",
         "short": "ISO/IEC 27001:2022",
-        "entry": Catalog.of("iso27001-2022", "iso27001", "ISO/IEC 27001:2022", "ISO 27001", 1),
         "version": "2022",
         "issued": "2022-10-25",
         "annex": "Information security controls reference",
@@ -55,14 +54,18 @@ STANDARDS = {
         "title": "ISO/IEC 42001:2023 Information technology — Artificial intelligence — "
         "Management system",
         "short": "ISO/IEC 42001:2023",
-        "entry": Catalog.of("iso42001-2023", "iso42001", "ISO/IEC 42001:2023", "ISO 42001", 2),
         "version": "2023",
         "issued": "2023-12-18",
         "annex": "Reference control objectives and controls",
     },
 }
 
-CATALOGS = tuple(spec["entry"] for spec in STANDARDS.values())
+#: The two catalogs as the registry lists them (stated on their schemes in the data).
+ENTRIES = {
+    "iso27001-2022": Catalog.of("iso27001-2022", "iso27001", "ISO/IEC 27001:2022", "ISO 27001", 1),
+    "iso42001-2023": Catalog.of("iso42001-2023", "iso42001", "ISO/IEC 42001:2023", "ISO 42001", 2),
+}
+CATALOGS = tuple(ENTRIES.values())
 
 #: outline.json `kind` -> our class.
 KINDS: dict[str, URIRef] = {
@@ -87,7 +90,7 @@ def build_one(sources: Path, key: str) -> Graph:
     g = new_graph()
     add_scheme(
         g,
-        spec["entry"],
+        ENTRIES[key],
         kind=NG.Standard,
         title=spec["title"],
         publisher="ISO/IEC",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from normgraph.catalogs.common import (
     CONVERTED,
@@ -115,7 +115,7 @@ def build(sources: Path) -> dict[str, Graph]:
     if orphans:
         raise SourceError(path, f"requirements of family {orphans[0]}", "family is not declared")
 
-    upstream = [pack_url(FILE), ca_url(derived["path"], derived["commit"])]
+    upstream: list[URIRef | str] = [pack_url(FILE), ca_url(derived["path"], derived["commit"])]
     describe_graph(
         g,
         graph_iri(KEY),

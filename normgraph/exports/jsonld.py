@@ -18,6 +18,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
 from normgraph.iri import curie
 
@@ -52,7 +53,7 @@ def _terms() -> dict[str, tuple[str, str | None, str | None]]:
     return out
 
 
-def _ref(node: URIRef | BNode) -> str:
+def _ref(node: Node) -> str:
     if isinstance(node, BNode):
         return f"_:{node}"
     name = curie(str(node))
@@ -79,7 +80,7 @@ def _add(node: dict[str, Any], key: str, value: Any) -> None:
         node[key] = value
 
 
-def _node(g: Graph, subject: URIRef | BNode) -> dict[str, Any]:
+def _node(g: Graph, subject: Node) -> dict[str, Any]:
     terms = _terms()
     node: dict[str, Any] = {"id": _ref(subject)}
     types = sorted(g.objects(subject, RDF.type), key=str)
@@ -141,7 +142,7 @@ def inline_own_context(node: Any, where: str = "") -> tuple[Any, list[str]]:
                 path = f"{here}/{key}"
                 if key in ("@context", "@import"):
                     items = item if isinstance(item, list) else [item]
-                    fixed = []
+                    fixed: list[Any] = []
                     for i, ctx in enumerate(items):
                         at = f"{path}/{i}" if isinstance(item, list) else path
                         if isinstance(ctx, str) and key == "@context" and ctx.rstrip("/") == CONTEXT_URL:

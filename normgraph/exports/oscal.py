@@ -33,6 +33,7 @@ import json
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,7 +212,8 @@ class _CatalogBuilder:
                 return current
 
     def _check_shape(self) -> None:
-        allowed = {"group": {None, "group"}, "control": {None, "group", "control"}, "part": {"control", "part"}}
+        allowed: dict[str, set[str | None]] = {"group": {None, "group"}, "control": {None, "group", "control"},
+                                              "part": {"control", "part"}}
         for iri, kind in self.kind.items():
             parent = self.parent[iri]
             parent_kind = self.kind.get(parent) if parent else None
@@ -537,7 +539,7 @@ def component_definition_dict(store: Store, slug: str) -> dict[str, Any]:
     return out
 
 
-def _implemented(graph: str, row: dict[str, object], evidence: list[_Evidence], owners: dict[str, str]) -> dict[str, Any]:
+def _implemented(graph: str, row: Mapping[str, object], evidence: list[_Evidence], owners: dict[str, str]) -> dict[str, Any]:
     iri = str(row["iri"])
     measures = [m.strip() for m in str(row["measures"]).split(" | ") if m.strip()]
     status = str(row["implementation_status"]) or "not-recorded"

@@ -45,7 +45,7 @@ def _used_prefixes(records: Iterable[MappingRecord]) -> dict[str, str]:
 
 def to_sssom_tsv(g: Graph) -> str:
     """The SSSOM TSV text of the (single) mapping set in g."""
-    sets = sorted(set(g.subjects(RDF.type, NG.MappingSet)))
+    sets = sorted(set(g.subjects(RDF.type, NG.MappingSet)), key=str)
     if len(sets) != 1:
         raise ValueError(f"expected one ng:MappingSet in the graph, found {len(sets)}")
     set_node = sets[0]
