@@ -162,3 +162,31 @@ def test_chain_walk_orders_the_origins_from_the_subject_and_expands_inferred_one
     assert chain_of(abc, by_iri) == [a, b, c]
     assert chain_of(a, by_iri) == []
     assert compose_rel(compose_rel(E, SUB), relations().inverse(SUP)) == SUB  # type: ignore[arg-type]
+
+
+CHAIN_TTL = """
+@prefix ng: <https://w3id.org/normgraph/ont#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix t: <https://w3id.org/normgraph/id/mapping/t/> .
+@prefix inf: <https://w3id.org/normgraph/id/mapping/inferred/> .
+t:z-first ng:mappingSubject <https://w3id.org/normgraph/id/iso42001-2023/A-1> ; ng:mappingPredicate ng:equalTo ;
+  ng:mappingObject <https://w3id.org/normgraph/id/iso27001-2022/A-2> ; a ng:MappingRecord .
+t:a-second ng:mappingSubject <https://w3id.org/normgraph/id/iso27001-2022/A-2> ; ng:mappingPredicate ng:subsetOf ;
+  ng:mappingObject <https://w3id.org/normgraph/id/nist-sp800-53r5/AC-1> ; a ng:MappingRecord .
+inf:x ng:mappingSubject <https://w3id.org/normgraph/id/iso42001-2023/A-1> ; ng:mappingPredicate ng:subsetOf ;
+  ng:mappingObject <https://w3id.org/normgraph/id/nist-sp800-53r5/AC-1> ; a ng:MappingRecord ; ng:inferred true ;
+  prov:wasDerivedFrom t:a-second , t:z-first .
+"""
+
+
+def test_the_gap_report_names_an_inferred_links_origins_by_the_same_chain_walk() -> None:
+    from normgraph.reports.gap import Link, Requirement, walk_chains
+
+    store = EmbeddedStore()
+    store.load(CHAIN_TTL.encode(), "turtle", f"{NGG}mappings/t")
+    m = "https://w3id.org/normgraph/id/mapping/"
+    link = Link("https://w3id.org/normgraph/id/iso42001-2023/A-1", "A.1", "iso42001-2023", "implemented", False,
+                "subsetOf", f"{m}inferred/x", "", "", "", "", True, (f"{m}t/a-second", f"{m}t/z-first"), "")
+    req = Requirement("https://w3id.org/normgraph/id/nist-sp800-53r5/AC-1", "AC-1", "", "", "", "", 0, links=[link])
+    walk_chains(store, [req])
+    assert req.links[0].derived_from == (f"{m}t/z-first", f"{m}t/a-second")  # from the subject's end

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
-from rdflib import URIRef
 from rdflib.term import Identifier
 
 from normgraph.explorer.cache import cached, run, s
 from normgraph.iri import SEMAPV, SSSOM, curie
-from normgraph.mappings.records import MappingRecord, chain_of, iri_local
+from normgraph.mappings.records import MappingRecord, chain_of, record_from_row
 from normgraph.mappings.relations import relations
 from normgraph.store import Store
 
@@ -92,27 +90,8 @@ class Record:
         return JUSTIFICATIONS.get(self.justification, curie(self.justification) if self.justification else "")
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text) if text else None
-    except InvalidOperation:
-        return None
-
-
 def _record(r: dict[str, Identifier | None]) -> Record:
-    iri, set_iri = URIRef(s(r["record"])), s(r.get("set"))
-    chain = s(r.get("chainLength"))
-    model = MappingRecord(
-        subject=URIRef(s(r["subject"])), predicate=URIRef(s(r["relation"])), object=URIRef(s(r["object"])),
-        set_slug=iri_local(set_iri) if set_iri else "unknown",
-        justification=URIRef(s(r["justification"])) if r.get("justification") is not None else None,
-        creator="", source=URIRef(s(r["source"])) if r.get("source") is not None else None,
-        confidence=_decimal(s(r.get("confidence"))), rationale=s(r.get("rationale")) or None,
-        inferred=s(r.get("inferred")).lower() in ("true", "1"),
-        derived_from=tuple(URIRef(d) for d in s(r.get("derivedFrom")).split()),
-        chain_length=int(chain) if chain.isdigit() else None, stated_iri=iri,
-    )
-    return Record(model, set_iri, s(r.get("setTitle")), s(r.get("confidence")))
+    return Record(record_from_row(r), s(r.get("set")), s(r.get("setTitle")), s(r.get("confidence")))
 
 
 def records(store: Store) -> dict[str, Record]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, SKOS, XSD
+from rdflib.term import Identifier
 
 from normgraph.catalogs import registry
 from normgraph.catalogs.common import describe_graph, new_graph
@@ -128,6 +129,32 @@ def catalog_of(iri: URIRef | str) -> str | None:
     scheme IRI itself, and for our mapping, vocabulary and organisation IRIs)."""
     found = registry.catalog_of(str(iri))
     return found.key if found is not None and str(iri) != found.scheme else None
+
+
+def record_from_row(row: Mapping[str, Identifier | None]) -> MappingRecord:
+    """A record from one row of queries/explorer-records.rq (record, subject, relation, object, set,
+    source, justification, confidence, rationale, inferred, chainLength, derivedFrom), keeping the IRI
+    the store gives it. A confidence that is not a number is left out."""
+
+    def text(name: str) -> str:
+        value = row.get(name)
+        return "" if value is None else str(value)
+
+    set_node, chain = text("set"), text("chainLength")
+    try:
+        confidence = Decimal(text("confidence")) if text("confidence") else None
+    except InvalidOperation:
+        confidence = None
+    return MappingRecord(
+        subject=URIRef(text("subject")), predicate=URIRef(text("relation")), object=URIRef(text("object")),
+        set_slug=iri_local(set_node) if set_node else "unknown",
+        justification=URIRef(text("justification")) if text("justification") else None,
+        creator=text("creator"), source=URIRef(text("source")) if text("source") else None,
+        confidence=confidence, rationale=text("rationale") or None,
+        inferred=text("inferred").lower() in ("true", "1"),
+        derived_from=tuple(URIRef(d) for d in text("derivedFrom").split()),
+        chain_length=int(chain) if chain.isdigit() else None, stated_iri=URIRef(text("record")),
+    )
 
 
 def chain_of(record: MappingRecord, by_iri: Mapping[URIRef, MappingRecord]) -> list[MappingRecord]:

@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from rdflib import URIRef
 
 from normgraph.catalogs.registry import catalog_of
+from normgraph.mappings.records import chain_of, record_from_row
 from normgraph.mappings.relations import relations
 from normgraph.reports import check_target, num, run, short, text
 from normgraph.reports.common import org_info
@@ -179,6 +183,7 @@ def analyse(store: Store, slug: str, target: str) -> tuple[list[Requirement], di
             text(row.get("confidence")), text(row.get("inferred")) == "true",
             tuple(text(row.get("derivedFrom")).split()), text(row.get("rationale")),
         ))
+    walk_chains(store, reqs.values())
     for row in run(store, "report-gap-no-counterpart", scheme=str(scheme)).rows:
         missing = reqs.get(text(row["target"]))
         if missing is not None:
@@ -187,6 +192,20 @@ def analyse(store: Store, slug: str, target: str) -> tuple[list[Requirement], di
     for r in ordered:
         r.links.sort(key=lambda x: (not x.full, x.relation != "is", x.source_notation, x.record))
     return ordered, impl
+
+
+def walk_chains(store: Store, reqs: Iterable[Requirement]) -> None:
+    """An inferred link names the stated records it was composed from in chain order: the one chain
+    walk (mappings.records.chain_of) that `normgraph explain` and the explorer use too."""
+    inferred = [(r, i) for r in reqs for i, link in enumerate(r.links) if link.inferred and link.record]
+    if not inferred:
+        return
+    by_iri = {rec.iri: rec for rec in map(record_from_row, run(store, "explorer-records").rows)}
+    for req, i in inferred:
+        rec = by_iri.get(URIRef(req.links[i].record))
+        origins = chain_of(rec, by_iri) if rec is not None else []
+        if origins:
+            req.links[i] = replace(req.links[i], derived_from=tuple(str(o.iri) for o in origins))
 
 
 def stats(reqs: list[Requirement]) -> tuple[GroupStats, list[GroupStats]]:
