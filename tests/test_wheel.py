@@ -14,6 +14,7 @@ from installed import Installed, clean_env, install
 from repo import ROOT
 
 import normgraph
+from normgraph.knowledge import FOLDERS as KNOWLEDGE_FOLDERS
 from normgraph.loading import knowledge_files
 
 pytestmark = pytest.mark.slow
@@ -38,13 +39,14 @@ def from_checkout(*args: str) -> subprocess.CompletedProcess[str]:
                           env=clean_env(), timeout=300)
 
 
-def test_the_wheel_holds_one_package_with_its_knowledge_and_licence(wheel: Path) -> None:
+def test_the_wheel_holds_one_package_with_all_its_knowledge_and_licence(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"normgraph", f"normgraph-{normgraph.__version__}.dist-info"}
-    for folder, pattern in (("ontology", "*.ttl"), ("data", "**/*.ttl"), ("shapes", "*.ttl"), ("queries", "*.rq")):
-        in_checkout = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob(f"{folder}/{pattern}"))
-        assert in_checkout
-        assert set(in_checkout) <= {n.removeprefix("normgraph/knowledge/") for n in names}, folder
+    tracked = subprocess.run(["git", "ls-files", *KNOWLEDGE_FOLDERS], capture_output=True, text=True, cwd=ROOT,
+                             check=True).stdout.split()
+    assert {f.split("/")[0] for f in tracked} == set(KNOWLEDGE_FOLDERS)
+    shipped = {n.removeprefix("normgraph/knowledge/") for n in names if n.startswith("normgraph/knowledge/")}
+    assert set(tracked) - shipped == set()
     metadata = zipfile.ZipFile(wheel).read(f"normgraph-{normgraph.__version__}.dist-info/METADATA").decode()
     assert f"Version: {normgraph.__version__}\n" in metadata
     assert "License-Expression: MIT\n" in metadata
