@@ -151,7 +151,7 @@ def test_graph_describes_itself(store, key):
     assert len(got) == 1
     lic, src, rights, _title = got[0]
     assert lic == str(LICENSES["iso-identifiers"])
-    assert src == iso.STANDARDS[key]["source"]
+    assert src == iso.PUBLICATIONS[key].source
     assert "no requirement or control text" in rights
     derived = {d for (d,) in rows(store, key, "?d", f"<{g}> <http://www.w3.org/ns/prov#wasDerivedFrom> ?d")}
     assert f"https://w3id.org/normgraph/source/{key}/outline.json" in derived

@@ -15,20 +15,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 
 from normgraph.catalogs import sp800_171
-from normgraph.catalogs.common import (
-    CONVERTED,
-    LICENSES,
-    Concepts,
-    SourceError,
-    add_scheme,
-    ca_url,
-    describe_graph,
-    graph_iri,
-    new_graph,
-    pack_url,
-    read_csv,
-    text,
-)
+from normgraph.catalogs.common import Publication, SourceError, ca_url, pack_url, read_csv, text
 from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG, notation_iri
 
@@ -38,6 +25,17 @@ ENTRY = Catalog.of(KEY, "cmmc", "CMMC 2.0", "CMMC", 8)
 CATALOGS = (ENTRY,)
 FILE = "cmmc-2.0/practices.csv"
 OFFICIAL = "https://dodcio.defense.gov/CMMC/"
+#: The publication the scheme describes, and the licence of the converted text.
+PUBLICATION = Publication(
+    ENTRY,
+    kind=NG.Framework,
+    title="Cybersecurity Maturity Model Certification (CMMC) 2.0",
+    publisher="US Department of Defense",
+    version="2.0",
+    issued="2021-11-04",
+    source=OFFICIAL,
+    license="cc-by-4.0",
+)
 CA_PATH = "backend/library/libraries/cmmc-2.0.yaml"
 CA_FILE_COMMIT = "f990d7b1b9a9f56e391acbc247c9076262a11412"  # commit used; last change 90e7e4d
 
@@ -73,18 +71,7 @@ def build(sources: Path) -> dict[str, Graph]:
     _p, _d, _f, reqs = sp800_171.load(sources)
     known_reqs = {r["id"] for r in reqs}
 
-    g = new_graph()
-    add_scheme(
-        g,
-        ENTRY,
-        kind=NG.Framework,
-        title="Cybersecurity Maturity Model Certification (CMMC) 2.0",
-        publisher="US Department of Defense",
-        version="2.0",
-        issued="2021-11-04",
-        source=OFFICIAL,
-    )
-    c = Concepts(g, KEY)
+    g, c = PUBLICATION.start()
     levels: dict[str, URIRef] = {}
     for level, label in LEVELS.items():
         levels[level] = c.add(f"Level {level}", label, NG.CMMCLevel, local=f"level-{level}")
@@ -136,18 +123,12 @@ def build(sources: Path) -> dict[str, Graph]:
     if rows == 0:
         raise SourceError(path, "file", "no practices")
 
-    describe_graph(
+    return PUBLICATION.finish(
         g,
-        graph_iri(KEY),
         title="CMMC 2.0: levels, domains and practices",
-        source=OFFICIAL,
-        license=LICENSES["cc-by-4.0"],
-        version="2.0",
         derived_from=[pack_url(FILE), ca_url(CA_PATH, CA_FILE_COMMIT)],
         description="CMMC 2.0 Level 1 and Level 2 practices with their domains, the SP 800-171 "
         f"r2 requirement each derives from and FAR 52.204-21 paragraphs, converted from the "
         f"normgraph reference pack file {FILE}.",
-        modified=CONVERTED,
         attribution=ATTRIBUTION,
     )
-    return {f"data/{KEY}.ttl": g}

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -176,31 +177,6 @@ def en(value: str) -> Literal:
     return Literal(value, lang="en")
 
 
-def add_scheme(
-    g: Graph,
-    entry: Catalog,
-    *,
-    kind: URIRef,
-    title: str,
-    publisher: str,
-    version: str,
-    issued: str,
-    source: str,
-    modified: str | None = None,
-) -> URIRef:
-    """Declare the skos:ConceptScheme of a catalog (also typed ng:Standard / ng:Framework)."""
-    scheme = describe_catalog(g, entry)
-    g.add((scheme, RDF.type, kind))
-    g.add((scheme, DCTERMS.title, en(title)))
-    g.add((scheme, DCTERMS.publisher, en(publisher)))
-    g.add((scheme, OWL.versionInfo, Literal(version)))
-    g.add((scheme, DCTERMS.issued, date(issued)))
-    if modified:
-        g.add((scheme, DCTERMS.modified, date(modified)))
-    g.add((scheme, DCTERMS.source, URIRef(source)))
-    return scheme
-
-
 class Concepts:
     """Adds concepts to one scheme in document order (ng:order counts from 1)."""
 
@@ -257,3 +233,62 @@ def rel(path: Path, sources: Path) -> str:
         return path.relative_to(sources).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a catalog converter states besides the items: the catalog's registry entry, the
+    publication its scheme describes (`kind` ng:Standard / ng:Framework, formal title, publisher,
+    version, dates, official page) and the licence of the converted text (a LICENSES key).
+
+    `start()` and `finish()` write the scheme and the graph description, the same for every
+    structured catalog (ISO, NIST, CMMC); the EU converters write their own richer scheme.
+    """
+
+    entry: Catalog
+    kind: URIRef
+    title: str
+    publisher: str
+    version: str
+    issued: str
+    source: str
+    license: str
+    modified: str | None = None
+
+    def start(self) -> tuple[Graph, Concepts]:
+        """A new graph holding the catalog's scheme, and the helper that adds its items in order."""
+        g = new_graph()
+        scheme = describe_catalog(g, self.entry)
+        g.add((scheme, RDF.type, self.kind))
+        g.add((scheme, DCTERMS.title, en(self.title)))
+        g.add((scheme, DCTERMS.publisher, en(self.publisher)))
+        g.add((scheme, OWL.versionInfo, Literal(self.version)))
+        g.add((scheme, DCTERMS.issued, date(self.issued)))
+        if self.modified:
+            g.add((scheme, DCTERMS.modified, date(self.modified)))
+        g.add((scheme, DCTERMS.source, URIRef(self.source)))
+        return g, Concepts(g, self.entry.key)
+
+    def finish(
+        self,
+        g: Graph,
+        *,
+        title: str,
+        description: str,
+        derived_from: list[URIRef | str],
+        attribution: str | None = None,
+    ) -> dict[str, Graph]:
+        """Describe the graph (DESIGN.md §3) and return it under its data/ path."""
+        describe_graph(
+            g,
+            graph_iri(self.entry.key),
+            title=title,
+            source=self.source,
+            license=LICENSES[self.license],
+            version=self.version,
+            derived_from=derived_from,
+            description=description,
+            modified=CONVERTED,
+            attribution=attribution,
+        )
+        return {f"data/{self.entry.key}.ttl": g}

@@ -23,21 +23,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from normgraph.catalogs.common import (
-    CONVERTED,
-    LICENSES,
-    Concepts,
-    SourceError,
-    add_scheme,
-    csa_url,
-    describe_graph,
-    en,
-    graph_iri,
-    new_graph,
-    pack_url,
-    read_json,
-    text,
-)
+from normgraph.catalogs.common import Publication, SourceError, csa_url, en, pack_url, read_json, text
 from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG
 
@@ -48,6 +34,17 @@ CATALOGS = (ENTRY,)
 FILE = "nist-csf-2.0/csf-2.0.json"
 CSA_PATH = "control/nist.gov/csf/2.0/csf-2.0.json"
 OFFICIAL = "https://doi.org/10.6028/NIST.CSWP.29"
+#: The publication the scheme describes, and the licence of the converted text.
+PUBLICATION = Publication(
+    ENTRY,
+    kind=NG.Framework,
+    title="The NIST Cybersecurity Framework (CSF) 2.0, NIST CSWP 29",
+    publisher="National Institute of Standards and Technology",
+    version="2.0",
+    issued="2024-02-26",
+    source=OFFICIAL,
+    license="public-domain-us",
+)
 FIELDS = ("Status", "Function ID", "Function Name", "Function Description", "Category ID",
           "Category Name", "Category Description", "Subcategory ID", "Subcategory",
           "Implementation Examples")
@@ -87,18 +84,7 @@ def build(sources: Path) -> dict[str, Graph]:
             raise SourceError(path, f"row {i} ({sid})", "subcategory statement is empty")
     active_cats = {r["Category ID"] for r in rows if r["Status"] == "Active"}
 
-    g = new_graph()
-    add_scheme(
-        g,
-        ENTRY,
-        kind=NG.Framework,
-        title="The NIST Cybersecurity Framework (CSF) 2.0, NIST CSWP 29",
-        publisher="National Institute of Standards and Technology",
-        version="2.0",
-        issued="2024-02-26",
-        source=OFFICIAL,
-    )
-    c = Concepts(g, KEY)
+    g, c = PUBLICATION.start()
     seen: dict[str, tuple[str, str]] = {}  # function / category id -> (name, description)
     replaced: list[tuple[URIRef, str, str]] = []  # (withdrawn item, notice, where)
 
@@ -152,18 +138,12 @@ def build(sources: Path) -> dict[str, Graph]:
                 raise SourceError(path, where, f"withdrawn entry points at unknown {ident}")
             g.add((node, DCTERMS.isReplacedBy, c.iris[ident]))
 
-    describe_graph(
+    return PUBLICATION.finish(
         g,
-        graph_iri(KEY),
         title="NIST CSF 2.0 Core: functions, categories and subcategories",
-        source=OFFICIAL,
-        license=LICENSES["public-domain-us"],
-        version="2.0",
         derived_from=[pack_url(FILE), csa_url(CSA_PATH)],
         description="The CSF 2.0 Core with NIST's statements and implementation examples, and "
         "the withdrawn CSF 1.1 entries (ng:withdrawn true) from NIST's CSF 2.0 Reference Tool, "
         f"converted from the normgraph reference pack file {FILE}. Work of the US Government "
         "(public domain).",
-        modified=CONVERTED,
     )
-    return {f"data/{KEY}.ttl": g}

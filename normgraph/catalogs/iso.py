@@ -12,20 +12,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from normgraph.catalogs.common import (
-    CONVERTED,
-    LICENSES,
-    Concepts,
-    SourceError,
-    add_scheme,
-    ca_url,
-    describe_graph,
-    graph_iri,
-    new_graph,
-    pack_url,
-    read_json,
-    text,
-)
+from normgraph.catalogs.common import Publication, SourceError, ca_url, pack_url, read_json, text
 from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG
 
@@ -35,37 +22,38 @@ RIGHTS = (
     "from the publication in places; the ISO publication is authoritative."
 )
 
-#: Per standard: outline path, official page, title, version, issued, Annex A title.
-#: (The outline has no Annex A item; its title is the annex heading of the publication.)
-STANDARDS = {
-    "iso27001-2022": {
-        "outline": "iso27001-2022/outline.json",
-        "source": "https://www.iso.org/standard/27001",
-        "title": "ISO/IEC 27001:2022 Information security, cybersecurity and privacy protection — "
+#: Per standard: the publication its scheme describes (with the catalog's registry entry).
+PUBLICATIONS = {
+    "iso27001-2022": Publication(
+        Catalog.of("iso27001-2022", "iso27001", "ISO/IEC 27001:2022", "ISO 27001", 1),
+        kind=NG.Standard,
+        title="ISO/IEC 27001:2022 Information security, cybersecurity and privacy protection — "
         "Information security management systems — Requirements",
-        "short": "ISO/IEC 27001:2022",
-        "version": "2022",
-        "issued": "2022-10-25",
-        "annex": "Information security controls reference",
-    },
-    "iso42001-2023": {
-        "outline": "iso42001-2023/outline.json",
-        "source": "https://www.iso.org/standard/81230.html",
-        "title": "ISO/IEC 42001:2023 Information technology — Artificial intelligence — "
-        "Management system",
-        "short": "ISO/IEC 42001:2023",
-        "version": "2023",
-        "issued": "2023-12-18",
-        "annex": "Reference control objectives and controls",
-    },
+        publisher="ISO/IEC",
+        version="2022",
+        issued="2022-10-25",
+        source="https://www.iso.org/standard/27001",
+        license="iso-identifiers",
+    ),
+    "iso42001-2023": Publication(
+        Catalog.of("iso42001-2023", "iso42001", "ISO/IEC 42001:2023", "ISO 42001", 2),
+        kind=NG.Standard,
+        title="ISO/IEC 42001:2023 Information technology — Artificial intelligence — Management system",
+        publisher="ISO/IEC",
+        version="2023",
+        issued="2023-12-18",
+        source="https://www.iso.org/standard/81230.html",
+        license="iso-identifiers",
+    ),
 }
+CATALOGS = tuple(pub.entry for pub in PUBLICATIONS.values())
 
-#: The two catalogs as the registry lists them (stated on their schemes in the data).
-ENTRIES = {
-    "iso27001-2022": Catalog.of("iso27001-2022", "iso27001", "ISO/IEC 27001:2022", "ISO 27001", 1),
-    "iso42001-2023": Catalog.of("iso42001-2023", "iso42001", "ISO/IEC 42001:2023", "ISO 42001", 2),
+#: Per standard: the outline file and the Annex A title (the outline has no Annex A item; its title
+#: is the annex heading of the publication).
+STANDARDS = {
+    "iso27001-2022": {"outline": "iso27001-2022/outline.json", "annex": "Information security controls reference"},
+    "iso42001-2023": {"outline": "iso42001-2023/outline.json", "annex": "Reference control objectives and controls"},
 }
-CATALOGS = tuple(ENTRIES.values())
 
 #: outline.json `kind` -> our class.
 KINDS: dict[str, URIRef] = {
@@ -77,7 +65,7 @@ KINDS: dict[str, URIRef] = {
 }
 
 
-def build_one(sources: Path, key: str) -> Graph:
+def build_one(sources: Path, key: str) -> dict[str, Graph]:
     spec = STANDARDS[key]
     path = sources / spec["outline"]
     data = read_json(path)
@@ -87,18 +75,8 @@ def build_one(sources: Path, key: str) -> Graph:
     if not derived.get("repo") or not derived.get("path") or not derived.get("commit"):
         raise SourceError(path, "derived_from", "repo, path and commit are required")
 
-    g = new_graph()
-    add_scheme(
-        g,
-        ENTRIES[key],
-        kind=NG.Standard,
-        title=spec["title"],
-        publisher="ISO/IEC",
-        version=spec["version"],
-        issued=spec["issued"],
-        source=spec["source"],
-    )
-    c = Concepts(g, key)
+    pub = PUBLICATIONS[key]
+    g, c = pub.start()
     annex: URIRef | None = None
     for n, item in enumerate(data["items"], start=1):
         where = f"items[{n - 1}]"
@@ -133,24 +111,19 @@ def build_one(sources: Path, key: str) -> Graph:
         except ValueError as e:
             raise SourceError(path, where, str(e)) from None
 
-    describe_graph(
+    name = pub.entry.title
+    return pub.finish(
         g,
-        graph_iri(key),
-        title=f"{spec['short']}: identifiers, titles and structure",
-        source=spec["source"],
-        license=LICENSES["iso-identifiers"],
-        version=spec["version"],
+        title=f"{name}: identifiers, titles and structure",
         derived_from=[
             pack_url(spec["outline"]),
             ca_url(derived["path"], derived["commit"]),
         ],
-        description=f"Clauses and Annex A of {spec['short']} as a SKOS concept scheme, converted "
+        description=f"Clauses and Annex A of {name} as a SKOS concept scheme, converted "
         f"from the normgraph reference pack file {spec['outline']}.",
-        modified=CONVERTED,
-        attribution=RIGHTS.format(std=spec["short"]),
+        attribution=RIGHTS.format(std=name),
     )
-    return g
 
 
 def build(sources: Path) -> dict[str, Graph]:
-    return {f"data/{key}.ttl": build_one(sources, key) for key in STANDARDS}
+    return {rel: g for key in STANDARDS for rel, g in build_one(sources, key).items()}

@@ -17,17 +17,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from normgraph.catalogs.common import (
-    CONVERTED,
-    LICENSES,
-    Concepts,
+    Publication,
     SourceError,
-    add_scheme,
     ca_url,
     csa_url,
-    describe_graph,
     en,
-    graph_iri,
-    new_graph,
     pack_url,
     read_json,
     text,
@@ -41,6 +35,17 @@ ENTRY = Catalog.of(KEY, "airmf", "NIST AI RMF 1.0", "AI RMF", 6)
 CATALOGS = (ENTRY,)
 CORE = "nist-ai-rmf-1.0/ai-rmf-1.0-core.json"
 OFFICIAL = "https://doi.org/10.6028/NIST.AI.100-1"
+#: The publication the scheme describes, and the licence of the converted text.
+PUBLICATION = Publication(
+    ENTRY,
+    kind=NG.Framework,
+    title="Artificial Intelligence Risk Management Framework (AI RMF 1.0), NIST AI 100-1",
+    publisher="National Institute of Standards and Technology",
+    version="1.0",
+    issued="2023-01-26",
+    source=OFFICIAL,
+    license="public-domain-us",
+)
 CSA_PATH = "control/nist.gov/ai-rmf/1.0/ai-rmf-1.0-subcategories.json"
 CSA_FILE_COMMIT = "e2f61fa64237370a2ed94a61091340ac15220a52"
 CA_PATH = "backend/library/libraries/nist-ai-rmf-1.0.yaml"
@@ -82,18 +87,7 @@ def build(sources: Path) -> dict[str, Graph]:
     if not isinstance(data, dict) or not isinstance(data.get("functions"), list):
         raise SourceError(path, "top level", "expected an object with a 'functions' list")
 
-    g = new_graph()
-    add_scheme(
-        g,
-        ENTRY,
-        kind=NG.Framework,
-        title="Artificial Intelligence Risk Management Framework (AI RMF 1.0), NIST AI 100-1",
-        publisher="National Institute of Standards and Technology",
-        version="1.0",
-        issued="2023-01-26",
-        source=OFFICIAL,
-    )
-    c = Concepts(g, KEY)
+    g, c = PUBLICATION.start()
 
     def item(obj: object, where: str, keys: tuple[str, ...]) -> dict:
         if not isinstance(obj, dict) or any(not obj.get(k) for k in keys):
@@ -137,16 +131,10 @@ def build(sources: Path) -> dict[str, Graph]:
                 g.add((snode, NG.text, en(statement)))
                 g.add((snode, DCTERMS.source, origin))
 
-    describe_graph(
+    return PUBLICATION.finish(
         g,
-        graph_iri(KEY),
         title="NIST AI RMF 1.0 Core: functions, categories and subcategories",
-        source=OFFICIAL,
-        license=LICENSES["public-domain-us"],
-        version="1.0",
         derived_from=[pack_url(CORE), UPSTREAM["CSA"], UPSTREAM["CA"]],
         description="The AI RMF Core (NIST AI 100-1, Tables 1-4) with NIST's text, converted from "
         f"the normgraph reference pack file {CORE}. Work of the US Government (public domain).",
-        modified=CONVERTED,
     )
-    return {f"data/{KEY}.ttl": g}

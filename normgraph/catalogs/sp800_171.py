@@ -13,21 +13,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from normgraph.catalogs.common import (
-    CONVERTED,
-    LICENSES,
-    Concepts,
-    SourceError,
-    add_scheme,
-    ca_url,
-    describe_graph,
-    en,
-    graph_iri,
-    new_graph,
-    pack_url,
-    read_json,
-    text,
-)
+from normgraph.catalogs.common import Publication, SourceError, ca_url, en, pack_url, read_json, text
 from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG
 
@@ -37,6 +23,19 @@ ENTRY = Catalog.of(KEY, "sp800171", "NIST SP 800-171 Rev. 2", "SP 800-171", 7)
 CATALOGS = (ENTRY,)
 FILE = "nist-sp800-171r2/requirements.json"
 OFFICIAL = "https://doi.org/10.6028/NIST.SP.800-171r2"
+#: The publication the scheme describes, and the licence of the converted text.
+PUBLICATION = Publication(
+    ENTRY,
+    kind=NG.Standard,
+    title="NIST SP 800-171 Rev. 2, Protecting Controlled Unclassified Information in "
+    "Nonfederal Systems and Organizations",
+    publisher="National Institute of Standards and Technology",
+    version="Revision 2",
+    issued="2020-02-21",
+    modified="2021-01-28",
+    source=OFFICIAL,
+    license="public-domain-us",
+)
 
 
 def load(sources: Path) -> tuple[Path, dict, list[dict], list[dict]]:
@@ -71,20 +70,7 @@ def build(sources: Path) -> dict[str, Graph]:
     if not derived.get("path") or not derived.get("commit"):
         raise SourceError(path, "source", "path and commit of the upstream file are required")
 
-    g = new_graph()
-    add_scheme(
-        g,
-        ENTRY,
-        kind=NG.Standard,
-        title="NIST SP 800-171 Rev. 2, Protecting Controlled Unclassified Information in "
-        "Nonfederal Systems and Organizations",
-        publisher="National Institute of Standards and Technology",
-        version="Revision 2",
-        issued="2020-02-21",
-        modified="2021-01-28",
-        source=OFFICIAL,
-    )
-    c = Concepts(g, KEY)
+    g, c = PUBLICATION.start()
     fam_nodes = {}
     by_family: dict[str, list[dict]] = {}
     for req in reqs:
@@ -116,17 +102,11 @@ def build(sources: Path) -> dict[str, Graph]:
         raise SourceError(path, f"requirements of family {orphans[0]}", "family is not declared")
 
     upstream: list[URIRef | str] = [pack_url(FILE), ca_url(derived["path"], derived["commit"])]
-    describe_graph(
+    return PUBLICATION.finish(
         g,
-        graph_iri(KEY),
         title="NIST SP 800-171 Rev. 2: security requirements",
-        source=OFFICIAL,
-        license=LICENSES["public-domain-us"],
-        version="Revision 2",
         derived_from=upstream,
         description="The 110 security requirements of NIST SP 800-171 Rev. 2 in 14 families, with "
         "NIST's statements, discussion and footnotes, converted from the normgraph reference pack "
         f"file {FILE}. Work of the US Government (public domain).",
-        modified=CONVERTED,
     )
-    return {f"data/{KEY}.ttl": g}

@@ -22,21 +22,7 @@ from pathlib import Path
 from rdflib import Graph, Literal
 from rdflib.namespace import SKOS
 
-from normgraph.catalogs.common import (
-    CONVERTED,
-    LICENSES,
-    Concepts,
-    SourceError,
-    add_scheme,
-    csa_url,
-    describe_graph,
-    en,
-    graph_iri,
-    new_graph,
-    pack_url,
-    read_json,
-    text,
-)
+from normgraph.catalogs.common import Publication, SourceError, csa_url, en, pack_url, read_json, text
 from normgraph.catalogs.registry import Catalog
 from normgraph.iri import NG
 
@@ -47,6 +33,18 @@ CATALOGS = (ENTRY,)
 FILE = "nist-sp800-53r5/800-53-r5-controls.json"
 CSA_PATH = "control/nist.gov/800-53/r5/800-53-r5-controls.json"
 OFFICIAL = "https://doi.org/10.6028/NIST.SP.800-53r5"
+#: The publication the scheme describes, and the licence of the converted text.
+PUBLICATION = Publication(
+    ENTRY,
+    kind=NG.Standard,
+    title="NIST SP 800-53 Rev. 5, Security and Privacy Controls for Information Systems and "
+    "Organizations",
+    publisher="National Institute of Standards and Technology",
+    version="Revision 5",
+    issued="2020-09-23",
+    source=OFFICIAL,
+    license="public-domain-us",
+)
 FIELDS = ("control_id", "family", "base_control", "is_enhancement", "name", "control_text",
           "discussion", "related_controls")
 
@@ -102,19 +100,7 @@ def build(sources: Path) -> dict[str, Graph]:
                               "discussion or related controls (text lost, not withdrawn?)")
     known = {e["control_id"] for e in entries}
 
-    g = new_graph()
-    add_scheme(
-        g,
-        ENTRY,
-        kind=NG.Standard,
-        title="NIST SP 800-53 Rev. 5, Security and Privacy Controls for Information Systems and "
-        "Organizations",
-        publisher="National Institute of Standards and Technology",
-        version="Revision 5",
-        issued="2020-09-23",
-        source=OFFICIAL,
-    )
-    c = Concepts(g, KEY)
+    g, c = PUBLICATION.start()
     used = {e["family"] for e in entries}
     for fam, name in FAMILIES.items():
         if fam in used:
@@ -150,17 +136,11 @@ def build(sources: Path) -> dict[str, Graph]:
     if missing:
         raise SourceError(path, "families", f"no entries for {', '.join(missing)}")
 
-    describe_graph(
+    return PUBLICATION.finish(
         g,
-        graph_iri(KEY),
         title="NIST SP 800-53 Rev. 5: controls and control enhancements",
-        source=OFFICIAL,
-        license=LICENSES["public-domain-us"],
-        version="Revision 5",
         derived_from=[pack_url(FILE), csa_url(CSA_PATH)],
         description="The SP 800-53 Rev. 5 control catalog (statements, discussion, related "
         "controls; withdrawn controls as ng:withdrawn true), converted from the normgraph "
         f"reference pack file {FILE}. Work of the US Government (public domain).",
-        modified=CONVERTED,
     )
-    return {f"data/{KEY}.ttl": g}
