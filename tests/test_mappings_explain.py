@@ -137,3 +137,14 @@ def test_explain_reads_the_store_so_mappings_loaded_there_count(tmp_path: Path) 
     out = cli("explain", "iso27001:A-8-9", "iso42001:A-6-2-6")
     assert out.returncode == 0, out.stderr
     assert "a test record only the store holds" in out.stdout
+
+
+def test_explain_names_an_inferred_records_origins_in_chain_order(root: Path) -> None:
+    """The same walk as the explorer and the reports (records.chain_of): from the subject's end."""
+    from normgraph.mappings.explain import load_records, origins_text
+
+    records = load_records(root)
+    (inferred,) = [r for r in records if r.inferred and r.subject == expand("iso42001:A-10-3")]
+    assert [str(d).rsplit("/", 1)[-1] for d in inferred.derived_from] == ["A-5-20-to-art-9-1", "A-10-3-to-A-5-20"]
+    text = origins_text(inferred, {r.iri: r for r in records})
+    assert text.index("A-10-3-to-A-5-20") < text.index("A-5-20-to-art-9-1")

@@ -8,7 +8,7 @@ so intersectsWith and relatedTo appear only as single direct steps, never inside
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +102,13 @@ def describe_step(step: Step) -> dict[str, str]:
     }
 
 
+def origins_text(record: MappingRecord, by_iri: Mapping[URIRef, MappingRecord]) -> str:
+    """The stated records an inferred record came from, in chain order (records.chain_of), as CURIEs;
+    as the record lists them when they are not among `by_iri`."""
+    origins = [r.iri for r in chain_of(record, by_iri)] or list(record.derived_from)
+    return ", ".join(curie(str(x)) for x in origins)
+
+
 def render(chains: list[Chain], a: URIRef, b: URIRef, console: object | None = None,
            records: Iterable[MappingRecord] = ()) -> None:
     """Print the chains as rich tables (one per chain); an inferred record names the stated records it
@@ -128,8 +135,7 @@ def render(chains: list[Chain], a: URIRef, b: URIRef, console: object | None = N
             d = describe_step(step)
             rationale = d["rationale"]
             if step.record.inferred:
-                origins = [r.iri for r in chain_of(step.record, by_iri)] or list(step.record.derived_from)
-                derived = ", ".join(curie(str(x)) for x in origins)
+                derived = origins_text(step.record, by_iri)
                 rationale += f" [inferred from {derived}]"
             table.add_row(
                 str(i),
