@@ -39,14 +39,16 @@ def from_checkout(*args: str) -> subprocess.CompletedProcess[str]:
                           env=clean_env(), timeout=300)
 
 
-def test_the_wheel_holds_one_package_with_all_its_knowledge_and_licence(wheel: Path) -> None:
-    names = zipfile.ZipFile(wheel).namelist()
+def test_the_wheel_holds_one_package_with_all_its_files_and_knowledge(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
     assert {n.split("/")[0] for n in names} == {"normgraph", f"normgraph-{normgraph.__version__}.dist-info"}
-    tracked = subprocess.run(["git", "ls-files", *KNOWLEDGE_FOLDERS], capture_output=True, text=True, cwd=ROOT,
-                             check=True).stdout.split()
-    assert {f.split("/")[0] for f in tracked} == set(KNOWLEDGE_FOLDERS)
-    shipped = {n.removeprefix("normgraph/knowledge/") for n in names if n.startswith("normgraph/knowledge/")}
-    assert set(tracked) - shipped == set()
+    tracked = subprocess.run(["git", "ls-files", "normgraph", *KNOWLEDGE_FOLDERS], capture_output=True, text=True,
+                             cwd=ROOT, check=True).stdout.split()
+    links = {f"normgraph/knowledge/{folder}" for folder in KNOWLEDGE_FOLDERS}  # the checkout's links to the folders
+    code = {f for f in tracked if f.startswith("normgraph/") and f not in links and not f.endswith("README.md")}
+    knowledge = {f"normgraph/knowledge/{f}" for f in tracked if not f.startswith("normgraph/")}
+    assert code and knowledge
+    assert (code | knowledge) - names == set()  # code, templates, static files and every knowledge file
     metadata = zipfile.ZipFile(wheel).read(f"normgraph-{normgraph.__version__}.dist-info/METADATA").decode()
     assert f"Version: {normgraph.__version__}\n" in metadata
     assert "License-Expression: MIT\n" in metadata
@@ -81,6 +83,9 @@ def test_serve_answers_the_home_page_the_explorer_and_sparql(installed: Installe
             r = requests.get(base + page, timeout=60)
             assert r.status_code == 200, (page, r.text[:500])
             assert "normgraph" in r.text
+        for asset in ("/explore/static/explorer.css", "/ui/static/vendor/yasgui/yasgui.min.js"):
+            r = requests.get(base + asset, timeout=60)
+            assert r.status_code == 200 and len(r.content) > 1000, asset
         r = requests.get(base + "/sparql", params={"query": COUNT_TRIPLES},
                          headers={"Accept": "application/sparql-results+json"}, timeout=60)
         assert r.status_code == 200, r.text[:500]
