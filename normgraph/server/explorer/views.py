@@ -16,7 +16,7 @@ from normgraph.mappings.relations import relations
 from normgraph.queries import QueryError
 from normgraph.server.explorer import bp
 from normgraph.server.explorer import downloads as dl
-from normgraph.server.explorer.layout import CATALOG_COLOURS, draw
+from normgraph.server.explorer.layout import draw
 from normgraph.server.kernel import current_store as store
 
 #: relation IRI -> (words, symbol), for the matrix's filter and columns
@@ -33,7 +33,7 @@ def not_found(message: str) -> Response:
 def index() -> Response:
     cats = catalog_index.catalogs(store())
     return dl.respond("explorer/index.html", {"catalogs": cats}, lambda: dl.catalogs_table(cats),
-                   lambda: dl.catalogs_graph(cats), "catalogs")
+                      lambda: dl.catalogs_graph(cats), "catalogs")
 
 
 @bp.get("/catalog/<key>")
@@ -46,7 +46,7 @@ def catalog(key: str) -> Response:
     if q:
         results = search_items(st, q, key)
         return dl.respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": results, "tree": None},
-                       lambda: dl.items_table(results), lambda: dl.items_graph(results), f"{key}-search")
+                          lambda: dl.items_table(results), lambda: dl.items_graph(results), f"{key}-search")
     tree = catalog_index.catalog_tree(st, key)
     # The whole-catalog tree is the largest page (the AI Act: ~1300 items): keep its HTML per data generation,
     # keyed by what the page shows (the catalog), not by the query string (?junk=N would add an entry each).
@@ -54,16 +54,17 @@ def catalog(key: str) -> Response:
         return cached(st, ("html", "catalog", key), lambda: render_template(
             "explorer/catalog.html", catalog=cat, q="", results=None, tree=tree))
 
+    items = catalog_index.flatten(tree)
     return dl.respond("explorer/catalog.html", {"catalog": cat, "q": "", "results": None, "tree": tree},
-                   lambda: dl.items_table(catalog_index.flatten(tree)), lambda: dl.items_graph(catalog_index.flatten(tree)), key, html=html)
+                      lambda: dl.items_table(items), lambda: dl.items_graph(items), key, html=html)
 
 
 @bp.get("/search")
 def search() -> Response:
     q = request.args.get("q", "").strip()
     results = search_items(store(), q) if q else []
-    return dl.respond("explorer/search.html", {"q": q, "results": results, "colours": CATALOG_COLOURS},
-                   lambda: dl.items_table(results), lambda: dl.items_graph(results), "search")
+    return dl.respond("explorer/search.html", {"q": q, "results": results},
+                      lambda: dl.items_table(results), lambda: dl.items_graph(results), "search")
 
 
 @bp.get("/resource")
@@ -87,7 +88,7 @@ def resource() -> Response:
     near = hood_model(st, iri, hops=1, max_first=16) if page.item is not None else None
     hood = draw(near) if near is not None else None
     return dl.respond("explorer/resource.html", {"page": page, "hood": hood}, lambda: dl.resource_table(page),
-                   lambda: dl.resource_graph(st, page), (page.item.local if page.item else "resource"))
+                      lambda: dl.resource_graph(st, page), (page.item.local if page.item else "resource"))
 
 
 @bp.get("/matrix")
@@ -99,11 +100,12 @@ def matrix() -> Response:
     if show not in ("all", "mapped", "none"):
         show = "all"
     m = matrix_model(st, a, b, scope=request.args.get("scope"), relations=request.args.getlist("relation"),
-                  sets=request.args.getlist("set"), show=show)
+                     sets=request.args.getlist("set"), show=show)
     if m is None:
         return not_found(f"Unknown catalog in from={a!r} / to={b!r}.")
-    return dl.respond("explorer/matrix.html", {"m": m, "catalogs": catalog_index.catalogs(st), "relations": RELATION_WORDS},
-                   lambda: dl.matrix_table(m), lambda: dl.matrix_graph(st, m), f"matrix-{a}-{b}")
+    return dl.respond("explorer/matrix.html",
+                      {"m": m, "catalogs": catalog_index.catalogs(st), "relations": RELATION_WORDS},
+                      lambda: dl.matrix_table(m), lambda: dl.matrix_graph(st, m), f"matrix-{a}-{b}")
 
 
 @bp.get("/neighbourhood")
@@ -126,4 +128,4 @@ def neighbourhood() -> Response:
         svg = render_template("explorer/neighbourhood.svg", hood=hood, standalone=True)
         return Response(svg, content_type="image/svg+xml; charset=utf-8")
     return dl.respond("explorer/neighbourhood.html", {"hood": hood, "hops": hops}, lambda: dl.neighbourhood_table(hood),
-                   lambda: dl.neighbourhood_graph(st, hood), f"neighbourhood-{hood.center.text}")
+                      lambda: dl.neighbourhood_graph(st, hood), f"neighbourhood-{hood.center.text}")
