@@ -55,7 +55,7 @@ CONFIRMED_EXTERNAL = {
                              "exactMatch", "broadMatch", "narrowMatch", "relatedMatch"]),
     str(DCTERMS.description), str(DCTERMS.source), str(DCTERMS.issued),
     str(DCAT.Dataset), str(PROV.Entity), str(PROV.wasDerivedFrom), str(RDFS.comment),
-    str(OWL.annotatedSource), str(OWL.annotatedProperty), str(OWL.annotatedTarget),
+    str(OWL.annotatedSource), str(OWL.annotatedProperty), str(OWL.annotatedTarget), str(OWL.propertyChainAxiom),
     "http://www.w3.org/ns/org#Organization",
     "http://xmlns.com/foaf/0.1/Person", "http://xmlns.com/foaf/0.1/Agent",
     "https://schema.org/position",
