@@ -88,8 +88,8 @@ PROFILES: dict[str, Profile] = {
     "nist-sp800-53r5": Profile(groups=("RequirementFamily",), controls=("Control", "ControlEnhancement")),
 }
 
-#: The two Annex A control sets of the unified SoA.
-SOA_STANDARDS: dict[str, str] = {"ISO/IEC 27001:2022": "iso27001-2022", "ISO/IEC 42001:2023": "iso42001-2023"}
+#: The two catalogs whose Annex A controls make the unified SoA (rows name them by the catalog's title).
+SOA_CATALOGS = ("iso27001-2022", "iso42001-2023")
 
 
 # ---------------------------------------------------------------- ids, uuids, small values
@@ -478,7 +478,8 @@ def component_definition_dict(store: Store, slug: str) -> dict[str, Any]:
             owners.setdefault(str(r["owner"]), stable_uuid(graph, "owner", str(r["owner"])))
 
     implementations = []
-    for standard, key in SOA_STANDARDS.items():
+    for key in SOA_CATALOGS:
+        standard = catalog(key).title
         mine = [r for r in rows if r["standard"] == standard]
         applicable = [r for r in mine if r["applicable"] == "yes"]
         excluded = [r for r in mine if r["applicable"] == "no"]
