@@ -4,7 +4,9 @@ with HTML, CSV or JSON-LD (downloads.respond)."""
 from __future__ import annotations
 
 from flask import Response, render_template, request
+from flask.blueprints import BlueprintSetupState
 
+import normgraph.server.explorer.downloads as dl
 from normgraph.explorer import catalogs as catalog_index
 from normgraph.explorer.cache import cached
 from normgraph.explorer.matrix import matrix as matrix_model
@@ -14,8 +16,7 @@ from normgraph.explorer.search import search as search_items
 from normgraph.iri import expand, is_iri
 from normgraph.mappings.relations import relations
 from normgraph.queries import QueryError
-from normgraph.server.explorer import bp
-from normgraph.server.explorer import downloads as dl
+from normgraph.server.explorer.blueprint import bp
 from normgraph.server.explorer.layout import draw
 from normgraph.server.kernel import current_store as store
 
@@ -29,6 +30,14 @@ def not_found(message: str) -> Response:
 
 
 # -- views -------------------------------------------------------------------------------------------
+@bp.record_once
+def _home(state: BlueprintSetupState) -> None:
+    """Serve the catalog list at / too, unless the application already has a home page."""
+    app = state.app
+    if not any(rule.rule == "/" for rule in app.url_map.iter_rules()):
+        app.add_url_rule("/", endpoint="explorer.home", view_func=index)
+
+
 @bp.get("/")
 def index() -> Response:
     cats = catalog_index.catalogs(store())
