@@ -53,6 +53,7 @@ from rdflib.term import Identifier
 from SPARQLWrapper import ASK, CONSTRUCT, POST, SELECT, URLENCODED, SPARQLWrapper
 
 from normgraph.iri import is_iri
+from normgraph.queries import get_query
 from normgraph.store.base import (
     RDF_FORMATS,
     RESULT_FORMATS,
@@ -310,9 +311,7 @@ class RemoteStore:
                 return "native"
         except Exception:  # no (readable) service description: probe instead
             pass
-        probe = self._select(
-            "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER(!isBlank(?s) && !isBlank(?o)) } LIMIT 1", None
-        )
+        probe = self._select(get_query("union-probe").bind(), None)
         if not probe.rows:
             return None  # nothing to probe with: use "dataset" for now, look again next time
         row = probe.rows[0]
@@ -413,11 +412,11 @@ class RemoteStore:
         return body, (ctype.split(";")[0].strip() or media), form
 
     def graphs(self) -> list[str]:
-        result = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None)
+        result = self._select(get_query("graph-names").bind(), None)
         return sorted({str(g) for g in result.column("g") if isinstance(g, URIRef)})
 
     def graph_size(self, graph: str) -> int:
-        result = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}", None)
+        result = self._select(get_query("graph-size").bind({"graph": graph}), None)
         return int(result.rows[0]["n"]) if result.rows else 0  # type: ignore[arg-type]
 
     def export(self, fmt: str, graph: str | None = None) -> bytes:
@@ -440,7 +439,7 @@ class RemoteStore:
             return self._http("GET", self.graph_store, what=f"GET graph <{graph}>", retry=True,
                               params={"graph": graph}, headers={"Accept": RDF_FORMATS[fmt]}).content
         body, _ctype = self._sparql_request(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {_iri(graph)} {{ ?s ?p ?o }} }}", RDF_FORMATS[fmt], None, None
+            get_query("graph-triples").bind({"graph": graph}), RDF_FORMATS[fmt], None, None
         )
         return body
 
