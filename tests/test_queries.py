@@ -91,3 +91,19 @@ def test_every_committed_query_has_a_header_and_parses_with_defaults_bound() -> 
         values = {p.name: "x" if p.type == "string" else "1" if p.type == "integer" else "2026-01-01"
                   if p.type == "date" else "ng:Control" for p in q.params if p.required}
         ox.Store().query(with_prefixes(q.bind(values)))
+
+
+def test_an_iris_parameter_binds_a_list_of_iris_for_values(tmp_path: Path) -> None:
+    q = parse_query_file(write(tmp_path, "notations", """# title: Notations
+# description: of some items
+# param: items (iris) — the items [iso27001:A-5-19]
+SELECT ?item ?n WHERE { VALUES ?item { ?_items } ?item <http://www.w3.org/2004/02/skos/core#notation> ?n }
+"""))
+    assert q.params[0].type == "iris"
+    bound = q.bind({"items": "iso27001:A-5-19  https://w3id.org/normgraph/id/eu-ai-act/art-9"})
+    assert "VALUES ?item { <https://w3id.org/normgraph/id/iso27001-2022/A-5-19> " \
+           "<https://w3id.org/normgraph/id/eu-ai-act/art-9> }" in bound
+    ox.Store().query(bound)
+    ox.Store().query(q.bind({"items": ""}))  # no items: an empty VALUES block, still a query
+    with pytest.raises(QueryError, match="items"):
+        q.bind({"items": "iso27001:A-5-19 } ?s ?p ?o {"})
