@@ -83,6 +83,14 @@ def test_context_is_documented_and_stable() -> None:
     assert ctx["confidence"] == {"@id": "ng:confidence", "@type": "xsd:decimal"}
 
 
+def test_context_offers_every_prefix_as_normgraph_states_it() -> None:
+    """The published context is a file; it must not drift from iri.PREFIXES (catalogs: the registry)."""
+    from normgraph.iri import PREFIXES
+
+    ctx = context()
+    assert {p: ctx.get(p) for p in PREFIXES} == dict(PREFIXES)
+
+
 def test_jsonld_expands_to_the_graph(repo_root: Path) -> None:
     for path in _graphs(repo_root):
         g = Graph().parse(path)
