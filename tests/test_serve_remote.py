@@ -36,9 +36,9 @@ from normgraph.loading import load_knowledge
 from normgraph.push import push
 from normgraph.queries import get_query, list_queries
 from normgraph.server import create_app
-from normgraph.store.served import ServedRemoteStore
 from normgraph.store import EmbeddedStore
 from normgraph.store.remote import RemoteStore
+from normgraph.store.served import ServedRemoteStore
 
 try:
     from oxigraph_server import OxigraphServer, free_port, oxigraph_server, requires_oxigraph
@@ -169,6 +169,10 @@ def csv_rows(text: str) -> tuple[list[str], set[tuple[str, ...]]]:
 
 
 # -- reads: the same answers as the embedded store ---------------------------------------------------------------
+#: named queries whose answer the store may choose (any one triple, LIMIT 1): no two stores need agree
+ARBITRARY = {"union-probe"}
+
+
 @pytest.mark.slow
 def test_every_named_query_equals_embedded(served: Served, reference: FlaskClient) -> None:
     listing = requests.get(f"{served.base}/api/queries", timeout=30).json()["queries"]
@@ -176,6 +180,8 @@ def test_every_named_query_equals_embedded(served: Served, reference: FlaskClien
     empty = 0
     for q in listing:
         name = q["name"]
+        if name in ARBITRARY:
+            continue
         if q["form"] == "graph":
             got = requests.get(f"{served.base}/api/queries/{name}", params={"format": "ntriples"}, timeout=300)
             want = reference.get(f"/api/queries/{name}?format=ntriples")
@@ -187,6 +193,9 @@ def test_every_named_query_equals_embedded(served: Served, reference: FlaskClien
         want = reference.get(f"/api/queries/{name}")
         assert got.status_code == want.status_code == 200, (name, got.text[:500])
         g, w = got.json(), want.get_json()
+        if q["form"] == "ask":  # resource-exists
+            assert g["boolean"] == w["boolean"], name
+            continue
         assert g["variables"] == w["variables"], name
         assert rowset(g["rows"], concat_columns(name)) == rowset(w["rows"], concat_columns(name)), name
         empty += not w["rows"]
