@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -12,29 +9,17 @@ from rdflib.term import Identifier
 
 from normgraph.queries import get_query
 from normgraph.store import SelectResult, Store
+from normgraph.store.cache import PerGeneration
 
 T = TypeVar("T")
 
-_CACHES: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
 MAX_ENTRIES = 2048
+_VIEWS = PerGeneration(max_entries=MAX_ENTRIES)
 
 
 def cached(store: Store, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """compute() once per (store, data generation, key); LRU-bounded."""
-    full = (store.generation, *key)
-    with _LOCK:
-        cache = _CACHES.setdefault(store, OrderedDict())
-        if full in cache:
-            cache.move_to_end(full)
-            hit: T = cache[full]
-            return hit
-    value = compute()
-    with _LOCK:
-        cache[full] = value
-        while len(cache) > MAX_ENTRIES:
-            cache.popitem(last=False)
-    return value
+    """compute() once per (store, data generation, key); LRU, bounded in entries and bytes (normgraph.store.cache)."""
+    return _VIEWS.get(store, key, compute)
 
 
 def run(store: Store, name: str, params: dict[str, str] | None = None) -> SelectResult:
