@@ -25,7 +25,6 @@ from normgraph.iri import NGG, NGID, PREFIXES, SEMAPV
 from normgraph.mappings.records import (
     NO_TERM_FOUND,
     RELATED,
-    RELATIONS,
     Issue,
     MappingRecord,
     MappingSetInfo,
@@ -33,6 +32,7 @@ from normgraph.mappings.records import (
     pair_local,
     set_graph,
 )
+from normgraph.mappings.relations import relations
 
 COLUMNS = (
     "subject_id",
@@ -153,11 +153,11 @@ def read_table(path: Path, known: set[str] | None = None) -> tuple[MappingSetInf
         subject = curies.expand(where, cells["subject_id"], "subject_id")
         obj = curies.expand(where, cells["object_id"], "object_id")
         predicate = curies.expand(where, cells["predicate_id"], "predicate_id")
-        if predicate not in RELATIONS.values():
+        if predicate not in relations():
             raise SourceError(
                 path,
                 where,
-                f"unknown predicate {cells['predicate_id']!r} (use {', '.join('ng:' + r for r in RELATIONS)})",
+                f"unknown predicate {cells['predicate_id']!r} (use {', '.join('ng:' + r.name for r in relations())})",
             )
         if obj == NO_TERM_FOUND and predicate != RELATED:
             raise SourceError(path, where, "sssom:NoTermFound rows must use ng:relatedTo (DESIGN.md §6)")

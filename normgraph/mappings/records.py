@@ -20,11 +20,8 @@ from rdflib.term import Identifier
 from normgraph.catalogs import registry
 from normgraph.catalogs.common import describe_graph, new_graph
 from normgraph.iri import NG, NGG, NGID, NGMAP, SSSOM
-from normgraph.mappings.relations import relations
 
-#: The mapping relations by local name, as the ontology declares them (their facts:
-#: normgraph.mappings.relations). The names below are only the IRIs the converters write.
-RELATIONS: dict[str, URIRef] = {r.name: r.iri for r in relations()}
+#: The IRIs of the relations the converters write (their facts: normgraph.mappings.relations).
 EQUAL, SUBSET, SUPERSET, INTERSECTS, RELATED = (NG[n] for n in ("equalTo", "subsetOf", "supersetOf", "intersectsWith", "relatedTo"))
 
 NO_TERM_FOUND = SSSOM.NoTermFound
