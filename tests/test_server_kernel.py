@@ -68,6 +68,20 @@ def test_a_guarded_store_closes_its_inner_store_with_the_app() -> None:
     assert store.closed == 1
 
 
+def test_a_forked_child_never_closes_its_parents_store() -> None:
+    store = CountingStore()
+    app = create_app(store, config={"guard": False, "examples": False})
+    pid = os.fork()
+    if pid == 0:  # the child: run the finalizer as its exit would, report whether it closed the store
+        closer = app.extensions["normgraph"].closer
+        closer()
+        os._exit(10 + store.closed)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 10  # the child's copy was not closed
+    close_app(app)
+    assert store.closed == 1  # the owner still closes it
+
+
 FACTORY = """
 import os
 

@@ -13,11 +13,14 @@ Closing. Flask has no application-shutdown signal, and a WSGI server such as gun
 the store is closed when the application is garbage-collected or, at the latest, when the
 interpreter exits normally (finalizers run at exit; a gunicorn worker leaves through `sys.exit`).
 `close_app(app)` closes it now (`normgraph serve` does on shutdown). Closing twice is harmless.
+Only the process that set the app up closes its store: a forked child (`gunicorn --preload`'s
+workers, a test's fork) that exits would otherwise stop the query workers its parent still uses.
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 import weakref
 from dataclasses import dataclass, field
 
@@ -47,7 +50,7 @@ def init_app(app: Flask, store: Store, config: ServerConfig) -> AppState:
     app.config["NORMGRAPH"] = config
     app_state = AppState(store, config)
     # The callback holds the store, never the app, so the app can still be collected.
-    app_state.closer = weakref.finalize(app, _close_store, store)
+    app_state.closer = weakref.finalize(app, _close_store, store, os.getpid())
     app.extensions[EXTENSION] = app_state
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(QueryTimeout, _store_error)
@@ -56,8 +59,9 @@ def init_app(app: Flask, store: Store, config: ServerConfig) -> AppState:
     return app_state
 
 
-def _close_store(store: Store) -> None:
-    store.close()
+def _close_store(store: Store, owner: int) -> None:
+    if os.getpid() == owner:  # not in a forked copy of the process that owns the store
+        store.close()
 
 
 def close_app(app: Flask) -> None:
