@@ -75,7 +75,7 @@ class ResourcePage:
 _TEXT_PROPS = {str(NG.text): "Text", str(NG.summary): "Summary (normgraph)", str(NG.discussion): "Discussion",
                str(SKOS.scopeNote): "Note", str(SKOS.definition): "Definition", str(DCTERMS.description): "Description"}
 _SKIP_PROPS = {str(SKOS.notation), str(SKOS.prefLabel), str(SKOS.broader), str(SKOS.narrower), str(NG.order),
-               str(SKOS.inScheme), str(SKOS.topConceptOf), *(str(r.iri) for r in relations())}
+               str(SKOS.inScheme), str(SKOS.topConceptOf)}  # and the mapping relations (shown as mappings)
 _PROP_NAMES = {
     str(RDF.type): "type", str(NG.imposedBy): "imposed by", str(NG.appliesToRole): "applies to role",
     str(NG.appliesToSystemCategory): "for systems", str(NG.requiresEvidence): "evidence",
@@ -123,7 +123,7 @@ def _resource_page(store: Store, iri: str) -> ResourcePage | None:
             label = str(o)
         elif p == str(SKOS.notation):
             notation = str(o)
-        elif p in _SKIP_PROPS or (item is not None and p == str(RDF.type)):
+        elif p in _SKIP_PROPS or URIRef(p) in relations() or (item is not None and p == str(RDF.type)):
             continue
         elif isinstance(o, URIRef):
             text = s(r.get("oNotation")) or s(r.get("oLabel")) or curie(str(o))

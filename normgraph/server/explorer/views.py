@@ -20,9 +20,6 @@ from normgraph.server.explorer.blueprint import bp
 from normgraph.server.explorer.layout import draw
 from normgraph.server.kernel import current_store as store
 
-#: relation IRI -> (words, symbol), for the matrix's filter and columns
-RELATION_WORDS = {str(r.iri): (r.words, r.symbol) for r in relations()}
-
 
 def not_found(message: str) -> Response:
     return Response(render_template("explorer/not_found.html", message=message), status=404,
@@ -113,7 +110,8 @@ def matrix() -> Response:
     if m is None:
         return not_found(f"Unknown catalog in from={a!r} / to={b!r}.")
     return dl.respond("explorer/matrix.html",
-                      {"m": m, "catalogs": catalog_index.catalogs(st), "relations": RELATION_WORDS},
+                      {"m": m, "catalogs": catalog_index.catalogs(st),
+                       "relations": {str(r.iri): (r.words, r.symbol) for r in relations()}},
                       lambda: dl.matrix_table(m), lambda: dl.matrix_graph(st, m), f"matrix-{a}-{b}")
 
 
