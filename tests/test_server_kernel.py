@@ -140,3 +140,31 @@ def test_gunicorn_worker_closes_the_store_on_shutdown(tmp_path: Path) -> None:
     assert proc.returncode == 0, out.decode(errors="replace")
     lines = mark.read_text().split()
     assert lines.count("closed") == 2, out.decode(errors="replace")  # one store per worker, each closed once
+
+
+@pytest.mark.slow
+def test_serve_stops_in_order_on_sigterm(tmp_path: Path) -> None:
+    """`normgraph serve` under a service manager: SIGTERM closes the store and exits 0."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from normgraph.cli import main; main()", "serve", "--port", "0", "--no-examples",
+         "--workers", "1"], cwd=Path.cwd(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        line = ""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and "serving on" not in line:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+        port = line.split("http://127.0.0.1:", 1)[1].split("/", 1)[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", timeout=30) as r:
+            assert r.status == 200
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0, rest
+    assert "stopped; the store (embedded in memory" in rest and "is closed" in rest
+

@@ -8,12 +8,14 @@ remote store nothing is loaded locally: every page and query is answered from th
 
 Exit codes: 2 when the store cannot be used (the remote endpoint is unreachable or answers with an
 error at start — the message names the URL and the HTTP status — or the options contradict each
-other), the same code every other command gives for an unusable --endpoint.
+other), the same code every other command gives for an unusable --endpoint. Ctrl-C or SIGTERM stops
+the server in order: the store is closed and the exit code is 0.
 """
 
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 from typing import Any
 
@@ -133,9 +135,17 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     console.print(f"normgraph serving on http://{host}:{bound}/sparql "
                   f"({'read-write with token' if cfg.update_token else 'read-only'}, "
                   f"timeout {cfg.query_timeout:g} s{source})", highlight=False)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)  # a service manager's stop: the same orderly end as Ctrl-C
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        server.close()
         close_app(app)
+        console.print(f"stopped; the store ({app.extensions['normgraph'].store.location}) is closed", highlight=False)
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
