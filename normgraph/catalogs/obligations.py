@@ -15,6 +15,11 @@ TSV columns (tab separated, header row, rows sorted by article, paragraph, point
 ``applicable_from``          ISO date from which the obligation applies (Art. 113)
 ``applicable_from_annex_i``  later date for high-risk systems under Art. 6(1) (Annex I products),
                              empty when the obligation has no such deferral or only concerns Annex III
+``conditions``               space-separated slugs of ``ngv:applicability-condition/…`` that must all hold
+                             beyond role and category (Annex III point, deployer nature, Art. 50 triggers,
+                             Art. 111 transition …), empty when none; decided by queries/applicability-*.rq
+``eased_by``                 space-separated condition slugs under which the duty is met through other Union
+                             law (the financial-institution subparagraphs), empty when none
 ``title``                    short label
 ``summary``                  our own one-sentence paraphrase
 
@@ -30,6 +35,7 @@ import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -52,6 +58,7 @@ TITLE = "Obligations under the EU AI Act (Regulation (EU) 2024/1689)"
 OBLIGATION_NS = f"{NGID}eu-ai-act-obligation/"
 AIACT_NS = f"{NGID}eu-ai-act/"
 AIACT_GRAPH = URIRef(f"{NGG}eu-ai-act")
+CONDITION_NS = f"{NGV}applicability-condition/"
 ELI = URIRef("http://data.europa.eu/eli/reg/2024/1689/oj")
 VERSION = "2026-11-28"
 
@@ -63,6 +70,8 @@ COLUMNS = [
     "evidence",
     "applicable_from",
     "applicable_from_annex_i",
+    "conditions",
+    "eased_by",
     "title",
     "summary",
 ]
@@ -141,6 +150,8 @@ class ObligationRow:
     evidence: tuple[str, ...]
     applicable_from: dt.date
     applicable_from_annex_i: dt.date | None
+    conditions: tuple[str, ...]
+    eased_by: tuple[str, ...]
     title: str
     summary: str
 
@@ -246,6 +257,8 @@ def _check_row(path: Path, line: int, rec: dict[str, str], seen: dict[str, int])
     for column in ("title", "summary"):
         if not rec[column]:
             raise SourceError(path, where, f"{column} is empty")
+    conditions = _conditions(path, where, "conditions", rec["conditions"])
+    eased_by = _conditions(path, where, "eased_by", rec["eased_by"])
     return ObligationRow(
         line=line,
         obligation_id=oid,
@@ -255,9 +268,29 @@ def _check_row(path: Path, line: int, rec: dict[str, str], seen: dict[str, int])
         evidence=evidence,
         applicable_from=start,
         applicable_from_annex_i=later,
+        conditions=conditions,
+        eased_by=eased_by,
         title=rec["title"],
         summary=rec["summary"],
     )
+
+
+@lru_cache(maxsize=1)
+def condition_slugs() -> frozenset[str]:
+    """The applicability conditions declared in ontology/vocabularies.ttl (the one list of them)."""
+    g = Graph().parse(ROOT / "ontology" / "vocabularies.ttl", format="turtle")
+    return frozenset(str(c).removeprefix(CONDITION_NS) for c in g.subjects(SKOS.inScheme, URIRef(CONDITION_NS.rstrip("/"))))
+
+
+def _conditions(path: Path, where: str, column: str, value: str) -> tuple[str, ...]:
+    slugs = tuple(value.split())
+    known = condition_slugs()
+    for slug in slugs:
+        if slug not in known:
+            raise SourceError(path, where, f"unknown {column} condition {slug!r}; known: {', '.join(sorted(known))}")
+    if len(set(slugs)) != len(slugs):
+        raise SourceError(path, where, f"{column} lists a condition twice")
+    return slugs
 
 
 def obligation_iri(local: str) -> URIRef:
@@ -306,7 +339,12 @@ def build_graph(path: Path = TSV_PATH) -> Graph:
         for kind in row.evidence:
             g.add((s, NG.requiresEvidence, URIRef(f"{NGV}evidence-kind/{kind}")))
         g.add((s, NG.applicableFrom, Literal(row.applicable_from.isoformat(), datatype=XSD.date)))
+        for slug in row.conditions:
+            g.add((s, NG.requiresCondition, URIRef(CONDITION_NS + slug)))
+        for slug in row.eased_by:
+            g.add((s, NG.easedBy, URIRef(CONDITION_NS + slug)))
         if row.applicable_from_annex_i:
+            g.add((s, NG.applicableFromAnnexI, Literal(row.applicable_from_annex_i.isoformat(), datatype=XSD.date)))
             g.add(
                 (
                     s,
