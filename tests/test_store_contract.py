@@ -32,7 +32,7 @@ from normgraph.store import (
 from normgraph.store.guarded import GuardedStore
 from normgraph.store.remote import RemoteStore
 from normgraph.store.served import ServedRemoteStore
-from normgraph.store.sparql_text import OutboundRefused
+from normgraph.store.sparql_text import OutboundRefused, ResultTooLarge
 
 try:
     from oxigraph_server import OxigraphServer, oxigraph_server, requires_oxigraph
@@ -57,10 +57,15 @@ DATA_B = f"""<{EX}s2> <{EX}name> "two" .
 SERVER_TIMEOUT_S = 5
 
 
+#: the result cap given to the stores that have one (bytes of a serialised answer)
+CAP = 8192
+
+
 @dataclass
 class Impl:
     store: Store
     timeouts: bool  # can a running query be stopped (QueryTimeout)?
+    capped: bool = False  # is a serialised answer over CAP refused (ResultTooLarge)?
 
 
 # -- the implementations ----------------------------------------------------------------------------------------------
@@ -76,9 +81,9 @@ def union_server() -> Iterator[OxigraphServer]:
         yield server
 
 
-def _remote(server: OxigraphServer, *, gsp: bool) -> RemoteStore:
-    store = RemoteStore(server.query_url, update_endpoint=server.update_url,
-                        graph_store=server.store_url if gsp else None, cache_ttl=0, retries=0, timeout=30)
+def _remote(server: OxigraphServer, *, gsp: bool, cap: int | None = CAP) -> RemoteStore:
+    store = RemoteStore(server.query_url, update_endpoint=server.update_url, graph_store=server.store_url if gsp else None,
+                        cache_ttl=0, retries=0, timeout=30, max_result_bytes=cap)
     for g in store.graphs():  # the server is shared by the module: start every test empty
         store.drop(g)
     return store
@@ -93,11 +98,11 @@ def _embedded_disk(tmp: Path) -> Impl:
 
 
 def _guarded(tmp: Path) -> Impl:
-    return Impl(GuardedStore(EmbeddedStore(), workers=1, timeout=30), True)
+    return Impl(GuardedStore(EmbeddedStore(), workers=1, timeout=30, max_result_bytes=CAP), True, True)
 
 
 def _guarded_disk(tmp: Path) -> Impl:
-    return Impl(GuardedStore(EmbeddedStore(tmp / "db"), workers=1, timeout=30), True)
+    return Impl(GuardedStore(EmbeddedStore(tmp / "db"), workers=1, timeout=30, max_result_bytes=CAP), True, True)
 
 
 MAKERS: dict[str, Callable[[Path], Impl]] = {
@@ -112,12 +117,12 @@ def impl(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Impl]:
     if kind in MAKERS:
         made = MAKERS[kind](tmp_path)
     elif kind == "remote":
-        made = Impl(_remote(request.getfixturevalue("plain_server"), gsp=True), True)
+        made = Impl(_remote(request.getfixturevalue("plain_server"), gsp=True), True, True)
     elif kind == "remote-union":
-        made = Impl(_remote(request.getfixturevalue("union_server"), gsp=False), True)
-    else:
-        made = Impl(ServedRemoteStore(_remote(request.getfixturevalue("plain_server"), gsp=True), timeout=30,
-                                      max_results=None), True)
+        made = Impl(_remote(request.getfixturevalue("union_server"), gsp=False), True, True)
+    else:  # the server's wrapper puts its cap on the remote store
+        made = Impl(ServedRemoteStore(_remote(request.getfixturevalue("plain_server"), gsp=True, cap=None),
+                                      timeout=30, max_results=CAP), True, True)
     try:
         yield made
     finally:
@@ -341,6 +346,17 @@ def test_a_slow_query_times_out(impl: Impl) -> None:
     with pytest.raises(QueryTimeout):
         s.query(SLOW, timeout=0.3)
     assert bool(s.query("ASK { ?s ?p ?o }"))  # and the store still answers
+
+
+def test_an_answer_over_the_cap_is_refused_never_cut(impl: Impl) -> None:
+    if not impl.capped:
+        pytest.skip("the embedded store has no result cap (GuardedStore adds one)")
+    s = impl.store
+    s.load("".join(f"<{EX}n{i}> <{EX}name> \"item number {i}\" .\n" for i in range(400)), "ntriples", A)
+    with pytest.raises(ResultTooLarge):
+        s.query_serialized("SELECT ?s ?n WHERE { ?s ?p ?n }", "json")
+    body, _media, _form = s.query_serialized("SELECT ?s ?n WHERE { ?s ?p ?n } ORDER BY ?n LIMIT 5", "json")
+    assert len(json.loads(body)["results"]["bindings"]) == 5
 
 
 @pytest.mark.parametrize("text", [
