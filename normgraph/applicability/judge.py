@@ -1,0 +1,118 @@
+"""Combine the rules' verdicts into answers: three-valued AND over an obligation's category and conditions.
+
+Nothing here knows the law: which conditions an obligation needs is data (ng:requiresCondition), whether a
+condition holds is decided by the rules (queries/applicability-conditions.rq). This module only says: one failing
+condition → does not apply; a condition with no verdict → cannot tell yet (record its ng:decidedBy columns);
+otherwise it applies from the latest of the obligation's date and the dates its conditions hold from. The one
+date rule stated as data elsewhere: an obligation's ng:applicableFromAnnexI counts when the condition
+annex-i-route-only holds (Art. 113(c)).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from normgraph.applicability.model import (
+    APPLIES,
+    CANNOT_TELL,
+    DOES_NOT_APPLY,
+    Answer,
+    Condition,
+    Obligation,
+    Subject,
+    Verdict,
+)
+from normgraph.iri import NGV
+
+ANNEX_I_ROUTE = f"{NGV}applicability-condition/annex-i-route-only"
+
+
+@dataclass(frozen=True)
+class State:
+    """What the verdicts say about one condition for one subject."""
+
+    known: bool
+    holds: bool
+    because: str
+    holds_from: object = None  # date | None
+
+
+def state(verdicts: Iterable[Verdict]) -> State:
+    """One holding verdict suffices (several routes); otherwise a failing one decides; none: unknown."""
+    vs = list(verdicts)
+    holding = [v for v in vs if v.holds]
+    if holding:
+        dated = [v.holds_from for v in holding]
+        start = None if any(d is None for d in dated) else min(d for d in dated if d is not None)
+        return State(True, True, " and ".join(dict.fromkeys(v.because for v in holding)), start)
+    if vs:
+        return State(True, False, vs[0].because)
+    return State(False, False, "")
+
+
+class Judge:
+    """Answers for one organisation's subjects, from the rules' verdicts."""
+
+    def __init__(self, obligations: Iterable[Obligation], conditions: dict[str, Condition], verdicts: Iterable[Verdict]) -> None:
+        self.obligations = tuple(obligations)
+        self.conditions = conditions
+        self._verdicts: dict[tuple[str, str], list[Verdict]] = defaultdict(list)
+        for v in verdicts:
+            self._verdicts[(v.subject, v.condition)].append(v)
+
+    def state(self, subject: str, condition: str) -> State:
+        return state(self._verdicts.get((subject, condition), ()))
+
+    def _label(self, condition: str) -> str:
+        c = self.conditions.get(condition)
+        return c.label if c else condition.rsplit("/", 1)[-1]
+
+    def _record(self, condition: str) -> tuple[str, ...]:
+        c = self.conditions.get(condition)
+        return c.decided_by if c and c.decided_by else (condition.rsplit("/", 1)[-1],)
+
+    def answer(self, subject: Subject, ob: Obligation) -> Answer:
+        role = ob.role.rsplit("/", 1)[-1]
+        if ob.role not in subject.roles:
+            held = ", ".join(r.rsplit("/", 1)[-1] for r in subject.roles) or "no role"
+            return Answer(subject, ob, DOES_NOT_APPLY, None,
+                          (f"role {held}", f"{ob.notation} binds the {role} only"))
+        reasons = [role]
+        unknown: list[str] = []
+        start = ob.applicable_from
+        for condition in (ob.category, *ob.conditions):
+            st = self.state(subject.iri, condition)
+            if not st.known:
+                unknown.append(condition)
+            elif not st.holds:
+                return Answer(subject, ob, DOES_NOT_APPLY, None,
+                              (*reasons, st.because, f"{ob.notation} needs: {self._label(condition)}"))
+            else:
+                reasons.append(st.because)
+                if st.holds_from is not None and st.holds_from > start:  # type: ignore[operator]
+                    start = st.holds_from  # type: ignore[assignment]
+        if ob.applicable_from_annex_i is not None and not unknown:
+            route = self.state(subject.iri, ANNEX_I_ROUTE)
+            if not route.known:
+                unknown.append(ANNEX_I_ROUTE)
+            elif route.holds:
+                reasons.append(route.because)
+                start = max(start, ob.applicable_from_annex_i)
+        if unknown:
+            record = tuple(dict.fromkeys(c for u in unknown for c in self._record(u)))
+            missing = "; ".join(self._label(u) for u in unknown)
+            return Answer(subject, ob, CANNOT_TELL, None,
+                          (*reasons, f"cannot tell yet: {missing} — record {', '.join(record)}"), record)
+        eased = tuple(
+            f"{st.because}: {self._label(c)}"
+            for c in ob.eased_by
+            if (st := self.state(subject.iri, c)).known and st.holds
+        )
+        return Answer(subject, ob, APPLIES, start,
+                      (*reasons, f"{ob.notation}: {ob.title}", f"from {start.isoformat()}"), eased=eased)
+
+    def answers(self, subjects: Iterable[Subject]) -> list[Answer]:
+        """Every obligation of a role each subject holds, in catalog order."""
+        return [self.answer(s, ob) for s in subjects for ob in self.obligations if ob.role in s.roles]
