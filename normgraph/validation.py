@@ -6,8 +6,13 @@ The pipeline, for one organisation graph `ngg:org/<slug>`, all of it in an in-me
 2. load only the catalog facts the shapes need — types, schemes, notations, the skos:broader closure and
    the mapping relations of every catalog or vocabulary IRI the organisation graph mentions, plus
    `ng:Requirement` for catalog items (so no OWL inference runs at validation time);
-3. run the classification CONSTRUCTs (queries/classify-high-risk.rq, then queries/classify-art-27-deployer.rq) —
-   classification is not validation;
+3. ask the AI Act applicability engine (normgraph.applicability, the one derivation every consumer uses) over the
+   same facts — classification is not validation. Its answers become the classification (`?sys a
+   ng:HighRiskAISystem`, `?sys dpv:hasObligation aiactob:art-27-1-deployer`: `ValidationResult.derived`) and the
+   validation-only facts `?sys ngsh:mayOwe ?obligation` for every obligation that applies, or cannot be told yet
+   while the system is certainly in its category (on any date: the shapes measure readiness; a missing condition
+   fact never hides a gap); the AI Act shapes check evidence only where the engine says the obligation is owed, so
+   validation and the engine agree by construction;
 4. add the validation date as `<urn:normgraph:validation> dct:date "…"^^xsd:date` (passed in, never NOW());
 5. run the validation-fact CONSTRUCTs (queries/validate-*.rq, `VALIDATION_FACTS`): joins over all evidence and the
    date comparisons, precomputed once instead of per focus node, as validation-only facts in the
@@ -37,21 +42,26 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDFS, SH, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import BNode, Node
 
 from normgraph import knowledge
+from normgraph.applicability import APPLIES, CANNOT_TELL, ApplicabilityError, assess
+from normgraph.applicability.inputs import UnknownOrganisation, catalog_ntriples, org_ntriples
 from normgraph.catalogs.registry import catalog_of
-from normgraph.iri import curie, local_id, org_graph
+from normgraph.iri import NG, curie, local_id, org_graph
 from normgraph.knowledge import ROOT
 from normgraph.queries import get_query
 from normgraph.store.base import SelectResult, Store
 
 SHAPES_DIR = ROOT / "shapes"
-#: Classification CONSTRUCTs, run in this order before validation (each sees the previous one's output).
-CLASSIFIERS: tuple[str, ...] = ("classify-high-risk", "classify-art-27-deployer")
+#: The obligation whose duty validation also states as `dpv:hasObligation` in the classification it returns.
+FRIA = URIRef("https://w3id.org/normgraph/id/eu-ai-act-obligation/art-27-1-deployer")
 #: Validation facts (ngsh: terms the shapes read), derived after classification and the validation date.
 VALIDATION_FACTS: tuple[str, ...] = ("validate-current-evidence",)
+#: Validation-only fact: the system owes (or may owe: cannot tell yet) the obligation, on some date (shapes/ai-act-*.ttl).
+MAY_OWE = URIRef("https://w3id.org/normgraph/shapes#mayOwe")
+DPV_HAS_OBLIGATION = URIRef("https://w3id.org/dpv#hasObligation")
 #: The node that carries the validation date in the data graph (`dct:date`).
 VALIDATION_NODE = URIRef("urn:normgraph:validation")
 ENGINES = ("pyshacl", "turbo")
@@ -177,29 +187,16 @@ def _run_constructs(st: ox.Store, names: Iterable[str]) -> bytes:
     return out
 
 
-def classify(data: Graph) -> Graph:
-    """Run the classification CONSTRUCTs over `data` (org + catalog facts); returns only the derived triples."""
-    st = ox.Store()
-    st.load(data.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
-    return _rdflib(_run_constructs(st, CLASSIFIERS))
-
-
 def catalog_facts(store: Store, graph: str) -> Graph:
     """The catalog and vocabulary facts about every IRI the organisation graph mentions."""
-    return _rdflib(_catalog_nt(store, graph))
-
-
-def _catalog_nt(store: Store, graph: str) -> bytes:
-    body, _media, _form = store.query_serialized(get_query("validation-catalog-facts").bind({"graph": graph}), "ntriples")
-    return body
+    return _rdflib(catalog_ntriples(store, graph))
 
 
 def _org_nt(store: Store, org_slug: str) -> bytes:
-    graph = str(org_graph(org_slug))
-    if graph not in store.graphs():
-        known = ", ".join(g.rsplit("/", 1)[-1] for g in store.graphs() if g.startswith(graph.rsplit("/", 1)[0] + "/"))
-        raise ValidationError(f"no organisation {org_slug!r} in {store.location} (graph <{graph}>); known: {known or 'none'}")
-    return store.export("ntriples", graph)
+    try:
+        return org_ntriples(store, org_slug)
+    except UnknownOrganisation as e:
+        raise ValidationError(str(e)) from None
 
 
 def org_data(store: Store, org_slug: str) -> Graph:
@@ -258,12 +255,37 @@ def prepare_data(store: Store, org_slug: str, today: date) -> PreparedData:
     """Org data + catalog facts + classification + validation date + validation facts, built in Oxigraph."""
     st = ox.Store()
     st.load(_org_nt(store, org_slug), ox.RdfFormat.N_TRIPLES)
-    st.load(_catalog_nt(store, str(org_graph(org_slug))), ox.RdfFormat.N_TRIPLES)
-    derived = _run_constructs(st, CLASSIFIERS)
+    st.load(catalog_ntriples(store, str(org_graph(org_slug))), ox.RdfFormat.N_TRIPLES)
+    derived = _classification(store, org_slug, today, st)
     st.add(ox.Quad(ox.NamedNode(str(VALIDATION_NODE)), ox.NamedNode(str(DCTERMS.date)),
                    ox.Literal(today.isoformat(), datatype=ox.NamedNode(str(XSD.date)))))
     facts = _run_constructs(st, VALIDATION_FACTS)
     return PreparedData(st, derived, facts)
+
+
+def _classification(store: Store, org_slug: str, today: date, st: ox.Store) -> bytes:
+    """The engine's answers as triples, loaded into `st`: classification (returned) and ngsh:mayOwe (not returned)."""
+    try:
+        result = assess(store, org_slug, today, facts=st, check=False)
+    except ApplicabilityError as e:
+        raise ValidationError(str(e)) from None
+    derived = Graph()
+    for iri in result.high_risk():
+        derived.add((URIRef(iri), RDF.type, NG.HighRiskAISystem))
+    owed = Graph()
+    for a in result.answers:
+        # owed: applies, or cannot be told only because of a condition while its category is certain (a system whose
+        # Art. 50 or GPAI category is unrecorded is not checked for those duties; the engine reports it as cannot tell)
+        category = result.judge.state(a.subject.iri, a.obligation.category)
+        if a.status == APPLIES or (a.status == CANNOT_TELL and category.known and category.holds):
+            owed.add((URIRef(a.subject.iri), MAY_OWE, URIRef(a.obligation.iri)))
+            if a.obligation.iri == str(FRIA):
+                derived.add((URIRef(a.subject.iri), DPV_HAS_OBLIGATION, FRIA))
+    out = derived.serialize(format="nt", encoding="utf-8")
+    for g in (derived, owed):
+        if len(g):
+            st.load(g.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    return out if len(derived) else b""
 
 
 def build_data_graph(store: Store, org_slug: str, today: date) -> tuple[Graph, Graph]:
@@ -409,8 +431,8 @@ def result_json(result: ValidationResult) -> str:
 
 
 __all__ = [
-    "CLASSIFIERS", "ENGINES", "SHAPES_DIR", "VALIDATION_FACTS", "VALIDATION_NODE", "PreparedData", "ResultRow",
-    "ValidationError", "ValidationResult", "build_data_graph", "catalog_facts", "classify", "load_shapes",
+    "ENGINES", "FRIA", "MAY_OWE", "SHAPES_DIR", "VALIDATION_FACTS", "VALIDATION_NODE", "PreparedData", "ResultRow",
+    "ValidationError", "ValidationResult", "build_data_graph", "catalog_facts", "load_shapes",
     "org_data", "parse_report", "prepare_data", "result_json", "run_engine",
     "validate_graph", "validate_org",
 ]

@@ -32,9 +32,9 @@ def org_ntriples(store: Store, org_slug: str) -> bytes:
     return store.export("ntriples", graph)
 
 
-def catalog_ntriples(store: Store, org_slug: str) -> bytes:
-    """The catalog and vocabulary facts about every IRI the organisation graph mentions (queries/validation-catalog-facts.rq)."""
-    query = get_query("validation-catalog-facts").bind({"graph": str(org_graph(org_slug))})
+def catalog_ntriples(store: Store, graph: str) -> bytes:
+    """The catalog and vocabulary facts about every IRI a graph mentions (queries/validation-catalog-facts.rq)."""
+    query = get_query("validation-catalog-facts").bind({"graph": graph})
     body, _media, _form = store.query_serialized(query, "ntriples")
     return body
 
@@ -43,7 +43,7 @@ def org_store(store: Store, org_slug: str) -> ox.Store:
     """An in-memory store with the organisation graph and its catalog facts in the default graph."""
     st = ox.Store()
     st.load(org_ntriples(store, org_slug), ox.RdfFormat.N_TRIPLES)
-    st.load(catalog_ntriples(store, org_slug), ox.RdfFormat.N_TRIPLES)
+    st.load(catalog_ntriples(store, str(org_graph(org_slug))), ox.RdfFormat.N_TRIPLES)
     return st
 
 
