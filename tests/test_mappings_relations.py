@@ -185,7 +185,7 @@ def test_the_gap_report_names_an_inferred_links_origins_by_the_same_chain_walk()
     store = EmbeddedStore()
     store.load(CHAIN_TTL.encode(), "turtle", f"{NGG}mappings/t")
     m = "https://w3id.org/normgraph/id/mapping/"
-    link = Link("https://w3id.org/normgraph/id/iso42001-2023/A-1", "A.1", "iso42001-2023", "implemented", False,
+    link = Link("https://w3id.org/normgraph/id/iso42001-2023/A-1", "A.1", "iso42001-2023", "implemented", "soa", (),
                 "subsetOf", f"{m}inferred/x", "", "", "", "", True, (f"{m}t/a-second", f"{m}t/z-first"), "")
     req = Requirement("https://w3id.org/normgraph/id/nist-sp800-53r5/AC-1", "AC-1", "", "", "", "", 0, links=[link])
     walk_chains(store, [req])

@@ -72,15 +72,18 @@ def test_soa_hospital_golden(store: EmbeddedStore) -> None:
 
 # ── Gap ──────────────────────────────────────────────────────────────────────────────────────────
 def test_gap_iso42001_percentages_hand_computed(store: EmbeddedStore) -> None:
-    """Annex A (38 controls). Full: A.2.2 (implemented itself). In part: A.2.3, A.2.4 (intersect
-    27001 A.5.1), A.10.2, A.10.3 (intersect A.5.19), A.6.2.6 (intersects A.8.16, partially
-    implemented), A.6.2.8 (itself, partially implemented). Every 42001->27001 Annex A record is
-    intersectsWith or relatedTo, so 27001 alone never covers a 42001 control fully."""
+    """Annex A (38 controls). Full: A.2.2 (implemented itself, evidence 'Policy set v3' current on
+    2026-12-01). In part: A.2.3, A.2.4 (intersect 27001 A.5.1), A.10.2, A.10.3 (intersect A.5.19),
+    A.6.2.6 (intersects A.8.16, partially implemented), A.6.2.8 (itself, partially implemented). Every
+    42001->27001 Annex A record is intersectsWith or relatedTo, so 27001 alone never covers a 42001
+    control fully. Full, partial and none are reported apart (the old covered_pct 18.4 added 2.6 + 15.8);
+    weighted reuse = (1 + 6 × 1/2) / 38 = 10.5 %."""
     report = gap.build(store, "reports-small", "iso42001-2023", TODAY)
     cov = {r["group"]: r for r in report.table("coverage").rows}
     annex = cov["Annex A (all)"]
     assert (annex["requirements"], annex["full"], annex["partial"], annex["none"]) == (38, 1, 6, 31)
-    assert annex["full_pct"] == 2.6 and annex["covered_pct"] == 18.4
+    assert (annex["full_pct"], annex["partial_pct"], annex["none_pct"]) == (2.6, 15.8, 81.6)
+    assert annex["weighted_reuse_pct"] == 10.5 and "covered_pct" not in annex
     a2 = cov["A.2 Policies related to AI"]
     assert (a2["full"], a2["partial"], a2["none"]) == (1, 2, 0)
     reqs = {r.notation: r for r in report.extra["requirements"]}
@@ -90,9 +93,10 @@ def test_gap_iso42001_percentages_hand_computed(store: EmbeddedStore) -> None:
     assert a102.coverage == "partial"
     assert {(link.source_notation, link.relation) for link in a102.links} == {("A.5.19", "intersectsWith")}
     assert a102.links[0].record.endswith("/iso42001-2023_to_iso27001-2022-annex-a/A-10-2-to-A-5-19")
-    # clauses: 27001 clauses count as operating (an SoA exists), 7.5.2 and 7.5.3 are equalTo -> full;
+    # clauses: nothing records a 27001 or 42001 clause here, so none is assumed operating (they were,
+    # as soon as one Annex A control was implemented): 7.5.2 is new work like every clause;
     # 6.1.4 (AI system impact assessment) has no 27001 counterpart -> new work with the curators' reason
-    assert reqs["7.5.2"].coverage == "full" and reqs["7.5.2"].links[0].assumed
+    assert reqs["7.5.2"].coverage == "none" and not reqs["7.5.2"].links
     assert reqs["6.1.4"].coverage == "none"
     assert "no counterpart" in reqs["6.1.4"].reason and "NoTermFound" in reqs["6.1.4"].reason
     assert reqs["A.3.2"].reason.endswith("no mapping from any implemented control")
@@ -116,7 +120,7 @@ def test_gap_ai_act_applicable_obligations(store: EmbeddedStore) -> None:
     # art-12-1-provider supersetOf A.6.2.8: read from A.6.2.8's side it is subsetOf -> in part
     assert reqs["Art. 12(1) provider"].links[0].relation == "subsetOf"
     total = report.table("coverage").rows[0]
-    assert (total["full"], total["partial"], total["none"], total["covered_pct"]) == (0, 5, 62, 7.5)
+    assert (total["full"], total["partial"], total["none"], total["partial_pct"], total["none_pct"]) == (0, 5, 62, 7.5, 92.5)
 
 
 def test_gap_airmf_is_never_full_from_nist_related_records(store: EmbeddedStore) -> None:

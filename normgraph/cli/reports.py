@@ -32,8 +32,9 @@ def print_table(report: Report, limit: int | None = None) -> None:
     console.print(t)
     if report.kind == "gap":
         for g in report.table("coverage").rows:
-            console.print(f"{g['group']}: {g['full']} fully, {g['partial']} in part, {g['none']} not at all "
-                          f"of {g['requirements']} ({g['covered_pct']}% covered)", highlight=False)
+            console.print(f"{g['group']}: {g['full']} fully, {g['no_evidence']} implemented without current evidence, "
+                          f"{g['partial']} in part, {g['none']} not at all of {g['requirements']} "
+                          f"(weighted reuse {g['weighted_reuse_pct']}%)", highlight=False)
 
 
 @main.command("report")
@@ -90,14 +91,15 @@ def explain_requirement(report: Report, req: str) -> None:
         console.print(f"[bold]{r.notation}[/] {r.title}: {COVERAGE_LABEL[r.coverage]}", highlight=False)
         t = RichTable(show_lines=True)
         for c in ("implemented item", "status", "relation (from item)", "record", "set / source", "confidence",
-                  "rationale"):
+                  "rationale; evidence"):
             t.add_column(c, overflow="fold")
         for link in r.links:
             derived = f" [inferred from {', '.join(link.derived_from)}]" if link.derived_from else ""
-            t.add_row(link.source_notation, link.status + (" (assumed)" if link.assumed else ""), link.relation,
+            shown = f"current evidence: {', '.join(link.evidence)}" if link.evidence else "no current evidence"
+            t.add_row(link.source_notation, link.status, link.relation,
                       link.record or "(the organisation implements it itself)",
                       f"{link.mapping_set}\n{link.creator} {link.record_source}", link.confidence,
-                      link.rationale + derived)
+                      f"{link.rationale}{derived}; {shown}".lstrip("; "))
         console.print(t)
         if r.coverage == "none":
             console.print(r.reason, highlight=False)

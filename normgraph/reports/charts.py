@@ -48,32 +48,38 @@ def heatmap_svg(grid: list[list[int]], title: str, ident: str) -> str:
     )
 
 
-def bars_svg(rows: list[tuple[str, float, float]], title: str, ident: str) -> str:
-    """rows: (label, full %, partial %). Stacked horizontal bars, 0–100 %."""
+def bars_svg(rows: list[tuple[str, float, float, float, float]], title: str, ident: str) -> str:
+    """rows: (label, full %, no-current-evidence %, partial %, none %), each share as the report counts
+    it (never one computed from the others). Stacked horizontal bars, 0–100 %."""
     label_w, bar_w, row_h, top = 300, 360, 22, 30
     height = top + row_h * len(rows) + 30
-    width = label_w + bar_w + 70
+    width = label_w + bar_w + 110
     parts = []
-    for n, (label, full, partial) in enumerate(rows):
+    for n, (label, full, unevidenced, partial, none) in enumerate(rows):
         y = top + n * row_h
-        fw, pw = bar_w * full / 100, bar_w * partial / 100
+        fw, ew, pw = bar_w * full / 100, bar_w * unevidenced / 100, bar_w * partial / 100
         short_label = label if len(label) <= 46 else label[:45] + "…"
         parts.append(
-            f'<g><title>{escape(label)}: {full:.1f}% fully, {partial:.1f}% in part, {100 - full - partial:.1f}% not covered</title>'
+            f'<g><title>{escape(label)}: {full:.1f}% fully, {unevidenced:.1f}% implemented without current evidence, '
+            f'{partial:.1f}% in part, {none:.1f}% not covered</title>'
             f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(short_label)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" fill="#eee" stroke="#bbb"/>'
             f'<rect x="{label_w}" y="{y + 3}" width="{fw:.1f}" height="{row_h - 6}" fill="#2e7d32"/>'
-            f'<rect x="{label_w + fw:.1f}" y="{y + 3}" width="{pw:.1f}" height="{row_h - 6}" fill="#f9a825"/>'
-            f'<text x="{label_w + bar_w + 6}" y="{y + 15}" font-size="12">{full + partial:.0f}%</text></g>'
+            f'<rect x="{label_w + fw:.1f}" y="{y + 3}" width="{ew:.1f}" height="{row_h - 6}" fill="#a5d6a7"/>'
+            f'<rect x="{label_w + fw + ew:.1f}" y="{y + 3}" width="{pw:.1f}" height="{row_h - 6}" fill="#f9a825"/>'
+            f'<text x="{label_w + bar_w + 6}" y="{y + 15}" font-size="12">{full:.0f}% full · {partial:.0f}% part</text></g>'
         )
     legend_y = top + row_h * len(rows) + 18
     legend = (f'<rect x="{label_w}" y="{legend_y - 10}" width="12" height="12" fill="#2e7d32"/>'
               f'<text x="{label_w + 16}" y="{legend_y}" font-size="12">fully</text>'
               f'<rect x="{label_w + 70}" y="{legend_y - 10}" width="12" height="12" fill="#f9a825"/>'
               f'<text x="{label_w + 86}" y="{legend_y}" font-size="12">in part</text>'
-              f'<rect x="{label_w + 150}" y="{legend_y - 10}" width="12" height="12" fill="#eee" stroke="#bbb"/>'
-              f'<text x="{label_w + 166}" y="{legend_y}" font-size="12">not at all</text>')
-    desc = "; ".join(f"{label}: {full:.1f}% fully, {partial:.1f}% in part" for label, full, partial in rows)
+              f'<rect x="{label_w + 150}" y="{legend_y - 10}" width="12" height="12" fill="#a5d6a7"/>'
+              f'<text x="{label_w + 166}" y="{legend_y}" font-size="12">no current evidence</text>'
+              f'<rect x="{label_w + 300}" y="{legend_y - 10}" width="12" height="12" fill="#eee" stroke="#bbb"/>'
+              f'<text x="{label_w + 316}" y="{legend_y}" font-size="12">not at all</text>')
+    desc = "; ".join(f"{label}: {full:.1f}% fully, {unevidenced:.1f}% without current evidence, {partial:.1f}% in part, "
+                     f"{none:.1f}% not at all" for label, full, unevidenced, partial, none in rows)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{ident}-t {ident}-d" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif">'

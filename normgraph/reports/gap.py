@@ -1,16 +1,16 @@
 """Gap analysis: from what the organisation implements to ISO/IEC 42001, the AI Act, the AI RMF.
 
-Reading. A target requirement is covered
-- **fully** when the organisation implements it itself (a 42001 control or clause in its SoA with
-  status implemented), or implements an item whose mapping record, read from that item's side, has
-  a relation of full coverage strength (ng:coverageStrength in the ontology: equalTo, supersetOf);
-- **in part** when it is reached only by records of partial strength (intersectsWith, subsetOf,
-  relatedTo), or only from items that are partially implemented;
-- **not at all** otherwise: new work, with the reason — the curators' rationale when a record says the
-  target has no counterpart (sssom:NoTermFound), else "no mapping from any implemented control" — and
-  the catalog items that would reach it (candidates).
-The implemented set and every record come from named queries (report-gap-implemented,
-report-gap-records, report-gap-no-counterpart, report-gap-targets-*); this module only joins and counts.
+What the organisation implements is what it records (report-gap-implemented): SoA lines with status
+implemented or partially implemented — for Annex A controls and for clauses 4-10 alike — and clauses
+that its evidence supports; nothing is assumed. Whether an item is shown working on the judged date is
+its current evidence (report-gap-evidence). How a target is then covered — fully, implemented without
+current evidence, in part, not at all — and the one weighted figure are normgraph.reports.coverage's
+rules; a target reached by nothing gets the reason — the curators' rationale when a record says it
+has no counterpart (sssom:NoTermFound), else "no mapping from any implemented control" — and the
+catalog items that would reach it (candidates). The "27001 only" baseline is the same reading with
+only the ISO/IEC 27001 items (what the ISMS alone gives, ignoring the 42001 lines of the SoA).
+Every row comes from named queries (report-gap-implemented, report-gap-evidence, report-gap-records,
+report-gap-no-counterpart, report-gap-targets-*); this module only joins and counts.
 """
 
 from __future__ import annotations
@@ -25,18 +25,30 @@ from rdflib import URIRef
 from normgraph.catalogs.registry import catalog_of
 from normgraph.mappings.records import chain_of, record_from_row
 from normgraph.mappings.relations import relations
-from normgraph.reports import check_target, num, run, short, text
+from normgraph.reports import check_target, coverage, num, run, short, text
 from normgraph.reports.common import org_info
+from normgraph.reports.coverage import STATS_COLUMNS, GroupStats
 from normgraph.reports.model import Report, Table
 from normgraph.store.base import Store
 
-COVERAGE_LABEL = {"full": "covered fully", "partial": "covered in part", "none": "not at all (new control needed)"}
+COVERAGE_LABEL = coverage.LABEL
 TARGET_QUERY = {
     "iso42001-2023": "report-gap-targets-iso42001",
     "eu-ai-act": "report-gap-targets-eu-ai-act",
     "nist-ai-rmf-1.0": "report-gap-targets-nist-ai-rmf",
 }
 OWN_CATALOGS = ("iso27001-2022", "iso42001-2023")
+ISMS = "iso27001-2022"
+
+
+@dataclass(frozen=True)
+class Implemented:
+    """An item the organisation records as implemented, how, and its current evidence on the date."""
+
+    status: str  # implemented | partially-implemented
+    via: str  # "soa" (an SoA line) | "evidence" (a clause its evidence supports)
+    notation: str
+    evidence: tuple[str, ...]  # notations of current evidence supporting it (or the clause it is part of)
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,8 @@ class Link:
     source_notation: str
     source_catalog: str
     status: str  # implemented | partially-implemented
-    assumed: bool  # the ISMS clauses taken as operating because an SoA exists
+    via: str  # soa | evidence
+    evidence: tuple[str, ...]  # current evidence of the source item on the judged date
     relation: str  # read from the source's side; "is" = the organisation implements the target itself
     record: str  # IRI, '' when relation == "is"
     mapping_set: str
@@ -59,19 +72,35 @@ class Link:
     rationale: str
 
     @property
-    def full(self) -> bool:
+    def full_strength(self) -> bool:
+        """Implemented, and the relation covers the target fully (evidence aside)."""
         if self.status != "implemented":
             return False
         relation = relations().by_name(self.relation)
         return self.relation == "is" or (relation is not None and relation.full)
 
+    @property
+    def evidenced(self) -> bool:
+        return bool(self.evidence)
+
+    @property
+    def full(self) -> bool:
+        """Covers the target fully on the judged date: full strength and current evidence."""
+        return self.full_strength and self.evidenced
+
+    @property
+    def state(self) -> str:
+        """The source item's status as recorded, with its current evidence."""
+        how = "supported by its evidence" if self.via == "evidence" else "SoA"
+        shown = f"current evidence {', '.join(self.evidence)}" if self.evidence else "no current evidence"
+        return f"{self.status} ({how}; {shown})"
+
     def describe(self) -> str:
         if self.relation == "is":
-            return f"{self.source_notation} ({self.status}, the organisation's own SoA)"
-        how = "fully" if self.full else "in part"
+            return f"{self.source_notation} {self.state}, the organisation's own"
+        how = "fully" if self.full else ("fully, if evidenced" if self.full_strength else "in part")
         extra = f"; inferred from {', '.join(short(d) for d in self.derived_from)}" if self.derived_from else ""
-        assumed = ", ISMS clause assumed operating" if self.assumed else ""
-        return (f"{self.source_notation} {self.relation} ({how}; {self.status}{assumed}) via {short(self.record)} "
+        return (f"{self.source_notation} {self.relation} ({how}; {self.state}) via {short(self.record)} "
                 f"[{short(self.mapping_set)}; {self.creator}{extra}]")
 
 
@@ -91,40 +120,30 @@ class Requirement:
 
     @property
     def coverage(self) -> str:
-        if any(link.full for link in self.links):
-            return "full"
-        return "partial" if self.links else "none"
+        return coverage.status(self.links)
+
+    @property
+    def weight(self) -> float:
+        return coverage.weight(self.links)
+
+    def isms_links(self) -> list[Link]:
+        """The links from ISO/IEC 27001 items: the "27001 only" baseline's reading."""
+        return [link for link in self.links if link.source_catalog == ISMS]
 
     @property
     def reason(self) -> str:
-        if self.coverage == "full":
+        state = self.coverage
+        if state == coverage.FULL:
             return "; ".join(link.describe() for link in self.links if link.full)
-        if self.coverage == "partial":
+        if state == coverage.NO_EVIDENCE:
+            return "Implemented, but no current evidence: " + "; ".join(
+                link.describe() for link in self.links if link.full_strength)
+        if state == coverage.PARTIAL:
             return "; ".join(link.describe() for link in self.links)
         if self.no_counterpart:
             return "New control needed — no counterpart: " + " ".join(
                 f"{r} [{short(rec)}]" for rec, r in self.no_counterpart)
         return "New control needed — no mapping from any implemented control"
-
-
-@dataclass
-class GroupStats:
-    part: str
-    group: str
-    title: str
-    total: int = 0
-    full: int = 0
-    partial: int = 0
-    none: int = 0
-
-    def pct(self, n: int) -> float:
-        return round(100.0 * n / self.total, 1) if self.total else 0.0
-
-    def as_row(self) -> dict[str, str | int | float | bool | None]:
-        return {"part": self.part, "group": self.title or self.group, "requirements": self.total,
-                "full": self.full, "partial": self.partial, "none": self.none,
-                "full_pct": self.pct(self.full), "partial_pct": self.pct(self.partial),
-                "none_pct": self.pct(self.none), "covered_pct": self.pct(self.full + self.partial)}
 
 
 def catalog_key(iri: str) -> str:
@@ -133,22 +152,44 @@ def catalog_key(iri: str) -> str:
     return found.key if found is not None else ""
 
 
-def implemented(store: Store, graph: str) -> dict[str, tuple[str, bool, str]]:
-    """IRI -> (status, assumed, notation) of what the organisation implements."""
-    out: dict[str, tuple[str, bool, str]] = {}
-    for row in run(store, "report-gap-implemented", graph=graph).rows:
-        iri = text(row["source"])
-        status, assumed = text(row["status"]), text(row.get("assumed")) == "true"
-        old = out.get(iri)
-        if old is None or (old[0] != "implemented" and status == "implemented") or (old[1] and not assumed):
-            out[iri] = (status, assumed, text(row.get("notation")) or short(iri))
+def current_evidence(store: Store, graph: str, today: dt.date) -> dict[str, set[str]]:
+    """Item IRI -> notations of the evidence that supports it and is current on `today`."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for row in run(store, "report-gap-evidence", graph=graph, today=today.isoformat()).rows:
+        if text(row.get("current")) == "true":
+            out[text(row["item"])].add(text(row.get("notation")) or short(text(row["evidence"])))
     return out
 
 
-def analyse(store: Store, slug: str, target: str) -> tuple[list[Requirement], dict[str, tuple[str, bool, str]]]:
+def implemented(store: Store, graph: str, today: dt.date) -> dict[str, Implemented]:
+    """IRI -> what the organisation records as implemented, with its current evidence on `today`."""
+    evidence = current_evidence(store, graph, today)
+    found: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
+    for row in run(store, "report-gap-implemented", graph=graph).rows:
+        iri = text(row["source"])
+        found[iri].append((text(row["status"]), text(row["via"]), text(row.get("notation")) or short(iri),
+                           text(row["recorded"])))
+    out: dict[str, Implemented] = {}
+    for iri, rows in found.items():
+        best = min(rows, key=lambda r: (r[0] != "implemented", r[3] != iri, r[1] != "soa"))
+        shown = set(evidence.get(iri, ())).union(*(evidence.get(r[3], set()) for r in rows))
+        out[iri] = Implemented(best[0], best[1], best[2], tuple(sorted(shown)))
+    return out
+
+
+def link_to(iri: str, item: Implemented, relation: str, row: dict[str, str] | None = None) -> Link:
+    """A link from the implemented item `iri`; `row` holds the record's columns (none for "is")."""
+    r = row or {}
+    return Link(iri, item.notation, catalog_key(iri), item.status, item.via, item.evidence, relation,
+                r.get("record", ""), r.get("set", ""), r.get("creator", ""), r.get("recSource", ""),
+                r.get("confidence", ""), r.get("inferred", "") == "true", tuple(r.get("derivedFrom", "").split()),
+                r.get("rationale", ""))
+
+
+def analyse(store: Store, slug: str, target: str, today: dt.date) -> tuple[list[Requirement], dict[str, Implemented]]:
     scheme, _title = check_target(target)
     info = org_info(store, slug)
-    impl = implemented(store, info.graph)
+    impl = implemented(store, info.graph, today)
     params = {"graph": info.graph} if target == "eu-ai-act" else {}
     reqs: dict[str, Requirement] = {}
     for row in run(store, TARGET_QUERY[target], **params).rows:
@@ -161,9 +202,7 @@ def analyse(store: Store, slug: str, target: str) -> tuple[list[Requirement], di
                                 num(row.get("order")) or 0, systems)
     for iri, req in reqs.items():
         if iri in impl:
-            status, assumed, notation = impl[iri]
-            req.links.append(Link(iri, notation, catalog_key(iri), status, assumed, "is", "", "", "", "", "",
-                                  False, (), ""))
+            req.links.append(link_to(iri, impl[iri], "is"))
     for row in run(store, "report-gap-records", scheme=str(scheme)).rows:
         wanted = reqs.get(text(row["target"]))
         if wanted is None:
@@ -176,13 +215,7 @@ def analyse(store: Store, slug: str, target: str) -> tuple[list[Requirement], di
                 if cand not in wanted.candidates:
                     wanted.candidates.append(cand)
             continue
-        status, assumed, notation = impl[src]
-        wanted.links.append(Link(
-            src, notation, catalog_key(src), status, assumed, relation, text(row["record"]),
-            text(row.get("set")), text(row.get("creator")), text(row.get("recSource")),
-            text(row.get("confidence")), text(row.get("inferred")) == "true",
-            tuple(text(row.get("derivedFrom")).split()), text(row.get("rationale")),
-        ))
+        wanted.links.append(link_to(src, impl[src], relation, {k: text(v) for k, v in row.items()}))
     walk_chains(store, reqs.values())
     for row in run(store, "report-gap-no-counterpart", scheme=str(scheme)).rows:
         missing = reqs.get(text(row["target"]))
@@ -190,7 +223,7 @@ def analyse(store: Store, slug: str, target: str) -> tuple[list[Requirement], di
             missing.no_counterpart.append((text(row["record"]), text(row.get("rationale"))))
     ordered = sorted(reqs.values(), key=lambda r: (r.order, r.notation))
     for r in ordered:
-        r.links.sort(key=lambda x: (not x.full, x.relation != "is", x.source_notation, x.record))
+        r.links.sort(key=lambda x: (not x.full, not x.full_strength, x.relation != "is", x.source_notation, x.record))
     return ordered, impl
 
 
@@ -208,34 +241,71 @@ def walk_chains(store: Store, reqs: Iterable[Requirement]) -> None:
             req.links[i] = replace(req.links[i], derived_from=tuple(str(o.iri) for o in origins))
 
 
-def stats(reqs: list[Requirement]) -> tuple[GroupStats, list[GroupStats]]:
+def stats(reqs: list[Requirement], isms_only: bool = False) -> tuple[GroupStats, list[GroupStats]]:
+    """Counts per status, for all requirements, per part (when there are several) and per group;
+    with `isms_only`, as the ISO/IEC 27001 items alone would give them (the baseline)."""
     total = GroupStats("all", "all", "All requirements")
     groups: dict[tuple[str, str], GroupStats] = {}
     for r in reqs:
+        links = r.isms_links() if isms_only else r.links
         g = groups.setdefault((r.part, r.group), GroupStats(r.part, r.group, r.group_title or short(r.group) or "other"))
         for s in (total, g):
-            s.total += 1
-            setattr(s, r.coverage, getattr(s, r.coverage) + 1)
+            s.add(coverage.status(links), coverage.weight(links))
     parts: dict[str, GroupStats] = {}
     for (part, _), g in groups.items():
-        p = parts.setdefault(part, GroupStats(part, part, f"{part} (all)"))
-        p.total += g.total
-        p.full += g.full
-        p.partial += g.partial
-        p.none += g.none
+        parts.setdefault(part, GroupStats(part, part, f"{part} (all)")).merge(g)
     out = list(parts.values()) if len(parts) > 1 else []
     return total, out + list(groups.values())
 
 
-COLUMNS = ["requirement", "title", "part", "group", "coverage", "covered_by", "mapping_records",
+COLUMNS = ["requirement", "title", "part", "group", "coverage", "covered_by", "current_evidence", "mapping_records",
            "relations", "reason", "candidates", "applies_via_systems", "iri"]
+
+
+def sort_key(notation: str) -> list[tuple[int, int, str]]:
+    """Clauses before Annex A, numbers numerically: 4.1 < 10.2 < A.5.1 < A.5.10."""
+    return [(1, 0, x) if not x.isdigit() else (0, int(x), "") for x in notation.replace(".", " ").split()]
+
+
+def reuse_table(reqs: list[Requirement]) -> Table:
+    """Which of my 27001 items already satisfy this target: fully (with evidence), without current
+    evidence, or in part."""
+    reuse: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"full": [], "no_evidence": [], "partial": []})
+    for r in reqs:
+        for link in r.isms_links():
+            kind = "full" if link.full else ("no_evidence" if link.full_strength else "partial")
+            reuse[link.source_notation][kind].append(r.notation)
+    return Table("reuse", ["iso27001_control", "covers_fully", "covers_fully_without_current_evidence", "covers_in_part"], [
+        {"iso27001_control": k, "covers_fully": "; ".join(v["full"]),
+         "covers_fully_without_current_evidence": "; ".join(v["no_evidence"]), "covers_in_part": "; ".join(v["partial"])}
+        for k, v in sorted(reuse.items(), key=lambda kv: sort_key(kv[0]))
+    ], key="iso27001_control")
+
+
+def headline(reqs: list[Requirement]) -> dict[str, int]:
+    """The first screen's answer: of what the organisation has not implemented (with evidence) as
+    such, what do its ISO 27001 items already give, and what is new work? The parts add up to "rest"."""
+    own = [r for r in reqs if any(link.relation == "is" and link.full for link in r.links)]
+    rest = [r for r in reqs if r not in own]
+    answer = {
+        "own": len(own),
+        "rest": len(rest),
+        "by_27001_fully": sum(1 for r in rest if any(link.full for link in r.isms_links())),
+        "by_27001_in_part": sum(1 for r in rest if r.coverage == coverage.PARTIAL and r.isms_links()),
+        "no_evidence": sum(1 for r in rest if r.coverage == coverage.NO_EVIDENCE),
+        "new": sum(1 for r in rest if r.coverage == coverage.NONE),
+        "links_from_27001": sum(len(r.isms_links()) for r in rest),
+    }
+    answer["other"] = answer["rest"] - answer["by_27001_fully"] - answer["by_27001_in_part"] - answer["new"]
+    return answer
 
 
 def build(store: Store, slug: str, target: str, today: dt.date) -> Report:
     scheme, title = check_target(target)
     info = org_info(store, slug)
-    reqs, impl = analyse(store, slug, target)
+    reqs, impl = analyse(store, slug, target, today)
     total, groups = stats(reqs)
+    baseline, baseline_groups = stats(reqs, isms_only=True)
     table = Table("gap", COLUMNS, key="requirement")
     labels = {s.iri: s.label for s in info.systems}
     for r in reqs:
@@ -243,6 +313,7 @@ def build(store: Store, slug: str, target: str, today: dt.date) -> Report:
             "requirement": r.notation, "title": r.title, "part": r.part, "group": r.group_title,
             "coverage": COVERAGE_LABEL[r.coverage],
             "covered_by": "; ".join(dict.fromkeys(link.source_notation for link in r.links)),
+            "current_evidence": "; ".join(sorted({e for link in r.links for e in link.evidence})),
             "mapping_records": " ".join(dict.fromkeys(link.record for link in r.links if link.record)),
             "relations": "; ".join(dict.fromkeys(
                 f"{link.source_notation} {link.relation}" for link in r.links)),
@@ -251,41 +322,15 @@ def build(store: Store, slug: str, target: str, today: dt.date) -> Report:
             "applies_via_systems": "; ".join(labels.get(s, short(s)) for s in r.systems),
             "iri": r.iri,
         })
-    group_table = Table("coverage", ["part", "group", "requirements", "full", "partial", "none", "full_pct",
-                                     "partial_pct", "none_pct", "covered_pct"], [total.as_row()] + [g.as_row() for g in groups])
-    # "Which of my 27001 controls already satisfy this target, and what is new?"
-    reuse: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"full": [], "partial": []})
-    for r in reqs:
-        for link in r.links:
-            if link.source_catalog == "iso27001-2022" and not link.assumed:
-                reuse[link.source_notation]["full" if link.full else "partial"].append(r.notation)
-    reuse_table = Table("reuse", ["iso27001_control", "covers_fully", "covers_in_part"], [
-        {"iso27001_control": k, "covers_fully": "; ".join(v["full"]), "covers_in_part": "; ".join(v["partial"])}
-        for k, v in sorted(reuse.items(), key=lambda kv: [int(x) if x.isdigit() else x for x in kv[0].replace(".", " ").split()])
-    ], key="iso27001_control")
-    # The headline question: of what the organisation has not implemented as such, what do its
-    # ISO 27001 controls already give, and what is new work?
-    own = [r for r in reqs if any(link.relation == "is" and link.full for link in r.links)]
-    rest = [r for r in reqs if r not in own]
-    from_27001 = [link for r in rest for link in r.links if link.source_catalog == "iso27001-2022" and not link.assumed]
-    answer = {
-        "own": len(own),
-        "rest": len(rest),
-        "by_27001_fully": sum(1 for r in rest if any(
-            link.full and link.source_catalog == "iso27001-2022" and not link.assumed for link in r.links)),
-        "by_27001_in_part": sum(1 for r in rest if r.coverage == "partial" and any(
-            link.source_catalog == "iso27001-2022" and not link.assumed for link in r.links)),
-        "new": sum(1 for r in rest if r.coverage == "none"),
-        "links_from_27001": len(from_27001),
-    }
-    answer["other"] = answer["rest"] - answer["by_27001_fully"] - answer["by_27001_in_part"] - answer["new"]
-    impl_27001 = sum(1 for iri, (st, assumed, _n) in impl.items()
-                     if catalog_key(iri) == "iso27001-2022" and not assumed and st == "implemented" and "/A-" in iri)
+    group_table = Table("coverage", STATS_COLUMNS, [total.as_row()] + [g.as_row() for g in groups])
+    baseline_table = Table("baseline-27001", STATS_COLUMNS, [baseline.as_row()] + [g.as_row() for g in baseline_groups])
+    impl_27001 = sum(1 for iri, item in impl.items()
+                     if catalog_key(iri) == ISMS and item.status == "implemented" and "/A-" in iri)
     return Report("gap", f"Gap analysis to {title}", slug, info.label, info.graph, today,
-                  [table, group_table, reuse_table],
+                  [table, group_table, baseline_table, reuse_table(reqs)],
                   {"target": target, "target_title": title, "scheme": str(scheme), "requirements": reqs,
-                   "total": total, "groups": groups, "implemented_27001": impl_27001, "answer": answer,
-                   "assumed_clauses": any(a for (_s, a, _n) in impl.values())})
+                   "total": total, "groups": groups, "baseline": baseline, "implemented_27001": impl_27001,
+                   "answer": headline(reqs), "weighting": coverage.WEIGHTING})
 
 
 def explain(report: Report, requirement: str) -> list[Requirement]:

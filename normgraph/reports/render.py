@@ -141,7 +141,11 @@ def to_html(report: Report, **extra: Any) -> str:
         ctx["svg_inherent"] = Markup(charts.heatmap_svg(grid["inherent"], "Inherent risk (before treatment)", "hm-inherent"))
         ctx["svg_residual"] = Markup(charts.heatmap_svg(grid["residual"], "Residual risk (after treatment)", "hm-residual"))
     if report.kind == "gap":
-        rows = [(str(g["group"]), float(str(g["full_pct"])), float(str(g["partial_pct"]))) for g in report.table("coverage").rows]
+        def share(g: dict[str, Any], status: str) -> float:
+            return float(str(g[f"{status}_pct"]))
+
+        rows = [(str(g["group"]), share(g, "full"), share(g, "no_evidence"), share(g, "partial"), share(g, "none"))
+                for g in report.table("coverage").rows]
         ctx["svg_coverage"] = Markup(charts.bars_svg(rows, f"Coverage of {report.extra['target_title']}", "cov"))
     return env().get_template(f"{report.kind}.html.j2").render(**ctx)
 

@@ -1,0 +1,133 @@
+"""Honest coverage (normgraph.reports.coverage, gap.py): full needs current evidence on the judged date,
+"implemented, no current evidence" is its own status, clauses count only when recorded, the four
+statuses are never added together, one documented weighted figure, and a "27001 only" baseline.
+
+Fixture: tests/fixtures/coverage-dates.ttl (its header lists what it records). Expected values are
+worked out by hand from it and from the curated tables (every 42001 Annex A ↔ 27001 Annex A record is
+intersectsWith; 42001 7.5.3 equalTo 27001 7.5.3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from repo import ROOT
+
+from normgraph.reports import coverage, gap, prepare_store
+from normgraph.reports.render import to_html
+from normgraph.store import EmbeddedStore
+
+FIXTURE = ROOT / "tests" / "fixtures" / "coverage-dates.ttl"
+BEFORE, AFTER = dt.date(2026, 6, 1), dt.date(2026, 7, 1)  # either side of POL-1's end (2026-06-30)
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    s = EmbeddedStore()
+    prepare_store(s, extra=[FIXTURE])
+    return s
+
+
+def states(store: EmbeddedStore, day: dt.date, slug: str = "coverage-dates") -> dict[str, str]:
+    report = gap.build(store, slug, "iso42001-2023", day)
+    return {r.notation: r.coverage for r in report.extra["requirements"] if r.coverage != coverage.NONE}
+
+
+def test_the_judged_date_changes_the_answer_where_evidence_expires_or_starts(store: EmbeddedStore) -> None:
+    """A.2.2's only evidence (POL-1) ends on 2026-06-30; A.6.2.8's log export is issued 2026-06-15."""
+    before, after = states(store, BEFORE), states(store, AFTER)
+    assert (before["A.2.2"], after["A.2.2"]) == (coverage.FULL, coverage.NO_EVIDENCE)
+    assert (before["A.6.2.8"], after["A.6.2.8"]) == (coverage.NO_EVIDENCE, coverage.FULL)
+    # 6.1.2 is recorded by a risk assessment that ended 2026-05-31: stale on both dates
+    assert before["6.1.2"] == after["6.1.2"] == coverage.NO_EVIDENCE
+
+
+def test_exact_statuses_on_the_first_date(store: EmbeddedStore) -> None:
+    assert states(store, BEFORE) == {
+        # clause lines and clause evidence count, each as recorded
+        "6.1.2": coverage.NO_EVIDENCE,  # evidence only, ended
+        "7.5.2": coverage.FULL,  # SoA clause line + DOC-1
+        "7.5.3": coverage.FULL,  # 27001 7.5.3 clause line + DOC-1, equalTo
+        "9.1": coverage.NO_EVIDENCE,  # SoA clause line, no evidence
+        "9.2.1": coverage.FULL, "9.2.2": coverage.FULL,  # AUD-1 supports 9.2: its sub-clauses too
+        "A.2.2": coverage.FULL,
+        "A.2.3": coverage.PARTIAL, "A.2.4": coverage.PARTIAL,  # intersect 27001 A.5.1
+        "A.3.2": coverage.NO_EVIDENCE,  # implemented control, no evidence at all
+        "A.6.2.8": coverage.NO_EVIDENCE,  # its evidence is issued after the judged date
+        "A.10.2": coverage.PARTIAL, "A.10.3": coverage.PARTIAL,  # intersect A.5.19 (no evidence: still in part)
+    }
+
+
+def test_nothing_is_assumed_for_clauses(store: EmbeddedStore) -> None:
+    """Clauses nobody records are new work, however many Annex A controls are implemented."""
+    reqs = {r.notation: r for r in gap.build(store, "coverage-dates", "iso42001-2023", BEFORE).extra["requirements"]}
+    assert reqs["4.1"].coverage == reqs["10.2"].coverage == coverage.NONE
+    assert not reqs["4.1"].links
+
+
+def test_counts_are_separate_and_add_up_with_one_weighted_figure(store: EmbeddedStore) -> None:
+    """On 2026-06-01: 5 full (7.5.2, 7.5.3, 9.2.1, 9.2.2, A.2.2), 4 without current evidence (6.1.2, 9.1,
+    A.3.2, A.6.2.8), 4 in part, 57 none of 70. Weighted: 5 × 1 + 4 × 1/2 = 7 → 10.0 %."""
+    report = gap.build(store, "coverage-dates", "iso42001-2023", BEFORE)
+    total = report.table("coverage").rows[0]
+    assert (total["requirements"], total["full"], total["no_evidence"], total["partial"], total["none"]) == (70, 5, 4, 4, 57)
+    assert (total["full_pct"], total["no_evidence_pct"], total["partial_pct"], total["none_pct"]) == (7.1, 5.7, 5.7, 81.4)
+    assert total["weighted_reuse_pct"] == 10.0
+    assert "covered_pct" not in total
+    for row in report.table("coverage").rows:
+        assert row["full"] + row["no_evidence"] + row["partial"] + row["none"] == row["requirements"]
+        assert min(row[f"{s}_pct"] for s in coverage.STATUSES) >= 0
+
+
+def test_weighted_figure_rule_after_expiry(store: EmbeddedStore) -> None:
+    """On 2026-07-01 A.2.2 loses its evidence (its own link counts 0) but keeps A.5.1's intersecting
+    link (1/2); A.6.2.8 gains its evidence (1): 5 × 1 + 5 × 1/2 = 7.5 of 70 → 10.7 %."""
+    total = gap.build(store, "coverage-dates", "iso42001-2023", AFTER).table("coverage").rows[0]
+    assert (total["full"], total["no_evidence"], total["partial"], total["none"]) == (5, 4, 4, 57)
+    assert total["weighted_reuse_pct"] == 10.7
+
+
+def test_27001_only_baseline_ignores_the_42001_lines(store: EmbeddedStore) -> None:
+    """ISO 27001 items alone: 7.5.3 (full, DOC-1); A.2.2–A.2.4 via A.5.1, A.10.2–A.10.3 via A.5.19 in
+    part: 1 full, 5 partial → (1 + 2.5) / 70 = 5.0 %."""
+    report = gap.build(store, "coverage-dates", "iso42001-2023", BEFORE)
+    base = report.table("baseline-27001").rows[0]
+    assert (base["full"], base["no_evidence"], base["partial"], base["none"]) == (1, 0, 5, 64)
+    assert base["weighted_reuse_pct"] == 5.0
+    assert report.extra["baseline"].full == 1
+
+
+def test_reuse_table_separates_full_without_evidence(store: EmbeddedStore) -> None:
+    rows = {r["iso27001_control"]: r for r in gap.build(store, "coverage-dates", "iso42001-2023", BEFORE).table("reuse").rows}
+    assert rows["7.5.3"]["covers_fully"] == "7.5.3"
+    assert rows["A.5.1"]["covers_in_part"] == "A.2.2; A.2.3; A.2.4"
+
+
+def test_html_never_adds_full_and_partial(store: EmbeddedStore) -> None:
+    html = to_html(gap.build(store, "coverage-dates", "iso42001-2023", BEFORE))
+    assert "-0.0" not in html and "covered_pct" not in html
+    assert "implemented without current evidence" in html and "Weighted reuse" in html
+    assert "ignoring the ISO/IEC 42001 lines of the SoA" in html
+
+
+def test_fintech_deliberate_gap_f3_is_found(store: EmbeddedStore) -> None:
+    """fintech.ttl F3: SoA 42001 A.6.2.8 'implemented' with no evidence → not covered fully.
+    F4: 27001 A.8.8's only evidence ended 2026-09-30 → its links say no current evidence."""
+    report = gap.build(store, "fintech", "iso42001-2023", dt.date(2026, 12, 1))
+    reqs = {r.notation: r for r in report.extra["requirements"]}
+    assert reqs["A.6.2.8"].coverage == coverage.NO_EVIDENCE
+    assert "no current evidence" in reqs["A.6.2.8"].reason
+    a88 = [link for r in reqs.values() for link in r.links if link.source_notation == "A.8.8"]
+    assert a88 and all(not link.evidenced for link in a88)
+    assert states(store, dt.date(2026, 9, 1), "fintech")["A.6.2.8"] == coverage.NO_EVIDENCE
+
+
+def test_hospital_deliberate_gap_h2_expired_evidence(store: EmbeddedStore) -> None:
+    """hospital.ttl H2: 27001 A.8.13's only evidence ended 2026-06-30: judged before, it is evidenced."""
+    def a813(day: dt.date) -> tuple[str, ...]:
+        return gap.implemented(store, "https://w3id.org/normgraph/graph/org/hospital", day)[
+            "https://w3id.org/normgraph/id/iso27001-2022/A-8-13"].evidence
+
+    assert a813(dt.date(2026, 12, 1)) == ()
+    assert a813(dt.date(2026, 6, 1)) != ()
