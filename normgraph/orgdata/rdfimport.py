@@ -15,6 +15,7 @@ from rdflib import BNode, Graph, URIRef
 from normgraph.exports.jsonld import inline_own_context
 from normgraph.iri import PREFIXES, local_id, org_graph
 from normgraph.orgdata.errors import OrgDataError
+from normgraph.orgdata.facts import check_ai_act_facts
 
 
 def parse_jsonld(path: Path) -> Graph:
@@ -54,4 +55,5 @@ def import_rdf(path: Path, org_slug: str) -> Graph:
     for s in sorted({s for s in g.subjects() if not isinstance(s, BNode)}, key=str):
         if not (isinstance(s, URIRef) and (str(s).startswith(base) or s in allowed)):
             raise OrgDataError(path, None, None, f"subject <{s}> is outside organisation {org_slug!r} (want IRIs under {base})")
+    check_ai_act_facts(path, g)
     return g

@@ -18,6 +18,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from normgraph.catalogs.registry import catalogs
 from normgraph.iri import NG, NGV, PREFIXES, expand, local_id
 from normgraph.orgdata.errors import OrgDataError
+from normgraph.orgdata.facts import check_ai_act_facts
 from normgraph.orgdata.templates import REASONS, STANDARDS, STATUSES, TEMPLATES, Template
 
 Row = dict[str, str]
@@ -29,6 +30,10 @@ ROLES = ("provider", "deployer", "importer", "distributor", "authorised-represen
          "product-manufacturer")
 CATEGORIES = ("any-ai-system", "prohibited-practice", "high-risk", "gpai-model", "gpai-model-systemic-risk",
               "art-50-system", "minimal-risk")
+NATURES = ("public-body", "public-service-provider", "law-enforcement-authority", "migration-authority",
+           "financial-institution", "private-entity")
+TRIGGERS = ("interacts-with-people", "synthetic-content", "emotion-recognition", "biometric-categorisation", "deep-fake",
+            "public-interest-text", "none")
 STAGES = ("inception", "design-development", "verification-validation", "deployment", "operation-monitoring",
           "re-evaluation", "retirement")
 EVIDENCE_KINDS = (
@@ -338,6 +343,29 @@ def _ai_system(c: _Ctx, r: Row) -> None:
     orgs = list(c.g.subjects(RDF.type, NG.Organisation))
     if orgs:
         g.add((s, NG.operatedBy, orgs[0]))
+    _ai_act_facts(c, r, s)
+
+
+_FLAGS = {"annex_i_product": NG.annexIProduct, "notified_body": NG.notifiedBodyInvolved,
+          "art_6_3_derogation": NG.claimsArt63Derogation, "workers_affected": NG.workersAffected,
+          "significantly_changed": NG.significantlyChanged, "for_public_authorities": NG.intendedForPublicAuthorities}
+
+
+def _ai_act_facts(c: _Ctx, r: Row, s: URIRef) -> None:
+    """The AI Act applicability facts of one inventory row (ontology/organisations.ttl, DESIGN.md §13)."""
+    g = c.g
+    for column, prop in _FLAGS.items():
+        if r.get(column):
+            g.add((s, prop, c.boolean(r[column], column)))
+    for n in _split(r.get("deployer_nature", "")):
+        g.add((s, NG.deployerNature, c.vocab("deployer-nature", n, NATURES, "deployer_nature")))
+    for t in _split(r.get("art_50_triggers", "")):
+        g.add((s, NG.art50Trigger, c.vocab("art-50-trigger", t, TRIGGERS, "art_50_triggers")))
+    placed = r.get("placed_on_market", "").strip()
+    if placed.lower() in ("not-yet", "not yet"):
+        g.add((s, NG.notYetPlacedOnMarket, Literal(True)))
+    elif placed:
+        g.add((s, NG.placedOnMarket, c.date(placed, "placed_on_market")))
 
 
 CONVERTERS: dict[str, Callable[[_Ctx, Row], None]] = {
@@ -351,6 +379,7 @@ def import_table(path: Path, org_slug: str) -> Graph:
     template = detect_template(path, header)
     c = _Ctx(path, org_slug)
     seen: dict[str, int] = {}
+    row_of: dict[str, int] = {}
     key_col = "control" if template.kind == "soa" else "id"
     for n, r in rows:
         c.row = n
@@ -362,4 +391,7 @@ def import_table(path: Path, org_slug: str) -> Graph:
             raise c.err(key_col, f"duplicate {key_col} {r[key_col]!r} (also in row {seen[key]})")
         seen[key] = n
         CONVERTERS[template.kind](c, r)
+        if template.kind == "ai-systems":
+            row_of[str(c.iri("ai-system", r["id"], "id"))] = n
+    check_ai_act_facts(path, c.g, row_of)
     return c.g

@@ -97,6 +97,25 @@ TEMPLATES: dict[str, Template] = {
         Column("intended_purpose", True, "intended purpose (free text)", "Creditworthiness evaluation of loan applicants"),
         Column("models", False, "model ids (; separated) — each becomes …/model/<id>", "credit-xgb-5"),
         Column("supplier", False, "supplier id — becomes …/supplier/<id>", ""),
+        # AI Act applicability facts (normgraph applicability; a blank one answers "cannot tell yet: record …")
+        Column("annex_i_product", False, "yes/no: the system is, or is a safety component of, an Annex I product that needs "
+               "third-party conformity assessment (Art. 6(1))", "no"),
+        Column("notified_body", False, "yes/no: a notified body takes part in the conformity assessment (Art. 43)", "no"),
+        Column("art_6_3_derogation", False, "yes/no: the provider claims its Annex III system is not high-risk under "
+               "Art. 6(3) (blank = no claim: an Annex III system is high-risk, Art. 6(2))", "no"),
+        Column("deployer_nature", False, "what the operator is for this use (; separated): public-body | "
+               "public-service-provider | law-enforcement-authority | migration-authority | financial-institution | "
+               "private-entity (blank = the organisation's own, stated in Turtle)", "financial-institution"),
+        Column("workers_affected", False, "yes/no: used at the workplace so that the deployer's workers are subject to it "
+               "(Art. 26(7))", "no"),
+        Column("art_50_triggers", False, "(; separated) interacts-with-people | synthetic-content | emotion-recognition | "
+               "biometric-categorisation | deep-fake | public-interest-text | none (Art. 50)", "none"),
+        Column("placed_on_market", False, "date YYYY-MM-DD first placed on the market or put into service, not after "
+               "today, or not-yet (Art. 111)", "2026-09-01"),
+        Column("significantly_changed", False, "yes/no: for systems placed before 2026-08-02, a significant design "
+               "change since that date (Art. 111(2))", ""),
+        Column("for_public_authorities", False, "yes/no: the system is intended to be used by public authorities "
+               "(Art. 111(2): comply by 2030-08-02)", "no"),
     )),
 }
 
