@@ -21,6 +21,7 @@ from normgraph.server import create_app
 from normgraph.server.config import ServerConfig
 from normgraph.server.kernel import close_app, current_store, init_app, state
 from normgraph.store import EmbeddedStore
+from normgraph.store.scoped import PUBLIC, ScopedStore
 
 try:
     from oxigraph_server import free_port
@@ -44,7 +45,10 @@ def test_init_app_gives_state_and_current_store() -> None:
     cfg = ServerConfig.from_env({"examples": False})
     init_app(app, store, cfg)
     with app.test_request_context("/"):
-        assert current_store() is store and state().config is cfg
+        # the request's store: the one store, restricted to the anonymous request's scope
+        scoped = current_store()
+        assert isinstance(scoped, ScopedStore) and scoped.inner is store and scoped.scope == PUBLIC
+        assert current_store() is scoped and state().config is cfg
     close_app(app)
     close_app(app)  # the second close does nothing
     assert store.closed == 1

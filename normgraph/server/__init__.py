@@ -8,18 +8,29 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
 
+from normgraph.access import audit
+from normgraph.access.registry import Registry
 from normgraph.loading import load_knowledge
-from normgraph.server import api, gsp, linked_data, sparql
+from normgraph.server import api, auth, gsp, linked_data, sparql
 from normgraph.server.config import ServerConfig
-from normgraph.server.kernel import error_response, init_app
+from normgraph.server.kernel import current_principal, error_response, init_app
 from normgraph.store import EmbeddedStore, Store
 from normgraph.store.served import served
 
 CORS_PREFIXES = ("/sparql", "/api", "/id/", "/context.jsonld", "/store")
+
+#: on every answer: no MIME sniffing, never framed by another site (clickjacking)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def build_store(cfg: ServerConfig) -> Store:
@@ -46,17 +57,23 @@ def _optional_blueprint(app: Flask, module: str) -> None:
     app.register_blueprint(mod.bp)
 
 
-def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None = None,
+               registry: Registry | None = None) -> Flask:
     """The application on `store` (default: the embedded store, loaded), which it owns from now on:
-    the store is closed when the application goes away (normgraph/server/kernel.py)."""
+    the store is closed when the application goes away (normgraph/server/kernel.py). Principals come
+    from `registry`, else from the database at NORMGRAPH_ACCESS, else none (only the update token)."""
     cfg = ServerConfig.from_env(config)
     the_store = guard(store if store is not None else build_store(cfg), cfg)
+    if registry is None:
+        registry = Registry(cfg.access_db) if cfg.access_db else Registry()
+    if cfg.audit_log:
+        audit.log_to(Path(cfg.audit_log))
 
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
-    init_app(app, the_store, cfg)
+    init_app(app, the_store, cfg, registry)
 
-    for module in (sparql, gsp, api, linked_data):
+    for module in (sparql, gsp, api, linked_data, auth):
         app.register_blueprint(module.bp)
     _optional_blueprint(app, "normgraph.server.explorer")
     _optional_blueprint(app, "normgraph.server.ui")
@@ -74,7 +91,11 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
 
     @app.after_request
     def _cors(resp: Response) -> Response:
-        if request.path.startswith(CORS_PREFIXES):
+        for key, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(key, value)
+        # CORS is for anonymous reads and tools with their own bearer token; never with credentials
+        # (no Access-Control-Allow-Credentials), and never for a request a session cookie signed in
+        if request.path.startswith(CORS_PREFIXES) and current_principal().via != "session":
             origin = request.headers.get("Origin")
             if "*" in cfg.cors_origins:
                 resp.headers["Access-Control-Allow-Origin"] = "*"

@@ -11,6 +11,11 @@
 | NORMGRAPH_WORKERS | query worker processes | 2 |
 | NORMGRAPH_EXAMPLES | also load data/examples (1/0) | 1 |
 | NORMGRAPH_CACHE | result cache entries (0 = off) | 512 |
+| NORMGRAPH_ACCESS | the principal database (SQLite; `normgraph access …` manages it) | — (in memory: only the update token) |
+| NORMGRAPH_AUDIT_LOG | file the audit trail of organisation data is appended to | — (logger `normgraph.audit` only) |
+| NORMGRAPH_TRUSTED_USER_HEADER | a reverse proxy's single sign-on header naming the principal (trusted only when set) | — |
+| NORMGRAPH_SECURE_COOKIES | session cookie only over HTTPS (1/0) | 0 |
+| NORMGRAPH_HEAVY_PER_CLIENT | query workers one client may hold at once (admission control) | half the workers |
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ class ServerConfig:
     examples: bool = True
     cache_entries: int = 512
     guard: bool = True  # wrap an EmbeddedStore in a GuardedStore (real timeouts)
+    access_db: str | None = None
+    audit_log: str | None = None
+    trusted_user_header: str | None = None
+    secure_cookies: bool = False
+    heavy_per_client: int | None = None
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> ServerConfig:
@@ -48,6 +58,11 @@ class ServerConfig:
             "workers": ("NORMGRAPH_WORKERS", int),
             "examples": ("NORMGRAPH_EXAMPLES", _bool),
             "cache_entries": ("NORMGRAPH_CACHE", int),
+            "access_db": ("NORMGRAPH_ACCESS", str),
+            "audit_log": ("NORMGRAPH_AUDIT_LOG", str),
+            "trusted_user_header": ("NORMGRAPH_TRUSTED_USER_HEADER", str),
+            "secure_cookies": ("NORMGRAPH_SECURE_COOKIES", _bool),
+            "heavy_per_client": ("NORMGRAPH_HEAVY_PER_CLIENT", int),
         }
         for name, (var, conv) in readers.items():
             raw = env.get(var)

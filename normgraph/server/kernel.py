@@ -5,8 +5,11 @@ On the pattern of Flask's `init_app` (an extension object set up once per applic
 the error handlers and takes ownership of the store, which is closed when the application goes away.
 
 Every route reads the store through `current_store()`, never through `state().store`: that is the
-one place a request gets its store, so a per-request view of it (e.g. restricted to what the
-request's principal may see) can later be handed out there without touching any route.
+one place a request gets its store, and what it hands out is the store restricted to what the
+request's principal may see and change (normgraph.store.scoped.ScopedStore; the principal comes from
+normgraph/server/auth.py). One scoped store per scope is kept, so caches keyed by the store object
+serve everyone of that scope. The organisation graphs a request read or wrote go to the audit
+trail when it ends (normgraph/access/audit.py).
 
 Closing. Flask has no application-shutdown signal, and a WSGI server such as gunicorn never calls
 `normgraph serve`'s own `close()`. So `init_app` registers a `weakref.finalize` on the application:
@@ -19,17 +22,20 @@ workers, a test's fork) that exits would otherwise stop the query workers its pa
 
 from __future__ import annotations
 
-import hmac
 import os
 import weakref
 from dataclasses import dataclass, field
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from normgraph.access import audit
+from normgraph.access.model import Principal, scope_of
+from normgraph.access.registry import Registry
 from normgraph.server.config import ServerConfig
 from normgraph.store import QuerySyntaxError, QueryTimeout, Store, StoreError
 from normgraph.store.remote import RemoteStoreError
+from normgraph.store.scoped import AccessDenied, Scope, ScopedStore
 
 EXTENSION = "normgraph"
 
@@ -40,15 +46,29 @@ class AppState:
 
     store: Store
     config: ServerConfig
+    registry: Registry = field(default_factory=Registry)
     closer: weakref.finalize | None = field(default=None, repr=False)
+    scoped: dict[Scope, ScopedStore] = field(default_factory=dict, repr=False)
+
+    def scoped_store(self, scope: Scope) -> ScopedStore:
+        found = self.scoped.get(scope)
+        if found is None:
+            if len(self.scoped) > 256:  # many distinct grant sets: start again rather than grow
+                self.scoped.clear()
+            found = self.scoped.setdefault(scope, ScopedStore(self.store, scope, _note_access))
+        return found
 
 
-def init_app(app: Flask, store: Store, config: ServerConfig) -> AppState:
+def init_app(app: Flask, store: Store, config: ServerConfig, registry: Registry | None = None) -> AppState:
     """Set `app` up on `store`: state, error handlers, and closing the store with the application."""
     app.config["MAX_CONTENT_LENGTH"] = config.max_upload
     app.config["MAX_FORM_MEMORY_SIZE"] = config.max_upload
     app.config["NORMGRAPH"] = config
-    app_state = AppState(store, config)
+    app_state = AppState(store, config, registry if registry is not None else Registry())
+    app.secret_key = app_state.registry.session_key()
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_NAME="normgraph_session", SESSION_COOKIE_SECURE=config.secure_cookies)
+    app.after_request(_audit_request)
     # The callback holds the store, never the app, so the app can still be collected.
     app_state.closer = weakref.finalize(app, _close_store, store, os.getpid())
     app.extensions[EXTENSION] = app_state
@@ -56,6 +76,7 @@ def init_app(app: Flask, store: Store, config: ServerConfig) -> AppState:
     app.register_error_handler(QueryTimeout, _store_error)
     app.register_error_handler(StoreError, _store_error)
     app.register_error_handler(QuerySyntaxError, _syntax_error)
+    app.register_error_handler(AccessDenied, _denied)
     return app_state
 
 
@@ -78,9 +99,36 @@ def state() -> AppState:
     return current_app.extensions[EXTENSION]
 
 
+def current_principal() -> Principal:
+    """Who sent the current request (normgraph/server/auth.py)."""
+    from normgraph.server.auth import authenticate
+
+    return authenticate()
+
+
 def current_store() -> Store:
-    """The store the current request reads and writes."""
-    return state().store
+    """The store the current request reads and writes: restricted to its principal's scope."""
+    return state().scoped_store(scope_of(current_principal()))
+
+
+def _note_access(mode: str, graphs: tuple[str, ...]) -> None:
+    """A scoped store's access hook: collect the organisation graphs of this request for the audit trail."""
+    if has_request_context():
+        seen = g.setdefault("ng_access", {"read": set(), "write": set()})
+        seen[mode].update(graphs)
+    else:
+        audit.record("(no request)", mode, sorted(graphs))
+
+
+def _audit_request(resp: Response) -> Response:
+    seen = g.get("ng_access")
+    if seen:
+        name = current_principal().name
+        for mode in ("write", "read"):
+            if seen[mode]:
+                audit.record(name, mode, sorted(seen[mode]), method=request.method, path=request.path,
+                             status=resp.status_code)
+    return resp
 
 
 def current_config() -> ServerConfig:
@@ -163,18 +211,27 @@ def _syntax_error(e: QuerySyntaxError) -> Response:
 
 
 # -- authorisation ----------------------------------------------------------------------------------
-def require_write_token() -> None:
-    """403 when writes are disabled or the token is wrong; 401 with WWW-Authenticate when it is missing."""
-    token = current_config().update_token
-    if not token:
+def require_writer() -> Principal:
+    """The signed-in principal of a write. 403 when nobody can write (no update token, no principals)
+    or the credentials are wrong; 401 with WWW-Authenticate when there are none. What the principal
+    may write is the scoped store's to decide (AccessDenied → 403)."""
+    principal = current_principal()
+    if not principal.anonymous:
+        return principal
+    if not current_config().update_token and not len(state().registry):
         raise fail(403, "this endpoint is read-only (no update token is configured)")
-    header = request.headers.get("Authorization", "")
-    scheme, _sp, given = header.partition(" ")
-    if not header:
-        raise fail(401, "updates need 'Authorization: Bearer <token>'",
-                   {"WWW-Authenticate": 'Bearer realm="normgraph"'})
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+    if g.get("ng_bad_credentials"):
         raise fail(403, "wrong update token")
+    raise fail(401, "writes need 'Authorization: Bearer <token>' (or a signed-in session)",
+               {"WWW-Authenticate": 'Bearer realm="normgraph"'})
+
+
+#: the old name (writes needed the one update token)
+require_write_token = require_writer
+
+
+def _denied(e: AccessDenied) -> Response:
+    return error_response(403, str(e))
 
 
 __all__ = [
@@ -182,12 +239,14 @@ __all__ = [
     "ProtocolError",
     "close_app",
     "current_config",
+    "current_principal",
     "current_store",
     "error_response",
     "fail",
     "init_app",
     "plain",
     "require_write_token",
+    "require_writer",
     "retry_after",
     "state",
     "store_error_status",

@@ -41,11 +41,14 @@ def _content_type(req: Request) -> str:
 
 
 def _body_text(req: Request) -> str:
+    """The body as text: the Protocol's bodies are UTF-8 (any other declared charset is refused)."""
     charset = (req.mimetype_params.get("charset") or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise fail(415, f"the request body must be UTF-8, not {charset}")
     try:
-        return req.get_data(cache=True).decode(charset)
-    except (LookupError, UnicodeDecodeError) as e:
-        raise fail(400, f"the request body is not valid {charset}: {e}") from None
+        return req.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise fail(400, f"the request body is not valid UTF-8: {e}") from None
 
 
 def read_operation(req: Request) -> tuple[str, str | None]:

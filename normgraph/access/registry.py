@@ -1,0 +1,239 @@
+"""The principal database: a small SQLite file beside the store (`<store>.access.sqlite`, or
+`$XDG_DATA_HOME/normgraph/access.sqlite` for the in-memory store), created readable and writable by
+its owner only (0600).
+
+Secrets are stored hashed, never in clear: bearer tokens and one-time sign-in links are 256-bit random
+values, kept as their SHA-256 (a fast hash is right for high-entropy secrets, and a token is checked on
+every request); passwords, which people choose, with werkzeug's scrypt (`generate_password_hash`). A
+secret is shown once, when it is made. Nothing here logs a secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from normgraph.access.model import ROLES, Principal
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS principals (name TEXT PRIMARY KEY, admin INTEGER NOT NULL DEFAULT 0,
+                                       kind TEXT NOT NULL DEFAULT 'person', created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS grants (name TEXT NOT NULL REFERENCES principals(name) ON DELETE CASCADE,
+                                   org TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (name, org));
+CREATE TABLE IF NOT EXISTS secrets (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                                    name TEXT NOT NULL REFERENCES principals(name) ON DELETE CASCADE,
+                                    kind TEXT NOT NULL, hash TEXT NOT NULL, label TEXT NOT NULL DEFAULT '',
+                                    created TEXT NOT NULL, expires TEXT);
+CREATE INDEX IF NOT EXISTS secrets_hash ON secrets (hash);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+TOKEN_PREFIX = "ngt_"
+SIGNIN_PREFIX = "ngs_"
+#: how long a one-time sign-in link stays valid
+SIGNIN_TTL = dt.timedelta(hours=24)
+
+
+class AccessError(ValueError):
+    """A management request that cannot be done (unknown principal, unknown role, …)."""
+
+
+def default_path(store_path: str | Path | None) -> Path:
+    """Where the principal database of a store lives: beside it, or in the user's data folder."""
+    if store_path:
+        p = Path(store_path).resolve()
+        return p.with_name(p.name + ".access.sqlite")
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "normgraph" / "access.sqlite"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+class Registry:
+    """Principals, grants and secrets in one SQLite database (":memory:" for one that lives in memory)."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            p = Path(self.path)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(p, os.O_RDWR | os.O_CREAT, 0o600))
+            os.chmod(p, 0o600)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- principals --------------------------------------------------------------------------------
+    def add(self, name: str, *, admin: bool = False, kind: str = "person") -> None:
+        if not name or any(c.isspace() for c in name):
+            raise AccessError(f"bad principal name {name!r}: give a name without spaces")
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM principals WHERE name = ?", (name,)).fetchone():
+                raise AccessError(f"principal {name!r} exists")
+            db.execute("INSERT INTO principals (name, admin, kind, created) VALUES (?, ?, ?, ?)",
+                       (name, int(admin), kind, _now().isoformat()))
+
+    def remove(self, name: str) -> None:
+        with self._tx() as db:
+            if db.execute("DELETE FROM principals WHERE name = ?", (name,)).rowcount == 0:
+                raise AccessError(f"no principal {name!r}")
+
+    def set_admin(self, name: str, admin: bool) -> None:
+        with self._tx() as db:
+            if db.execute("UPDATE principals SET admin = ? WHERE name = ?", (int(admin), name)).rowcount == 0:
+                raise AccessError(f"no principal {name!r}")
+
+    def principals(self) -> list[dict[str, object]]:
+        with self._lock:
+            rows = self._db.execute("SELECT name, admin, kind, created FROM principals ORDER BY name").fetchall()
+        return [{"name": n, "admin": bool(a), "kind": k, "created": c, "roles": self.principal(n).roles}  # type: ignore[union-attr]
+                for n, a, k, c in rows]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM principals").fetchone()[0])
+
+    def principal(self, name: str, via: str = "anonymous") -> Principal | None:
+        with self._lock:
+            row = self._db.execute("SELECT admin FROM principals WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            roles = dict(self._db.execute("SELECT org, role FROM grants WHERE name = ?", (name,)).fetchall())
+        return Principal(name, bool(row[0]), roles, via)
+
+    # -- grants ------------------------------------------------------------------------------------
+    def grant(self, name: str, org: str, role: str) -> None:
+        if role not in ROLES:
+            raise AccessError(f"unknown role {role!r}; known: {', '.join(ROLES)}")
+        with self._tx() as db:
+            if not db.execute("SELECT 1 FROM principals WHERE name = ?", (name,)).fetchone():
+                raise AccessError(f"no principal {name!r}")
+            db.execute("INSERT OR REPLACE INTO grants (name, org, role) VALUES (?, ?, ?)", (name, org, role))
+
+    def revoke(self, name: str, org: str) -> None:
+        with self._tx() as db:
+            if db.execute("DELETE FROM grants WHERE name = ? AND org = ?", (name, org)).rowcount == 0:
+                raise AccessError(f"{name!r} has no grant on {org!r}")
+
+    # -- secrets -----------------------------------------------------------------------------------
+    def _new_secret(self, name: str, kind: str, prefix: str, label: str, expires: dt.datetime | None) -> str:
+        secret = prefix + secrets.token_urlsafe(32)
+        with self._tx() as db:
+            if not db.execute("SELECT 1 FROM principals WHERE name = ?", (name,)).fetchone():
+                raise AccessError(f"no principal {name!r}")
+            db.execute("INSERT INTO secrets (name, kind, hash, label, created, expires) VALUES (?, ?, ?, ?, ?, ?)",
+                       (name, kind, _digest(secret), label, _now().isoformat(),
+                        expires.isoformat() if expires else None))
+        return secret
+
+    def new_token(self, name: str, label: str = "", days: float | None = None) -> str:
+        """A new bearer token for `name` (shown once; stored as its SHA-256)."""
+        expires = _now() + dt.timedelta(days=days) if days else None
+        return self._new_secret(name, "token", TOKEN_PREFIX, label, expires)
+
+    def tokens(self, name: str | None = None) -> list[dict[str, object]]:
+        query = "SELECT id, name, label, created, expires FROM secrets WHERE kind = 'token'"
+        args: tuple[str, ...] = ()
+        if name is not None:
+            query, args = query + " AND name = ?", (name,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY id", args).fetchall()
+        return [dict(zip(("id", "name", "label", "created", "expires"), r, strict=True)) for r in rows]
+
+    def revoke_token(self, token_id: int) -> None:
+        with self._tx() as db:
+            if db.execute("DELETE FROM secrets WHERE id = ? AND kind = 'token'", (token_id,)).rowcount == 0:
+                raise AccessError(f"no token {token_id}")
+
+    def by_token(self, token: str) -> Principal | None:
+        """The principal a bearer token belongs to, None when it is unknown, revoked or expired."""
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        with self._lock:
+            row = self._db.execute("SELECT name, expires FROM secrets WHERE kind = 'token' AND hash = ?",
+                                   (_digest(token),)).fetchone()
+        if row is None or (row[1] and dt.datetime.fromisoformat(row[1]) < _now()):
+            return None
+        return self.principal(row[0], "token")
+
+    def signin_link(self, name: str) -> str:
+        """A one-time sign-in secret for `name`, valid SIGNIN_TTL; earlier unused ones are revoked."""
+        with self._tx() as db:
+            db.execute("DELETE FROM secrets WHERE name = ? AND kind = 'signin'", (name,))
+        return self._new_secret(name, "signin", SIGNIN_PREFIX, "", _now() + SIGNIN_TTL)
+
+    def redeem_signin(self, secret: str) -> Principal | None:
+        """The principal of a one-time sign-in secret, which is used up; None when unknown or expired."""
+        if not secret.startswith(SIGNIN_PREFIX):
+            return None
+        with self._tx() as db:
+            row = db.execute("SELECT id, name, expires FROM secrets WHERE kind = 'signin' AND hash = ?",
+                             (_digest(secret),)).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM secrets WHERE id = ?", (row[0],))
+        if dt.datetime.fromisoformat(row[2]) < _now():
+            return None
+        return self.principal(row[1], "session")
+
+    def set_password(self, name: str, password: str) -> None:
+        if len(password) < 12:
+            raise AccessError("a password needs at least 12 characters")
+        with self._tx() as db:
+            if not db.execute("SELECT 1 FROM principals WHERE name = ?", (name,)).fetchone():
+                raise AccessError(f"no principal {name!r}")
+            db.execute("DELETE FROM secrets WHERE name = ? AND kind = 'password'", (name,))
+            db.execute("INSERT INTO secrets (name, kind, hash, created) VALUES (?, 'password', ?, ?)",
+                       (name, generate_password_hash(password), _now().isoformat()))
+
+    def check_password(self, name: str, password: str) -> Principal | None:
+        with self._lock:
+            row = self._db.execute("SELECT hash FROM secrets WHERE name = ? AND kind = 'password'", (name,)).fetchone()
+        if row is None:
+            check_password_hash(generate_password_hash("x"), password)  # same work either way
+            return None
+        return self.principal(name, "session") if check_password_hash(row[0], password) else None
+
+    def session_key(self) -> str:
+        """The key that signs session cookies (made once, kept here so sessions survive a restart)."""
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'session_key'").fetchone()
+            if row is not None:
+                return str(row[0])
+            key = secrets.token_hex(32)
+            db.execute("INSERT INTO meta (key, value) VALUES ('session_key', ?)", (key,))
+            return key
+
+
+__all__ = ["SIGNIN_PREFIX", "TOKEN_PREFIX", "AccessError", "Registry", "default_path"]

@@ -1,0 +1,209 @@
+"""A store restricted to one scope: the one place access to graphs is enforced (docs/security.md).
+
+The public knowledge (ontology, catalogs, mapping sets, derived graphs) is open to every reader;
+an organisation's graph `ngg:org/<slug>` (and anything under it) is private. A `Scope` says which
+organisations' graphs a principal may read and write (normgraph/access maps principals to scopes);
+`ScopedStore` applies it to EVERY operation of the Store protocol:
+
+* queries always reach the engine with an explicit dataset made only of visible graphs: the union
+  default graph becomes the union of the visible graphs, and whatever dataset the request asks for
+  (FROM / FROM NAMED, default-graph-uri / named-graph-uri) is cut down to visible graphs. The engine
+  is handed nothing else, so GRAPH ?g, DESCRIBE and any trick in the query text see only those;
+* graphs(), graph_size() and export() (one graph, or the whole-store dump) answer as if invisible
+  graphs did not exist — a denied read looks exactly like absent data;
+* load() and drop() of an organisation graph need write access to that organisation, of a public
+  graph the global admin; update() (SPARQL Update can read and write any graph) only the global admin.
+
+Stores of the same scope are shared (caches keyed by the store object then serve everyone of that
+scope). `on_access(mode, graphs)` is called with the organisation graphs each operation could read
+or write, for the audit trail.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from normgraph.iri import NGG
+from normgraph.store.base import Dataset, QueryResult, QuerySyntaxError, Store
+from normgraph.store.oxigraph import rdf_format
+from normgraph.store.sparql_text import check_sparql, from_clauses
+
+#: every graph under this IRI belongs to one organisation (the first path segment is its slug)
+PRIVATE_PREFIX = f"{NGG}org/"
+
+
+def org_of_graph(graph: str) -> str | None:
+    """The organisation slug of a private graph, None for a public one."""
+    if not graph.startswith(PRIVATE_PREFIX):
+        return None
+    return graph[len(PRIVATE_PREFIX):].split("/", 1)[0]
+
+
+class AccessDenied(PermissionError):
+    """The scope does not allow this write (reads are never refused: they see less)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a principal may do. `read` / `write`: organisation slugs, None = every organisation."""
+
+    read: frozenset[str] | None = frozenset()
+    write: frozenset[str] | None = frozenset()
+    write_public: bool = False  # load / drop public graphs
+    update: bool = False  # SPARQL Update (reads and writes any graph: the global admin only)
+
+    def may_read(self, graph: str) -> bool:
+        org = org_of_graph(graph)
+        return org is None or self.read is None or org in self.read
+
+    def may_write(self, graph: str) -> bool:
+        org = org_of_graph(graph)
+        if org is None:
+            return self.write_public
+        return self.write is None or org in self.write
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.read is None
+
+
+#: anonymous readers: the public graphs only, no writes
+PUBLIC = Scope()
+#: the global admin: everything
+EVERYTHING = Scope(None, None, True, True)
+
+AccessHook = Callable[[str, tuple[str, ...]], None]
+
+
+class ScopedStore:
+    """`inner` as seen by one scope (see the module docstring)."""
+
+    def __init__(self, inner: Store, scope: Scope, on_access: AccessHook | None = None) -> None:
+        self.inner = inner
+        self.scope = scope
+        self.on_access = on_access
+        self.location = inner.location
+        self._lock = threading.Lock()
+        self._visible: tuple[Hashable, tuple[str, ...], tuple[str, ...]] | None = None
+
+    @property
+    def generation(self) -> Hashable:
+        return self.inner.generation
+
+    # -- what this scope sees ----------------------------------------------------------------------
+    def visible(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(visible graphs, visible private graphs), sorted; computed once per data generation."""
+        generation = self.inner.generation
+        with self._lock:
+            if self._visible is not None and self._visible[0] == generation:
+                return self._visible[1], self._visible[2]
+        graphs = tuple(g for g in self.inner.graphs() if self.scope.may_read(g))
+        private = tuple(g for g in graphs if org_of_graph(g) is not None)
+        with self._lock:
+            self._visible = (generation, graphs, private)
+        return graphs, private
+
+    def _audit(self, mode: str, graphs: tuple[str, ...]) -> None:
+        private = tuple(g for g in graphs if org_of_graph(g) is not None)
+        if private and self.on_access is not None:
+            self.on_access(mode, private)
+
+    def dataset_for(self, sparql: str, dataset: Dataset | None) -> Dataset | None:
+        """The dataset the engine gets: only visible graphs, whatever the request or the query asks for."""
+        graphs, _private = self.visible()
+        if self.scope.reads_everything:
+            if dataset is None and check_sparql(sparql).has_from:
+                dataset = Dataset(from_query=True)
+            self._audit("read", graphs)
+            return dataset
+        requested_default: tuple[str, ...] | None = None
+        requested_named: tuple[str, ...] | None = None
+        if dataset is not None and not dataset.from_query:
+            requested_default, requested_named = dataset.default_graphs, dataset.named_graphs
+        elif (dataset is not None and dataset.from_query) or check_sparql(sparql).has_from:
+            clauses = from_clauses(sparql)
+            if clauses is None:
+                raise QuerySyntaxError("FROM / FROM NAMED must name graphs by absolute IRIs or declared prefixes")
+            requested_default, requested_named = tuple(clauses[0]), tuple(clauses[1])
+        allowed = set(graphs)
+        default = graphs if requested_default is None else tuple(g for g in requested_default if g in allowed)
+        named = graphs if requested_named is None else tuple(g for g in requested_named if g in allowed)
+        self._audit("read", tuple(sorted(set(default) | set(named))))
+        return Dataset(default, named)
+
+    # -- reading -----------------------------------------------------------------------------------
+    def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
+        return self.inner.query(sparql, dataset=self.dataset_for(sparql, dataset), timeout=timeout)
+
+    def query_serialized(
+        self, sparql: str, result_format: str, *, dataset: Dataset | None = None, timeout: float | None = None
+    ) -> tuple[bytes, str, str]:
+        return self.inner.query_serialized(sparql, result_format, dataset=self.dataset_for(sparql, dataset),
+                                           timeout=timeout)
+
+    def graphs(self) -> list[str]:
+        return list(self.visible()[0])
+
+    def graph_size(self, graph: str) -> int:
+        if graph not in self.visible()[0]:
+            return 0
+        self._audit("read", (graph,))
+        return self.inner.graph_size(graph)
+
+    def export(self, fmt: str, graph: str | None = None) -> bytes:
+        if graph is not None:
+            if graph not in self.visible()[0]:
+                rdf_format(fmt)
+                return b""
+            self._audit("read", (graph,))
+            return self.inner.export(fmt, graph)
+        graphs, private = self.visible()
+        self._audit("read", private)
+        if self.scope.reads_everything:
+            return self.inner.export(fmt)
+        ox_fmt = rdf_format(fmt)
+        if not ox_fmt.supports_datasets:
+            raise ValueError(f"{fmt} holds one graph; export the whole store as nquads or trig")
+        quads: list[ox.Quad] = []
+        for g in graphs:  # graph by graph, so nothing invisible is ever read
+            name = ox.NamedNode(g)
+            quads.extend(ox.Quad(t.subject, t.predicate, t.object, name)
+                         for t in ox.parse(self.inner.export("ntriples", g), ox.RdfFormat.N_TRIPLES))
+        out = io.BytesIO()
+        ox.serialize(quads, out, ox_fmt)
+        return out.getvalue()
+
+    # -- writing -----------------------------------------------------------------------------------
+    def _check_write(self, graph: str) -> None:
+        if not self.scope.may_write(graph):
+            raise AccessDenied(f"you may not write <{graph}>")
+
+    def update(self, sparql: str) -> None:
+        if not self.scope.update:
+            raise AccessDenied("SPARQL Update is for the global admin; write an organisation's graph through "
+                               "/store?graph=… or /org/<slug>/import")
+        self._audit("write", self.visible()[1])
+        self.inner.update(sparql)
+
+    def load(self, data: bytes | str | Path, fmt: str, graph: str, *, replace: bool = True) -> int:
+        self._check_write(graph)
+        self._audit("write", (graph,))
+        return self.inner.load(data, fmt, graph, replace=replace)
+
+    def drop(self, graph: str) -> None:
+        self._check_write(graph)
+        self._audit("write", (graph,))
+        self.inner.drop(graph)
+
+    def close(self) -> None:
+        """Nothing: the scoped view does not own the store it looks through."""
+
+
+__all__ = ["EVERYTHING", "PRIVATE_PREFIX", "PUBLIC", "AccessDenied", "AccessHook", "Scope", "ScopedStore",
+           "org_of_graph"]
