@@ -87,7 +87,8 @@ def test_airmf_notes(ingested) -> None:  # type: ignore[no-untyped-def]
     _graphs, _issues, records = ingested
     recs = records["data/mappings/nist-ai-rmf-1.0_to_iso42001-2023.ttl"]
     assert sum(1 for r in recs if r.notes) == 9
-    assert all(r.creator.startswith("National Institute of Standards") for r in recs)
+    # written by Microsoft, hosted by NIST (the AI Resource Center lists it as provided by Microsoft)
+    assert all(r.creator == "Microsoft" for r in recs)
 
 
 def test_record_iris_are_stable(sources: Path, ingested) -> None:  # type: ignore[no-untyped-def]

@@ -70,6 +70,13 @@ def to_sssom_tsv(g: Graph) -> str:
     creator = g.value(set_node, DCTERMS.creator)
     if creator is not None:
         out.write(f"#creator_label:\n#  - {_yaml_str(str(creator))}\n")
+    publisher = g.value(set_node, DCTERMS.publisher)
+    if publisher is not None:  # the host is not the author: SSSOM's mapping_provider is where it came from
+        source = g.value(set_node, DCTERMS.source)
+        if source is not None:
+            out.write(f"#mapping_provider: {source}\n")
+        note = f"Written by {creator or '(not stated)'}; published by {publisher}."
+        out.write(f"#comment: {_yaml_str(note)}\n")
     for key, prop in (("subject_source", NG.subjectScheme), ("object_source", NG.objectScheme)):
         value = g.value(set_node, prop)
         if value is not None:

@@ -28,6 +28,12 @@ from normgraph.mappings.records import (
 )
 
 NIST = "National Institute of Standards and Technology (NIST)"
+#: The AI RMF → ISO/IEC 42001 crosswalk is hosted by NIST's AI Resource Center but was not written by
+#: NIST: the Resource Center's crosswalk list names Microsoft as its provider, and NIST says the
+#: crosswalks it lists come from the AI RMF user community. Author and host are kept apart
+#: (dct:creator / dct:publisher) in the graph and in every export.
+AIRMF_CROSSWALK_AUTHOR = "Microsoft"
+AIRMF_CROSSWALK_HOST = "National Institute of Standards and Technology (NIST), AI Resource Center"
 CSA = "https://github.com/CloudSecurityAlliance-DataSets/dataset-public-laws-regulations-standards/blob/7d418867b0650a0982683b90af1bd0a42357a227/"
 CA = "https://github.com/intuitem/ciso-assistant-community/blob/f990d7b1b9a9f56e391acbc247c9076262a11412/"
 TB = "https://github.com/tbusillo/nist-800-171-oscal/blob/5fc2ed3a5af50a12d8435cd649ca7cd7f1395429/"
@@ -56,7 +62,7 @@ def _check_header(path: Path, row: dict[str, str], columns: tuple[str, ...]) -> 
 
 
 def airmf_to_iso42001(sources: Path) -> Built:
-    """NIST AI RMF 1.0 → ISO/IEC 42001:2023 (NIST AIRC crosswalk, 280 pairs, relatedTo)."""
+    """NIST AI RMF 1.0 → ISO/IEC 42001:2023 (Microsoft's crosswalk hosted by NIST's AIRC, 280 pairs, relatedTo)."""
     path = sources / "crosswalks" / "nist-ai-rmf-1.0_to_iso42001-2023.csv"
     slug = "nist-ai-rmf-1.0_to_iso42001-2023"
     name = _rel(sources, path)
@@ -86,10 +92,11 @@ def airmf_to_iso42001(sources: Path) -> Built:
                 object=notation_iri("iso42001-2023", ref),
                 set_slug=slug,
                 justification=SEMAPV.ManualMappingCuration,
-                creator=NIST,
+                creator=AIRMF_CROSSWALK_AUTHOR,
                 source=AIRMF_CROSSWALK,
                 rationale=(
-                    f"NIST's AI RMF to ISO/IEC 42001 crosswalk lists {ref} ('{printed}', FDIS wording) "
+                    f"The AI RMF to ISO/IEC 42001 crosswalk (by {AIRMF_CROSSWALK_AUTHOR}, hosted by NIST's AI "
+                    f"Resource Center) lists {ref} ('{printed}', FDIS wording) "
                     f"against {sub}; it states no set relation."
                 ),
                 notes=notes,
@@ -98,7 +105,7 @@ def airmf_to_iso42001(sources: Path) -> Built:
         )
     info = MappingSetInfo(
         slug=slug,
-        title="NIST AI RMF 1.0 to ISO/IEC 42001:2023 (NIST crosswalk)",
+        title=f"NIST AI RMF 1.0 to ISO/IEC 42001:2023 (crosswalk by {AIRMF_CROSSWALK_AUTHOR}, hosted by NIST)",
         subject_scheme=scheme_iri("nist-ai-rmf-1.0"),
         object_scheme=scheme_iri("iso42001-2023"),
         source=AIRMF_CROSSWALK,
@@ -111,11 +118,14 @@ def airmf_to_iso42001(sources: Path) -> Built:
             )
         ],
         description=(
-            "Every pair of NIST's crosswalk as an ng:relatedTo record: NIST lists related ISO/IEC 42001 "
-            "clauses and Annex A controls for each AI RMF subcategory but states no set relation."
+            f"Every pair of the AI RMF to ISO/IEC 42001 crosswalk as an ng:relatedTo record. The crosswalk was "
+            f"written by {AIRMF_CROSSWALK_AUTHOR} and is published on NIST's AI Resource Center, which lists "
+            "community crosswalks without endorsing them; it names related ISO/IEC 42001 clauses and Annex A "
+            "controls for each AI RMF subcategory but states no set relation."
         ),
         modified=dt.date(2026, 8, 5),
-        creator=NIST,
+        creator=AIRMF_CROSSWALK_AUTHOR,
+        publisher=AIRMF_CROSSWALK_HOST,
     )
     return info, records, issues
 

@@ -85,7 +85,8 @@ class MappingSetInfo:
     description: str | None = None
     modified: dt.date | None = None
     attribution: str | None = None
-    creator: str | None = None
+    creator: str | None = None  # who wrote the crosswalk, as the document states it
+    publisher: str | None = None  # who publishes (hosts) it, when that is someone else
 
     @property
     def iri(self) -> URIRef:
@@ -257,6 +258,8 @@ def add_set(g: Graph, info: MappingSetInfo) -> None:
         g.add((node, DCTERMS.description, Literal(info.description, lang="en")))
     if info.creator:
         g.add((node, DCTERMS.creator, Literal(info.creator)))
+    if info.publisher:
+        g.add((node, DCTERMS.publisher, Literal(info.publisher)))
     if info.modified:
         g.add((node, DCTERMS.modified, Literal(info.modified.isoformat(), datatype=XSD.date)))
 
