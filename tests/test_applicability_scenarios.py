@@ -1,0 +1,130 @@
+"""Realistic AI Act scenarios, each judged on two dates either side of a deadline: the exact answers, dates and
+reasons the applicability engine gives (tests/fixtures/applicability/expected.json, written by make_expected.py
+and reviewed), plus the legal points each scenario exists for, stated here in words."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent / "fixtures" / "applicability"
+sys.path.insert(0, str(HERE))
+from make_expected import DATES, answers, store  # noqa: E402
+
+EXPECTED = json.loads((HERE / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def st():  # type: ignore[no-untyped-def]
+    return store()
+
+
+def _by(rows: list[dict[str, object]]) -> dict[tuple[object, object], dict[str, object]]:
+    return {(r["subject"], r["obligation"]): r for r in rows}
+
+
+@pytest.mark.parametrize(("slug", "on"), [(s, d) for s, ds in DATES.items() for d in ds])
+def test_answers_dates_and_reasons_are_exactly_the_reviewed_ones(st, slug: str, on: str) -> None:  # type: ignore[no-untyped-def]
+    assert answers(st, slug, on) == EXPECTED[slug][on]
+
+
+def _applying(slug: str, on: str) -> dict[str, tuple[object, object]]:
+    return {f"{r['subject']} {r['obligation']}": (r["applies_from"], r["in_force"])
+            for r in EXPECTED[slug][on] if r["status"] == "applies"}
+
+
+def _not(slug: str, on: str) -> set[str]:
+    return {f"{r['subject']} {r['obligation']}" for r in EXPECTED[slug][on] if r["status"] == "does not apply"}
+
+
+def test_no_scenario_leaves_a_question_open() -> None:
+    """Every scenario records its deciding facts, so nothing is "cannot tell yet"."""
+    assert not [(s, d, r["obligation"]) for s, ds in EXPECTED.items() for d, rows in ds.items() for r in rows
+                if r["status"] == "cannot tell yet"]
+
+
+def test_private_bank_deploying_credit_scoring() -> None:
+    before, after = _applying("bank-deployer", "2026-08-01"), _applying("bank-deployer", "2026-08-03")
+    assert before["scoring art-27-1-deployer"] == ("2026-08-02", False)  # applies from the date, not yet due
+    assert after["scoring art-27-1-deployer"] == ("2026-08-02", True)
+    assert after["scoring art-4-deployer"] == ("2025-02-02", True)
+    # none of the law-enforcement, biometric, Annex I, public-authority or workplace duties
+    assert {"scoring art-5-2-deployer", "scoring art-5-3-deployer", "scoring art-5-4-deployer",
+            "scoring art-26-7-deployer", "scoring art-26-8-deployer", "scoring art-26-10-deployer",
+            "scoring art-49-3-deployer"} <= _not("bank-deployer", "2026-08-03")
+    row = _by(EXPECTED["bank-deployer"]["2026-08-03"])[("scoring", "art-27-1-deployer")]
+    assert row["why"] == [
+        "deployer", "Annex III(5)(b) (Art. 6(2))", "not yet placed on the market or put into service",
+        "Annex III(5)(b): Art. 27(1) names deployers of Annex III 5(b) and 5(c) systems",
+        "Art. 27(1) deployer: Perform a fundamental rights impact assessment", "from 2026-08-02"]
+    monitoring = _by(EXPECTED["bank-deployer"]["2026-08-03"])[("scoring", "art-26-5-deployer")]
+    assert monitoring["status"] == "applies" and "financial institution" in monitoring["eased"][0]
+
+
+def test_the_same_bank_as_provider() -> None:
+    after = _applying("bank-provider", "2026-08-03")
+    for key in ("9-1", "10-2", "11-1", "12-1", "13-2", "14-1", "15-1", "17-1", "43-2", "47-1", "48-2", "49-1", "72-1", "73-1"):
+        assert after[f"scoring art-{key}-provider"] == ("2026-08-02", True), key
+    assert {"scoring art-6-4-provider", "scoring art-49-2-provider",  # no Art. 6(3) claim
+            "scoring art-11-2-provider", "scoring art-43-3-provider",  # not an Annex I product
+            "scoring art-12-3-provider", "scoring art-14-5-provider", "scoring art-43-1-provider"} <= _not("bank-provider", "2026-08-03")
+    qms = _by(EXPECTED["bank-provider"]["2026-08-03"])[("scoring", "art-17-1-provider")]
+    assert qms["eased"] and "Art. 17(4)" not in qms["eased"][0]  # the condition's label, the provision is in its definition
+
+
+def test_public_body_deploying_benefits_eligibility() -> None:
+    after = _applying("public-body", "2026-08-03")
+    for ob in ("26-8", "27-1", "49-3"):
+        assert after[f"benefits art-{ob}-deployer"] == ("2026-08-02", True)
+        # the system already in use before 2026-08-02: public authorities comply by 2030-08-02 (Art. 111(2))
+        assert after[f"legacy-benefits art-{ob}-deployer"] == ("2030-08-02", False)
+    why = _by(EXPECTED["public-body"]["2026-08-03"])[("legacy-benefits", "art-27-1-deployer")]["why"]
+    assert "placed on the market 2024-05-01 for use by public authorities: comply by 2030-08-02 (Art. 111(2))" in why
+
+
+def test_employer_deploying_recruitment() -> None:
+    after = _applying("employer", "2026-08-03")
+    assert after["recruiting art-26-7-deployer"] == ("2026-08-02", True)
+    assert {"recruiting art-27-1-deployer", "recruiting art-26-8-deployer", "recruiting art-49-3-deployer"} <= _not("employer", "2026-08-03")
+
+
+def test_annex_i_device_maker() -> None:
+    before, after = _applying("device-maker", "2027-08-01"), _applying("device-maker", "2027-08-03")
+    for key in ("9-1", "11-1", "11-2", "17-1", "43-3", "72-1"):
+        assert before[f"ecg-triage art-{key}-provider"] == ("2027-08-02", False), key  # Art. 113(c)
+        assert after[f"ecg-triage art-{key}-provider"] == ("2027-08-02", True), key
+    assert {"ecg-triage art-43-1-provider", "ecg-triage art-43-2-provider", "ecg-triage art-49-1-provider",
+            "ecg-triage art-6-4-provider", "ecg-triage art-12-3-provider"} <= _not("device-maker", "2027-08-03")
+
+
+def test_chatbot_provider() -> None:
+    before, after = _applying("chatbot", "2026-08-01"), _applying("chatbot", "2026-08-03")
+    assert before["assistant art-50-1-provider"] == ("2026-08-02", False)
+    assert after["assistant art-50-1-provider"] == ("2026-08-02", True)
+    assert after["assistant art-50-2-provider"] == ("2026-08-02", True)
+    assert "assistant art-9-1-provider" in _not("chatbot", "2026-08-03")
+
+
+def test_gpai_model_provider() -> None:
+    before, after = _applying("gpai", "2027-08-01"), _applying("gpai", "2027-08-03")
+    # placed before 2025-08-02: comply by 2027-08-02 (Art. 111(3)); the later model since 2025-08-02
+    assert before["corvid-7 art-53-1-a-gpai-model-provider"] == ("2027-08-02", False)
+    assert after["corvid-7 art-53-1-a-gpai-model-provider"] == ("2027-08-02", True)
+    assert before["corvid-9 art-55-1-a-gpai-model-provider"] == ("2025-08-02", True)
+    assert "corvid-7 art-55-1-a-gpai-model-provider" in _not("gpai", "2027-08-03")  # no systemic risk
+
+
+def test_the_example_organisations() -> None:
+    fintech = _applying("fintech", "2026-08-03")
+    assert fintech["northscore art-27-1-deployer"] == ("2026-08-02", True)
+    assert fintech["nora-assistant art-50-1-provider"] == ("2026-08-02", True)
+    assert not any(k.startswith("fraud-shield art-9") for k in fintech)
+    hospital = _applying("hospital", "2030-08-03")
+    assert hospital["shift-roster art-27-1-deployer"] == ("2030-08-02", True)
+    assert hospital["shift-roster art-26-7-deployer"] == ("2030-08-02", True)
+    # the Annex I clinical decision support owes no Annex III duty
+    assert {"sepsis-cds art-27-1-deployer", "sepsis-cds art-26-11-deployer", "sepsis-cds art-49-3-deployer",
+            "sepsis-cds art-26-8-deployer"} <= _not("hospital", "2030-08-03")
