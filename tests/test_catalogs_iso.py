@@ -134,6 +134,26 @@ def test_corrected_titles_are_kept(store):
     assert got["A.7.6"] == "Working in secure areas"
 
 
+def test_titles_the_outline_gets_wrong_are_corrected_with_a_note(store):
+    """issue 10: five 27001 titles as ISO publishes them; each corrected concept says so."""
+    got = {n: label for (_s, n, label) in rows(store, "iso27001-2022", "?s ?n ?l",
+                                               "?s skos:notation ?n ; skos:prefLabel ?l")}
+    assert (got["6.3"], got["7.5"], got["7.5.2"], got["A.5"], got["A.8.1"]) == (
+        "Planning of changes", "Documented information", "Creating and updating documented information",
+        "Organizational controls", "User endpoint devices")
+    notes = rows(store, "iso27001-2022", "?n ?note", "?s skos:notation ?n ; skos:editorialNote ?note")
+    assert sorted(n for n, _ in notes) == ["6.3", "7.5", "7.5.2", "A.5", "A.8.1"]
+
+
+def test_a_correction_that_no_longer_fits_the_source_is_an_error(sources, tmp_path):
+    def retitle(data):
+        item = next(i for i in data["items"] if i["id"] == "6.3")
+        item["title"] = "Change planning"
+    copy = _broken_copy(sources, tmp_path, "iso27001-2022", retitle)
+    with pytest.raises(SourceError, match="a correction expects"):
+        iso.build_one(copy, "iso27001-2022")
+
+
 # --- no ISO text; graph description ---------------------------------------------------------
 
 @pytest.mark.parametrize("key", list(iso.STANDARDS))

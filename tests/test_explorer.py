@@ -182,7 +182,7 @@ def test_requirement_page_shows_mapping_with_relation_and_rationale(client: Flas
     html = page(client, f"/explore/resource?iri={A519}")
     text = text_of(html)
     assert "<h1>" in html and "A.5.19 Information security in supplier relationships" in text
-    assert "Part of A.5 Organisational controls" in text
+    assert "Part of A.5 Organizational controls" in text
     group = html[html.index("ISO/IEC 42001:2023"):]
     row = group[group.index("A.10.3"):]
     row = row[: row.index("</tr>")]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SKOS
 
 from normgraph.catalogs.common import Publication, SourceError, ca_url, pack_url, read_json, text
 from normgraph.catalogs.registry import Catalog
@@ -53,6 +54,22 @@ CATALOGS = tuple(pub.entry for pub in PUBLICATIONS.values())
 STANDARDS = {
     "iso27001-2022": {"outline": "iso27001-2022/outline.json", "annex": "Information security controls reference"},
     "iso42001-2023": {"outline": "iso42001-2023/outline.json", "annex": "Reference control objectives and controls"},
+}
+
+#: Titles the outline gets wrong, per standard: notation -> (the outline's title, the title as ISO
+#: publishes it). The outline's titles come from a third-party library that anglicised or
+#: re-cased some of them; the published standard says otherwise. A correction is applied only when
+#: the outline still has exactly the wrong title (a fixed outline needs no correction; a different
+#: title is an error) and the concept keeps a skos:editorialNote saying what was corrected.
+TITLE_CORRECTIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "iso27001-2022": {
+        "6.3": ("Planning for changes", "Planning of changes"),
+        "7.5": ("Documented Information", "Documented information"),
+        "7.5.2": ("Creating and Updating documented information", "Creating and updating documented information"),
+        "A.5": ("Organisational controls", "Organizational controls"),
+        "A.8.1": ("User end point devices", "User endpoint devices"),
+    },
+    "iso42001-2023": {},
 }
 
 #: outline.json `kind` -> our class.
@@ -106,10 +123,16 @@ def build_one(sources: Path, key: str) -> dict[str, Graph]:
             parent = c.iris.get(parent_id)
             if parent is None:
                 raise SourceError(path, where, f"parent {parent_id!r} is not an earlier item")
+        wrong, right = TITLE_CORRECTIONS[key].get(notation, (title, title))
+        if title not in (wrong, right):
+            raise SourceError(path, where, f"title {title!r}: a correction expects {wrong!r} (or {right!r})")
         try:
-            c.add(notation, title, KINDS[kind], parent=parent)
+            node = c.add(notation, right, KINDS[kind], parent=parent)
         except ValueError as e:
             raise SourceError(path, where, str(e)) from None
+        if title != right:
+            g.add((node, SKOS.editorialNote, Literal(
+                f"Title corrected: the source outline has '{title}'; the published standard has '{right}'.", lang="en")))
 
     name = pub.entry.title
     return pub.finish(
