@@ -1,0 +1,177 @@
+"""The applicability engine's contract: validation agrees with it on every system, missing facts give "cannot tell
+yet: record …", contradictory facts are refused (engine, CLI, import with file/row/column), the CLI's formats and
+exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import URIRef
+from rdflib.namespace import RDF
+
+from normgraph.applicability import APPLIES, CANNOT_TELL, ApplicabilityError, FactConflict, assess
+from normgraph.cli import main
+from normgraph.loading import load_knowledge
+from normgraph.orgdata import OrgDataError, import_file
+from normgraph.store.embedded import EmbeddedStore
+from normgraph.validation import validate_org
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SCENARIOS = sorted(p.stem for p in (FIXTURES / "applicability").glob("*.ttl"))
+GRAPH = "https://w3id.org/normgraph/graph/org/"
+HIGH_RISK = URIRef("https://w3id.org/normgraph/ont#HighRiskAISystem")
+HAS_OBLIGATION = URIRef("https://w3id.org/dpv#hasObligation")
+ID = "https://w3id.org/normgraph/id/"
+HEADER = (FIXTURES / "applicability" / "bank-deployer.ttl").read_text(encoding="utf-8").split("\no:organisation")[0]
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    st = EmbeddedStore()
+    load_knowledge(st, examples=True)
+    for slug in SCENARIOS:
+        st.load(FIXTURES / "applicability" / f"{slug}.ttl", "turtle", GRAPH + slug)
+    st.load(FIXTURES / "shapes" / "base.valid.ttl", "turtle", GRAPH + "fx")
+    return st
+
+
+def _org(store: EmbeddedStore, slug: str, body: str) -> None:
+    store.load((HEADER.replace("/org/bank-deployer/", f"/org/{slug}/") + body).encode(), "turtle", GRAPH + slug)
+
+
+@pytest.mark.parametrize("org", ["fintech", "hospital", "fx", *SCENARIOS])
+def test_validation_and_the_engine_agree_on_every_system(store: EmbeddedStore, org: str) -> None:
+    on = date(2030, 8, 3)
+    result = assess(store, org, on, check=False)
+    validation = validate_org(store, org, on, engine="turbo")
+    assert {str(s) for s in validation.derived.subjects(RDF.type, HIGH_RISK)} == result.high_risk()
+    fria = {a.subject.iri for a in result.answers
+            if a.obligation.key == "art-27-1-deployer" and a.status in (APPLIES, CANNOT_TELL)}
+    assert {str(s) for s in validation.derived.subjects(HAS_OBLIGATION, None)} == fria
+    owed = {(a.subject.iri, a.obligation.provision) for a in result.answers if a.status in (APPLIES, CANNOT_TELL)}
+    for r in validation.results:
+        if r.source_provision.startswith(ID + "eu-ai-act/"):  # an AI Act shape fired: the engine says it is owed
+            assert any(s == r.focus and (p == r.source_provision or p.startswith(r.source_provision + "-")) for s, p in owed), r
+
+
+def test_missing_facts_give_cannot_tell_yet_naming_the_columns(store: EmbeddedStore) -> None:
+    _org(store, "sparse", """o:organisation\\/org a ng:Organisation ; rdfs:label "Sparse"@en .
+o:ai-system\\/s a ng:AISystem ; rdfs:label "Scoring"@en ; ng:operatedBy o:organisation\\/org ;
+    ng:aiActRole role:deployer ; ng:intendedPurpose "Scoring."@en ; ng:annexIIIArea aiact:annex-III-4-a .
+""")
+    result = assess(store, "sparse", date(2026, 12, 1))
+    fria = result.why("s", "art-27-1-deployer")
+    assert fria.status == CANNOT_TELL
+    assert fria.record == ("placed_on_market", "significantly_changed", "for_public_authorities", "annex_iii_area", "deployer_nature")
+    assert "cannot tell yet" in fria.reasons[-1] and "record placed_on_market" in fria.reasons[-1]
+    assert result.why("s", "art-26-7-deployer").record[-1] == "workers_affected"
+    assert result.why("s", "art-4-deployer").status == APPLIES  # what needs no missing fact is answered
+    store.drop(GRAPH + "sparse")
+
+
+def test_contradictory_facts_are_refused_naming_system_and_column(store: EmbeddedStore) -> None:
+    _org(store, "contra", """o:organisation\\/org a ng:Organisation ; rdfs:label "Contra"@en .
+o:ai-system\\/pump a ng:AISystem ; rdfs:label "Infusion pump AI"@en ; ng:operatedBy o:organisation\\/org ;
+    ng:aiActRole role:provider ; ng:intendedPurpose "Doses."@en ; ng:annexIProduct true ; ng:riskCategory cat:minimal-risk ;
+    ng:placedOnMarket "2027-01-10"^^xsd:date .
+""")
+    with pytest.raises(FactConflict) as e:
+        assess(store, "contra", date(2026, 12, 1))
+    assert {(c.subject.rsplit("/", 1)[-1], c.column) for c in e.value.conflicts} == {
+        ("pump", "annex_i_product"), ("pump", "placed_on_market")}
+    assert "2027-01-10 is after the date judged on, 2026-12-01" in str(e.value)
+    store.drop(GRAPH + "contra")
+
+
+def test_cli_refuses_a_placing_on_the_market_after_the_judged_date(tmp_path: Path) -> None:
+    data = tmp_path / "late.ttl"
+    data.write_text(HEADER.replace("/org/bank-deployer/", "/org/late/") + r"""o:organisation\/org a ng:Organisation .
+o:ai-system\/bot a ng:AISystem ; rdfs:label "Bot"@en ; ng:operatedBy o:organisation\/org ; ng:aiActRole role:provider ;
+    ng:intendedPurpose "Chats."@en ; ng:art50Trigger trig:interacts-with-people ; ng:placedOnMarket "2026-06-01"^^xsd:date .
+""", encoding="utf-8")
+    cli = [sys.executable, "-m", "normgraph", "--store", str(tmp_path / "store")]  # separate processes, as users run it
+    p = subprocess.run([*cli, "import", str(data), "--org", "late"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run([*cli, "applicability", "--org", "late", "--on", "2026-05-01"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2
+    assert "bot, column 'placed_on_market': 2026-06-01 is after the date judged on, 2026-05-01" in " ".join(p.stderr.split())
+    p = subprocess.run([*cli, "applicability", "--org", "late", "--on", "2026-08-03"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "Art. 50(1) provider" in p.stdout and "applies (in force)" in p.stdout
+
+
+def test_unknown_names_are_errors_that_say_what_is_known(store: EmbeddedStore) -> None:
+    with pytest.raises(ApplicabilityError, match=r"no organisation 'nosuch'.*known: .*fintech"):
+        assess(store, "nosuch")
+    result = assess(store, "fintech", date(2026, 12, 1))
+    with pytest.raises(ApplicabilityError, match="known: fraud-shield, nora-assistant, northscore"):
+        result.subject("nosuch")
+    with pytest.raises(ApplicabilityError, match="no AI Act obligation 'art-99'"):
+        result.obligation("art-99")
+    # --why also explains an obligation of a role the organisation does not hold
+    other = result.why("fraud-shield", "aiactob:art-26-1-deployer")
+    assert other.status == "does not apply" and other.reasons == ("role provider", "Art. 26(1) deployer binds the deployer only")
+
+
+def test_cli_text_json_csv_why_and_exit_codes() -> None:
+    runner = CliRunner()
+    r = runner.invoke(main, ["applicability", "--org", "hospital", "--system", "shift-roster", "--on", "2026-12-01"])
+    assert r.exit_code == 0, r.output
+    assert "Art. 27(1) deployer" in r.output and "applies from 2030-08-02" in r.output
+    assert "comply by 2030-08-02 (Art. 111(2))" in r.output
+    r = runner.invoke(main, ["applicability", "--org", "fintech", "--system", "northscore", "--on", "2026-12-01",
+                             "--why", "art-27-1-deployer", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    (ob,) = doc["subjects"][0]["obligations"]
+    assert ob["status"] == "applies" and ob["in_force"] and ob["applies_from"] == "2026-08-02"
+    assert "Annex III(5)(b): Art. 27(1) names deployers of Annex III 5(b) and 5(c) systems" in ob["why"]
+    r = runner.invoke(main, ["applicability", "--org", "fintech", "--on", "2026-07-01", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0].startswith("subject,subject_label,obligation,notation")
+    nora = [ln for ln in lines if "nora-assistant" in ln and "art-50-1-provider" in ln]
+    assert len(nora) == 1 and ",applies,2026-08-02,no," in nora[0]  # not yet in force on 2026-07-01
+    for args, message in ((["--org", "nosuch"], "no organisation 'nosuch'"),
+                          (["--org", "fintech", "--system", "nosuch"], "no AI system or model 'nosuch'"),
+                          (["--org", "fintech", "--why", "art-99"], "no AI Act obligation 'art-99'")):
+        r = runner.invoke(main, ["applicability", *args])
+        assert r.exit_code == 2 and message in r.output, r.output
+
+
+AI_SYSTEMS = ("id,name,role,risk_category,annex_iii_area,intended_purpose,annex_i_product,art_6_3_derogation,"
+              "deployer_nature,art_50_triggers,placed_on_market\n")
+
+
+@pytest.mark.parametrize(("row", "column", "reason"), [
+    ("pump,Pump AI,provider,minimal-risk,,Doses,yes,,,none,2025-01-01", "annex_i_product", "is high-risk (Art. 6(1))"),
+    ("pump,Pump AI,provider,,,Doses,yes,yes,,none,2025-01-01", "art_6_3_derogation", "Annex III systems only"),
+    ("score,Scoring,provider,,annex-III-2-a,Scores,no,,,none,2025-01-01", "annex_iii_area", "is not a point of Annex III"),
+    ("score,Scoring,deployer,,5(b),Scores,no,,,none,2999-01-01", "placed_on_market", "is after the date judged on"),
+    ("score,Scoring,deployer,,5(b),Scores,no,,private-entity; public-body,none,", "deployer_nature", "private-entity together"),
+    ("chat,Chat,provider,,,Chats,no,,,none; interacts-with-people,", "art_50_triggers", "none together"),
+])
+def test_import_refuses_bad_facts_with_file_row_and_column(tmp_path: Path, row: str, column: str, reason: str) -> None:
+    path = tmp_path / "systems.csv"
+    path.write_text(AI_SYSTEMS + "ok,Fine,deployer,,4(a),Hires,no,,private-entity,none,not-yet\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(OrgDataError) as e:
+        import_file(path, "acme")
+    assert (e.value.file, e.value.row, e.value.column) == (str(path), 3, column)
+    assert reason in e.value.reason
+
+
+def test_import_maps_the_columns_to_the_documented_facts(tmp_path: Path) -> None:
+    path = tmp_path / "systems.csv"
+    path.write_text(AI_SYSTEMS + "ok,Fine,deployer,,4(a),Hires,no,no,private-entity,none,not-yet\n", encoding="utf-8")
+    g = import_file(path, "acme")
+    s = URIRef(ID + "org/acme/ai-system/ok")
+    ng = "https://w3id.org/normgraph/ont#"
+    assert g.value(s, URIRef(ng + "annexIProduct")).toPython() is False
+    assert g.value(s, URIRef(ng + "notYetPlacedOnMarket")).toPython() is True
+    assert str(g.value(s, URIRef(ng + "deployerNature"))) == ID + "vocab/deployer-nature/private-entity"
+    assert str(g.value(s, URIRef(ng + "art50Trigger"))) == ID + "vocab/art-50-trigger/none"
