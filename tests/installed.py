@@ -84,24 +84,30 @@ class Installed:
 
     @contextmanager
     def serving(self, *args: str) -> Iterator[str]:
-        """`normgraph serve --port 0 ARGS`; yields the base URL once it listens."""
-        proc = subprocess.Popen([str(self.bin / "normgraph"), "serve", "--port", "0", *args], cwd=self.cwd,
-                                env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            seen: list[str] = []
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                line = proc.stdout.readline() if proc.stdout else ""
-                seen.append(line)
-                if match := re.search(r"serving on (http://\S+?)/sparql", line):
-                    yield match.group(1)
-                    return
-                if not line and proc.poll() is not None:
-                    break
-            raise AssertionError(f"normgraph serve did not come up: {''.join(seen)}")
-        finally:
-            proc.terminate()
-            proc.wait(20)
+        """`normgraph serve --port 0 ARGS` from the venv; yields the base URL once it listens."""
+        with serving([str(self.bin / "normgraph"), "serve", "--port", "0", *args], self.cwd) as url:
+            yield url
+
+
+@contextmanager
+def serving(argv: list[str], cwd: Path) -> Iterator[str]:
+    """Run a `normgraph serve --port 0` command line; yields the base URL once it listens."""
+    proc = subprocess.Popen(argv, cwd=cwd, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        seen: list[str] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline() if proc.stdout else ""
+            seen.append(line)
+            if match := re.search(r"serving on (http://\S+?)/sparql", line):
+                yield match.group(1)
+                return
+            if not line and proc.poll() is not None:
+                break
+        raise AssertionError(f"normgraph serve did not come up: {''.join(seen)}")
+    finally:
+        proc.terminate()
+        proc.wait(20)
 
 
 def install(wheel: Path, where: Path) -> Installed:
