@@ -20,7 +20,7 @@ import time
 
 import requests
 
-from bench.bench_endpoint import pick_queries, start_normgraph
+from bench.bench_endpoint import pick_queries, run_clients, start_normgraph
 
 PAGES = [
     "/explore/",
@@ -82,13 +82,7 @@ def run(base: str, queries: list[str], seconds: float, threads: int) -> dict[str
                 if problem:
                     errors.append(problem)
 
-    ts = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
-    started = time.monotonic()
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_clients(client, threads)
     every = lat["sparql"] + lat["explorer"]
     return {"elapsed": elapsed, "rps": len(every) / elapsed, "all": summary(every),
             "sparql": summary(lat["sparql"]), "explorer": summary(lat["explorer"]), "errors": errors}

@@ -18,13 +18,12 @@ import pytest
 import requests
 from waitress.server import create_server
 
+from bench.bench_endpoint import fast_queries
 from bench.bench_load_test import JSON, PAGES  # the same mix the benchmark measures
 from normgraph.loading import load_knowledge
-from normgraph.queries import list_queries
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
 from normgraph.store import EmbeddedStore
-from normgraph.store.sparql_text import check_sparql
 
 pytestmark = pytest.mark.slow
 
@@ -45,19 +44,8 @@ def rows(body: bytes) -> Counter[str] | bool:
 def served() -> Iterator[tuple[str, list[tuple[str, str, Any]]]]:
     bare = EmbeddedStore()
     load_knowledge(bare, examples=True)
-    queries: list[tuple[str, str, Any]] = []  # (name, text, expected rows)
-    for q in list_queries():
-        try:
-            text = q.bind()
-        except ValueError:
-            continue
-        if check_sparql(text).form not in ("select", "ask"):
-            continue
-        started = time.perf_counter()
-        body, _media, _form = bare.query_serialized(text, "json")
-        if 1000 * (time.perf_counter() - started) > MAX_QUERY_MS:
-            continue
-        queries.append((q.name, text, rows(body)))
+    # (name, text, expected rows): the benchmark's mix of named queries
+    queries: list[tuple[str, str, Any]] = [(name, text, rows(body)) for name, text, body in fast_queries(bare, MAX_QUERY_MS)]
     assert len(queries) >= 10
     app = create_app(bare, config={"workers": 2, "query_timeout": 30})
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
