@@ -46,7 +46,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import BNode, Node
 
 from normgraph import knowledge
-from normgraph.applicability import APPLIES, CANNOT_TELL, ApplicabilityError, assess
+from normgraph.applicability import ApplicabilityError, assess
 from normgraph.applicability.inputs import UnknownOrganisation, catalog_ntriples, org_ntriples
 from normgraph.catalogs.registry import catalog_of
 from normgraph.iri import NG, curie, local_id, org_graph
@@ -273,14 +273,11 @@ def _classification(store: Store, org_slug: str, today: date, st: ox.Store) -> b
     for iri in result.high_risk():
         derived.add((URIRef(iri), RDF.type, NG.HighRiskAISystem))
     owed = Graph()
-    for a in result.answers:
-        # owed: applies, or cannot be told only because of a condition while its category is certain (a system whose
-        # Art. 50 or GPAI category is unrecorded is not checked for those duties; the engine reports it as cannot tell)
-        category = result.judge.state(a.subject.iri, a.obligation.category)
-        if a.status == APPLIES or (a.status == CANNOT_TELL and category.known and category.holds):
-            owed.add((URIRef(a.subject.iri), MAY_OWE, URIRef(a.obligation.iri)))
-            if a.obligation.iri == str(FRIA):
-                derived.add((URIRef(a.subject.iri), DPV_HAS_OBLIGATION, FRIA))
+    for obligation, subjects in result.owed().items():
+        for subject in subjects:
+            owed.add((URIRef(subject), MAY_OWE, URIRef(obligation)))
+            if obligation == str(FRIA):
+                derived.add((URIRef(subject), DPV_HAS_OBLIGATION, FRIA))
     out = derived.serialize(format="nt", encoding="utf-8")
     for g in (derived, owed):
         if len(g):

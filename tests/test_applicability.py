@@ -60,6 +60,25 @@ def test_validation_and_the_engine_agree_on_every_system(store: EmbeddedStore, o
             assert any(s == r.focus and (p == r.source_provision or p.startswith(r.source_provision + "-")) for s, p in owed), r
 
 
+@pytest.mark.parametrize("org", ["fintech", "hospital", "fx", *SCENARIOS])
+def test_the_gap_report_and_validation_agree_on_every_system(store: EmbeddedStore, org: str) -> None:
+    """The gap report's AI Act targets are the obligations the engine says are owed, through the same systems, and
+    every AI Act violation validation reports is among them."""
+    from normgraph.reports import gap
+
+    on = date(2030, 8, 3)
+    owed = assess(store, org, on, check=False).owed()
+    reqs, _impl = gap.analyse(store, org, "eu-ai-act", on)
+    assert {r.iri: set(r.systems) for r in reqs} == owed
+    validation = validate_org(store, org, on, engine="turbo")
+    owing = {s for subjects in owed.values() for s in subjects}
+    assert {str(s) for s in validation.derived.subjects(RDF.type, HIGH_RISK)} <= owing
+    for r in validation.results:
+        if r.source_provision.startswith(ID + "eu-ai-act/"):  # each AI Act gap validation finds is a gap-report target
+            assert any(r.focus in owed[ob] and ob.startswith(ID + "eu-ai-act-obligation/" + r.source_provision.rsplit("/", 1)[-1])
+                       for ob in owed), r
+
+
 def test_missing_facts_give_cannot_tell_yet_naming_the_columns(store: EmbeddedStore) -> None:
     _org(store, "sparse", """o:organisation\\/org a ng:Organisation ; rdfs:label "Sparse"@en .
 o:ai-system\\/s a ng:AISystem ; rdfs:label "Scoring"@en ; ng:operatedBy o:organisation\\/org ;

@@ -102,6 +102,18 @@ class Applicability:
         """The answer for one pair, also for an obligation of a role the organisation does not hold."""
         return self.judge.answer(self.subject(subject), self.obligation(obligation))
 
+    def owed(self) -> dict[str, set[str]]:
+        """Obligation IRI → the subjects that owe it or may owe it, on any date (readiness): those it applies to, and
+        those it cannot be told for yet while the subject is certainly in the obligation's category (a system whose
+        Art. 50 or GPAI category is unrecorded is left out; the engine reports it as cannot tell). The one reading of
+        "owed" that validation and the gap report share."""
+        out: dict[str, set[str]] = {}
+        for a in self.answers:
+            category = self.judge.state(a.subject.iri, a.obligation.category)
+            if a.status == APPLIES or (a.status == CANNOT_TELL and category.known and category.holds):
+                out.setdefault(a.obligation.iri, set()).add(a.subject.iri)
+        return out
+
     def high_risk(self) -> set[str]:
         """IRIs of the subjects that are high-risk AI systems (the category holds through some route)."""
         return {s.iri for s in self.subjects if (st := self.judge.state(s.iri, HIGH_RISK)).known and st.holds}

@@ -25,7 +25,7 @@ from rdflib import URIRef
 from normgraph.catalogs.registry import catalog_of
 from normgraph.mappings.records import chain_of, record_from_row
 from normgraph.mappings.relations import relations
-from normgraph.reports import check_target, coverage, num, run, short, text
+from normgraph.reports import ReportError, check_target, coverage, num, run, short, text
 from normgraph.reports.common import org_info
 from normgraph.reports.coverage import STATS_COLUMNS, GroupStats
 from normgraph.reports.model import Report, Table
@@ -34,7 +34,7 @@ from normgraph.store.base import Store
 COVERAGE_LABEL = coverage.LABEL
 TARGET_QUERY = {
     "iso42001-2023": "report-gap-targets-iso42001",
-    "eu-ai-act": "report-gap-targets-eu-ai-act",
+    "eu-ai-act": "applicability-gap-targets",  # the obligations normgraph.applicability says are owed
     "nist-ai-rmf-1.0": "report-gap-targets-nist-ai-rmf",
 }
 OWN_CATALOGS = ("iso27001-2022", "iso42001-2023")
@@ -186,17 +186,28 @@ def link_to(iri: str, item: Implemented, relation: str, row: dict[str, str] | No
                 r.get("rationale", ""))
 
 
+def _owed(store: Store, slug: str, today: dt.date) -> dict[str, set[str]]:
+    """The AI Act obligations the organisation's systems owe, from the one applicability engine (as validation)."""
+    from normgraph.applicability import ApplicabilityError, assess
+
+    try:
+        return assess(store, slug, today).owed()
+    except ApplicabilityError as e:
+        raise ReportError(str(e)) from None
+
+
 def analyse(store: Store, slug: str, target: str, today: dt.date) -> tuple[list[Requirement], dict[str, Implemented]]:
     scheme, _title = check_target(target)
     info = org_info(store, slug)
     impl = implemented(store, info.graph, today)
-    params = {"graph": info.graph} if target == "eu-ai-act" else {}
+    owed = _owed(store, slug, today) if target == "eu-ai-act" else {}
+    params = {"obligations": " ".join(sorted(owed))} if target == "eu-ai-act" else {}
     reqs: dict[str, Requirement] = {}
     for row in run(store, TARGET_QUERY[target], **params).rows:
         iri = text(row["target"])
         if iri in reqs:
             continue
-        systems = tuple(text(row.get("systems")).split()) if row.get("systems") is not None else ()
+        systems = tuple(sorted(owed.get(iri, ()))) or (tuple(text(row.get("systems")).split()) if row.get("systems") is not None else ())
         reqs[iri] = Requirement(iri, text(row["notation"]), text(row.get("title")), text(row["part"]),
                                 text(row.get("group")), text(row.get("groupTitle")).strip(),
                                 num(row.get("order")) or 0, systems)
