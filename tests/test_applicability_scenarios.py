@@ -71,6 +71,7 @@ def test_the_same_bank_as_provider() -> None:
     assert {"scoring art-6-4-provider", "scoring art-49-2-provider",  # no Art. 6(3) claim
             "scoring art-11-2-provider", "scoring art-43-3-provider",  # not an Annex I product
             "scoring art-12-3-provider", "scoring art-14-5-provider", "scoring art-43-1-provider"} <= _not("bank-provider", "2026-08-03")
+    assert "scoring art-22-1-provider" in _not("bank-provider", "2026-08-03")  # established in the Union
     qms = _by(EXPECTED["bank-provider"]["2026-08-03"])[("scoring", "art-17-1-provider")]
     assert qms["eased"] and "Art. 17(4)" not in qms["eased"][0]  # the condition's label, the provision is in its definition
 
@@ -88,7 +89,8 @@ def test_public_body_deploying_benefits_eligibility() -> None:
 def test_employer_deploying_recruitment() -> None:
     after = _applying("employer", "2026-08-03")
     assert after["recruiting art-26-7-deployer"] == ("2026-08-02", True)
-    assert {"recruiting art-27-1-deployer", "recruiting art-26-8-deployer", "recruiting art-49-3-deployer"} <= _not("employer", "2026-08-03")
+    public_only = {"recruiting art-27-1-deployer", "recruiting art-26-8-deployer", "recruiting art-49-3-deployer"}
+    assert public_only <= _not("employer", "2026-08-03")
 
 
 def test_annex_i_device_maker() -> None:
@@ -115,6 +117,7 @@ def test_gpai_model_provider() -> None:
     assert after["corvid-7 art-53-1-a-gpai-model-provider"] == ("2027-08-02", True)
     assert before["corvid-9 art-55-1-a-gpai-model-provider"] == ("2025-08-02", True)
     assert "corvid-7 art-55-1-a-gpai-model-provider" in _not("gpai", "2027-08-03")  # no systemic risk
+    assert after["corvid-9 art-54-1-gpai-model-provider"] == ("2025-08-02", True)  # established outside the Union
 
 
 def test_the_example_organisations() -> None:

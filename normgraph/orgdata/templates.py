@@ -114,6 +114,9 @@ TEMPLATES: dict[str, Template] = {
                "today, or not-yet (Art. 111)", "2026-09-01"),
         Column("significantly_changed", False, "yes/no: for systems placed before 2026-08-02, a significant design "
                "change since that date (Art. 111(2))", ""),
+        Column("established_outside_union", False, "yes/no: the provider is established outside the Union and must "
+               "appoint an authorised representative (Arts 22(1), 54(1)); blank = the organisation's own, stated in Turtle",
+               "no"),
         Column("for_public_authorities", False, "yes/no: the system is intended to be used by public authorities "
                "(Art. 111(2): comply by 2030-08-02)", "no"),
     )),
