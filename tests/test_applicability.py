@@ -194,3 +194,22 @@ def test_import_maps_the_columns_to_the_documented_facts(tmp_path: Path) -> None
     assert g.value(s, URIRef(ng + "notYetPlacedOnMarket")).toPython() is True
     assert str(g.value(s, URIRef(ng + "deployerNature"))) == ID + "vocab/deployer-nature/private-entity"
     assert str(g.value(s, URIRef(ng + "art50Trigger"))) == ID + "vocab/art-50-trigger/none"
+
+
+def test_the_deciding_facts_travel_in_json_ld(store: EmbeddedStore, tmp_path: Path) -> None:
+    """An organisation exported as JSON-LD and imported again is judged exactly as before."""
+    from rdflib import Graph
+
+    from normgraph.exports.jsonld import dumps
+
+    graph = Graph().parse(data=store.export("ntriples", GRAPH + "fintech").decode(), format="nt")
+    path = tmp_path / "fintech.jsonld"
+    path.write_text(dumps(graph), encoding="utf-8")
+    store.load(import_file(path, "fintech").serialize(format="nt", encoding="utf-8"), "ntriples", GRAPH + "fintech-again")
+    try:
+        on = date(2026, 12, 1)
+        before = [(a.subject.key, a.obligation.key, a.status, a.applies_from) for a in assess(store, "fintech", on).answers]
+        after = [(a.subject.key, a.obligation.key, a.status, a.applies_from) for a in assess(store, "fintech-again", on).answers]
+        assert before == after and any(s == APPLIES for *_, s, _d in before)
+    finally:
+        store.drop(GRAPH + "fintech-again")
