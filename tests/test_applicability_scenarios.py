@@ -131,3 +131,24 @@ def test_the_example_organisations() -> None:
     # the Annex I clinical decision support owes no Annex III duty
     assert {"sepsis-cds art-27-1-deployer", "sepsis-cds art-26-11-deployer", "sepsis-cds art-49-3-deployer",
             "sepsis-cds art-26-8-deployer"} <= _not("hospital", "2030-08-03")
+
+
+def test_law_enforcement_biometrics_both_sides() -> None:
+    police = _applying("police", "2026-08-03")
+    for ob in ("5-2", "5-3", "5-4"):  # Chapter II applies from 2025-02-02
+        assert police[f"face-search art-{ob}-deployer"] == ("2025-02-02", True)
+    assert police["face-search art-26-10-deployer"] == ("2026-08-02", True)
+    vendor = _applying("vendor", "2026-08-01")
+    for ob in ("12-3", "14-5", "43-1"):
+        assert vendor[f"face-match art-{ob}-provider"] == ("2026-08-02", False)
+    assert "face-match art-43-2-provider" in _not("vendor", "2026-08-01")
+
+
+def test_art_6_3_derogation_and_critical_infrastructure() -> None:
+    vendor = _applying("vendor", "2026-08-03")
+    assert vendor["doc-sorter art-6-4-provider"] == ("2026-08-02", True)
+    assert vendor["doc-sorter art-49-2-provider"] == ("2026-08-02", True)
+    assert not any(k.startswith("doc-sorter art-9") or k.startswith("doc-sorter art-17") for k in vendor)
+    grid = _not("grid", "2026-08-03")
+    assert {"leak-control art-27-1-deployer", "leak-control art-49-3-deployer", "leak-control art-26-8-deployer"} <= grid
+    assert _applying("grid", "2026-08-03")["leak-control art-26-1-deployer"] == ("2026-08-02", True)
