@@ -95,17 +95,24 @@ def warm_pages(app: Any) -> threading.Thread:
               help="Enable SPARQL Update / GSP writes for 'Authorization: Bearer TOKEN' (default: read-only).")
 @click.option("--timeout", "timeout", default=None, type=float, help="Query time limit in seconds (default 10).")
 @click.option("--examples/--no-examples", default=True, help="Also load the example organisations (embedded store).")
+@click.option("--access", "access_db", envvar="NORMGRAPH_ACCESS", default=None,
+              help="The principal database (default: beside --store, or in the user's data folder).")
 @remote_store_options
 @pass_context
 def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int, update_token: str | None,
-          timeout: float | None, examples: bool) -> None:
+          timeout: float | None, examples: bool, access_db: str | None) -> None:
     """Serve the graph over HTTP: /sparql, /store, /api, /id/… (see normgraph/server/README.md).
 
     With --endpoint, serve a remote SPARQL 1.1 store instead of the embedded one (nothing is loaded
     locally; writes with the token go to --update-endpoint / --graph-store).
+
+    Organisation data is private (docs/security.md): on start a one-time sign-in link for the local
+    admin is printed, as Jupyter prints its token URL.
     """
     from waitress.server import create_server
 
+    from normgraph.access.registry import Registry
+    from normgraph.cli.access import access_path
     from normgraph.server import create_app
     from normgraph.server.kernel import close_app
 
@@ -120,9 +127,15 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
         "workers": workers,
         "examples": examples,
     }
+    path = access_path(ctx, access_db)
+    registry = Registry(path)
+    config["access_db"] = str(path)
+    config["audit_log"] = str(path.with_name(path.name.removesuffix(".sqlite") + ".audit.log"))
+    if not any(p["admin"] for p in registry.principals()):
+        registry.add(LOCAL_ADMIN, admin=True)
     store = open_remote(ctx) if ctx.endpoint else None
     try:
-        app = create_app(store, config=config)
+        app = create_app(store, config=config, registry=registry)
     except ValueError as e:
         fail(str(e))
     cfg = app.config["NORMGRAPH"]
@@ -135,6 +148,12 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     console.print(f"normgraph serving on http://{host}:{bound}/sparql "
                   f"({'read-write with token' if cfg.update_token else 'read-only'}, "
                   f"timeout {cfg.query_timeout:g} s{source})", highlight=False)
+    admin = next((p["name"] for p in registry.principals() if p["admin"]), None)
+    if admin is not None:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        link = f"http://{shown}:{bound}/access/signin?token={registry.signin_link(str(admin))}"
+        console.print(f"organisation data is private; to sign in as {admin}, open (once, within 24 hours):\n    {link}",
+                      highlight=False, soft_wrap=True)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop)  # a service manager's stop: the same orderly end as Ctrl-C
     try:
@@ -145,6 +164,10 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
         server.close()
         close_app(app)
         console.print(f"stopped; the store ({app.extensions['normgraph'].store.location}) is closed", highlight=False)
+
+
+#: the global admin `normgraph serve` makes on first start (when the principal database has no admin)
+LOCAL_ADMIN = "admin"
 
 
 def _stop(_signum: int, _frame: object) -> None:

@@ -1,0 +1,176 @@
+"""`normgraph access …`: principals (people and tools), their roles per organisation, tokens and
+sign-in links, kept in the principal database beside the store (normgraph/access/registry.py).
+
+    normgraph access add ann                       # a person (or --tool for a tool)
+    normgraph access grant ann fintech editor      # viewer | editor | admin of one organisation
+    normgraph access token add ci-bot --days 90    # a bearer token, shown once
+    normgraph access link ann                      # a one-time sign-in link for the web pages
+    normgraph access list
+
+`--access PATH` (or NORMGRAPH_ACCESS) names the database; by default it is `<store>.access.sqlite`
+beside `--store PATH`, or `$XDG_DATA_HOME/normgraph/access.sqlite` for the in-memory store — the same
+file `normgraph serve` uses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from normgraph.access.registry import AccessError, Registry, default_path
+from normgraph.cli import Context, console, fail, main, pass_context
+
+
+def access_path(ctx: Context, given: str | None) -> Path:
+    return Path(given) if given else default_path(ctx.store_path)
+
+
+def _registry(ctx: Context, given: str | None) -> Registry:
+    return Registry(access_path(ctx, given))
+
+
+@main.group()
+@click.option("--access", "access_db", envvar="NORMGRAPH_ACCESS", default=None,
+              help="The principal database (default: beside --store, or in the user's data folder).")
+@click.pass_context
+def access(click_ctx: click.Context, access_db: str | None) -> None:
+    """Manage who may see and change organisation data (docs/security.md)."""
+    click_ctx.obj_access = access_db  # type: ignore[attr-defined]
+
+
+def _db(click_ctx: click.Context | None) -> str | None:
+    return getattr(click_ctx.parent, "obj_access", None) if click_ctx is not None else None
+
+
+def _run(action) -> None:  # type: ignore[no-untyped-def]
+    try:
+        action()
+    except AccessError as e:
+        fail(str(e))
+
+
+@access.command("add")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="The global admin: every organisation, public graphs, SPARQL Update.")
+@click.option("--tool", is_flag=True, help="A tool (signs in with tokens only), not a person.")
+@click.pass_context
+@pass_context
+def add(ctx: Context, click_ctx: click.Context, name: str, admin: bool, tool: bool) -> None:
+    """Add a principal."""
+    reg = _registry(ctx, _db(click_ctx))
+    _run(lambda: reg.add(name, admin=admin, kind="tool" if tool else "person"))
+    console.print(f"added {name}{' (global admin)' if admin else ''}", highlight=False)
+
+
+@access.command("remove")
+@click.argument("name")
+@click.pass_context
+@pass_context
+def remove(ctx: Context, click_ctx: click.Context, name: str) -> None:
+    """Remove a principal with its grants and tokens."""
+    _run(lambda: _registry(ctx, _db(click_ctx)).remove(name))
+    console.print(f"removed {name}", highlight=False)
+
+
+@access.command("grant")
+@click.argument("name")
+@click.argument("org")
+@click.argument("role", type=click.Choice(["viewer", "editor", "admin"]))
+@click.pass_context
+@pass_context
+def grant(ctx: Context, click_ctx: click.Context, name: str, org: str, role: str) -> None:
+    """Give NAME a ROLE on organisation ORG (its slug)."""
+    _run(lambda: _registry(ctx, _db(click_ctx)).grant(name, org, role))
+    console.print(f"{name} is {role} of {org}", highlight=False)
+
+
+@access.command("revoke")
+@click.argument("name")
+@click.argument("org")
+@click.pass_context
+@pass_context
+def revoke(ctx: Context, click_ctx: click.Context, name: str, org: str) -> None:
+    """Take NAME's role on ORG away."""
+    _run(lambda: _registry(ctx, _db(click_ctx)).revoke(name, org))
+    console.print(f"{name} has no role on {org} any more", highlight=False)
+
+
+@access.command("list")
+@click.pass_context
+@pass_context
+def list_(ctx: Context, click_ctx: click.Context) -> None:
+    """Principals, their roles and their tokens (never the secrets)."""
+    reg = _registry(ctx, _db(click_ctx))
+    for p in reg.principals():
+        roles = ", ".join(f"{o}: {r}" for o, r in sorted(p["roles"].items())) or "-"  # type: ignore[attr-defined]
+        console.print(f"{p['name']}\t{p['kind']}\t{'admin' if p['admin'] else ''}\t{roles}", highlight=False)
+    for t in reg.tokens():
+        console.print(f"token {t['id']}\t{t['name']}\t{t['label']}\tcreated {t['created']}\texpires {t['expires'] or 'never'}",
+                      highlight=False)
+
+
+@access.group("token")
+def token() -> None:
+    """Bearer tokens for tools (shown once, stored hashed)."""
+
+
+@token.command("add")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for.")
+@click.option("--days", type=float, default=None, help="Valid for this many days (default: until revoked).")
+@click.pass_context
+@pass_context
+def token_add(ctx: Context, click_ctx: click.Context, name: str, label: str, days: float | None) -> None:
+    """Make a bearer token for NAME and print it (the only time it is shown)."""
+    reg = _registry(ctx, _db(click_ctx.parent))
+    secret = ""
+
+    def make() -> None:
+        nonlocal secret
+        secret = reg.new_token(name, label, days)
+
+    _run(make)
+    click.echo(secret)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@click.pass_context
+@pass_context
+def token_revoke(ctx: Context, click_ctx: click.Context, token_id: int) -> None:
+    """Revoke a token by its number (from `normgraph access list`)."""
+    _run(lambda: _registry(ctx, _db(click_ctx.parent)).revoke_token(token_id))
+    console.print(f"token {token_id} revoked", highlight=False)
+
+
+@access.command("password")
+@click.argument("name")
+@click.password_option()
+@click.pass_context
+@pass_context
+def password(ctx: Context, click_ctx: click.Context, name: str, password: str) -> None:
+    """Set NAME's password for the sign-in page (stored as a scrypt hash)."""
+    _run(lambda: _registry(ctx, _db(click_ctx)).set_password(name, password))
+    console.print(f"password of {name} set", highlight=False)
+
+
+@access.command("link")
+@click.argument("name")
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="Where the server answers.")
+@click.pass_context
+@pass_context
+def link(ctx: Context, click_ctx: click.Context, name: str, url: str) -> None:
+    """Print a one-time sign-in link for NAME (valid 24 hours)."""
+    reg = _registry(ctx, _db(click_ctx))
+    secret = ""
+
+    def make() -> None:
+        nonlocal secret
+        secret = reg.signin_link(name)
+
+    _run(make)
+    click.echo(f"{url.rstrip('/')}/access/signin?token={secret}")
+
+
+__all__ = ["access", "access_path"]
