@@ -164,7 +164,7 @@ def test_cli_text_json_csv_why_and_exit_codes() -> None:
 
 
 AI_SYSTEMS = ("id,name,role,risk_category,annex_iii_area,intended_purpose,annex_i_product,art_6_3_derogation,"
-              "deployer_nature,art_50_triggers,placed_on_market\n")
+              "deployer_nature,art_50_triggers,placed_on_market,profiling\n")
 
 
 @pytest.mark.parametrize(("row", "column", "reason"), [
@@ -174,6 +174,7 @@ AI_SYSTEMS = ("id,name,role,risk_category,annex_iii_area,intended_purpose,annex_
     ("score,Scoring,deployer,,5(b),Scores,no,,,none,2999-01-01", "placed_on_market", "is after the date judged on"),
     ("score,Scoring,deployer,,5(b),Scores,no,,private-entity; public-body,none,", "deployer_nature", "private-entity together"),
     ("chat,Chat,provider,,,Chats,no,,,none; interacts-with-people,", "art_50_triggers", "none together"),
+    ("score,Scoring,provider,,5(b),Scores,no,yes,,none,,yes", "art_6_3_derogation", "profiles natural persons is always high-risk"),
 ])
 def test_import_refuses_bad_facts_with_file_row_and_column(tmp_path: Path, row: str, column: str, reason: str) -> None:
     path = tmp_path / "systems.csv"

@@ -118,6 +118,11 @@ def test_gpai_model_provider() -> None:
     assert before["corvid-9 art-55-1-a-gpai-model-provider"] == ("2025-08-02", True)
     assert "corvid-7 art-55-1-a-gpai-model-provider" in _not("gpai", "2027-08-03")  # no systemic risk
     assert after["corvid-9 art-54-1-gpai-model-provider"] == ("2025-08-02", True)  # established outside the Union
+    # open weights exempt from Art. 53(1)(a)-(b) and 54 (Art. 53(2), 54(6)), but not with systemic risk (corvid-9)
+    assert {"corvid-mini art-53-1-a-gpai-model-provider", "corvid-mini art-53-1-b-gpai-model-provider",
+            "corvid-mini art-54-1-gpai-model-provider"} <= _not("gpai", "2027-08-03")
+    assert after["corvid-mini art-53-1-c-gpai-model-provider"] == ("2025-08-02", True)
+    assert after["corvid-9 art-53-1-a-gpai-model-provider"] == ("2025-08-02", True)
 
 
 def test_the_example_organisations() -> None:

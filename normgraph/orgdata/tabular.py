@@ -349,7 +349,8 @@ def _ai_system(c: _Ctx, r: Row) -> None:
 _FLAGS = {"annex_i_product": NG.annexIProduct, "notified_body": NG.notifiedBodyInvolved,
           "art_6_3_derogation": NG.claimsArt63Derogation, "workers_affected": NG.workersAffected,
           "significantly_changed": NG.significantlyChanged, "for_public_authorities": NG.intendedForPublicAuthorities,
-          "established_outside_union": NG.establishedOutsideUnion}
+          "established_outside_union": NG.establishedOutsideUnion, "profiling": NG.profilesNaturalPersons,
+          "open_source": NG.openSourceRelease}
 
 
 def _ai_act_facts(c: _Ctx, r: Row, s: URIRef) -> None:

@@ -103,6 +103,10 @@ TEMPLATES: dict[str, Template] = {
         Column("notified_body", False, "yes/no: a notified body takes part in the conformity assessment (Art. 43)", "no"),
         Column("art_6_3_derogation", False, "yes/no: the provider claims its Annex III system is not high-risk under "
                "Art. 6(3) (blank = no claim: an Annex III system is high-risk, Art. 6(2))", "no"),
+        Column("profiling", False, "yes/no: the system profiles natural persons (then always high-risk in Annex III, "
+               "no Art. 6(3) derogation)", "yes"),
+        Column("open_source", False, "yes/no, for general-purpose AI models: released under a free and open-source "
+               "licence with weights public (Art. 53(2), 54(6))", ""),
         Column("deployer_nature", False, "what the operator is for this use (; separated): public-body | "
                "public-service-provider | law-enforcement-authority | migration-authority | financial-institution | "
                "private-entity (blank = the organisation's own, stated in Turtle)", "financial-institution"),
