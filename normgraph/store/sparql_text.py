@@ -1,7 +1,11 @@
 """The lexical SPARQL guard every store and the server apply before anything runs.
 
 `check_sparql()` finds the query form, SERVICE / LOAD keywords and FROM clauses, skipping strings,
-IRIs, comments, variables and prefixed names. SERVICE and LOAD are refused everywhere
+IRIs, comments, variables and prefixed names. A word that merely *contains* SERVICE or LOAD counts as
+one (also written with codepoint escapes): Oxigraph reads `trueSERVICE` or `1e0SERVICE` as a literal
+followed by the keyword, and no SPARQL keyword or function name contains either word. (Oxigraph
+expands codepoint escapes inside strings and IRIs only, as this lexer does; tests/test_access_outbound.py
+checks the two readings against each other.) SERVICE and LOAD are refused everywhere
 (`refuse_outbound`): pyoxigraph *would* make the HTTP request, and normgraph never fetches anything
 because of a query. Results are memoised by the text's sha256 (never by the text itself).
 """
@@ -125,7 +129,7 @@ def _analyse(sparql: str) -> SparqlInfo:
         if w in ("CONSTRUCT", "DESCRIBE"):
             form = "graph"
             break
-    outbound = next((w for w in words if w in ("SERVICE", "LOAD")), None)
+    outbound = next((kw for w in words for kw in ("SERVICE", "LOAD") if kw in w), None)
     return SparqlInfo(form, outbound, "FROM" in words, not _NONDETERMINISTIC.isdisjoint(words))
 
 
