@@ -31,7 +31,8 @@ def _cases(word: str) -> list[str]:
 
 
 #: what may stand right before the keyword, glued or not
-GLUE = ["", " ", '"\\u0022"', '"\\""', "'\\''", "true", "false", "1e0", "1", "1.5", "\"x\"", "'x'", "\"\"\"x\"\"\"", "<http://example.org/a>", "#c\n",
+GLUE = ["", " ", '"\\u0022"', '"\\""', "'\\''",
+        "true", "false", "1e0", "1", "1.5", "\"x\"", "'x'", "\"\"\"x\"\"\"", "<http://example.org/a>", "#c\n",
         "#c\r", "\t", "?o ", "\"x\"@en ", "\"x\"^^<http://www.w3.org/2001/XMLSchema#string>"]
 
 
