@@ -157,3 +157,4 @@ def test_art_6_3_derogation_and_critical_infrastructure() -> None:
     grid = _not("grid", "2026-08-03")
     assert {"leak-control art-27-1-deployer", "leak-control art-49-3-deployer", "leak-control art-26-8-deployer"} <= grid
     assert _applying("grid", "2026-08-03")["leak-control art-26-1-deployer"] == ("2026-08-02", True)
+    assert "leak-control art-26-11-deployer" in grid  # it decides nothing about natural persons

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from normgraph.catalogs.registry import catalogs
 from normgraph.iri import NG, NGV, PREFIXES, expand, local_id
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.facts import check_ai_act_facts
+from normgraph.orgdata.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, check_xlsx_size
 from normgraph.orgdata.templates import REASONS, STANDARDS, STATUSES, TEMPLATES, Template
 
 Row = dict[str, str]
@@ -65,25 +66,54 @@ def _cell(v: object) -> str:
     return str(v).strip()
 
 
-def read_rows(path: Path) -> tuple[list[str], list[tuple[int, Row]]]:
-    """(header, [(spreadsheet row number, row)]) of a CSV or XLSX file; blank rows are skipped."""
+def _capped(path: Path, rows: Iterator[list[object]], max_rows: int) -> list[list[object]]:
+    """The rows, refused (OrgDataError with row and column) past MAX_ROWS rows, MAX_CELLS cells or a cell
+    of more than MAX_CELL_CHARS characters; stops after `max_rows` rows."""
+    table: list[list[object]] = []
+    cells = 0
+    for n, row in enumerate(rows, start=1):
+        if n > max_rows:
+            break
+        if n > MAX_ROWS:
+            raise OrgDataError(path, n, None, f"more than {MAX_ROWS} rows")
+        cells += len(row)
+        if cells > MAX_CELLS:
+            raise OrgDataError(path, n, None, f"more than {MAX_CELLS} cells")
+        for i, v in enumerate(row):
+            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                column = _cell(table[0][i]) if table and i < len(table[0]) else f"#{i + 1}"
+                raise OrgDataError(path, n, column, f"a cell of {len(v)} characters (at most {MAX_CELL_CHARS})")
+        table.append(row)
+    return table
+
+
+def read_rows(path: Path, *, max_rows: int = MAX_ROWS + 1) -> tuple[list[str], list[tuple[int, Row]]]:
+    """(header, [(spreadsheet row number, row)]) of a CSV or XLSX file; blank rows are skipped. The file is
+    read once, within the limits of normgraph/orgdata/limits.py; `max_rows=1` reads the header only."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as e:
             raise OrgDataError(path, None, None, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
-        table = list(csv.reader(text.splitlines()))
+        reader = csv.reader(text.splitlines())
+        try:
+            table = _capped(path, reader, max_rows)  # type: ignore[arg-type]
+        except csv.Error as e:  # e.g. a field over the csv module's own limit (131,072 characters)
+            raise OrgDataError(path, reader.line_num + 1, None, f"unreadable CSV: {e}") from None
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
 
+        check_xlsx_size(path)
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as e:  # openpyxl raises zipfile/KeyError/… for broken files
             raise OrgDataError(path, None, None, f"not a readable XLSX workbook: {e}") from None
-        ws = wb.worksheets[0]
-        table = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        wb.close()
+        try:
+            ws = wb.worksheets[0]
+            table = _capped(path, (list(r) for r in ws.iter_rows(values_only=True)), max_rows)
+        finally:
+            wb.close()
     else:
         raise OrgDataError(path, None, None, f"unsupported file type {suffix!r} (want .csv, .xlsx, .ttl, .jsonld, .json)")
     if not table or not any(table[0]):
@@ -350,7 +380,7 @@ _FLAGS = {"annex_i_product": NG.annexIProduct, "notified_body": NG.notifiedBodyI
           "art_6_3_derogation": NG.claimsArt63Derogation, "workers_affected": NG.workersAffected,
           "significantly_changed": NG.significantlyChanged, "for_public_authorities": NG.intendedForPublicAuthorities,
           "established_outside_union": NG.establishedOutsideUnion, "profiling": NG.profilesNaturalPersons,
-          "open_source": NG.openSourceRelease}
+          "open_source": NG.openSourceRelease, "decides_about_persons": NG.decidesAboutPersons}
 
 
 def _ai_act_facts(c: _Ctx, r: Row, s: URIRef) -> None:

@@ -110,6 +110,8 @@ TEMPLATES: dict[str, Template] = {
         Column("deployer_nature", False, "what the operator is for this use (; separated): public-body | "
                "public-service-provider | law-enforcement-authority | migration-authority | financial-institution | "
                "private-entity (blank = the organisation's own, stated in Turtle)", "financial-institution"),
+        Column("decides_about_persons", False, "yes/no: makes or assists decisions related to natural persons "
+               "(Art. 26(11))", "yes"),
         Column("workers_affected", False, "yes/no: used at the workplace so that the deployer's workers are subject to it "
                "(Art. 26(7))", "no"),
         Column("art_50_triggers", False, "(; separated) interacts-with-people | synthetic-content | emotion-recognition | "
