@@ -85,6 +85,9 @@ o:ai-system\\/s a ng:AISystem ; rdfs:label "Scoring"@en ; ng:operatedBy o:organi
     ng:aiActRole role:deployer ; ng:intendedPurpose "Scoring."@en ; ng:annexIIIArea aiact:annex-III-4-a .
 """)
     result = assess(store, "sparse", date(2026, 12, 1))
+    from normgraph.applicability.render import text
+
+    assert "record: placed_on_market, significantly_changed, for_public_authorities, " in text(result, result.answers)
     fria = result.why("s", "art-27-1-deployer")
     assert fria.status == CANNOT_TELL
     assert fria.record == ("placed_on_market", "significantly_changed", "for_public_authorities", "annex_iii_area", "deployer_nature")

@@ -32,6 +32,9 @@ def text(result: Applicability, answers: list[Answer], *, show_all: bool = False
         counts = {st: sum(a.status == st for a in mine) for st in (APPLIES, CANNOT_TELL, DOES_NOT_APPLY)}
         lines += ["", f"{s.label} ({s.kind} {s.key}; {roles}): {counts[APPLIES]} apply, {counts[CANNOT_TELL]} cannot tell yet, "
                       f"{counts[DOES_NOT_APPLY]} do not apply"]
+        record = list(dict.fromkeys(c for a in mine for c in a.record))
+        if record:
+            lines.append(f"  to decide the {counts[CANNOT_TELL]} open question(s), record: {', '.join(record)}")
         for a in mine:
             if a.status == DOES_NOT_APPLY and not show_all:
                 continue
