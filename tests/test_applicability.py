@@ -125,6 +125,11 @@ o:ai-system\/bot a ng:AISystem ; rdfs:label "Bot"@en ; ng:operatedBy o:organisat
     assert "bot, column 'placed_on_market': 2026-06-01 is after the date judged on, 2026-05-01" in " ".join(p.stderr.split())
     p = subprocess.run([*cli, "applicability", "--org", "late", "--on", "2026-08-03"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0 and "Art. 50(1) provider" in p.stdout and "applies (in force)" in p.stdout
+    bad = tmp_path / "systems.csv"
+    bad.write_text(AI_SYSTEMS + "pump,Pump AI,provider,minimal-risk,,Doses,yes,,,none,2025-01-01\n", encoding="utf-8")
+    p = subprocess.run([*cli, "import", str(bad), "--org", "late"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2
+    assert "systems.csv, row 2, column 'annex_i_product': an Annex I product" in " ".join(p.stderr.split())
 
 
 def test_unknown_names_are_errors_that_say_what_is_known(store: EmbeddedStore) -> None:
