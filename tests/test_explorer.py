@@ -189,7 +189,7 @@ def test_requirement_page_shows_mapping_with_relation_and_rationale(client: Flas
     assert "Suppliers" in row
     assert "Both require a process for supplier relationships" in row
     assert "0.7" in row
-    assert "ISO/IEC 42001:2023 Annex A to ISO/IEC 27001:2022 Annex A" in row
+    assert "ISO/IEC 42001:2023 Annex A to ISO/IEC 27001:2022 (Annex A controls and clauses)" in row
     assert "manual curation" in row
     # the relation is read from A.5.19's side, in words, in the same row
     before = group[: group.index("A.10.3")]
@@ -215,10 +215,11 @@ def test_follow_mapping_to_the_other_standard(client: FlaskClient) -> None:
 
 
 def test_no_counterpart_records_are_shown_with_reason(client: FlaskClient) -> None:
-    text = text_of(page(client, "/explore/resource?iri=iso42001:A-10-4"))
+    # A.5.5 (societal impacts): A.10.4 was the example until its verdict was corrected (issue 10)
+    text = text_of(page(client, "/explore/resource?iri=iso42001:A-5-5"))
     assert "No counterpart" in text
     rec = next(r for r in records_by_node(client.application.extensions["normgraph"].store)[
-        "https://w3id.org/normgraph/id/iso42001-2023/A-10-4"] if r.no_counterpart)
+        "https://w3id.org/normgraph/id/iso42001-2023/A-5-5"] if r.no_counterpart)
     assert rec.rationale[:60] in text
 
 
@@ -264,7 +265,7 @@ def test_matrix_defaults_to_annex_a(client: FlaskClient) -> None:
     assert rows and all(r.startswith("A.") for r in rows)
     assert "A.10.3" in rows
     # explicit "no counterpart" rows say why
-    nc = html[html.index(">A.10.4<"):]
+    nc = html[html.index(">A.5.5<"):]
     nc = nc[: nc.index("</tr>")]
     assert "<strong>none</strong>:" in nc
     # cells link to records
@@ -293,7 +294,7 @@ def test_matrix_source_filter(client: FlaskClient) -> None:
 def test_matrix_no_counterpart_only(client: FlaskClient) -> None:
     html = page(client, "/explore/matrix?show=none")
     rows = matrix_rows(html)
-    assert "A.10.4" in rows and "A.10.3" not in rows
+    assert "A.5.5" in rows and "A.10.3" not in rows
 
 
 # -- downloads --------------------------------------------------------------------------------------
@@ -361,7 +362,7 @@ def test_matrix_csv_has_no_counterpart_rows(client: FlaskClient) -> None:
     rows = _csv(client, "/explore/matrix?format=csv")
     assert any(r["subject_notation"] == "A.10.3" and r["object_notation"] == "A.5.19" and r["relation"] == "intersects with"
                for r in rows)
-    assert any(r["subject_notation"] == "A.10.4" and r["no_counterpart_reason"] for r in rows)
+    assert any(r["subject_notation"] == "A.5.5" and r["no_counterpart_reason"] for r in rows)
 
 
 # -- neighbourhood ----------------------------------------------------------------------------------
