@@ -131,3 +131,15 @@ def test_hospital_deliberate_gap_h2_expired_evidence(store: EmbeddedStore) -> No
 
     assert a813(dt.date(2026, 12, 1)) == ()
     assert a813(dt.date(2026, 6, 1)) != ()
+
+
+def test_no_deliberate_gap_of_fintech_reads_as_covered_fully(store: EmbeddedStore) -> None:
+    """fintech.ttl F1/F3 (event logs), F2 (human oversight), F10 (42001 controls whose 27001 counterparts
+    are implemented): none of the requirements concerned is 'covered fully' on 2026-12-01."""
+    day = dt.date(2026, 12, 1)
+    ai_act = {r.notation: r.coverage for r in gap.build(store, "fintech", "eu-ai-act", day).extra["requirements"]}
+    for notation in ("Art. 12(1) provider", "Art. 26(6) deployer", "Art. 14(1) provider", "Art. 26(2) deployer"):
+        assert ai_act[notation] != coverage.FULL, notation
+    iso = {r.notation: r.coverage for r in gap.build(store, "fintech", "iso42001-2023", day).extra["requirements"]}
+    assert iso["A.6.2.8"] == coverage.NO_EVIDENCE
+    assert {iso[n] for n in ("A.6.2.6", "A.8.4", "A.10.3")} == {coverage.PARTIAL}
