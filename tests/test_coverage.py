@@ -143,3 +143,22 @@ def test_no_deliberate_gap_of_fintech_reads_as_covered_fully(store: EmbeddedStor
     iso = {r.notation: r.coverage for r in gap.build(store, "fintech", "iso42001-2023", day).extra["requirements"]}
     assert iso["A.6.2.8"] == coverage.NO_EVIDENCE
     assert {iso[n] for n in ("A.6.2.6", "A.8.4", "A.10.3")} == {coverage.PARTIAL}
+
+
+def test_cli_today_changes_the_answer(store: EmbeddedStore) -> None:
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from normgraph.cli import Context, main
+
+    def a22(day: str) -> str:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(Context, "store", lambda self, **_kw: store)
+            out = CliRunner().invoke(main, ["report", "gap", "--org", "coverage-dates", "--format", "csv", "--today", day])
+        assert out.exit_code == 0, out.output
+        return next(r["coverage"] for r in csv.DictReader(io.StringIO(out.output)) if r["requirement"] == "A.2.2")
+
+    assert a22("2026-06-01") == "covered fully"
+    assert a22("2026-07-01") == "implemented, no current evidence"
