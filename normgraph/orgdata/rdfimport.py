@@ -16,6 +16,7 @@ from normgraph.exports.jsonld import inline_own_context
 from normgraph.iri import PREFIXES, local_id, org_graph
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.facts import check_ai_act_facts
+from normgraph.orgdata.limits import MAX_JSON_DEPTH, json_depth
 
 
 def parse_jsonld(path: Path) -> Graph:
@@ -25,6 +26,10 @@ def parse_jsonld(path: Path) -> Graph:
         raise OrgDataError(path, None, None, f"not UTF-8 text ({e.reason})") from None
     except json.JSONDecodeError as e:
         raise OrgDataError(path, e.lineno, None, f"invalid JSON: {e.msg} (column {e.colno})") from None
+    except RecursionError:
+        raise OrgDataError(path, None, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if json_depth(doc) > MAX_JSON_DEPTH:
+        raise OrgDataError(path, None, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     doc, remote = inline_own_context(doc)
     if remote:
         raise OrgDataError(path, None, "@context",

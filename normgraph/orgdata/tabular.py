@@ -100,7 +100,7 @@ def read_rows(path: Path, *, max_rows: int = MAX_ROWS + 1) -> tuple[list[str], l
         try:
             table = _capped(path, reader, max_rows)  # type: ignore[arg-type]
         except csv.Error as e:  # e.g. a field over the csv module's own limit (131,072 characters)
-            raise OrgDataError(path, reader.line_num + 1, None, f"unreadable CSV: {e}") from None
+            raise OrgDataError(path, reader.line_num, None, f"unreadable CSV: {e}") from None
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
 

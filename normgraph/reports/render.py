@@ -20,12 +20,24 @@ MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlforma
 REPORT_NS = "https://w3id.org/normgraph/ont/report#"
 
 
+#: what a spreadsheet reads as the start of a formula (OWASP, "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, made plain text by a leading apostrophe (CSV);
+    anything else as it is. Only the exported cell changes, never the data in the graph."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(table: Table) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=table.columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for row in table.rows:
-        w.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        w.writerow({k: ("" if v is None else neutralise(v)) for k, v in row.items()})
     return buf.getvalue()
 
 
@@ -44,6 +56,9 @@ def to_xlsx(report: Report) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             ws.append([_cell(row.get(c)) for c in table.columns])
+            for cell in ws[ws.max_row]:
+                if cell.data_type == "f":  # text that looks like a formula: written as text, never run
+                    cell.data_type = "s"
         ws.freeze_panes = "A2"
         last = get_column_letter(max(1, len(table.columns)))
         ws.auto_filter.ref = f"A1:{last}{max(1, len(table.rows) + 1)}"

@@ -5,7 +5,8 @@
   (N-Quads default, TriG).
 - PUT (replace), POST (add to), DELETE `/store?graph=IRI`: only with the update token (see /sparql).
   The default graph is a read-only union: writes to `?default` are refused with 400.
-- Uploads: Turtle, N-Triples, JSON-LD (no remote @context / @import: 400), RDF/XML.
+- Uploads: Turtle, N-Triples, JSON-LD (no remote @context / @import, at most 64 levels deep: 400), RDF/XML
+  (no DOCTYPE or entity declarations: 400).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from flask import Blueprint, Response, request
 
 from normgraph.exports.jsonld import inline_own_context
 from normgraph.iri import is_iri
+from normgraph.orgdata.limits import MAX_JSON_DEPTH, json_depth
 from normgraph.queries import get_query
 from normgraph.server.kernel import current_store, fail, require_write_token, store_failure
 from normgraph.server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
 from normgraph.server.results import run_query
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
+from normgraph.store.oxigraph import refuse_xml_declarations
 from normgraph.store.remote import RemoteStoreError
 
 bp = Blueprint("gsp", __name__)
@@ -86,6 +89,11 @@ def graph_store() -> Response:
     data = request.get_data(cache=False)
     if fmt == "jsonld":
         data = reject_remote_context(data)
+    if fmt == "rdfxml":
+        try:
+            refuse_xml_declarations(data)
+        except RdfSyntaxError as e:
+            raise fail(400, str(e)) from None
     existed = graph in store.graphs()
     try:
         store.load(data, fmt, graph, replace=request.method == "PUT")
@@ -107,6 +115,10 @@ def reject_remote_context(data: bytes) -> bytes:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as e:
         raise fail(400, f"JSON-LD is not valid JSON: {e}") from None
+    except RecursionError:
+        doc = None
+    if doc is None or json_depth(doc) > MAX_JSON_DEPTH:
+        raise fail(400, f"JSON-LD nested deeper than {MAX_JSON_DEPTH} levels")
     doc, remote = inline_own_context(doc)
     if remote:
         raise fail(400, f"remote JSON-LD context {remote[0]} is not fetched; inline the context")

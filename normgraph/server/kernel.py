@@ -23,6 +23,7 @@ workers, a test's fork) that exits would otherwise stop the query workers its pa
 from __future__ import annotations
 
 import os
+import re
 import weakref
 from dataclasses import dataclass, field
 
@@ -162,9 +163,24 @@ def error_response(code: int, message: str) -> Response:
     return plain(message, code)
 
 
+#: an absolute file system path in a message (not the path part of a URL: that follows a host name)
+_SERVER_PATH = re.compile(r"(?<![\w:/.~-])/(?:[\w.~+-]+/)*[\w.~+-]+")
+
+
+def without_paths(message: str) -> str:
+    """The message with the server's file system paths taken out (they tell an attacker where things are)."""
+    return _SERVER_PATH.sub("…", message)
+
+
 def store_error_status(e: Exception, location: str) -> tuple[int, str]:
     """(HTTP status, message) for a store failure: 503 for a timeout or a remote store that does not
-    answer, 502 when the remote store answers with an error, 500 for the embedded store."""
+    answer, 502 when the remote store answers with an error, 500 for the embedded store. No server
+    path is ever part of the message."""
+    code, message = _store_error_status(e, location)
+    return code, without_paths(message)
+
+
+def _store_error_status(e: Exception, location: str) -> tuple[int, str]:
     if isinstance(e, QueryTimeout):
         return 503, f"query timeout: {e}" if isinstance(e, RemoteStoreError) else f"query timeout ({location}): {e}"
     if isinstance(e, RemoteStoreError):
@@ -250,5 +266,6 @@ __all__ = [
     "retry_after",
     "state",
     "store_error_status",
+    "without_paths",
     "store_failure",
 ]

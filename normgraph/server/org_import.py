@@ -33,7 +33,7 @@ from normgraph.iri import local_id, org_graph
 from normgraph.orgdata import import_file
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.tabular import detect_template, read_rows
-from normgraph.server.kernel import current_config, current_store, require_write_token
+from normgraph.server.kernel import current_config, current_store, require_write_token, without_paths
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
 
 bp = Blueprint("org_import", __name__)
@@ -193,7 +193,7 @@ def import_org_data(slug: str) -> Response:
             path.write_bytes(content)
             try:
                 if kind is not None and suffix in (".csv", ".xlsx"):
-                    header, _rows = read_rows(path)
+                    header, _rows = read_rows(path, max_rows=1)  # the header only: the import reads the rows
                     template = detect_template(path, header)
                     if template.kind != KINDS[kind]:
                         raise OrgDataError(path, 1, None, f"this is a {template.kind} table, not {kind} ({KINDS[kind]})")
@@ -211,5 +211,5 @@ def import_org_data(slug: str) -> Response:
     except QueryTimeout as e:
         return _json(503, error=str(e))
     except (StoreError, ValueError) as e:
-        return _json(500, error=f"store error: {e}")
+        return _json(500, error=without_paths(f"store error: {e}"))
     return _json(200, graph=graph, files=names, triples_loaded=loaded, graph_size=size, replaced=replace)

@@ -25,7 +25,15 @@ from normgraph.store.base import (
     SelectResult,
     StoreError,
 )
-from normgraph.store.oxigraph import OX_RDF, dataset_kwargs, rdf_format, to_oxigraph, to_rdflib, write_result
+from normgraph.store.oxigraph import (
+    OX_RDF,
+    dataset_kwargs,
+    rdf_format,
+    refuse_xml_declarations,
+    to_oxigraph,
+    to_rdflib,
+    write_result,
+)
 from normgraph.store.sparql_text import refuse_outbound
 
 __all__ = ["EmbeddedStore", "to_oxigraph", "to_rdflib"]
@@ -125,6 +133,8 @@ class EmbeddedStore:
         name = str(data) if isinstance(data, Path) else "data"
         raw = data.read_bytes() if isinstance(data, Path) else data.encode() if isinstance(data, str) else data
         target = ox.NamedNode(graph)
+        if fmt == "rdfxml":
+            refuse_xml_declarations(raw)
         try:
             self._load(raw, fmt, graph, target, replace)
         except SyntaxError as e:

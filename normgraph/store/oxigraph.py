@@ -6,13 +6,14 @@ locally) all speak pyoxigraph; this module is their one shared reading of it.
 
 from __future__ import annotations
 
+import re
 from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
-from normgraph.store.base import RDF_FORMATS, RESULT_FORMATS, Dataset
+from normgraph.store.base import RDF_FORMATS, RESULT_FORMATS, Dataset, RdfSyntaxError
 
 #: RDF_FORMATS' short names -> pyoxigraph's formats.
 OX_RDF: dict[str, ox.RdfFormat] = {
@@ -32,6 +33,19 @@ OX_RESULTS: dict[str, ox.QueryResultsFormat] = {
 }
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+_XML_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def refuse_xml_declarations(raw: bytes) -> None:
+    """RdfSyntaxError for RDF/XML with a DOCTYPE or entity declaration: a few hundred bytes of nested
+    entities expand to gigabytes in the parser (the "billion laughs"), and RDF needs neither."""
+    text = raw
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: look at it as the parser will
+        text = raw.decode("utf-16", "replace").encode("utf-8")
+    if _XML_DECLARATION.search(text):
+        raise RdfSyntaxError("RDF/XML with a DOCTYPE or entity declaration is refused (entity expansion)")
 
 
 def rdf_format(fmt: str) -> ox.RdfFormat:

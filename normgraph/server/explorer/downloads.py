@@ -23,6 +23,7 @@ from normgraph.explorer.records import NO_TERM, Record, records, relation_words
 from normgraph.exports.jsonld import to_jsonld
 from normgraph.iri import NG
 from normgraph.mappings.records import add_record
+from normgraph.reports.render import neutralise
 from normgraph.server.explorer.layout import Drawing
 from normgraph.server.negotiation import NotAcceptable, negotiate
 from normgraph.store import Store
@@ -49,7 +50,7 @@ def respond(template: str, context: dict[str, Any], table: TableFn, graph: Graph
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(head)
-        writer.writerows(rows)
+        writer.writerows([neutralise(v) for v in row] for row in rows)
         resp = Response(buf.getvalue(), content_type="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     elif fmt == "jsonld":
