@@ -1,16 +1,17 @@
 """Gap analysis: from what the organisation implements to ISO/IEC 42001, the AI Act, the AI RMF.
 
-What the organisation implements is what it records (report-gap-implemented): SoA lines with status
-implemented or partially implemented — for Annex A controls and for clauses 4-10 alike — and clauses
-that its evidence supports; nothing is assumed. Whether an item is shown working on the judged date is
-its current evidence (report-gap-evidence). How a target is then covered — fully, implemented without
-current evidence, in part, not at all — and the one weighted figure are normgraph.reports.coverage's
-rules; a target reached by nothing gets the reason — the curators' rationale when a record says it
-has no counterpart (sssom:NoTermFound), else "no mapping from any implemented control" — and the
-catalog items that would reach it (candidates). The "27001 only" baseline is the same reading with
-only the ISO/IEC 27001 items (what the ISMS alone gives, ignoring the 42001 lines of the SoA).
-Every row comes from named queries (report-gap-implemented, report-gap-evidence, report-gap-records,
-report-gap-no-counterpart, report-gap-targets-*); this module only joins and counts.
+What the organisation implements is what it records (report-gap-implemented), as the ontology has it:
+SoA entries with status implemented or partially implemented for Annex A controls, and clauses 4-10
+through the documented information (evidence, ng:supports) that shows them; nothing is assumed.
+Whether an item is shown working on the judged date is its current evidence (report-gap-evidence).
+How a target is then covered — fully, implemented without current evidence, in part, not at all —
+and the one weighted figure are normgraph.reports.coverage's rules; a target reached by nothing gets
+the reason — the curators' rationale when a record says it has no counterpart (sssom:NoTermFound),
+else "no mapping from any implemented control" — and the catalog items that would reach it
+(candidates). The "27001 only" baseline is the same reading with only the ISO/IEC 27001 items (what
+the ISMS alone gives, ignoring the 42001 lines of the SoA). Every row comes from named queries
+(report-gap-implemented, report-gap-evidence, report-gap-records, report-gap-no-counterpart,
+report-gap-targets-*); this module only joins and counts.
 """
 
 from __future__ import annotations
