@@ -106,7 +106,8 @@ class Judge:
             return Answer(subject, ob, CANNOT_TELL, None,
                           (*reasons, f"cannot tell yet: {missing} — record {', '.join(record)}"), record)
         eased = tuple(
-            f"{st.because}: {self._label(c)}"
+            f"{st.because}: may be met through, kept as part of or integrated into arrangements under other Union law"
+            f" (condition: {self._label(c)})"
             for c in ob.eased_by
             if (st := self.state(subject.iri, c)).known and st.holds
         )
