@@ -69,12 +69,13 @@ def test_nothing_is_assumed_for_clauses(store: EmbeddedStore) -> None:
 
 def test_counts_are_separate_and_add_up_with_one_weighted_figure(store: EmbeddedStore) -> None:
     """On 2026-06-01: 5 full (7.5.2, 7.5.3, 9.2.1, 9.2.2, A.2.2), 4 without current evidence (6.1.2, 9.1,
-    A.3.2, A.6.2.8), 4 in part, 57 none of 70. Weighted: 5 × 1 + 4 × 1/2 = 7 → 10.0 %."""
+    A.3.2, A.6.2.8), 4 in part, 57 none of 70. Weighted: 5 × 1 + A.2.3, A.2.4 × 1/2 (A.5.1 evidenced)
+    + A.10.2, A.10.3 × 0 (A.5.19 has no evidence) = 6 → 8.6 %."""
     report = gap.build(store, "coverage-dates", "iso42001-2023", BEFORE)
     total = report.table("coverage").rows[0]
     assert (total["requirements"], total["full"], total["no_evidence"], total["partial"], total["none"]) == (70, 5, 4, 4, 57)
     assert (total["full_pct"], total["no_evidence_pct"], total["partial_pct"], total["none_pct"]) == (7.1, 5.7, 5.7, 81.4)
-    assert total["weighted_reuse_pct"] == 10.0
+    assert total["weighted_reuse_pct"] == 8.6
     assert "covered_pct" not in total
     for row in report.table("coverage").rows:
         assert row["full"] + row["no_evidence"] + row["partial"] + row["none"] == row["requirements"]
@@ -82,20 +83,20 @@ def test_counts_are_separate_and_add_up_with_one_weighted_figure(store: Embedded
 
 
 def test_weighted_figure_rule_after_expiry(store: EmbeddedStore) -> None:
-    """On 2026-07-01 A.2.2 loses its evidence (its own link counts 0) but keeps A.5.1's intersecting
-    link (1/2); A.6.2.8 gains its evidence (1): 5 × 1 + 5 × 1/2 = 7.5 of 70 → 10.7 %."""
+    """On 2026-07-01 POL-1 has ended: A.2.2's own link and A.5.1's links to A.2.2–A.2.4 count 0;
+    A.6.2.8 gains its evidence (1): 5 × 1 = 5 of 70 → 7.1 %."""
     total = gap.build(store, "coverage-dates", "iso42001-2023", AFTER).table("coverage").rows[0]
     assert (total["full"], total["no_evidence"], total["partial"], total["none"]) == (5, 4, 4, 57)
-    assert total["weighted_reuse_pct"] == 10.7
+    assert total["weighted_reuse_pct"] == 7.1
 
 
 def test_27001_only_baseline_ignores_the_42001_lines(store: EmbeddedStore) -> None:
     """ISO 27001 items alone: 7.5.3 (full, DOC-1); A.2.2–A.2.4 via A.5.1, A.10.2–A.10.3 via A.5.19 in
-    part: 1 full, 5 partial → (1 + 2.5) / 70 = 5.0 %."""
+    part: 1 full, 5 partial; weighted (1 + 3 × 1/2 from the evidenced A.5.1 + 0 from A.5.19) / 70 = 3.6 %."""
     report = gap.build(store, "coverage-dates", "iso42001-2023", BEFORE)
     base = report.table("baseline-27001").rows[0]
     assert (base["full"], base["no_evidence"], base["partial"], base["none"]) == (1, 0, 5, 64)
-    assert base["weighted_reuse_pct"] == 5.0
+    assert base["weighted_reuse_pct"] == 3.6
     assert report.extra["baseline"].full == 1
 
 

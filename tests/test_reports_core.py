@@ -77,13 +77,14 @@ def test_gap_iso42001_percentages_hand_computed(store: EmbeddedStore) -> None:
     A.6.2.6 (intersects A.8.16, partially implemented), A.6.2.8 (itself, partially implemented). Every
     42001->27001 Annex A record is intersectsWith or relatedTo, so 27001 alone never covers a 42001
     control fully. Full, partial and none are reported apart (the old covered_pct 18.4 added 2.6 + 15.8);
-    weighted reuse = (1 + 6 × 1/2) / 38 = 10.5 %."""
+    weighted reuse counts links whose item has current evidence: A.2.2 (1), A.2.3, A.2.4 via A.5.1 and
+    A.10.2, A.10.3 via A.5.19 (1/2 each); A.8.16 has no evidence, A.6.2.8's ended: (1 + 2) / 38 = 7.9 %."""
     report = gap.build(store, "reports-small", "iso42001-2023", TODAY)
     cov = {r["group"]: r for r in report.table("coverage").rows}
     annex = cov["Annex A (all)"]
     assert (annex["requirements"], annex["full"], annex["partial"], annex["none"]) == (38, 1, 6, 31)
     assert (annex["full_pct"], annex["partial_pct"], annex["none_pct"]) == (2.6, 15.8, 81.6)
-    assert annex["weighted_reuse_pct"] == 10.5 and "covered_pct" not in annex
+    assert annex["weighted_reuse_pct"] == 7.9 and "covered_pct" not in annex
     a2 = cov["A.2 Policies related to AI"]
     assert (a2["full"], a2["partial"], a2["none"]) == (1, 2, 0)
     reqs = {r.notation: r for r in report.extra["requirements"]}

@@ -13,14 +13,15 @@ A target requirement is, on the judged date,
 - **not at all** (``none``) otherwise.
 The four are counted and reported separately and never added together.
 
-The one weighted figure, **weighted reuse**, is the share of the target that recorded work meets, each
-requirement counting the best of its links: 1 for a link that covers fully with current evidence;
-``PARTIAL_WEIGHT`` (one half) for a link that covers in part and whose relation claims an overlap in
-substance (intersectsWith, subsetOf, a partially implemented item's full-strength link); 0 for a
-relatedTo link (the curators claim no overlap in substance) and for a full-strength link without
-current evidence (nothing shows it operating). One half because a partial record says that some but
-not all of the requirement is met and no record says how much: half is the middle of that unknown
-share, neither the 0 of ignoring the work nor the 1 of "97 % covered".
+The one weighted figure, **weighted reuse**, is the share of the target that recorded work is shown
+to meet on the date, each requirement counting the best of its links: 1 for a link that covers it
+fully; ``PARTIAL_WEIGHT`` (one half) for a link that covers it in part and whose relation claims an
+overlap in substance (intersectsWith, subsetOf, or a full-strength link from a partially implemented
+item); 0 for a relatedTo link (the curators claim no overlap in substance) — and any link counts only
+when current evidence shows its implemented item on the date, as an auditor would sign it. One half
+because a partial record says that some but not all of the requirement is met and no record says how
+much: half is the middle of that unknown share, neither the 0 of ignoring the work nor the 1 of
+"97 % covered".
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ LABEL = {FULL: "covered fully", NO_EVIDENCE: "implemented, no current evidence",
          NONE: "not at all (new control needed)"}
 SHORT = {FULL: "fully", NO_EVIDENCE: "no current evidence", PARTIAL: "in part", NONE: "not at all"}
 PARTIAL_WEIGHT = 0.5
-WEIGHTING = ("Weighted reuse counts each requirement once, by its best link: 1 when an implemented item covers it "
-             "fully and current evidence shows that item; 1/2 when an item covers it in part with an overlap in "
-             "substance (intersectsWith, subsetOf, or a partially implemented item), because the record says some but "
-             "not all of it is met and nobody says how much; 0 for a relatedTo link (no overlap claimed), for an item "
-             "without current evidence, and for no link.")
+WEIGHTING = ("Weighted reuse counts each requirement once, by its best link, and a link only when current evidence "
+             "shows its implemented item on the date: 1 when the item covers the requirement fully; 1/2 when it covers "
+             "it in part with an overlap in substance (intersectsWith, subsetOf, or a partially implemented item), "
+             "because the record says some but not all of it is met and nobody says how much; 0 for a relatedTo link "
+             "(no overlap claimed) and for no link.")
 NO_OVERLAP = "relatedTo"  # the relation that claims no overlap in substance (DESIGN.md §10)
 
 
@@ -56,8 +57,10 @@ class LinkLike(Protocol):
 
 def link_weight(link: LinkLike) -> float:
     """What one link counts towards the weighted reuse figure (module docstring)."""
+    if not link.evidenced:
+        return 0.0
     if link.full_strength:
-        return 1.0 if link.evidenced else 0.0
+        return 1.0
     return 0.0 if link.relation == NO_OVERLAP else PARTIAL_WEIGHT
 
 
