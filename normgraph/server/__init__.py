@@ -44,7 +44,8 @@ def build_store(cfg: ServerConfig) -> Store:
 def guard(store: Store, cfg: ServerConfig) -> Store:
     """The store as served (normgraph.store.served), with this server's limits."""
     return served(store, guard=cfg.guard, workers=cfg.workers, timeout=cfg.query_timeout,
-                  max_results=cfg.max_results, cache_entries=cfg.cache_entries)
+                  max_results=cfg.max_results, cache_entries=cfg.cache_entries,
+                  heavy_per_client=cfg.heavy_per_client)
 
 
 def _optional_blueprint(app: Flask, module: str) -> None:

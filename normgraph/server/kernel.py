@@ -112,6 +112,12 @@ def current_store() -> Store:
     return state().scoped_store(scope_of(current_principal()))
 
 
+def client_key() -> str:
+    """Who a request counts as for per-client fairness: its principal, or its address when anonymous."""
+    principal = current_principal()
+    return f"principal:{principal.name}" if not principal.anonymous else f"addr:{request.remote_addr}"
+
+
 def _note_access(mode: str, graphs: tuple[str, ...]) -> None:
     """A scoped store's access hook: collect the organisation graphs of this request for the audit trail."""
     if has_request_context():
@@ -253,6 +259,7 @@ def _denied(e: AccessDenied) -> Response:
 __all__ = [
     "AppState",
     "ProtocolError",
+    "client_key",
     "close_app",
     "current_config",
     "current_principal",
@@ -266,6 +273,6 @@ __all__ = [
     "retry_after",
     "state",
     "store_error_status",
-    "without_paths",
     "store_failure",
+    "without_paths",
 ]

@@ -15,11 +15,19 @@ from flask import Blueprint, Request, Response, current_app, request
 
 from normgraph.iri import is_iri
 from normgraph.queries import get_query
-from normgraph.server.kernel import current_config, current_store, fail, require_write_token, store_failure
+from normgraph.server.kernel import (
+    client_key,
+    current_config,
+    current_store,
+    fail,
+    require_write_token,
+    store_failure,
+)
 from normgraph.server.negotiation import NotAcceptable, negotiate, prefers_html
 from normgraph.server.results import run_query
 from normgraph.server.service_description import SD_TYPES, service_description
 from normgraph.store import Dataset, QuerySyntaxError, Store, StoreError
+from normgraph.store.admission import heavy
 from normgraph.store.sparql_text import OutboundRefused, check_sparql
 
 bp = Blueprint("sparql", __name__)
@@ -133,7 +141,8 @@ def sparql() -> Response:
     store = current_store()
     if kind == "query":
         assert text is not None
-        return run_query(store, text, read_dataset(request), compress=True)
+        with heavy(client_key()):  # a client's own query: admission control (normgraph/store/admission.py)
+            return run_query(store, text, read_dataset(request), compress=True)
     if kind == "update":
         assert text is not None
         return run_update(store, text)

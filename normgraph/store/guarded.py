@@ -48,6 +48,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 from rdflib import Graph
 
+from normgraph.store.admission import Admission, Busy, heavy_client
 from normgraph.store.base import (
     AskResult,
     Dataset,
@@ -197,6 +198,7 @@ class GuardedStore:
         max_result_bytes: int | None = 64 * 1024 * 1024,
         cache_entries: int = 512,
         cache_bytes: int = 64 * 1024 * 1024,
+        heavy_per_client: int | None = None,
     ) -> None:
         self.inner = inner
         self.workers = max(1, workers)
@@ -216,6 +218,7 @@ class GuardedStore:
         self.rebuilds = 0  # full copies of the durable store into the read snapshot (on-disk stores)
         self._reader = self._snapshot() if inner.path else inner
         self._public, self._public_graphs = self._public_view()
+        self.admission = Admission(self.workers, heavy_per_client)
 
     # -- the public view --------------------------------------------------------------------------
     def _public_view(self) -> tuple[EmbeddedStore, frozenset[str]]:
@@ -289,7 +292,8 @@ class GuardedStore:
                     if w.generation == self.generation:
                         return w
                     self._retire(w)
-                if self._live < self.workers:
+                # the application's own queries may fork one worker more than heavy ones (admission.py)
+                if self._live < self.workers + (1 if heavy_client() is None else 0):
                     self._live += 1
                     break
                 remaining = None if deadline is None else deadline - time.monotonic()
@@ -339,7 +343,17 @@ class GuardedStore:
         limit = self.timeout if timeout is None else timeout
         deadline = None if limit is None else time.monotonic() + limit
         dataset, view = self._view(dataset)
-        w = self._acquire(deadline)
+        client = self.admission.admit()  # a client's own query: a free slot now, or Busy (admission.py)
+        try:
+            w = self._acquire(deadline if client is None else time.monotonic())
+        except QueryTimeout:
+            self.admission.done(client)
+            if client is not None:
+                raise Busy("every query worker is busy; try again shortly") from None
+            raise
+        except BaseException:
+            self.admission.done(client)
+            raise
         answered = False  # the worker sent a whole reply, so it is waiting for the next request
         try:
             w.conn.send((op, sparql, fmt, dataset, view))
@@ -363,6 +377,7 @@ class GuardedStore:
             else:
                 with self._cond:
                     self._retire(w, kill=True)
+            self.admission.done(client)
         if status == "err":
             raise payload
         return payload

@@ -84,12 +84,13 @@ class ServedRemoteStore:
 
 
 def served(store: Store, *, guard: bool = True, workers: int = 2, timeout: float | None = 10.0,
-           max_results: int | None = 64 * 1024 * 1024, cache_entries: int = 512) -> Store:
+           max_results: int | None = 64 * 1024 * 1024, cache_entries: int = 512,
+           heavy_per_client: int | None = None) -> Store:
     """The store as served: the embedded one behind a GuardedStore (unless `guard` is False), a remote
     one behind a ServedRemoteStore; anything else (already wrapped) as it is."""
     if guard and isinstance(store, EmbeddedStore):
         return GuardedStore(store, workers=workers, timeout=timeout, max_result_bytes=max_results,
-                            cache_entries=cache_entries)
+                            cache_entries=cache_entries, heavy_per_client=heavy_per_client)
     if isinstance(store, RemoteStore):
         return ServedRemoteStore(store, timeout=timeout, max_results=max_results)
     return store

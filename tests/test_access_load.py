@@ -1,0 +1,67 @@
+"""Admission control under load: while 16 clients keep sending slow queries (property-path blow-ups that
+run until the time limit), cheap requests — the home page, a cached named query, uncached small named
+queries — are all answered within a second, and the slow clients get fast 503s with Retry-After
+instead of queueing (normgraph/store/admission.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import requests
+
+from tests.server_helpers import running
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { " + " . ".join(
+    f"?a{i} (<http://x/p>|!<http://x/p>)* ?b{i}" for i in range(6)) + " }"
+CLIENTS = 16
+SECONDS = 6.0
+
+
+def test_cheap_requests_are_answered_within_a_second_while_16_clients_send_slow_queries() -> None:
+    with running(query_timeout=2.0, workers=2) as (base, _app):
+        requests.get(f"{base}/", timeout=30)  # the home page's first rendering (as after start-up)
+        requests.get(f"{base}/api/queries/graph-provenance", timeout=30)
+        stop = time.monotonic() + SECONDS
+        outcomes: list[tuple[int, float, str | None]] = []
+        lock = threading.Lock()
+
+        def slow_client(i: int) -> None:
+            session = requests.Session()
+            n = 0
+            while time.monotonic() < stop:
+                n += 1
+                started = time.monotonic()
+                # a different text each time (a comment), so no answer comes from the cache
+                r = session.get(f"{base}/sparql", params={"query": SLOW + f" # {i}-{n}"}, timeout=30)
+                with lock:
+                    outcomes.append((r.status_code, time.monotonic() - started, r.headers.get("Retry-After")))
+                if r.status_code == 503:
+                    time.sleep(0.05)
+
+        threads = [threading.Thread(target=slow_client, args=(i,), daemon=True) for i in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        slowest: dict[str, float] = {}
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            for label, url in (("home", f"{base}/"), ("cached named query", f"{base}/api/queries/graph-provenance"),
+                               ("uncached named query",
+                                f"{base}/api/queries/resource-exists?resource=http://example.org/r{n}")):
+                started = time.monotonic()
+                r = requests.get(url, timeout=30)
+                took = time.monotonic() - started
+                assert r.status_code == 200, (label, r.status_code, r.text[:200])
+                slowest[label] = max(slowest.get(label, 0.0), took)
+            time.sleep(0.1)
+        for t in threads:
+            t.join(timeout=30)
+    assert n >= 10
+    print(f"slowest cheap answers under load (s): {slowest}")
+    assert all(s < 1.0 for s in slowest.values()), slowest
+    refused = [o for o in outcomes if o[0] == 503]
+    assert refused and all(o[2] for o in refused), "slow clients must be told when to come back"
+    fast_refusals = [o for o in refused if o[1] < 0.5]
+    assert len(fast_refusals) >= len(refused) // 2, "busy workers must give a fast 503, not a queue"
