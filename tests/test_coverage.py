@@ -164,3 +164,9 @@ def test_cli_today_changes_the_answer(store: EmbeddedStore) -> None:
 
     assert a22("2026-06-01") == "covered fully"
     assert a22("2026-07-01") == "implemented, no current evidence"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Context, "store", lambda self, **_kw: store)
+        out = CliRunner().invoke(main, ["report", "gap", "--org", "coverage-dates", "--today", "2026-06-01"])
+    lines = out.output.replace("\n", " ")
+    assert "All requirements: 5 fully, 4 implemented without current evidence, 4 in part, 57 not at all of 70" in lines
+    assert "ISO/IEC 27001 alone (ignoring the 42001 lines of the SoA): 1 fully" in lines and "% covered" not in lines

@@ -35,6 +35,10 @@ def print_table(report: Report, limit: int | None = None) -> None:
             console.print(f"{g['group']}: {g['full']} fully, {g['no_evidence']} implemented without current evidence, "
                           f"{g['partial']} in part, {g['none']} not at all of {g['requirements']} "
                           f"(weighted reuse {g['weighted_reuse_pct']}%)", highlight=False)
+        b = report.table("baseline-27001").rows[0]
+        console.print(f"ISO/IEC 27001 alone (ignoring the 42001 lines of the SoA): {b['full']} fully, {b['no_evidence']} "
+                      f"without current evidence, {b['partial']} in part, {b['none']} not at all "
+                      f"(weighted reuse {b['weighted_reuse_pct']}%)", highlight=False)
 
 
 @main.command("report")
