@@ -68,7 +68,9 @@ def embedded() -> Iterator[EmbeddedStore]:
 @pytest.fixture(scope="module")
 def reference(embedded: EmbeddedStore) -> FlaskClient:
     """The embedded store's answers (no worker processes: same engine, same results)."""
-    return create_app(embedded, config={"guard": False, "cors_origins": "*"}).test_client()
+    client = create_app(embedded, config={"guard": False, "cors_origins": "*", "update_token": TOKEN}).test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"  # the example organisations' data is private
+    return client
 
 
 @dataclass
@@ -253,7 +255,7 @@ def test_linked_data_and_report_equal_embedded(served: Served, reference: FlaskC
     assert isomorphic(Graph().parse(data=got.text, format="turtle"),
                       Graph().parse(data=want.get_data(as_text=True), format="turtle"))
     path = f"/org/fintech/soa?format=csv&today={TODAY}"
-    got = requests.get(served.base + path, timeout=300)
+    got = requests.get(served.base + path, timeout=300, headers={"Authorization": f"Bearer {TOKEN}"})
     want = reference.get(path)
     assert got.status_code == want.status_code == 200, got.text[:500]
     got_rows = list(csv.reader(io.StringIO(got.text)))

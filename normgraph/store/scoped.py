@@ -96,6 +96,11 @@ class ScopedStore:
     def generation(self) -> Hashable:
         return self.inner.generation
 
+    def default_graph_mode(self) -> str | None:
+        """What the store says of its union default graph (a remote store; None for others)."""
+        mode = getattr(self.inner, "default_graph_mode", None)
+        return mode() if callable(mode) else None
+
     # -- what this scope sees ----------------------------------------------------------------------
     def visible(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(visible graphs, visible private graphs), sorted; computed once per data generation."""
