@@ -5,6 +5,8 @@ embedded.py   pyoxigraph in memory or on disk           remote.py   a SPARQL 1.1
 guarded.py    killable query workers + result cache     served.py   the store as the server serves it
 oxigraph.py   pyoxigraph glue shared by them            cache.py    every cache: bounded, per generation
 sparql_text.py  the lexical guard (SERVICE / LOAD refused)   durable.py  atomic file writes
+scoped.py     a store restricted to one principal's scope (the one place access is enforced)
+admission.py  which queries may take a query worker now (fast 503 instead of a queue)
 """
 
 from __future__ import annotations
