@@ -19,11 +19,14 @@ what it changes, not the size of the store; a write that fails on the durable st
 Updates whose result is not reproducible (NOW, RAND, UUID, STRUUID, SAMPLE) and unexpected failures
 fall back to a full copy.
 
-The public view. A store restricted to the public graphs (scoped.py) asks with an explicit dataset
-of those graphs, which Oxigraph answers 4-10x slower than its union default graph. So the guard
-also keeps an in-memory copy of the public graphs only (`public_view`, rebuilt after a write that
-may touch a public graph): a query whose dataset is exactly "all public graphs" runs there on the
-union default graph — the same answer, at union speed.
+Views. A store restricted to some graphs (scoped.py) asks with an explicit dataset of those graphs,
+which Oxigraph answers 4-10x slower than its union default graph. So the guard keeps in-memory
+copies of the graph sets scopes ask for: always the public graphs, and up to MAX_VIEWS - 1 more
+(the public graphs plus one or a few organisations' graphs), made when first asked for. A query whose
+dataset is exactly one view's graphs (as default and named graphs) runs there on the union default
+graph — the same answer, at union speed. A write drops the views it may have changed (the public one
+is copied again at once, the others when next asked for); adding or dropping a view retires the idle
+workers, so every worker holds the views of its time.
 
 Answers of `query_serialized` are kept in a BoundedCache (cache.py) keyed by the query text's
 digest, format, dataset and generation; after a write, the cheap ones that were in use are
@@ -34,11 +37,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import pickle
 import signal
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
@@ -79,6 +84,11 @@ from normgraph.store.sparql_text import (
 #: that each took at most REWARM_MAX_SECONDS, in the background, one at a time
 REWARM_ENTRIES = 64
 REWARM_MAX_SECONDS = 2.0
+#: graph-set copies kept for scoped readers (the public graphs, and the public graphs with an
+#: organisation's): each costs about the size of the public knowledge in memory
+MAX_VIEWS = 4
+#: the view id of the whole store (the reader itself)
+FULL = 0
 
 
 
@@ -101,7 +111,7 @@ class _CappedWriter(io.RawIOBase):
         return n
 
 
-def _serve_child(conn: Connection, views: dict[str, EmbeddedStore], cap: int | None) -> None:
+def _serve_child(conn: Connection, views: dict[int, EmbeddedStore], cap: int | None) -> None:
     """The loop of a worker process: one request in, one answer out, until EOF or None."""
     while True:
         try:
@@ -176,7 +186,7 @@ _T = TypeVar("_T")
 class _Worker:
     pid: int
     conn: Connection
-    generation: int
+    generation: tuple[int, int]  # GuardedStore._epoch at its fork
 
 
 # --------------------------------------------------------------------------------------------------
@@ -217,28 +227,64 @@ class GuardedStore:
         self.cache: BoundedCache[tuple[object, ...], _Entry] = BoundedCache(cache_entries, cache_bytes)
         self.rebuilds = 0  # full copies of the durable store into the read snapshot (on-disk stores)
         self._reader = self._snapshot() if inner.path else inner
-        self._public, self._public_graphs = self._public_view()
+        #: graph set -> (view id, its copy); the public graphs' view is always there
+        self._views: OrderedDict[frozenset[str], tuple[int, EmbeddedStore]] = OrderedDict()
+        self._view_ids = itertools.count(FULL + 1)
+        self._views_version = 0
+        self._public_graphs: frozenset[str] = frozenset()
+        with self._lock:
+            self._refresh_views(public=True)
         self.admission = Admission(self.workers, heavy_per_client)
 
-    # -- the public view --------------------------------------------------------------------------
-    def _public_view(self) -> tuple[EmbeddedStore, frozenset[str]]:
-        """A copy of the reader's public graphs (scoped.py says which are private)."""
+    # -- views --------------------------------------------------------------------------------------
+    def _copy(self, graphs: frozenset[str]) -> EmbeddedStore:
+        """An in-memory copy of these graphs of the reader (call with self._lock held)."""
         view = EmbeddedStore()
-        with self._lock:
-            graphs = frozenset(g for g in self._reader.graphs() if org_of_graph(g) is None)
-            for g in graphs:
-                name = ox.NamedNode(g)
-                view.oxigraph.bulk_extend(self._reader.oxigraph.quads_for_pattern(None, None, None, name))
-        return view, graphs
+        for g in graphs:
+            view.oxigraph.bulk_extend(self._reader.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(g)))
+        return view
 
-    def _view(self, dataset: Dataset | None) -> tuple[Dataset | None, str]:
-        """("public", no dataset) for a dataset of exactly the public graphs, else the dataset as it is."""
-        if (dataset is not None and not dataset.from_query and dataset.default_graphs is not None
-                and dataset.named_graphs is not None and len(dataset.default_graphs) == len(self._public_graphs)
-                and frozenset(dataset.default_graphs) == self._public_graphs
-                and frozenset(dataset.named_graphs) == self._public_graphs):
-            return None, "public"
-        return dataset, "full"
+    def _refresh_views(self, *, public: bool) -> None:
+        """After a write (self._lock held): drop the scope views, and copy the public one again if `public`."""
+        kept = [(k, v) for k, v in self._views.items() if k == self._public_graphs and not public]
+        self._views = OrderedDict(kept)
+        if public or not kept:
+            self._public_graphs = frozenset(g for g in self._reader.graphs() if org_of_graph(g) is None)
+            self._views[self._public_graphs] = (next(self._view_ids), self._copy(self._public_graphs))
+        self._views_version += 1
+
+    def _view(self, dataset: Dataset | None) -> tuple[Dataset | None, int]:
+        """(no dataset, view id) when the dataset is exactly one view's graphs — made now if it is the public
+        graphs plus organisation graphs — else (the dataset, FULL)."""
+        if (dataset is None or dataset.from_query or dataset.default_graphs is None
+                or dataset.named_graphs is None or len(dataset.default_graphs) != len(dataset.named_graphs)):
+            return dataset, FULL
+        key = frozenset(dataset.default_graphs)
+        if key != frozenset(dataset.named_graphs) or not key >= self._public_graphs:
+            return dataset, FULL
+        with self._lock:
+            hit = self._views.get(key)
+            if hit is not None:
+                self._views.move_to_end(key)
+                return None, hit[0]
+            if not key <= set(self._reader.graphs()):
+                return dataset, FULL
+            while len(self._views) >= MAX_VIEWS:  # the least recently used scope view goes
+                oldest = next(k for k in self._views if k != self._public_graphs)
+                del self._views[oldest]
+            view_id = next(self._view_ids)
+            self._views[key] = (view_id, self._copy(key))
+            self._views_version += 1
+        with self._cond:  # idle workers do not hold the new view: retire them
+            idle, self._idle = self._idle, []
+            for w in idle:
+                self._retire(w)
+        return None, view_id
+
+    @property
+    def _epoch(self) -> tuple[int, int]:
+        """What a worker must have been forked at to serve now: the data generation and the views."""
+        return self.generation, self._views_version
 
     # -- snapshot (on-disk stores) -----------------------------------------------------------
     def _snapshot(self) -> EmbeddedStore:
@@ -263,8 +309,8 @@ class GuardedStore:
     def _fork(self) -> _Worker:
         parent_end, child_end = Pipe(duplex=True)
         with self._lock:
-            generation = self.generation
-            views = {"full": self._reader, "public": self._public}
+            generation = self._epoch
+            views = {FULL: self._reader, **dict(self._views.values())}
             pid = os.fork()
         if pid == 0:  # the child: never return into the caller's code
             code = 0
@@ -289,7 +335,7 @@ class GuardedStore:
                     raise StoreError(f"{self.location}: the store is closed")
                 while self._idle:
                     w = self._idle.pop()
-                    if w.generation == self.generation:
+                    if w.generation == self._epoch:
                         return w
                     self._retire(w)
                 # the application's own queries may fork one worker more than heavy ones (admission.py)
@@ -316,7 +362,7 @@ class GuardedStore:
 
     def _release(self, w: _Worker) -> None:
         with self._cond:
-            if self._closed or w.generation != self.generation:
+            if self._closed or w.generation != self._epoch:
                 self._retire(w)
             else:
                 self._idle.append(w)
@@ -465,8 +511,7 @@ class GuardedStore:
         `public`: the write may have changed a public graph (the public view is copied again)."""
         if self.inner.path:
             self.inner.flush()
-        if public:
-            self._public, self._public_graphs = self._public_view()
+        self._refresh_views(public=public)
         with self.cache.lock:
             self.generation += 1
             # what was in use before the write, most recent first: recomputed in the background
