@@ -251,3 +251,18 @@ def test_editors_write_their_organisation_only(app: Flask) -> None:
     assert editor.put(f"/store?graph={other}", data=turtle, content_type="text/turtle").status_code == 403
     assert editor.post("/org/other/import?format=csv&kind=risks", data=RISKS).status_code == 403
     assert editor.delete(f"/store?graph={GRAPH}").status_code == 204
+
+
+def test_huge_query_texts_and_parallel_dumps_are_bounded(app: Flask) -> None:
+    client = app.test_client()
+    huge = "ASK {} #" + "x" * (1024 * 1024)
+    assert client.post("/sparql", data=huge, content_type="application/sparql-query").status_code == 413
+    from normgraph.server import gsp
+
+    assert gsp._DUMPS.acquire(blocking=False)  # a dump in progress
+    try:
+        r = client.get("/store")
+        assert r.status_code == 503 and r.headers.get("Retry-After")
+    finally:
+        gsp._DUMPS.release()
+    assert client.get("/store").status_code == 200

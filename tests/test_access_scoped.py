@@ -49,6 +49,9 @@ def test_every_operation_sees_only_the_scope(guarded: GuardedStore) -> None:
         body, _media, _form = viewer.query_serialized(text, "ntriples" if text.startswith("DESCRIBE") else "json")
         assert b"other secret" not in body, text
     assert rows(viewer, UNION_ROWS, Dataset((OTHER,), (OTHER,))) == []
+    # nothing visible asked for: still an explicit dataset (an empty one is "no dataset" to a remote store)
+    assert viewer.dataset_for(f"SELECT * FROM <{OTHER}> WHERE {{ ?s ?p ?o }}", None) == Dataset(
+        ("urn:x-normgraph:no-graph",), ())
     assert viewer.graph_size(OTHER) == 0 and viewer.export("turtle", OTHER) == b""
     dump = viewer.export("nquads")
     assert b"acme secret" in dump and b"other secret" not in dump

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from flask import Blueprint, Response, request
 
@@ -31,6 +32,7 @@ bp = Blueprint("gsp", __name__)
 DATASET_TYPES: dict[str, tuple[str, ...]] = {"nquads": ("application/n-quads",), "trig": ("application/trig",)}
 UPLOAD_TYPES = {media: name for name, ms in GRAPH_TYPES.items() for media in ms if media not in ("text/plain",)}
 UPLOAD_TYPES["application/json"] = "jsonld"
+_DUMPS = threading.BoundedSemaphore(1)
 
 
 def _target() -> str | None:
@@ -57,7 +59,14 @@ def graph_store() -> Response:
                 fmt = negotiate(request, DATASET_TYPES)
             except NotAcceptable as e:
                 raise fail(406, str(e)) from None
-            resp = Response(store.export(fmt), content_type=DATASET_TYPES[fmt][0])
+            # a whole-store dump is the heaviest read there is: one at a time, the others told to come back
+            if not _DUMPS.acquire(blocking=False):
+                raise fail(503, "another whole-store dump is being made; try again shortly", {"Retry-After": "5"})
+            try:
+                body = store.export(fmt)
+            finally:
+                _DUMPS.release()
+            resp = Response(body, content_type=DATASET_TYPES[fmt][0])
             resp.headers["Vary"] = "Accept"
             return resp
         graph = _target()

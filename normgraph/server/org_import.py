@@ -7,7 +7,8 @@ selects the template; a different template is refused); Turtle/JSON-LD are taken
 (subjects must be the organisation's own IRIs, see normgraph/orgdata/rdfimport.py).
 `?replace=1` makes the upload the complete new content of ngg:org/<slug>; by default it is added.
 
-- Writes need the update token exactly like /sparql updates (`normgraph.server.kernel.require_write_token`).
+- Writes need a principal that may write the organisation's graph (its editors, the global admin — the
+  update token is one; docs/security.md): 401 without credentials, 403 otherwise, before the body is read.
 - Bodies over NORMGRAPH_MAX_UPLOAD: 413 before the body is read (Content-Length), and a chunked body
   is read through a cap and refused with 413 as soon as it passes the limit.
 - Every file is parsed and checked before anything is written; the first bad cell gives 400 JSON
@@ -29,11 +30,12 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
 
+from normgraph.access.model import scope_of
 from normgraph.iri import local_id, org_graph
 from normgraph.orgdata import import_file
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.tabular import detect_template, read_rows
-from normgraph.server.kernel import current_config, current_store, require_write_token, without_paths
+from normgraph.server.kernel import current_config, current_store, require_writer, without_paths
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
 
 bp = Blueprint("org_import", __name__)
@@ -137,7 +139,7 @@ def _too_large(limit: int) -> Response:
 
 @bp.post("/org/<slug>/import")
 def import_org_data(slug: str) -> Response:
-    require_write_token()
+    principal = require_writer()
     limit = current_config().max_upload
     length = request.content_length
     if length is not None and length > limit:  # also checked app-wide; never read such a body
@@ -146,6 +148,8 @@ def import_org_data(slug: str) -> Response:
         local_id(slug)
     except ValueError as e:
         return _bad(None, None, None, f"bad organisation slug {slug!r}: {e}")
+    if not scope_of(principal).may_write(str(org_graph(slug))):  # before reading the body, not after parsing it
+        return _json(403, error=f"you may not write the data of organisation {slug!r}")
     fmt = request.args.get("format")
     if fmt is not None and fmt.strip().lower() not in FORMATS:
         return _bad(None, None, None, f"unknown format {fmt!r}; use csv, xlsx, ttl or jsonld")

@@ -35,6 +35,8 @@ bp = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
+#: characters of a query or update text (named queries are a few KB; a text this long is an attack)
+MAX_TEXT = 1024 * 1024
 
 
 # -- request decoding ------------------------------------------------------------------------------
@@ -138,6 +140,8 @@ def run_update(store: Store, text: str) -> Response:
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     kind, text = read_operation(request)
+    if text is not None and len(text) > MAX_TEXT:
+        raise fail(413, f"the {kind} text has {len(text)} characters; at most {MAX_TEXT} are taken")
     store = current_store()
     if kind == "query":
         assert text is not None

@@ -36,6 +36,9 @@ from normgraph.store.sparql_text import check_sparql, from_clauses
 
 #: every graph under this IRI belongs to one organisation (the first path segment is its slug)
 PRIVATE_PREFIX = f"{NGG}org/"
+#: a graph that never exists: the default graph of a dataset that would otherwise be empty. An empty
+#: protocol dataset is "no dataset" to a remote store, which would then read the query's own FROM.
+NO_GRAPH = "urn:x-normgraph:no-graph"
 
 
 def org_of_graph(graph: str) -> str | None:
@@ -96,10 +99,12 @@ class ScopedStore:
     def generation(self) -> Hashable:
         return self.inner.generation
 
-    def default_graph_mode(self) -> str | None:
-        """What the store says of its union default graph (a remote store; None for others)."""
-        mode = getattr(self.inner, "default_graph_mode", None)
-        return mode() if callable(mode) else None
+    def __getattr__(self, name: str) -> object:
+        """A remote store's `default_graph_mode()` (what it says of its union default graph), when the
+        store has one; nothing else of the inner store shows through (it would bypass the scope)."""
+        if name == "default_graph_mode" and "inner" in self.__dict__:
+            return getattr(self.inner, name)
+        raise AttributeError(name)
 
     # -- what this scope sees ----------------------------------------------------------------------
     def visible(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -140,7 +145,7 @@ class ScopedStore:
         default = graphs if requested_default is None else tuple(g for g in requested_default if g in allowed)
         named = graphs if requested_named is None else tuple(g for g in requested_named if g in allowed)
         self._audit("read", tuple(sorted(set(default) | set(named))))
-        return Dataset(default, named)
+        return Dataset(default or (NO_GRAPH,), named)
 
     # -- reading -----------------------------------------------------------------------------------
     def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
