@@ -266,3 +266,16 @@ def test_huge_query_texts_and_parallel_dumps_are_bounded(app: Flask) -> None:
     finally:
         gsp._DUMPS.release()
     assert client.get("/store").status_code == 200
+
+
+def test_the_sign_in_page_says_who_you_are_and_signs_you_out(app: Flask) -> None:
+    registry: Registry = app.extensions["normgraph"].registry
+    client = app.test_client()
+    client.post("/access/signin", data={"token": registry.signin_link("editor")})
+    page = client.get("/access/signin").get_data(as_text=True)
+    assert "signed in as <strong>editor</strong>" in page
+    csrf = client.get("/access/me").get_json()["csrf_token"]
+    assert client.post("/access/signout").status_code == 400  # without the CSRF token
+    assert client.post("/access/signout", data={"csrf_token": csrf}).status_code == 303
+    assert client.get("/access/me").get_json()["principal"] is None
+    assert "Sign in" in app.test_client().get("/").get_data(as_text=True)

@@ -112,6 +112,13 @@ def csrf_token() -> str:
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in — normgraph</title></head>
 <body><main><h1>Sign in</h1>
 {% if message %}<p role="alert">{{ message }}</p>{% endif %}
+{% if who %}
+<p>You are signed in as <strong>{{ who }}</strong>.</p>
+<form method="post" action="{{ url_for('access.signout') }}">
+<input type="hidden" name="csrf_token" value="{{ csrf }}">
+<button type="submit">Sign out</button></form>
+<h2>Sign in as someone else</h2>
+{% endif %}
 {% if token %}
 <form method="post" action="{{ url_for('access.signin') }}">
 <input type="hidden" name="token" value="{{ token }}">
@@ -127,14 +134,15 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sig
 
 
 def _page(message: str = "", status: int = 200, token: str = "") -> Response:
-    body = render_template_string(_PAGE, message=message, token=token, csrf=csrf_token())
-    return Response(body, status=status, mimetype="text/html")
+    principal = authenticate()
+    who = principal.name if principal.via == "session" else ""
+    body = render_template_string(_PAGE, message=message, token=token, csrf=csrf_token(), who=who)
+    return Response(body, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/signin")
 def signin_page() -> Response:
     resp = _page(token=request.args.get("token", ""))
-    resp.headers["Cache-Control"] = "no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"  # the one-time link must not leak to other sites
     return resp
 
