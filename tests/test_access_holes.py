@@ -279,3 +279,18 @@ def test_the_sign_in_page_says_who_you_are_and_signs_you_out(app: Flask) -> None
     assert client.post("/access/signout", data={"csrf_token": csrf}).status_code == 303
     assert client.get("/access/me").get_json()["principal"] is None
     assert "Sign in" in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_a_single_sign_on_header_is_trusted_only_when_configured() -> None:
+    registry = Registry()
+    registry.add("ann")
+    registry.grant("ann", ORG, "viewer")
+    for header, expected in ((None, None), ("X-Forwarded-User", "ann")):
+        app = create_app(fixture_store(), config={"guard": False, "trusted_user_header": header}, registry=registry)
+        try:
+            client = app.test_client()
+            me = client.get("/access/me", headers={"X-Forwarded-User": "ann"}).get_json()
+            assert me["principal"] == expected
+            assert client.get("/access/me", headers={"X-Forwarded-User": "nobody"}).get_json()["principal"] is None
+        finally:
+            close_app(app)

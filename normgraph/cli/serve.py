@@ -146,7 +146,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
         warm_pages(app)
     source = f", from the remote store {ctx.endpoint}" if ctx.endpoint else ""
     console.print(f"normgraph serving on http://{host}:{bound}/sparql "
-                  f"({'read-write with token' if cfg.update_token else 'read-only'}, "
+                  f"({'writes: the update token, editors and admins' if cfg.update_token else 'writes: editors and admins'}, "
                   f"timeout {cfg.query_timeout:g} s{source})", highlight=False)
     admin = next((p["name"] for p in registry.principals() if p["admin"]), None)
     if admin is not None:
