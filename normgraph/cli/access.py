@@ -14,12 +14,16 @@ file `normgraph serve` uses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from normgraph.access.registry import AccessError, Registry, default_path
 from normgraph.cli import Context, console, fail, main, pass_context
+
+T = TypeVar("T")
 
 
 def access_path(ctx: Context, given: str | None) -> Path:
@@ -43,9 +47,10 @@ def _db(click_ctx: click.Context | None) -> str | None:
     return getattr(click_ctx.parent, "obj_access", None) if click_ctx is not None else None
 
 
-def _run(action) -> None:  # type: ignore[no-untyped-def]
+def _run(action: Callable[[], T]) -> T:
+    """action(), or the command fails with the registry's reason."""
     try:
-        action()
+        return action()
     except AccessError as e:
         fail(str(e))
 
@@ -124,14 +129,7 @@ def token() -> None:
 def token_add(ctx: Context, click_ctx: click.Context, name: str, label: str, days: float | None) -> None:
     """Make a bearer token for NAME and print it (the only time it is shown)."""
     reg = _registry(ctx, _db(click_ctx.parent))
-    secret = ""
-
-    def make() -> None:
-        nonlocal secret
-        secret = reg.new_token(name, label, days)
-
-    _run(make)
-    click.echo(secret)
+    click.echo(_run(lambda: reg.new_token(name, label, days)))
 
 
 @token.command("revoke")
@@ -163,13 +161,7 @@ def password(ctx: Context, click_ctx: click.Context, name: str, password: str) -
 def link(ctx: Context, click_ctx: click.Context, name: str, url: str) -> None:
     """Print a one-time sign-in link for NAME (valid 24 hours)."""
     reg = _registry(ctx, _db(click_ctx))
-    secret = ""
-
-    def make() -> None:
-        nonlocal secret
-        secret = reg.signin_link(name)
-
-    _run(make)
+    secret = _run(lambda: reg.signin_link(name))
     click.echo(f"{url.rstrip('/')}/access/signin?token={secret}")
 
 
