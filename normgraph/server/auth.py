@@ -1,112 +1,17 @@
-"""Who sent this request: a bearer token (tools), a signed session cookie (people on the web pages),
-a reverse proxy's single sign-on header (only when configured), or nobody (anonymous).
-
-* `Authorization: Bearer <token>`: a token from `normgraph access token add`, or the configured
-  update token (NORMGRAPH_UPDATE_TOKEN), which acts as the global admin (constant-time comparison).
-  A wrong token makes the request anonymous, and a write with it is refused with 403.
-* the session cookie (Flask's session: signed with a key kept in the access database; HttpOnly,
-  SameSite=Lax). A state-changing request (anything but GET / HEAD / OPTIONS, and POST /sparql
-  queries) made with the cookie must carry the session's CSRF token (`X-CSRF-Token` header or
-  `csrf_token` form field), else the cookie is ignored and the request is anonymous.
-* NORMGRAPH_TRUSTED_USER_HEADER (e.g. X-Forwarded-User): the proxy in front of normgraph signs people
-  in and names them in this header. Trusted only when configured, and only names principals that exist
-  in the access database. Configure it only behind a proxy that removes the header from clients.
-
-The sign-in pages (blueprint "access"): /access/signin (one-time link from `normgraph serve`, or name
-and password), /access/signout, /access/me.
-"""
+"""The sign-in pages (blueprint "access"): /access/signin (the one-time link `normgraph serve` prints,
+or name and password), /access/signout, /access/me. Who sent a request is principal.py's to say."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
 
-from flask import Blueprint, Response, g, jsonify, redirect, render_template_string, request, session
+from flask import Blueprint, Response, jsonify, redirect, render_template_string, request, session
 
-from normgraph.access.model import ANONYMOUS, Principal
+from normgraph.server.kernel import state
+from normgraph.server.principal import CSRF_FIELD, authenticate, csrf_ok, csrf_token
 
 bp = Blueprint("access", __name__, url_prefix="/access")
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CSRF_HEADER = "X-CSRF-Token"
-CSRF_FIELD = "csrf_token"
-
-
-def _state():  # type: ignore[no-untyped-def]
-    from normgraph.server.kernel import state
-
-    return state()
-
-
-def bearer() -> str | None:
-    """The bearer credential of the request, None without an Authorization header."""
-    header = request.headers.get("Authorization")
-    if header is None:
-        return None
-    scheme, _sp, given = header.partition(" ")
-    return given.strip() if scheme.lower() == "bearer" else ""
-
-
-def authenticate() -> Principal:
-    """The principal of the current request (computed once per request)."""
-    if "ng_principal" in g:
-        return g.ng_principal
-    g.ng_principal = principal = _authenticate()
-    return principal
-
-
-def _authenticate() -> Principal:
-    st = _state()
-    token = bearer()
-    if token is not None:
-        legacy = st.config.update_token
-        if legacy and token and hmac.compare_digest(token.encode(), legacy.encode()):
-            return Principal("update-token", admin=True, via="token")
-        found = st.registry.by_token(token) if token else None
-        if found is None:
-            g.ng_bad_credentials = True
-            return ANONYMOUS
-        return found
-    header = st.config.trusted_user_header
-    if header:
-        name = request.headers.get(header)
-        if name:
-            found = st.registry.principal(name.strip(), "sso")
-            return found if found is not None else ANONYMOUS
-    name = session.get("principal")
-    if name:
-        if not csrf_ok():
-            return ANONYMOUS
-        found = st.registry.principal(name, "session")
-        return found if found is not None else ANONYMOUS
-    return ANONYMOUS
-
-
-def _is_query_post() -> bool:
-    """A POST /sparql with a query (reading, not changing anything)."""
-    if request.path != "/sparql":
-        return False
-    ctype = (request.mimetype or "").lower()
-    return ctype == "application/sparql-query" or (
-        ctype == "application/x-www-form-urlencoded" and "update" not in request.form)
-
-
-def csrf_ok() -> bool:
-    """Does a cookie-authenticated request carry the session's CSRF token where it must?"""
-    if request.method in SAFE_METHODS or _is_query_post():
-        return True
-    expected = session.get("csrf")
-    given = request.headers.get(CSRF_HEADER) or (request.form.get(CSRF_FIELD) if request.mimetype in (
-        "application/x-www-form-urlencoded", "multipart/form-data") else None)
-    return bool(expected and given and hmac.compare_digest(str(expected), str(given)))
-
-
-def csrf_token() -> str:
-    """The CSRF token of this session (made on first use); forms put it in a hidden field."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return str(token)
 
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in — normgraph</title></head>
@@ -149,7 +54,7 @@ def signin_page() -> Response:
 
 @bp.post("/signin")
 def signin() -> Response:
-    registry = _state().registry
+    registry = state().registry
     token = request.form.get("token")
     if token:
         principal = registry.redeem_signin(token)
@@ -187,4 +92,4 @@ def me() -> Response:
     return resp
 
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "authenticate", "bearer", "bp", "csrf_ok", "csrf_token"]
+__all__ = ["bp"]

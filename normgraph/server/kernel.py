@@ -34,6 +34,7 @@ from normgraph.access import audit
 from normgraph.access.model import Principal, scope_of
 from normgraph.access.registry import Registry
 from normgraph.server.config import ServerConfig
+from normgraph.server.principal import authenticate
 from normgraph.store import QuerySyntaxError, QueryTimeout, Store, StoreError
 from normgraph.store.remote import RemoteStoreError
 from normgraph.store.scoped import AccessDenied, Scope, ScopedStore
@@ -101,9 +102,7 @@ def state() -> AppState:
 
 
 def current_principal() -> Principal:
-    """Who sent the current request (normgraph/server/auth.py)."""
-    from normgraph.server.auth import authenticate
-
+    """Who sent the current request (normgraph/server/principal.py)."""
     return authenticate()
 
 
