@@ -57,7 +57,9 @@ def _markers(others: str) -> tuple[list[str], str]:
     for s, _p, o in g:
         for term in (s, o):
             text = str(term)
-            if (isinstance(term, URIRef) and text.startswith(f"{ID}org/{ORG}")) or (isinstance(term, Literal) and len(text) >= 12 and re.fullmatch(r"[\w .,()-]+", text)):
+            org_iri = isinstance(term, URIRef) and text.startswith(f"{ID}org/{ORG}")
+            plain_text = isinstance(term, Literal) and len(text) >= 12 and re.fullmatch(r"[\w .,()-]+", text)
+            if org_iri or plain_text:
                 found.add(text)
     markers = sorted(m for m in found if m not in others)
     subject = next(m for m in markers if m.startswith(f"{ID}org/{ORG}/"))
