@@ -294,3 +294,18 @@ def test_a_single_sign_on_header_is_trusted_only_when_configured() -> None:
             assert client.get("/access/me", headers={"X-Forwarded-User": "nobody"}).get_json()["principal"] is None
         finally:
             close_app(app)
+
+
+def test_password_guessing_is_slowed_down(app: Flask) -> None:
+    registry: Registry = app.extensions["normgraph"].registry
+    registry.set_password("editor", "a long enough password")
+    client = app.test_client()
+    client.get("/access/signin")
+    with client.session_transaction() as sess:
+        csrf = sess["csrf"]
+    statuses = [client.post("/access/signin", data={"name": "editor", "password": f"guess {i}", "csrf_token": csrf},
+                            headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(7)]
+    assert statuses[:5] == [403] * 5 and statuses[5:] == [429, 429]
+    right = client.post("/access/signin", data={"name": "editor", "password": "a long enough password",
+                                                "csrf_token": csrf})
+    assert right.status_code == 429  # even the right password waits until the window has passed

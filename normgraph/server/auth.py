@@ -5,13 +5,52 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+import time
+from collections import deque
 
-from flask import Blueprint, Response, jsonify, redirect, render_template_string, request, session
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template_string, request, session
 
 from normgraph.server.kernel import state
 from normgraph.server.principal import CSRF_FIELD, authenticate, csrf_ok, csrf_token
 
 bp = Blueprint("access", __name__, url_prefix="/access")
+
+
+class _Failures:
+    """Failed password sign-ins per name and per address in the last WINDOW seconds: past LIMIT, that name
+    or address is refused (429) until the window passes — guessing passwords online stays slow."""
+
+    LIMIT = 5
+    WINDOW = 15 * 60.0
+
+    def __init__(self) -> None:
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._seen.setdefault(key, deque())
+        while times and times[0] < now - self.WINDOW:
+            times.popleft()
+        return times
+
+    def blocked(self, name: str, addr: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return any(len(self._recent(k, now)) >= self.LIMIT for k in (f"name:{name}", f"addr:{addr}"))
+
+    def failed(self, name: str, addr: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) > 10_000:  # bounded: forget everyone rather than grow
+                self._seen.clear()
+            for k in (f"name:{name}", f"addr:{addr}"):
+                self._recent(k, now).append(now)
+
+
+def _failures() -> _Failures:
+    """This application's failed sign-ins."""
+    return current_app.extensions.setdefault("normgraph_signin_failures", _Failures())
 
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in — normgraph</title></head>
@@ -63,7 +102,12 @@ def signin() -> Response:
         given = request.form.get(CSRF_FIELD, "")
         if not expected or not hmac.compare_digest(str(expected), given):
             return _page("The form expired; try again.", 400)
-        principal = registry.check_password(request.form.get("name", ""), request.form.get("password", ""))
+        name = request.form.get("name", "")
+        if _failures().blocked(name, request.remote_addr or ""):
+            return _page("Too many failed attempts; wait a few minutes.", 429)
+        principal = registry.check_password(name, request.form.get("password", ""))
+        if principal is None:
+            _failures().failed(name, request.remote_addr or "")
     if principal is None:
         return _page("Unknown name or password, or the link was used or has expired.", 403)
     session.clear()
