@@ -40,6 +40,9 @@ from normgraph.store.remote import RemoteStoreError
 from normgraph.store.scoped import AccessDenied, Scope, ScopedStore
 
 EXTENSION = "normgraph"
+#: scoped stores kept at once (one per distinct set of grants in use). Caches keyed by the store object
+#: (the explorer's read models) are per scope, so this bounds how many of them exist.
+MAX_SCOPES = 16
 
 
 @dataclass
@@ -55,7 +58,7 @@ class AppState:
     def scoped_store(self, scope: Scope) -> ScopedStore:
         found = self.scoped.get(scope)
         if found is None:
-            if len(self.scoped) > 256:  # many distinct grant sets: start again rather than grow
+            if len(self.scoped) >= MAX_SCOPES:  # many distinct grant sets: start again rather than grow
                 self.scoped.clear()
             found = self.scoped.setdefault(scope, ScopedStore(self.store, scope, _note_access))
         return found
