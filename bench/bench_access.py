@@ -5,6 +5,10 @@ off, so every call runs the query) directly, and through the ScopedStore a reque
 visible graphs) and the global admin (nothing to restrict). Reported as queries per second and as
 ratios to the unscoped store.
 
+Then the same over HTTP (Flask's test client, `/api/queries/NAME`, result cache on, so this is the
+per-request cost: who sent it, which scope, the cached answer): anonymous, with a bearer token (a
+SQLite look-up per request), and without access checks (the kernel handing out the unscoped store).
+
     python -m bench.bench_access [--rounds 5] [--max-ms 300]
 """
 
@@ -77,6 +81,51 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|")
     for label, rate in rates.items():
         print(f"| {label} | {rate:.1f} | {rate / base:.2f} |")
+    http = http_rates(inner, [name for name, _text in queries], args.rounds)
+    base = http["without access checks"]
+    print(f"\nHTTP /api/queries/NAME, {len(queries)} named queries, result cache on, median of {args.rounds} passes")
+    print("| requests | requests/s | ratio to no checks |")
+    print("|---|---|---|")
+    for label, rate in http.items():
+        print(f"| {label} | {rate:.0f} | {rate / base:.2f} |")
+
+
+def http_rates(store: EmbeddedStore, names: list[str], rounds: int) -> dict[str, float]:
+    """Requests per second of the named queries over the app, by how the request is checked."""
+    from normgraph.access import Registry
+    from normgraph.server import create_app
+    from normgraph.server.kernel import AppState, close_app
+
+    registry = Registry()
+    registry.add("viewer")
+    registry.grant("viewer", "fintech", "viewer")
+    token = registry.new_token("viewer")
+    registry.add("root", admin=True)
+    admin = registry.new_token("root")
+    app = create_app(store, config={"workers": 1, "query_timeout": 60}, registry=registry)
+    client = app.test_client()
+
+    def rate(headers: dict[str, str]) -> float:
+        passes = []
+        for _ in range(rounds + 1):  # the first pass fills the cache
+            started = time.perf_counter()
+            for name in names:
+                assert client.get(f"/api/queries/{name}", headers=headers).status_code == 200
+            passes.append(time.perf_counter() - started)
+        return len(names) / statistics.median(passes[1:])
+
+    try:
+        out = {"anonymous": rate({}), "bearer token (viewer of fintech)": rate({"Authorization": f"Bearer {token}"}),
+               "bearer token (global admin: same answers as no checks)": rate({"Authorization": f"Bearer {admin}"})}
+        scoped_store = AppState.scoped_store
+        AppState.scoped_store = lambda self, scope: self.store  # type: ignore[method-assign,assignment,return-value]
+        try:
+            out["without access checks"] = rate({})
+        finally:
+            AppState.scoped_store = scoped_store  # type: ignore[method-assign]
+    finally:
+        close_app(app)
+    return out
 
 
 if __name__ == "__main__":
