@@ -15,7 +15,7 @@ import pytest
 
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
-from normgraph.store import EmbeddedStore
+from normgraph.store import EmbeddedStore, StoreError
 from normgraph.store.guarded import GuardedStore
 from normgraph.store.sparql_text import OutboundRefused, check_sparql
 from tests.server_helpers import TOKEN, Listener, fixture_store
@@ -125,3 +125,20 @@ def test_the_endpoint_fetches_nothing_for_any_variant(listener: Listener) -> Non
         assert not listener.hits, listener.hits[:1]
     finally:
         close_app(app)
+
+
+def test_a_query_worker_cannot_fetch_even_past_the_guard(listener: Listener) -> None:
+    """Defence in depth: a worker may not open any descriptor (RLIMIT_NOFILE), so even SERVICE that reached
+    the engine directly fails in the worker, and the listener hears nothing; the worker still answers."""
+    inner = EmbeddedStore()
+    inner.load(OBJECTS, "turtle", "http://x/g")
+    store = GuardedStore(inner, workers=1, timeout=5)
+    try:
+        text = f"SELECT * WHERE {{ ?s ?p true SERVICE <http://127.0.0.1:{listener.port}/x> {{ ?a ?b ?c }} }}"
+        with pytest.raises(StoreError, match="open files"):
+            store._run("serialized", text, "json", None, None)  # straight to a worker, skipping the guard
+        assert b'"value":"8"' in store.query_serialized("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")[0]
+        time.sleep(0.3)
+        assert not listener.hits
+    finally:
+        store.close()

@@ -9,7 +9,9 @@ older generation are retired, so readers always see the new state.
 
 Forking while another thread of the parent is inside the store could copy a held lock into the
 child, so every parent-side store operation and every fork take the same lock (queries never run in
-the parent). Children close every inherited descriptor except their pipe.
+the parent). Children close every inherited descriptor except their pipe and may open no other
+(RLIMIT_NOFILE): the engine in a worker cannot fetch anything, whatever a query asks. Everything a
+worker runs is imported in the parent first (`_preload_worker_code`), since a worker cannot open files.
 
 On-disk stores (`--store PATH`): RocksDB is not fork-safe, so the durable store stays in the parent
 and only takes writes; reads are served from an in-memory snapshot copied from it at start (and by
@@ -40,6 +42,7 @@ import io
 import itertools
 import os
 import pickle
+import resource
 import signal
 import threading
 import time
@@ -235,6 +238,7 @@ class GuardedStore:
         with self._lock:
             self._refresh_views(public=True)
         self.admission = Admission(self.workers, heavy_per_client)
+        _preload_worker_code()
 
     # -- views --------------------------------------------------------------------------------------
     def _copy(self, graphs: frozenset[str]) -> EmbeddedStore:
@@ -315,12 +319,9 @@ class GuardedStore:
         if pid == 0:  # the child: never return into the caller's code
             code = 0
             try:
-                keep = child_end.fileno()
-                os.closerange(3, keep)
-                os.closerange(keep + 1, _max_fd())
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                _serve_child(child_end, views, self.max_result_bytes)
+                _serve_child(_no_new_descriptors(child_end), views, self.max_result_bytes)
             except BaseException:
                 code = 1
             finally:
@@ -602,6 +603,39 @@ class GuardedStore:
                 os.kill(w.pid, signal.SIGKILL)
             with contextlib.suppress(Exception):
                 os.waitpid(w.pid, 0)
+
+
+def _preload_worker_code() -> None:
+    """Import, in the parent, everything a worker runs: a worker may not open files, so a module it
+    imported lazily (rdflib's plugins are) would fail there. One tiny run of each kind of answer does it."""
+    store = EmbeddedStore()
+    store.oxigraph.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c"), ox.NamedNode("urn:g")))
+    for text in ("SELECT * WHERE { ?s ?p ?o }", "ASK { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }"):
+        result = store.query(text)
+        if isinstance(result, GraphResult):
+            result.graph.serialize(format="nt", encoding="utf-8")
+        for fmt in ("json", "xml", "csv", "tsv") if not isinstance(result, GraphResult) else ("turtle", "ntriples",
+                                                                                              "jsonld", "rdfxml"):
+            write_result(store.oxigraph.query(text, use_default_graph_as_union=True), fmt, io.BytesIO())
+    pickle.dumps(("err", StoreError("x")))
+
+
+def _no_new_descriptors(conn: Connection) -> Connection:
+    """In a worker: keep only stdio and the pipe (as descriptor 3), and forbid opening any other descriptor.
+
+    A worker then cannot open a socket, whatever the query asks of the engine: SERVICE or LOAD that got
+    past the guard (sparql_text.py) fails inside the worker instead of fetching anything."""
+    fd = conn.fileno()
+    if fd != _PIPE_FD:
+        os.dup2(fd, _PIPE_FD)
+    os.closerange(_PIPE_FD + 1, _max_fd())  # the pipe's first descriptor too
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_PIPE_FD + 1, hard))
+    return Connection(_PIPE_FD)
+
+
+#: the descriptor a worker's pipe gets (after stdin, stdout, stderr)
+_PIPE_FD = 3
 
 
 def _max_fd() -> int:
