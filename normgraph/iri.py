@@ -105,8 +105,9 @@ LOCAL_NAME = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
 KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
 
 
-#: SPARQL's IRIREF: an absolute IRI with none of <>"{}|^`\ and no control characters or spaces.
-_IRIREF = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20\x7f]*")
+#: SPARQL's IRIREF: an absolute IRI with none of <>"{}|^`\ and no control characters (C0, DEL or C1 —
+#: RFC 3987 allows none, and Oxigraph refuses them) or spaces.
+_IRIREF = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20\x7f-\x9f]*")
 
 
 _SCHEMES_WITHOUT_AUTHORITY = frozenset({"urn", "tag", "did", "mailto"})

@@ -95,3 +95,16 @@ def test_every_instance_in_the_committed_data_follows_the_rule() -> None:
                         if not LOCAL_NAME.match(seg):
                             bad.append(f"{Path(f).name}: {term.value}")
     assert not bad, "\n".join(sorted(set(bad))[:20])
+
+
+def test_is_iri_refuses_what_no_store_would_take() -> None:
+    """The one input check agrees with Oxigraph: no spaces, no C0, DEL or C1 control characters."""
+    import pyoxigraph as ox
+
+    from normgraph.iri import is_iri
+
+    for text in ("http://a/b", "urn:x:1", "https://a/é"):
+        assert is_iri(text)
+        ox.NamedNode(text)
+    for text in ("http://a/\x80", "http://a/\x9f", "http://a/ b", "http://a/\x7f", "no-scheme"):
+        assert not is_iri(text), repr(text)

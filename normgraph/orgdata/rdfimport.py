@@ -13,7 +13,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, URIRef
 
 from normgraph.exports.jsonld import inline_own_context
-from normgraph.iri import PREFIXES, local_id, org_graph
+from normgraph.iri import PREFIXES, is_iri, local_id, org_graph
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.facts import check_ai_act_facts
 from normgraph.orgdata.limits import MAX_JSON_DEPTH, json_depth
@@ -60,5 +60,8 @@ def import_rdf(path: Path, org_slug: str) -> Graph:
     for s in sorted({s for s in g.subjects() if not isinstance(s, BNode)}, key=str):
         if not (isinstance(s, URIRef) and (str(s).startswith(base) or s in allowed)):
             raise OrgDataError(path, None, None, f"subject <{s}> is outside organisation {org_slug!r} (want IRIs under {base})")
+    bad = sorted({str(t) for triple in g for t in triple if isinstance(t, URIRef) and not is_iri(str(t))})
+    if bad:  # rdflib accepts them; no store and no serialiser would
+        raise OrgDataError(path, None, None, f"{bad[0][:200]!r} is not a valid IRI")
     check_ai_act_facts(path, g)
     return g
