@@ -39,7 +39,10 @@ def check_ai_act_facts(file: Path | str, graph: Graph, rows: dict[str, int] | No
     if not len(graph):
         return
     st = ox.Store()
-    st.load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    try:  # rdflib lets through terms Oxigraph refuses (a language tag such as "@n"): say so, do not crash
+        st.load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    except SyntaxError as e:
+        raise OrgDataError(file, None, None, f"not valid RDF: {e.msg}") from None
     st.load(annex_iii_points(), ox.RdfFormat.N_TRIPLES)
     found = conflicts(st, on or date.today())
     if found:

@@ -56,6 +56,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 from rdflib import Graph
 
+from normgraph.queries import get_query
 from normgraph.store.admission import Admission, Busy, heavy_client
 from normgraph.store.base import (
     AskResult,
@@ -610,7 +611,8 @@ def _preload_worker_code() -> None:
     imported lazily (rdflib's plugins are) would fail there. One tiny run of each kind of answer does it."""
     store = EmbeddedStore()
     store.oxigraph.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c"), ox.NamedNode("urn:g")))
-    for text in ("SELECT * WHERE { ?s ?p ?o }", "ASK { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }"):
+    kinds = {"union-probe": {}, "resource-exists": {"resource": "urn:a"}, "graph-triples": {"graph": "urn:g"}}
+    for text in (get_query(name).bind(params) for name, params in kinds.items()):  # SELECT, ASK, CONSTRUCT
         result = store.query(text)
         if isinstance(result, GraphResult):
             result.graph.serialize(format="nt", encoding="utf-8")
