@@ -2,7 +2,8 @@
 
 embedded in memory, embedded on disk, guarded (in memory and on disk), remote against a real
 `oxigraph serve` (plain: union default graph sent as a dataset; and --union-default-graph: native),
-and the server's served-remote wrapper. The remote ones are marked `remote`.
+the server's served-remote wrapper, and a real Virtuoso 7 (profile "virtuoso": Digest auth, writes by
+SPARQL Update and by GSP). The remote ones are marked `remote`.
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ from normgraph.store.sparql_text import OutboundRefused, ResultTooLarge
 try:
     from oxigraph_server import OxigraphServer, oxigraph_server, requires_oxigraph
     from server_helpers import Listener
+    from virtuoso_server import VirtuosoServer, virtuoso  # virtuoso: the session fixture
 except ImportError:  # pragma: no cover - run from the repository root
     from tests.oxigraph_server import OxigraphServer, oxigraph_server, requires_oxigraph
     from tests.server_helpers import Listener
+    from tests.virtuoso_server import VirtuosoServer, virtuoso  # noqa: F401
 
 EX = "http://example.org/"
 A = f"{EX}graph/a"
@@ -89,6 +92,13 @@ def _remote(server: OxigraphServer, *, gsp: bool, cap: int | None = CAP) -> Remo
     return store
 
 
+def _virtuoso(server: VirtuosoServer, *, gsp: bool) -> RemoteStore:
+    store = server.store(gsp=gsp, cache_ttl=0, retries=0, timeout=30, max_result_bytes=CAP)
+    for g in store.graphs():  # the server is shared by the session: start every test empty
+        store.drop(g)
+    return store
+
+
 def _embedded(tmp: Path) -> Impl:
     return Impl(EmbeddedStore(), False)
 
@@ -108,7 +118,7 @@ def _guarded_disk(tmp: Path) -> Impl:
 MAKERS: dict[str, Callable[[Path], Impl]] = {
     "embedded": _embedded, "embedded-disk": _embedded_disk, "guarded": _guarded, "guarded-disk": _guarded_disk,
 }
-REMOTE = ("remote", "remote-union", "served-remote")
+REMOTE = ("remote", "remote-union", "served-remote", "virtuoso", "virtuoso-gsp")
 
 
 @pytest.fixture(params=[*MAKERS, *(pytest.param(k, marks=[pytest.mark.remote, requires_oxigraph]) for k in REMOTE)])
@@ -118,6 +128,8 @@ def impl(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Impl]:
         made = MAKERS[kind](tmp_path)
     elif kind == "remote":
         made = Impl(_remote(request.getfixturevalue("plain_server"), gsp=True), True, True)
+    elif kind in ("virtuoso", "virtuoso-gsp"):
+        made = Impl(_virtuoso(request.getfixturevalue("virtuoso"), gsp=kind == "virtuoso-gsp"), True, True)
     elif kind == "remote-union":
         made = Impl(_remote(request.getfixturevalue("union_server"), gsp=False), True, True)
     else:  # the server's wrapper puts its cap on the remote store

@@ -24,7 +24,12 @@ backoff, on connection failures and on 502/503/504. SPARQL Updates and GSP POST 
 a lost response does not tell whether the server applied them.
 
 Credentials come from the constructor or the environment: ``NORMGRAPH_REMOTE_TOKEN`` (bearer) or
-``NORMGRAPH_REMOTE_USER`` + ``NORMGRAPH_REMOTE_PASSWORD`` (HTTP basic).
+``NORMGRAPH_REMOTE_USER`` + ``NORMGRAPH_REMOTE_PASSWORD`` (HTTP basic, or Digest when the store
+profile says so).
+
+Profile. What one kind of server does differently (its auth scheme, its default graph, its system
+graphs, …) is a `StoreProfile` (profiles.py), chosen by name (``profile=``, NORMGRAPH_STORE_PROFILE);
+the code below reads the profile and never names a server.
 
 Generation. Other clients may write to the remote store at any time, so `generation` is
 (writes made through this object, the current `cache_ttl`-second bucket): it changes at once after
@@ -38,6 +43,7 @@ import io
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +56,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.query import Result
 from rdflib.term import Identifier
+from requests.auth import HTTPDigestAuth
 from SPARQLWrapper import ASK, CONSTRUCT, POST, SELECT, URLENCODED, SPARQLWrapper
 
 from normgraph.iri import is_iri
@@ -68,6 +75,7 @@ from normgraph.store.base import (
     StoreError,
 )
 from normgraph.store.oxigraph import rdf_format, to_rdflib
+from normgraph.store.profiles import StoreProfile, store_profile
 from normgraph.store.sparql_text import ResultTooLarge, check_sparql, from_clauses, refuse_outbound
 
 UnionMode = TypingLiteral["auto", "native", "dataset"]
@@ -155,12 +163,14 @@ class RemoteStore:
         results_format: TypingLiteral["json", "xml"] = "json",
         max_result_bytes: int | None = None,
         cache_ttl: float | None = None,
+        profile: str | StoreProfile | None = None,
     ) -> None:
+        self.profile = store_profile(profile)
         self.endpoint = endpoint
         self.update_endpoint = update_endpoint or endpoint
         self.graph_store = graph_store
         self.location = endpoint
-        raw = union_default_graph or os.environ.get("NORMGRAPH_UNION_DEFAULT_GRAPH", "auto")
+        raw = union_default_graph or os.environ.get("NORMGRAPH_UNION_DEFAULT_GRAPH") or self.profile.union_default_graph
         if raw not in ("auto", "native", "dataset"):
             raise ValueError(f"union_default_graph must be auto, native or dataset, not {raw!r}")
         mode = cast(UnionMode, raw)
@@ -177,6 +187,13 @@ class RemoteStore:
         self._password = password if password is not None else os.environ.get("NORMGRAPH_REMOTE_PASSWORD")
         self._graph_cache: tuple[float, list[str]] | None = None
         self._session = requests.Session()
+        self._opener = urllib.request.build_opener()
+        if self.profile.auth == "digest" and self._user and not self._token:
+            self._session.auth = HTTPDigestAuth(self._user, self._password or "")
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            site = urllib.parse.urlsplit(endpoint)
+            passwords.add_password(None, f"{site.scheme}://{site.netloc}/", self._user, self._password or "")
+            self._opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
         #: seconds one generation lasts without writes of ours (0: only our writes change it)
         self.cache_ttl = cache_ttl if cache_ttl is not None else _env_seconds("NORMGRAPH_REMOTE_CACHE_TTL",
                                                                               REMOTE_CACHE_TTL)
@@ -191,7 +208,7 @@ class RemoteStore:
     def _auth_header(self) -> dict[str, str]:
         if self._token:
             return {"Authorization": f"Bearer {self._token}"}
-        if self._user:
+        if self._user and self.profile.auth == "basic":  # digest: answered to the challenge (session / opener)
             raw = f"{self._user}:{self._password or ''}".encode()
             return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
         return {}
@@ -231,12 +248,17 @@ class RemoteStore:
                 wrapper.addDefaultGraph(g)
             for g in dataset.named_graphs or ():
                 wrapper.addNamedGraph(g)
+            if self.profile.no_graph:  # an empty half means none, not "the server's choice"
+                if dataset.default_graphs == ():
+                    wrapper.addDefaultGraph(self.profile.no_graph)
+                if dataset.named_graphs == ():
+                    wrapper.addNamedGraph(self.profile.no_graph)
         limit = timeout if timeout is not None else self.timeout
 
         def attempt() -> tuple[bytes, str]:
             request = wrapper._createRequest()  # SPARQLWrapper is pinned (2.0.0); see module docstring
             try:
-                with urllib.request.urlopen(request, timeout=limit) as response:
+                with self._opener.open(request, timeout=limit) as response:
                     if cap is None:
                         return response.read(), response.headers.get("Content-Type", "")
                     body = response.read(cap + 1)  # never hold more than the cap (+1 byte to know it is over)
@@ -341,7 +363,7 @@ class RemoteStore:
         if self._union_mode() == "native":
             return None
         graphs = tuple(self._graph_list())
-        return Dataset(graphs, graphs) if graphs else None
+        return Dataset(graphs, graphs)  # none yet: an empty dataset (the profile's `no_graph` can say so)
 
     def _graph_list(self) -> list[str]:
         now = time.monotonic()
@@ -365,7 +387,7 @@ class RemoteStore:
     def _query(self, sparql: str, dataset: Dataset | None, timeout: float | None) -> QueryResult:
         form = _query_form(sparql)
         if form == "graph":
-            body, ctype = self._sparql_request(sparql, "application/n-triples, text/turtle;q=0.9", dataset, timeout)
+            body, ctype = self._sparql_request(sparql, self.profile.graph_accept, dataset, timeout)
             return GraphResult(self._parse_graph(body, ctype))
         accept = RESULT_FORMATS[self.results_format]
         body, ctype = self._sparql_request(sparql, accept, dataset, timeout)
@@ -413,7 +435,8 @@ class RemoteStore:
 
     def graphs(self) -> list[str]:
         result = self._select(get_query("graph-names").bind(), None)
-        return sorted({str(g) for g in result.column("g") if isinstance(g, URIRef)})
+        hidden = set(self.profile.system_graphs)
+        return sorted({str(g) for g in result.column("g") if isinstance(g, URIRef) and str(g) not in hidden})
 
     def graph_size(self, graph: str) -> int:
         result = self._select(get_query("graph-size").bind({"graph": graph}), None)

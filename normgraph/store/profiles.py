@@ -1,0 +1,85 @@
+"""Store profiles: what one kind of SPARQL server does differently, as data (docs/remote-stores.md).
+
+RemoteStore speaks the standard protocols; a profile says how one server's dialect of them is met,
+so callers never special-case a server. Chosen by name: `RemoteStore(profile="virtuoso")`,
+`open_store(..., profile=…)`, `normgraph --store-profile virtuoso`, or NORMGRAPH_STORE_PROFILE.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+AuthScheme = Literal["basic", "digest"]
+ProfileUnionMode = Literal["auto", "native", "dataset"]
+
+
+@dataclass(frozen=True)
+class StoreProfile:
+    """The differences between SPARQL servers that normgraph adapts to.
+
+    * `auth` – how a user + password are sent: HTTP "basic" (preemptive) or "digest" (answered to the
+      server's 401 challenge; an endpoint that needs no credentials never asks).
+    * `union_default_graph` – the default for RemoteStore's union mode (docs/remote-stores.md): "auto"
+      probes; "dataset" sends the union of the listed graphs as the protocol's dataset.
+    * `system_graphs` – graphs the server keeps for itself: never listed by `graphs()`, hence never in
+      the dataset normgraph sends, never exported or pushed to.
+    * `graph_accept` – the Accept header for CONSTRUCT / DESCRIBE answers normgraph parses itself.
+    * `no_graph` – the protocol cannot say "no graphs" (an absent `named-graph-uri` lets the server
+      choose); a server whose choice is "all graphs" is sent this IRI, a graph that never exists.
+    """
+
+    name: str
+    auth: AuthScheme = "basic"
+    union_default_graph: ProfileUnionMode = "auto"
+    system_graphs: tuple[str, ...] = ()
+    graph_accept: str = "application/n-triples, text/turtle;q=0.9"
+    no_graph: str | None = None
+
+
+#: Oxigraph server, Fuseki, GraphDB, …: the protocols as written (the default).
+STANDARD = StoreProfile("standard")
+
+#: OpenLink Virtuoso 7 (tested: tests/test_virtuoso.py, the store contract, push and serve).
+#: * /sparql reads anonymously; /sparql-auth (queries + updates) and /sparql-graph-crud-auth (GSP)
+#:   answer HTTP Digest only, for a user with the SPARQL_UPDATE role — hence `auth="digest"`.
+#: * Its default graph is the union of *all* graphs, including its own system graphs (the quad-map
+#:   schema virtrdf#, ldp#, the endpoint's service description, …): "native" would mix those into every
+#:   query, so the union of normgraph's graphs is sent as the dataset (default-graph-uri and
+#:   named-graph-uri, which Virtuoso honours) and the system graphs are hidden from `graphs()`.
+#: * A dataset with default graphs but no named graph: without `named-graph-uri` Virtuoso's GRAPH ?g
+#:   sees every graph (Oxigraph sees none, as the protocol says) — `no_graph` is sent instead.
+#: * Content negotiation works for every result format normgraph asks for (JSON, XML, CSV, TSV,
+#:   N-Triples, Turtle); a syntax error is HTTP 400 with Virtuoso's SP030 message, as elsewhere.
+#: Not adaptable here (server configuration, see docs): [SPARQL] ResultSetMaxRows silently truncates
+#: answers (raise it), and MaxQueryExecutionTime may give partial "anytime" answers (normgraph's own
+#: client timeout ends a slow query first).
+VIRTUOSO = StoreProfile(
+    "virtuoso",
+    auth="digest",
+    union_default_graph="dataset",
+    system_graphs=(
+        "http://www.openlinksw.com/schemas/virtrdf#",
+        "http://www.w3.org/ns/ldp#",
+        "http://localuriqaserver/sparql",
+        "http://www.w3.org/2002/07/owl#",
+    ),
+    no_graph="urn:x-normgraph:no-graph",
+)
+
+PROFILES: dict[str, StoreProfile] = {p.name: p for p in (STANDARD, VIRTUOSO)}
+
+
+def store_profile(name: str | StoreProfile | None = None) -> StoreProfile:
+    """The profile given, or named (NORMGRAPH_STORE_PROFILE when None; "standard" when unset)."""
+    if isinstance(name, StoreProfile):
+        return name
+    key = (name or os.environ.get("NORMGRAPH_STORE_PROFILE") or STANDARD.name).strip().lower()
+    try:
+        return PROFILES[key]
+    except KeyError:
+        raise ValueError(f"unknown store profile {key!r} (known: {', '.join(sorted(PROFILES))})") from None
+
+
+__all__ = ["PROFILES", "STANDARD", "VIRTUOSO", "AuthScheme", "StoreProfile", "store_profile"]
