@@ -21,7 +21,7 @@ serve: install
 install:
 	$(PIP) install --quiet -e .
 
-## Install everything the tests need (Python packages, Debian's chromium) and run them all
+## Install everything the tests need (Python packages, Debian's chromium and Virtuoso) and run them all
 test: install-test lint pytest
 
 ## The fast tier (no slow, browser or remote tests): a few minutes
@@ -29,10 +29,10 @@ test-fast: install-test
 	$(PYTEST) -n $(PYTEST_WORKERS) -m "$(FAST)"
 
 install-test:
-	command -v chromium >/dev/null 2>&1 || { \
+	{ command -v chromium >/dev/null 2>&1 && command -v virtuoso-t >/dev/null 2>&1; } || { \
 	  for try in 1 2 3 4 5 6 7 8 9 10; do $(APT_GET) update -qq && break; \
 	    echo "apt-get update failed (another apt holds the lists lock?); retrying in 15 s"; sleep 15; done; \
-	  $(APT_GET) install -y -qq chromium chromium-driver; }
+	  DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium chromium-driver virtuoso-opensource; }
 	$(PIP) install --quiet -e '.[test]'
 
 ## ruff over everything; mypy over normgraph/ and bench/ (its settings are in pyproject.toml)

@@ -41,6 +41,7 @@ class Context:
     endpoint: str | None = None
     update_endpoint: str | None = None
     graph_store: str | None = None
+    store_profile: str | None = None  # how the remote store differs (normgraph/store/profiles.py)
     _store: Store | None = field(default=None, repr=False)
 
     def store(self, *, examples: bool = True, show_progress: bool = False) -> Store:
@@ -52,12 +53,13 @@ class Context:
                     endpoint=self.endpoint,
                     update_endpoint=self.update_endpoint,
                     graph_store=self.graph_store,
+                    profile=self.store_profile,
                 )
                 if self.endpoint is None and not store.graphs():
                     from normgraph.loading import load_knowledge
 
                     load_knowledge(store, examples=examples, show_progress=show_progress)
-            except StoreError as e:
+            except (StoreError, ValueError) as e:  # ValueError: a bad remote option (e.g. an unknown profile)
                 fail(str(e))
             self._store = store
         return self._store
@@ -70,6 +72,7 @@ _REMOTE_OPTIONS = (
     ("--endpoint", "Use a remote SPARQL 1.1 query endpoint instead of the embedded store."),
     ("--update-endpoint", "Remote SPARQL Update endpoint (default: --endpoint)."),
     ("--graph-store", "Remote Graph Store Protocol endpoint."),
+    ("--store-profile", "How the remote store differs: standard (default) or virtuoso."),
 )
 
 
@@ -113,12 +116,14 @@ class _Group(click.Group):
 @click.option("--endpoint", envvar="NORMGRAPH_ENDPOINT", help="Use a remote SPARQL 1.1 query endpoint instead.")
 @click.option("--update-endpoint", envvar="NORMGRAPH_UPDATE_ENDPOINT", help="Remote SPARQL Update endpoint.")
 @click.option("--graph-store", envvar="NORMGRAPH_GRAPH_STORE", help="Remote Graph Store Protocol endpoint.")
+@click.option("--store-profile", envvar="NORMGRAPH_STORE_PROFILE",
+              help="How the remote store differs: standard (default) or virtuoso.")
 @click.version_option(__version__, prog_name="normgraph")
 @click.pass_context
 def main(ctx: click.Context, store_path: Path | None, endpoint: str | None, update_endpoint: str | None,
-         graph_store: str | None) -> None:
+         graph_store: str | None, store_profile: str | None) -> None:
     """normgraph: ISO/IEC 27001 + 42001, the EU AI Act, NIST AI RMF, SP 800-171/CMMC and GDPR as one graph."""
-    ctx.obj = Context(store_path, endpoint, update_endpoint, graph_store)
+    ctx.obj = Context(store_path, endpoint, update_endpoint, graph_store, store_profile)
 
 
 def _register_commands() -> None:

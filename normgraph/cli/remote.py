@@ -17,12 +17,14 @@ from normgraph.store.base import RdfSyntaxError, StoreError
 @click.option("--endpoint", "target_endpoint", required=True, help="The remote SPARQL query endpoint.")
 @click.option("--update-endpoint", "target_update", help="Its SPARQL Update endpoint (default: --endpoint).")
 @click.option("--graph-store", "target_gsp", help="Its Graph Store Protocol endpoint (graphs are then PUT).")
+@click.option("--store-profile", "target_profile", envvar="NORMGRAPH_STORE_PROFILE",
+              help="How it differs: standard (default) or virtuoso (HTTP Digest with NORMGRAPH_REMOTE_USER/_PASSWORD).")
 @click.option("--graph", "graphs", multiple=True, help="Push only this graph IRI (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Compare only: list the graphs that would be pushed.")
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="HTTP timeout per request (s).")
 @pass_context
 def push(ctx: Context, target_endpoint: str, target_update: str | None, target_gsp: str | None,
-         graphs: tuple[str, ...], dry_run: bool, timeout: float) -> None:
+         target_profile: str | None, graphs: tuple[str, ...], dry_run: bool, timeout: float) -> None:
     """Push every local graph to a remote store, skipping graphs that are already identical there.
 
     Each graph is replaced atomically. On a failure the push stops, lists the graphs pushed and not
@@ -33,7 +35,11 @@ def push(ctx: Context, target_endpoint: str, target_update: str | None, target_g
     from normgraph.store.remote import RemoteStore
 
     source = ctx.store(examples=True, show_progress=sys.stderr.isatty())
-    target = RemoteStore(target_endpoint, update_endpoint=target_update, graph_store=target_gsp, timeout=timeout)
+    try:
+        target = RemoteStore(target_endpoint, update_endpoint=target_update, graph_store=target_gsp, timeout=timeout,
+                             profile=target_profile or ctx.store_profile)
+    except ValueError as e:  # an unknown profile
+        fail(str(e))
     started = time.perf_counter()
 
     def progress(graph: str, what: str) -> None:

@@ -32,8 +32,9 @@ def open_remote(ctx: Context) -> Any:
 
     assert ctx.endpoint is not None
     try:
-        store = RemoteStore(ctx.endpoint, update_endpoint=ctx.update_endpoint, graph_store=ctx.graph_store)
-    except ValueError as e:  # e.g. a bad NORMGRAPH_UNION_DEFAULT_GRAPH
+        store = RemoteStore(ctx.endpoint, update_endpoint=ctx.update_endpoint, graph_store=ctx.graph_store,
+                            profile=ctx.store_profile)
+    except ValueError as e:  # e.g. a bad NORMGRAPH_UNION_DEFAULT_GRAPH or store profile
         fail(str(e))
     try:
         graphs = store.graphs()

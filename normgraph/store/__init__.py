@@ -49,11 +49,13 @@ def open_store(
     endpoint: str | None = None,
     update_endpoint: str | None = None,
     graph_store: str | None = None,
+    profile: str | None = None,
 ) -> Store:
-    """The embedded store (in memory, or on disk at `path`), or a remote one when `endpoint` is given."""
+    """The embedded store (in memory, or on disk at `path`), or a remote one when `endpoint` is given
+    (`profile`: how that server differs, store/profiles.py; NORMGRAPH_STORE_PROFILE when None)."""
     if endpoint:
         # imported when needed: SPARQLWrapper, requests and rdflib's result parsers cost ~0.4 s at start-up
         from normgraph.store.remote import RemoteStore
 
-        return RemoteStore(endpoint, update_endpoint=update_endpoint, graph_store=graph_store)
+        return RemoteStore(endpoint, update_endpoint=update_endpoint, graph_store=graph_store, profile=profile)
     return EmbeddedStore(path)
