@@ -108,15 +108,16 @@ def test_gap_iso42001_percentages_hand_computed(store: EmbeddedStore) -> None:
 def test_gap_ai_act_applicable_obligations(store: EmbeddedStore) -> None:
     """The targets are what the applicability engine says is owed (normgraph.applicability.owed). The fixture
     records no deciding facts, so: triage (provider, asserted high-risk) -> Arts 4, 5(1), and the 56 provider
-    high-risk duties and Arts 6(4), 49(2) that cannot be told yet (placing on the market, route, derogation
-    unrecorded) = 60, but not Art. 50(1)-(2) (its Art. 50 category is unrecorded); chatbot (deployer, asserted
+    high-risk duties (with Art. 8(2): Annex I route unrecorded; Arts 60(4), 60(7), 60(8), 61(1): real-world
+    testing unrecorded) and Arts 6(4), 49(2) that cannot be told yet (placing on the market, route, derogation
+    unrecorded) = 65, but not Art. 50(1)-(2) (its Art. 50 category is unrecorded); chatbot (deployer, asserted
     art-50) -> Arts 4, 5(1) and Art. 50(3)-(4) (triggers unrecorded), not Art. 5(2)-(4) (no law enforcement) = 4.
     Covered in part only through 42001 A.6.2.8 (partially implemented): Art. 12(1), 12(2), 12(3),
     19(1), 21(2) provider -- Art. 26(6) is a deployer duty for high-risk systems, and the chatbot is
     not high-risk."""
     report = gap.build(store, "reports-small", "eu-ai-act", TODAY)
     reqs = {r.notation: r for r in report.extra["requirements"]}
-    assert len(reqs) == 64
+    assert len(reqs) == 69
     assert "Art. 5(2) deployer" not in reqs and "Art. 50(1) provider" not in reqs
     assert "Art. 26(6) deployer" not in reqs
     partial = sorted(n for n, r in reqs.items() if r.coverage == "partial")
@@ -125,7 +126,7 @@ def test_gap_ai_act_applicable_obligations(store: EmbeddedStore) -> None:
     # art-12-1-provider supersetOf A.6.2.8: read from A.6.2.8's side it is subsetOf -> in part
     assert reqs["Art. 12(1) provider"].links[0].relation == "subsetOf"
     total = report.table("coverage").rows[0]
-    assert (total["full"], total["partial"], total["none"], total["partial_pct"], total["none_pct"]) == (0, 5, 59, 7.8, 92.2)
+    assert (total["full"], total["partial"], total["none"], total["partial_pct"], total["none_pct"]) == (0, 5, 64, 7.2, 92.8)
 
 
 def test_gap_airmf_is_never_full_from_nist_related_records(store: EmbeddedStore) -> None:

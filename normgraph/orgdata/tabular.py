@@ -380,7 +380,8 @@ _FLAGS = {"annex_i_product": NG.annexIProduct, "notified_body": NG.notifiedBodyI
           "art_6_3_derogation": NG.claimsArt63Derogation, "workers_affected": NG.workersAffected,
           "significantly_changed": NG.significantlyChanged, "for_public_authorities": NG.intendedForPublicAuthorities,
           "established_outside_union": NG.establishedOutsideUnion, "profiling": NG.profilesNaturalPersons,
-          "open_source": NG.openSourceRelease, "decides_about_persons": NG.decidesAboutPersons}
+          "open_source": NG.openSourceRelease, "decides_about_persons": NG.decidesAboutPersons,
+          "real_world_testing": NG.testsInRealWorldConditions}
 
 
 def _ai_act_facts(c: _Ctx, r: Row, s: URIRef) -> None:

@@ -112,6 +112,8 @@ TEMPLATES: dict[str, Template] = {
                "private-entity (blank = the organisation's own, stated in Turtle)", "financial-institution"),
         Column("decides_about_persons", False, "yes/no: makes or assists decisions related to natural persons "
                "(Art. 26(11))", "yes"),
+        Column("real_world_testing", False, "yes/no: the provider tests the system in real-world conditions outside a "
+               "sandbox (Arts 60, 61)", "no"),
         Column("workers_affected", False, "yes/no: used at the workplace so that the deployer's workers are subject to it "
                "(Art. 26(7))", "no"),
         Column("art_50_triggers", False, "(; separated) interacts-with-people | synthetic-content | emotion-recognition | "
