@@ -179,7 +179,7 @@ def contract_terms() -> set[str]:
 
 def contract_vocabulary() -> dict[str, list[str]]:
     """The ngv: schemes of DESIGN.md §4 with their concept slugs."""
-    found = re.findall(r"`ngv:([a-z-]+)/\{([^}]*)\}`", design_text())
+    found = re.findall(r"`ngv:([a-z0-9-]+)/\{([^}]*)\}`", design_text())
     return {scheme: [s.strip() for s in slugs.split(",")] for scheme, slugs in found}
 
 
@@ -464,7 +464,8 @@ def test_every_contract_vocabulary_concept_exists():
     g = module_graph("vocabularies")
     schemes = contract_vocabulary()
     assert set(schemes) == {"role", "system-category", "evidence-kind", "risk-kind",
-                            "lifecycle-stage", "implementation-status", "inclusion-reason"}
+                            "lifecycle-stage", "implementation-status", "inclusion-reason",
+                            "deployer-nature", "art-50-trigger", "applicability-condition"}
     for scheme, slugs in schemes.items():
         for slug in slugs:
             concept = URIRef(f"{NGV}{scheme}/{slug}")
