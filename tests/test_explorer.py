@@ -236,6 +236,22 @@ def test_ai_act_article_lists_its_obligations(client: FlaskClient) -> None:
     assert "Art. 9(1) provider" in text and "Establish a risk management system" in text
 
 
+def test_obligation_page_says_when_it_applies(client: FlaskClient) -> None:
+    """Art. 86(1): deployer, from 2026-08-02, Annex III except point 2 and decisions about persons, in plain words,
+    with the article each condition rests on and the template columns that decide it; public knowledge only."""
+    html = page(client, "/explore/resource?iri=aiactob:art-86-1-deployer")
+    check_basics(html)
+    text = text_of(html)
+    assert "When it applies" in text and "2026-08-02" in text
+    assert "Makes or assists decisions about natural persons" in text
+    assert "decides_about_persons" in text and "annex_iii_area" in text
+    assert "Art. 26(11)" in text  # the article the condition rests on
+    assert "workers_affected" not in text  # only its own conditions
+    annex_i = text_of(page(client, "/explore/resource?iri=aiactob:art-72-1-provider"))
+    assert "2027-08-02 for a system that is high-risk only as an Annex I product" in annex_i
+    assert "eased by" in annex_i and "When it applies" not in text_of(page(client, "/explore/resource?iri=aiact:art-9"))
+
+
 def test_unknown_iri_is_404(client: FlaskClient) -> None:
     html = page(client, "/explore/resource?iri=iso27001:A-99-99", status=404)
     assert "Nothing is known" in html

@@ -12,6 +12,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 from rdflib.term import Identifier
 
 from normgraph.catalogs.registry import catalogs as registry
+from normgraph.explorer.applies import WhenItApplies, when_it_applies
 from normgraph.explorer.cache import cached, run, run_cached, s
 from normgraph.explorer.catalogs import CatalogSummary, Item, catalog, catalog_key, lookup, natural_key
 from normgraph.explorer.records import NO_TERM, Record, chain, records, relation_words
@@ -70,6 +71,7 @@ class ResourcePage:
     airmf: list[dict[str, Any]]
     record: Record | None
     rows: list[dict[str, Identifier | None]] = field(repr=False, default_factory=list)
+    applies: WhenItApplies | None = None  # an AI Act obligation: when it applies (normgraph.explorer.applies)
 
 
 _TEXT_PROPS = {str(NG.text): "Text", str(NG.summary): "Summary (normgraph)", str(NG.discussion): "Discussion",
@@ -79,7 +81,8 @@ _SKIP_PROPS = {str(SKOS.notation), str(SKOS.prefLabel), str(SKOS.broader), str(S
 _PROP_NAMES = {
     str(RDF.type): "type", str(NG.imposedBy): "imposed by", str(NG.appliesToRole): "applies to role",
     str(NG.appliesToSystemCategory): "for systems", str(NG.requiresEvidence): "evidence",
-    str(NG.applicableFrom): "applicable from", str(DCTERMS.source): "source", str(NG.derivesFrom): "derives from",
+    str(NG.applicableFrom): "applicable from", str(NG.applicableFromAnnexI): "applicable from (Annex I route only)",
+    str(NG.requiresCondition): "needs", str(NG.easedBy): "eased by", str(DCTERMS.source): "source", str(NG.derivesFrom): "derives from",
     str(NG.cmmcLevel): "CMMC level", str(NG.withdrawn): "withdrawn", str(NG.farReference): "FAR reference",
     str(NG.implementationExample): "implementation example", str(NG.footnote): "footnote",
 }
@@ -149,13 +152,18 @@ def _resource_page(store: Store, iri: str) -> ResourcePage | None:
                 airmf = _airmf_for_article(store, iri)
         if item.key == "iso42001-2023":
             helped = _obligations_for_42001(store, iri)
+    applies = when_it_applies(store, iri) if NG.Obligation in _types(rows) else None
     heading = " ".join(x for x in (notation, label) if x) or curie(iri)
     if record is not None:
         subj, obj = link(store, record.subject), link(store, record.object)
         heading = f"Mapping record: {subj.text} {record.relation_words} {obj.text if not record.no_counterpart else 'nothing'}"
     kind = item.kind if item is not None else ("Mapping record" if record is not None else "Resource")
     return ResourcePage(iri, curie(iri), heading, item, kind, catalog(store, item.key) if item else None, texts, broader,
-                        narrower, properties, groups, none_rows, obligations, helped, airmf, record, rows)
+                        narrower, properties, groups, none_rows, obligations, helped, airmf, record, rows, applies)
+
+
+def _types(rows: list[dict[str, Identifier | None]]) -> set[URIRef]:
+    return {URIRef(s(r["o"])) for r in rows if s(r["p"]) == str(RDF.type)}
 
 
 def _chain(store: Store, rec: Record) -> list[tuple[Record, Link, Link]]:
