@@ -86,6 +86,8 @@ from normgraph.store.sparql_text import (
 
 #: after a write, re-run up to this many of the previously cached queries (most recently used first)
 #: that each took at most REWARM_MAX_SECONDS, in the background, one at a time
+#: how long an admitted client query may wait for a worker that the application's own queries hold
+HEAVY_GRACE = 2.0
 REWARM_ENTRIES = 64
 REWARM_MAX_SECONDS = 2.0
 #: graph-set copies kept for scoped readers (the public graphs, and the public graphs with an
@@ -393,7 +395,9 @@ class GuardedStore:
         dataset, view = self._view(dataset)
         client = self.admission.admit()  # a client's own query: a free slot now, or Busy (admission.py)
         try:
-            w = self._acquire(deadline if client is None else time.monotonic())
+            # an admitted client query holds a slot, so a worker is its due; when the application's own
+            # queries (start-up warming, explorer pages) hold them all it waits a moment, never longer
+            w = self._acquire(deadline if client is None else _sooner(deadline, time.monotonic() + HEAVY_GRACE))
         except QueryTimeout:
             self.admission.done(client)
             if client is not None:
@@ -604,6 +608,10 @@ class GuardedStore:
                 os.kill(w.pid, signal.SIGKILL)
             with contextlib.suppress(Exception):
                 os.waitpid(w.pid, 0)
+
+
+def _sooner(a: float | None, b: float) -> float:
+    return b if a is None else min(a, b)
 
 
 def _preload_worker_code() -> None:
