@@ -79,6 +79,19 @@ def test_the_gap_report_and_validation_agree_on_every_system(store: EmbeddedStor
                        for ob in owed), r
 
 
+def test_owed_answers_are_what_owed_says_with_dates_and_reasons(store: EmbeddedStore) -> None:
+    """What the SoA and the audit pack list per system: the answers behind owed(), each dated and explained."""
+    result = assess(store, "fintech", date(2026, 8, 3))
+    owed = result.owed_answers()
+    by_obligation: dict[str, set[str]] = {}
+    for a in owed:
+        by_obligation.setdefault(a.obligation.iri, set()).add(a.subject.iri)
+    assert by_obligation == result.owed()
+    fria = next(a for a in owed if a.subject.key == "northscore" and a.obligation.key == "art-27-1-deployer")
+    assert fria.status == APPLIES and fria.applies_from == date(2026, 8, 2) and fria.due_on(result.on)
+    assert "Art. 27(1)" in fria.why()
+
+
 def test_missing_facts_give_cannot_tell_yet_naming_the_columns(store: EmbeddedStore) -> None:
     _org(store, "sparse", """o:organisation\\/org a ng:Organisation ; rdfs:label "Sparse"@en .
 o:ai-system\\/s a ng:AISystem ; rdfs:label "Scoring"@en ; ng:operatedBy o:organisation\\/org ;

@@ -108,11 +108,18 @@ class Applicability:
         Art. 50 or GPAI category is unrecorded is left out; the engine reports it as cannot tell). The one reading of
         "owed" that validation and the gap report share."""
         out: dict[str, set[str]] = {}
-        for a in self.answers:
-            category = self.judge.state(a.subject.iri, a.obligation.category)
-            if a.status == APPLIES or (a.status == CANNOT_TELL and category.known and category.holds):
-                out.setdefault(a.obligation.iri, set()).add(a.subject.iri)
+        for a in self.owed_answers():
+            out.setdefault(a.obligation.iri, set()).add(a.subject.iri)
         return out
+
+    def owed_answers(self) -> list[Answer]:
+        """The answers behind owed(), per subject in catalog order, each with its date (``applies_from``,
+        ``due_on(on)``), its reasons (``why()``) and, when it cannot be told yet, the columns to record: what the
+        SoA and the audit pack list per AI system."""
+        def owed(a: Answer) -> bool:
+            category = self.judge.state(a.subject.iri, a.obligation.category)
+            return a.status == APPLIES or (a.status == CANNOT_TELL and category.known and category.holds)
+        return [a for a in self.answers if owed(a)]
 
     def high_risk(self) -> set[str]:
         """IRIs of the subjects that are high-risk AI systems (the category holds through some route)."""
