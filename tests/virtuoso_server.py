@@ -34,7 +34,7 @@ from normgraph.store.remote import RemoteStore
 try:
     from oxigraph_server import free_port
 except ImportError:  # pragma: no cover - tests/ imported as a package
-    from tests.oxigraph_server import free_port
+    from tests.oxigraph_server import free_port  # type: ignore[no-redef]
 
 VIRTUOSO = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt")
@@ -117,7 +117,7 @@ class VirtuosoServer:
 
     def store(self, *, gsp: bool = False, **options: object) -> RemoteStore:
         """A RemoteStore on it: reads from /sparql, writes to /sparql-auth (and GSP when `gsp`)."""
-        return RemoteStore(self.query_url, update_endpoint=self.auth_url,  # type: ignore[arg-type]
+        return RemoteStore(self.query_url, update_endpoint=self.auth_url,
                            graph_store=self.store_url if gsp else None, profile="virtuoso", user=USER,
                            password=PASSWORD, **options)
 
