@@ -294,3 +294,17 @@ def test_gap_headline_splits_own_27001_other_and_new_work(store) -> None:  # typ
     assert a["own"] + a["rest"] == total.total
     assert a["by_27001_fully"] + a["by_27001_in_part"] + a["other"] + a["new"] == a["rest"]
     assert a["new"] == total.none and min(a.values()) >= 0
+
+
+def test_evidence_issued_after_the_judged_date_is_not_current(store: EmbeddedStore) -> None:
+    """The SoA and the audit pack read "current" as validation and the gap report do: issued by the
+    date and not ended before it. Judged before any of the hospital's evidence existed, none is current."""
+    before = dt.date(2000, 1, 1)
+    rows = soa.build(store, "hospital", before).table("soa").rows
+    supported = [r for r in rows if r["evidence_current"] or r["evidence_expired"]]
+    assert supported and all(r["evidence_current"] == 0 for r in supported)
+    now = {r["control"] for r in soa.build(store, "hospital", TODAY).table("soa").rows if r["evidence_current"]}
+    assert now  # the same rows have current evidence on the fixture's date
+    evidence = run(store, "report-audit-evidence", graph="https://w3id.org/normgraph/graph/org/hospital",
+                   today=before.isoformat())
+    assert evidence.rows and not any(str(r["valid"]) == "true" for r in evidence.rows)
