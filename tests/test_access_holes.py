@@ -57,6 +57,13 @@ def as_(app: Flask, who: str | None) -> FlaskClient:
     return client
 
 
+def signin_form(client: FlaskClient, **fields: str) -> dict[str, str]:
+    """The sign-in form's fields with the CSRF token the sign-in page puts in it (fetching the page)."""
+    client.get("/access/signin")
+    with client.session_transaction() as sess:
+        return {**fields, "csrf_token": sess["csrf"]}
+
+
 # -- crashes and memory ------------------------------------------------------------------------------
 def test_deeply_nested_update_is_refused_and_the_server_lives(app: Flask) -> None:
     """3,000 nested groups crash Oxigraph's parser (SIGSEGV); updates were parsed in the server process."""
@@ -207,11 +214,12 @@ def test_sign_in_link_works_once_and_sessions_need_csrf_for_writes(app: Flask) -
     registry: Registry = app.extensions["normgraph"].registry
     link = registry.signin_link("root")
     client = app.test_client()
-    r = client.post("/access/signin", data={"token": link})
+    r = client.post("/access/signin", data=signin_form(client, token=link))
     assert r.status_code == 303
     me = client.get("/access/me").get_json()
     assert me["principal"] == "root" and me["admin"]
-    assert app.test_client().post("/access/signin", data={"token": link}).status_code == 403  # used up
+    again = app.test_client()
+    assert again.post("/access/signin", data=signin_form(again, token=link)).status_code == 403  # used up
     update = "INSERT DATA { GRAPH <http://x/g> { <http://x/a> <http://x/b> 1 } }"
     r = client.post("/sparql", data=update, content_type="application/sparql-update")
     assert r.status_code == 401  # a cross-site form could send the cookie: without the CSRF token it is ignored
@@ -226,7 +234,7 @@ def test_cors_is_for_anonymous_reads_and_never_with_credentials(app: Flask) -> N
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in r.headers
     registry: Registry = app.extensions["normgraph"].registry
-    client.post("/access/signin", data={"token": registry.signin_link("editor")})
+    client.post("/access/signin", data=signin_form(client, token=registry.signin_link("editor")))
     r = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Origin": "https://elsewhere.example"})
     assert "Access-Control-Allow-Origin" not in r.headers and "Access-Control-Allow-Credentials" not in r.headers
 
@@ -271,7 +279,7 @@ def test_huge_query_texts_and_parallel_dumps_are_bounded(app: Flask) -> None:
 def test_the_sign_in_page_says_who_you_are_and_signs_you_out(app: Flask) -> None:
     registry: Registry = app.extensions["normgraph"].registry
     client = app.test_client()
-    client.post("/access/signin", data={"token": registry.signin_link("editor")})
+    client.post("/access/signin", data=signin_form(client, token=registry.signin_link("editor")))
     page = client.get("/access/signin").get_data(as_text=True)
     assert "signed in as <strong>editor</strong>" in page
     csrf = client.get("/access/me").get_json()["csrf_token"]

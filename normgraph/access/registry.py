@@ -26,7 +26,8 @@ from normgraph.access.model import ROLES, Principal
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS principals (name TEXT PRIMARY KEY, admin INTEGER NOT NULL DEFAULT 0,
-                                       kind TEXT NOT NULL DEFAULT 'person', created TEXT NOT NULL);
+                                       kind TEXT NOT NULL DEFAULT 'person', created TEXT NOT NULL,
+                                       session_epoch TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS grants (name TEXT NOT NULL REFERENCES principals(name) ON DELETE CASCADE,
                                    org TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (name, org));
 CREATE TABLE IF NOT EXISTS secrets (id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -60,6 +61,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _new_epoch() -> str:
+    """A session epoch: random rather than counted, so a removed and re-added name never repeats one."""
+    return secrets.token_hex(16)
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -79,6 +85,10 @@ class Registry:
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(principals)")}
+            if "session_epoch" not in columns:  # a database from before session epochs
+                self._db.execute("ALTER TABLE principals ADD COLUMN session_epoch TEXT NOT NULL DEFAULT ''")
+                self._db.execute("UPDATE principals SET session_epoch = lower(hex(randomblob(16)))")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -101,13 +111,36 @@ class Registry:
         with self._tx() as db:
             if db.execute("SELECT 1 FROM principals WHERE name = ?", (name,)).fetchone():
                 raise AccessError(f"principal {name!r} exists")
-            db.execute("INSERT INTO principals (name, admin, kind, created) VALUES (?, ?, ?, ?)",
-                       (name, int(admin), kind, _now().isoformat()))
+            db.execute("INSERT INTO principals (name, admin, kind, created, session_epoch) VALUES (?, ?, ?, ?, ?)",
+                       (name, int(admin), kind, _now().isoformat(), _new_epoch()))
 
     def remove(self, name: str) -> None:
+        """Remove a principal: its grants, secrets and sessions go with it (a principal added again under
+        the same name gets a new session epoch, so no earlier cookie of the name comes back to life)."""
         with self._tx() as db:
             if db.execute("DELETE FROM principals WHERE name = ?", (name,)).rowcount == 0:
                 raise AccessError(f"no principal {name!r}")
+
+    # -- sessions ----------------------------------------------------------------------------------
+    def session_epoch(self, name: str) -> str:
+        """The principal's current session epoch, which a session cookie records at sign-in ('' for none)."""
+        with self._lock:
+            row = self._db.execute("SELECT session_epoch FROM principals WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def session_principal(self, name: str, epoch: str) -> Principal | None:
+        """The principal of a session cookie, None when the principal is gone or its sessions were ended
+        since the cookie was made (sign-out, a new password)."""
+        with self._lock:
+            row = self._db.execute("SELECT session_epoch FROM principals WHERE name = ?", (name,)).fetchone()
+        if row is None or not row[0] or not secrets.compare_digest(str(row[0]), epoch):
+            return None
+        return self.principal(name, "session")
+
+    def end_sessions(self, name: str) -> None:
+        """End every session of a principal: a new epoch, so every earlier cookie is refused."""
+        with self._tx() as db:
+            db.execute("UPDATE principals SET session_epoch = ? WHERE name = ?", (_new_epoch(), name))
 
     def set_admin(self, name: str, admin: bool) -> None:
         with self._tx() as db:
@@ -214,6 +247,7 @@ class Registry:
             if not db.execute("SELECT 1 FROM principals WHERE name = ?", (name,)).fetchone():
                 raise AccessError(f"no principal {name!r}")
             db.execute("DELETE FROM secrets WHERE name = ? AND kind = 'password'", (name,))
+            db.execute("UPDATE principals SET session_epoch = ? WHERE name = ?", (_new_epoch(), name))
             db.execute("INSERT INTO secrets (name, kind, hash, created) VALUES (?, 'password', ?, ?)",
                        (name, generate_password_hash(password), _now().isoformat()))
 

@@ -3,11 +3,12 @@ or name and password), /access/signout, /access/me. Who sent a request is princi
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template_string, request, session
 
@@ -19,33 +20,47 @@ bp = Blueprint("access", __name__, url_prefix="/access")
 
 class _Failures:
     """Failed password sign-ins per name and per address in the last WINDOW seconds: past LIMIT, that name
-    or address is refused (429) until the window passes — guessing passwords online stays slow."""
+    or address is refused (429) until the window passes — guessing passwords online stays slow.
+
+    Bounded in bytes whatever is submitted: a name or address is kept as a 16-byte digest, each with at
+    most LIMIT times, and at most `max_keys` of them (the least recently failed go first). Only a failure
+    is recorded; asking whether one is blocked stores nothing."""
 
     LIMIT = 5
     WINDOW = 15 * 60.0
 
-    def __init__(self) -> None:
-        self._seen: dict[str, deque[float]] = {}
+    def __init__(self, max_keys: int = 10_000) -> None:
+        self.max_keys = max_keys
+        self._seen: OrderedDict[bytes, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._seen.setdefault(key, deque())
-        while times and times[0] < now - self.WINDOW:
-            times.popleft()
-        return times
+    @staticmethod
+    def _keys(name: str, addr: str) -> tuple[bytes, bytes]:
+        return _digest16("name:" + name), _digest16("addr:" + addr)
 
     def blocked(self, name: str, addr: str) -> bool:
-        now = time.monotonic()
+        since = time.monotonic() - self.WINDOW
         with self._lock:
-            return any(len(self._recent(k, now)) >= self.LIMIT for k in (f"name:{name}", f"addr:{addr}"))
+            return any(sum(t >= since for t in self._seen.get(k, ())) >= self.LIMIT for k in self._keys(name, addr))
 
     def failed(self, name: str, addr: str) -> None:
         now = time.monotonic()
         with self._lock:
-            if len(self._seen) > 10_000:  # bounded: forget everyone rather than grow
-                self._seen.clear()
-            for k in (f"name:{name}", f"addr:{addr}"):
-                self._recent(k, now).append(now)
+            for k in self._keys(name, addr):
+                times = self._seen.pop(k, None) or deque(maxlen=self.LIMIT)
+                times.append(now)
+                self._seen[k] = times  # the most recent failure last
+            while len(self._seen) > self.max_keys:
+                self._seen.popitem(last=False)
+
+    def __len__(self) -> int:
+        """How many names and addresses are remembered (each costs a fixed number of bytes)."""
+        with self._lock:
+            return len(self._seen)
+
+
+def _digest16(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _failures() -> _Failures:
@@ -65,6 +80,7 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sig
 {% endif %}
 {% if token %}
 <form method="post" action="{{ url_for('access.signin') }}">
+<input type="hidden" name="csrf_token" value="{{ csrf }}">
 <input type="hidden" name="token" value="{{ token }}">
 <button type="submit">Sign in with this one-time link</button></form>
 {% else %}
@@ -95,13 +111,15 @@ def signin_page() -> Response:
 def signin() -> Response:
     registry = state().registry
     token = request.form.get("token")
+    # both forms carry the CSRF field the GET page rendered: a hostile page cannot sign you in as
+    # someone else (login CSRF), and a link is not used up by a request that is refused
+    expected = session.get("csrf")
+    given = request.form.get(CSRF_FIELD, "")
+    if not expected or not hmac.compare_digest(str(expected), given):
+        return _page("The form expired; try again.", 400)
     if token:
         principal = registry.redeem_signin(token)
     else:
-        expected = session.get("csrf")
-        given = request.form.get(CSRF_FIELD, "")
-        if not expected or not hmac.compare_digest(str(expected), given):
-            return _page("The form expired; try again.", 400)
         name = request.form.get("name", "")
         if _failures().blocked(name, request.remote_addr or ""):
             return _page("Too many failed attempts; wait a few minutes.", 429)
@@ -112,6 +130,7 @@ def signin() -> Response:
         return _page("Unknown name or password, or the link was used or has expired.", 403)
     session.clear()
     session["principal"] = principal.name
+    session["epoch"] = registry.session_epoch(principal.name)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
     return redirect("/", code=303)  # type: ignore[return-value]
@@ -121,6 +140,9 @@ def signin() -> Response:
 def signout() -> Response:
     if session.get("principal") and not csrf_ok():
         return Response("missing or wrong CSRF token\n", status=400, mimetype="text/plain")
+    principal = authenticate()
+    if principal.via == "session":  # every cookie of this principal stops working, a saved copy too
+        state().registry.end_sessions(principal.name)
     session.clear()
     return redirect("/", code=303)  # type: ignore[return-value]
 

@@ -7,7 +7,9 @@ a reverse proxy's single sign-on header (only when configured), or nobody (anony
 * the session cookie (Flask's session: signed with a key kept in the access database; HttpOnly,
   SameSite=Lax). A state-changing request (anything but GET / HEAD / OPTIONS, and POST /sparql
   queries) made with the cookie must carry the session's CSRF token (`X-CSRF-Token` header or
-  `csrf_token` form field), else the cookie is ignored and the request is anonymous.
+  `csrf_token` form field), else the cookie is ignored and the request is anonymous. A cookie holds
+  the principal's session epoch at sign-in; signing out, a new password or removing the principal
+  changes the epoch in the access database, and every earlier cookie of that principal stops working.
 * NORMGRAPH_TRUSTED_USER_HEADER (e.g. X-Forwarded-User): the proxy in front of normgraph signs people
   in and names them in this header. Trusted only when configured, and only names principals that exist
   in the access database. Configure it only behind a proxy that removes the header from clients.
@@ -75,7 +77,7 @@ def _authenticate() -> Principal:
     if name:
         if not csrf_ok():
             return ANONYMOUS
-        found = st.registry.principal(name, "session")
+        found = st.registry.session_principal(name, str(session.get("epoch", "")))
         return found if found is not None else ANONYMOUS
     return ANONYMOUS
 
