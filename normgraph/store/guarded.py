@@ -24,7 +24,8 @@ fall back to a full copy.
 Views. A store restricted to some graphs (scoped.py) asks with an explicit dataset of those graphs,
 which Oxigraph answers 4-10x slower than its union default graph. So the guard keeps in-memory
 copies of the graph sets scopes ask for: always the public graphs, and up to MAX_VIEWS - 1 more
-(the public graphs plus one or a few organisations' graphs), made when first asked for. A query whose
+(the public graphs plus one or a few organisations' graphs), made when first asked for — only for a
+scope's whole visible set (scoped.ScopeDataset), never for a subset a request picks. A query whose
 dataset is exactly one view's graphs (as default and named graphs) runs there on the union default
 graph — the same answer, at union speed. A write drops the views it may have changed (the public one
 is copied again at once, the others when next asked for); adding or dropping a view retires the idle
@@ -71,8 +72,9 @@ from normgraph.store.base import (
 )
 from normgraph.store.cache import BoundedCache
 from normgraph.store.embedded import EmbeddedStore
+from normgraph.store.nesting import refuse_deep
 from normgraph.store.oxigraph import dataset_kwargs, write_result
-from normgraph.store.scoped import org_of_graph
+from normgraph.store.scoped import ScopeDataset, org_of_graph
 from normgraph.store.sparql_text import (
     MEMO_MAX_CHARS,
     OutboundRefused,
@@ -93,6 +95,8 @@ REWARM_MAX_SECONDS = 2.0
 #: graph-set copies kept for scoped readers (the public graphs, and the public graphs with an
 #: organisation's): each costs about the size of the public knowledge in memory
 MAX_VIEWS = 4
+#: a scope view makes way for another scope's only when it has answered no query for this many seconds
+VIEW_IDLE = 60.0
 #: the view id of the whole store (the reader itself)
 FULL = 0
 
@@ -237,6 +241,7 @@ class GuardedStore:
         self._views: OrderedDict[frozenset[str], tuple[int, EmbeddedStore]] = OrderedDict()
         self._view_ids = itertools.count(FULL + 1)
         self._views_version = 0
+        self._view_used: dict[int, float] = {}  # scope view id -> when it last answered a query
         self._public_graphs: frozenset[str] = frozenset()
         with self._lock:
             self._refresh_views(public=True)
@@ -261,32 +266,46 @@ class GuardedStore:
         self._views_version += 1
 
     def _view(self, dataset: Dataset | None) -> tuple[Dataset | None, int]:
-        """(no dataset, view id) when the dataset is exactly one view's graphs — made now if it is the public
-        graphs plus organisation graphs — else (the dataset, FULL)."""
+        """(no dataset, view id) when the dataset is exactly one view's graphs, else (the dataset, FULL).
+
+        A view is made only for a scope's whole visible set (a ScopeDataset: one per grant set in use), never
+        for a subset a request picks, and only when a slot is free or the least recently used scope view
+        has not been used for VIEW_IDLE seconds; otherwise the query runs on the explicit dataset. So
+        requests cannot make the server copy graph sets over and over."""
         if (dataset is None or dataset.from_query or dataset.default_graphs is None
                 or dataset.named_graphs is None or len(dataset.default_graphs) != len(dataset.named_graphs)):
             return dataset, FULL
         key = frozenset(dataset.default_graphs)
         if key != frozenset(dataset.named_graphs) or not key >= self._public_graphs:
             return dataset, FULL
+        now = time.monotonic()
         with self._lock:
             hit = self._views.get(key)
             if hit is not None:
                 self._views.move_to_end(key)
+                self._view_used[hit[0]] = now
                 return None, hit[0]
-            if not key <= set(self._reader.graphs()):
+            if not isinstance(dataset, ScopeDataset) or not key <= set(self._reader.graphs()):
                 return dataset, FULL
-            while len(self._views) >= MAX_VIEWS:  # the least recently used scope view goes
+            if len(self._views) >= MAX_VIEWS:  # the least recently used scope view goes, if it is idle
                 oldest = next(k for k in self._views if k != self._public_graphs)
+                if now - self._view_used.get(self._views[oldest][0], 0.0) < VIEW_IDLE:
+                    return dataset, FULL
                 del self._views[oldest]
             view_id = next(self._view_ids)
             self._views[key] = (view_id, self._copy(key))
+            live = self._live_view_ids()
+            self._view_used = {v: t for v, t in self._view_used.items() if v in live}
+            self._view_used[view_id] = now
             self._views_version += 1
         with self._cond:  # idle workers do not hold the new view: retire them
             idle, self._idle = self._idle, []
             for w in idle:
                 self._retire(w)
         return None, view_id
+
+    def _live_view_ids(self) -> set[int]:
+        return {view_id for view_id, _copy in self._views.values()}
 
     @property
     def _epoch(self) -> tuple[int, int]:
@@ -420,6 +439,9 @@ class GuardedStore:
         except (EOFError, OSError) as e:  # the worker died (e.g. out of memory, or close())
             if self._closed:
                 raise StoreError(f"{self.location}: the store is closed") from None
+            if op != "update-check":  # it died on this query: the client's text, not the server, is at fault
+                raise QuerySyntaxError("the query cannot be parsed or run: the engine failed on it (nested too "
+                                       "deeply, or too large?)") from None
             raise StoreError(f"{self.location}: query worker failed: {e or 'it exited'}") from None
         finally:
             # whatever happened (timeout, a reply that does not decode, an interrupt), the worker goes
@@ -437,6 +459,7 @@ class GuardedStore:
     # -- reading --------------------------------------------------------------------------------
     def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
         refuse_outbound(sparql)
+        refuse_deep(sparql)
         answer = self._run("query", sparql, None, dataset, timeout)
         if isinstance(answer, tuple) and answer and answer[0] == "graph":
             g = Graph()
@@ -449,6 +472,7 @@ class GuardedStore:
         self, sparql: str, result_format: str, *, dataset: Dataset | None = None, timeout: float | None = None
     ) -> tuple[bytes, str, str]:
         refuse_outbound(sparql)
+        refuse_deep(sparql)
         key = (text_digest(sparql), result_format, dataset, self.generation)
         hit = self.cache.get(key)
         if hit is not None:
@@ -561,6 +585,7 @@ class GuardedStore:
 
     def update(self, sparql: str) -> None:
         info = refuse_outbound(sparql)
+        refuse_deep(sparql)
         # parsed in a worker first: a text that crashes the parser (deep nesting) kills a worker, not us
         try:
             self._run("update-check", sparql, None, None, None)

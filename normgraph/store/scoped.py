@@ -48,6 +48,13 @@ def org_of_graph(graph: str) -> str | None:
     return graph[len(PRIVATE_PREFIX):].split("/", 1)[0]
 
 
+@dataclass(frozen=True)
+class ScopeDataset(Dataset):
+    """The whole set of graphs a scope sees, as default and named graphs: what a query of the scope gets
+    when it asks for no dataset of its own. A store may keep a copy of such a set (guarded.py); any other
+    dataset, e.g. a chosen subset of the visible graphs, it answers from the explicit dataset."""
+
+
 class AccessDenied(PermissionError):
     """The scope does not allow this write (reads are never refused: they see less)."""
 
@@ -141,6 +148,9 @@ class ScopedStore:
             if clauses is None:
                 raise QuerySyntaxError("FROM / FROM NAMED must name graphs by absolute IRIs or declared prefixes")
             requested_default, requested_named = tuple(clauses[0]), tuple(clauses[1])
+        if requested_default is None and requested_named is None:
+            self._audit("read", graphs)
+            return ScopeDataset(graphs or (NO_GRAPH,), graphs)
         allowed = set(graphs)
         default = graphs if requested_default is None else tuple(g for g in requested_default if g in allowed)
         named = graphs if requested_named is None else tuple(g for g in requested_named if g in allowed)
@@ -215,5 +225,5 @@ class ScopedStore:
         """Nothing: the scoped view does not own the store it looks through."""
 
 
-__all__ = ["EVERYTHING", "PRIVATE_PREFIX", "PUBLIC", "AccessDenied", "AccessHook", "Scope", "ScopedStore",
+__all__ = ["EVERYTHING", "PRIVATE_PREFIX", "PUBLIC", "AccessDenied", "AccessHook", "Scope", "ScopeDataset", "ScopedStore",
            "org_of_graph"]
