@@ -86,10 +86,10 @@ from normgraph.store.sparql_text import (
     text_digest,
 )
 
-#: after a write, re-run up to this many of the previously cached queries (most recently used first)
-#: that each took at most REWARM_MAX_SECONDS, in the background, one at a time
 #: how long an admitted client query may wait for a worker that the application's own queries hold
 HEAVY_GRACE = 2.0
+#: after a write, re-run up to this many of the previously cached queries (most recently used first)
+#: that each took at most REWARM_MAX_SECONDS, in the background, one at a time
 REWARM_ENTRIES = 64
 REWARM_MAX_SECONDS = 2.0
 #: graph-set copies kept for scoped readers (the public graphs, and the public graphs with an
