@@ -75,19 +75,11 @@ def main(argv: list[str] | None = None) -> None:
         rates = {label: throughput(store, queries, args.rounds) for label, store in stores.items()}
     finally:
         guarded.close()
-    base = rates["unscoped (no access checks)"]
     print(f"{len(queries)} named queries, median of {args.rounds} passes, 1 query worker, result cache off")
-    print("| store | queries/s | ratio to unscoped |")
-    print("|---|---|---|")
-    for label, rate in rates.items():
-        print(f"| {label} | {rate:.1f} | {rate / base:.2f} |")
+    print_ratios(rates, "store", "queries/s", "unscoped (no access checks)", "unscoped")
     http = http_rates(inner, [name for name, _text in queries], args.rounds)
-    base = http["without access checks"]
     print(f"\nHTTP /api/queries/NAME, {len(queries)} named queries, result cache on, median of {args.rounds} passes")
-    print("| requests | requests/s | ratio to no checks |")
-    print("|---|---|---|")
-    for label, rate in http.items():
-        print(f"| {label} | {rate:.0f} | {rate / base:.2f} |")
+    print_ratios(http, "requests", "requests/s", "without access checks", "no checks")
 
 
 def http_rates(store: EmbeddedStore, names: list[str], rounds: int) -> dict[str, float]:
@@ -128,5 +120,15 @@ def http_rates(store: EmbeddedStore, names: list[str], rounds: int) -> dict[str,
     return out
 
 
+def print_ratios(rates: dict[str, float], what: str, unit: str, base_label: str, base_name: str) -> None:
+    """A Markdown table of rates and their ratio to the rate labelled `base_label`."""
+    base = rates[base_label]
+    print(f"| {what} | {unit} | ratio to {base_name} |")
+    print("|---|---|---|")
+    for label, rate in rates.items():
+        print(f"| {label} | {rate:.1f} | {rate / base:.2f} |")
+
+
 if __name__ == "__main__":
     main()
+

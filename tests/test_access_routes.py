@@ -121,10 +121,8 @@ def _probes(app: Flask, subject: str) -> dict[str, list[tuple[str, str, dict[str
         "ui.query_ui": [("GET", "/query", {})],
         "ui.yasgui_license": [("GET", "/query/yasgui-license", {})],
         "org_import.import_org_data": [("POST", f"/org/{ORG}/import?format=csv", {"data": b"x"})],
-        "reports.soa": reports["soa"],
-        "reports.risks": reports["risks"],
-        "reports.gap": reports["gap"],
-        "reports.audit_pack": [("GET", f"/org/{ORG}/audit-pack", {}), ("GET", f"/org/{ORG}/audit-pack?format=zip", {})],
+        "reports.report": [*reports["soa"], *reports["risks"], *reports["gap"], ("GET", f"/org/{ORG}/audit-pack", {}),
+                           ("GET", f"/org/{ORG}/audit-pack?format=zip", {})],
         "reports.template": [("GET", "/org/templates/soa.csv", {})],
         "static": [("GET", "/static/nothing.css", {})],
         "explorer.static": [("GET", "/explore/static/nothing.css", {})],
@@ -135,11 +133,11 @@ def _probes(app: Flask, subject: str) -> dict[str, list[tuple[str, str, dict[str
 
 #: the routes whose answers are organisation data: the right viewer must see fintech's markers there
 SHOWS_ORG_DATA = ("sparql.sparql", "gsp.graph_store", "api.run_named", "linked_data.resource", "explorer.resource",
-                  "reports.soa", "reports.risks")
+                  "reports.report")
 
 
 #: pages of one organisation: to anyone else, a 404 like an organisation that does not exist
-PRIVATE_PAGES = ("reports.soa", "reports.risks", "reports.gap", "reports.audit_pack", "linked_data.resource")
+PRIVATE_PAGES = ("reports.report", "linked_data.resource")
 
 
 def _client(app: Flask, token: str | None) -> FlaskClient:

@@ -53,24 +53,9 @@ def _respond(kind: str, slug: str) -> Response:
     return resp
 
 
-@bp.get("/<slug>/soa")
-def soa(slug: str) -> Response:
-    return _respond("soa", slug)
-
-
-@bp.get("/<slug>/risks")
-def risks(slug: str) -> Response:
-    return _respond("risks", slug)
-
-
-@bp.get("/<slug>/gap")
-def gap(slug: str) -> Response:
-    return _respond("gap", slug)
-
-
-@bp.get("/<slug>/audit-pack")
-def audit_pack(slug: str) -> Response:
-    return _respond("audit-pack", slug)
+@bp.get('/<slug>/<any(soa, risks, gap, "audit-pack"):kind>')
+def report(slug: str, kind: str) -> Response:
+    return _respond(kind, slug)
 
 
 @bp.get("/templates/<kind>.<ext>")
