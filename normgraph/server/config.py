@@ -16,6 +16,7 @@
 | NORMGRAPH_TRUSTED_USER_HEADER | a reverse proxy's single sign-on header naming the principal (trusted only when set) | — |
 | NORMGRAPH_SECURE_COOKIES | session cookie only over HTTPS (1/0) | 0 |
 | NORMGRAPH_HEAVY_PER_CLIENT | query workers one client may hold at once (admission control) | half the workers |
+| NORMGRAPH_TRUSTED_PROXIES | reverse proxies in front of normgraph whose X-Forwarded-For / -Proto / -Host are believed (client address for fairness and sign-in throttling, https for cookies) | 0 (headers ignored) |
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class ServerConfig:
     trusted_user_header: str | None = None
     secure_cookies: bool = False
     heavy_per_client: int | None = None
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> ServerConfig:
@@ -63,6 +65,7 @@ class ServerConfig:
             "trusted_user_header": ("NORMGRAPH_TRUSTED_USER_HEADER", str),
             "secure_cookies": ("NORMGRAPH_SECURE_COOKIES", _bool),
             "heavy_per_client": ("NORMGRAPH_HEAVY_PER_CLIENT", int),
+            "trusted_proxies": ("NORMGRAPH_TRUSTED_PROXIES", _count),
         }
         for name, (var, conv) in readers.items():
             raw = env.get(var)
@@ -85,6 +88,13 @@ class ServerConfig:
 
 def _origins(raw: str) -> list[str]:
     return [o.strip() for o in raw.split(",") if o.strip()] or ["*"]
+
+
+def _count(raw: str) -> int:
+    n = int(raw)
+    if n < 0:
+        raise ValueError("want a count of 0 or more")
+    return n
 
 
 def _bool(raw: str) -> bool:
