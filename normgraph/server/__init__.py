@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from normgraph.access import audit
 from normgraph.access.registry import Registry
@@ -71,6 +72,9 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
         audit.log_to(Path(cfg.audit_log))
 
     app = Flask(__name__)
+    if cfg.trusted_proxies:  # X-Forwarded-* believed only from that many proxies (ServerConfig)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.trusted_proxies, x_proto=cfg.trusted_proxies,  # type: ignore[method-assign]
+                                x_host=cfg.trusted_proxies)
     app.config["JSON_SORT_KEYS"] = False
     init_app(app, the_store, cfg, registry)
 
