@@ -6,6 +6,10 @@ A query file starts with comment lines:
     # description: What a requirement maps to in every other catalog …
     # param: requirement (iri) — the requirement to look up [iso27001:A-5-19]
 
+`# internal: true` marks a query the stores and the server run for themselves (probes, graph sizes,
+derivations): `list_queries()` leaves it out, so it is not offered to users (/api/queries, the query UI)
+nor put in the load mixes; `get_query` still finds it by name.
+
 Parameter types: `iri`, `iris` (a space-separated list, for VALUES), `string`, `integer`, `date`.
 
 A parameter `name` appears in the body as the variable `?_name`; `bind()` replaces it with the value
@@ -29,7 +33,7 @@ from normgraph.knowledge import ROOT, KnowledgeMissing
 
 QUERIES_DIR = ROOT / "queries"
 
-_HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|description|param|internal)\s*:\s*(.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*\((?P<type>iris|iri|string|integer|date)\)\s*(?:[—–-]+\s*)?"
     r"(?P<doc>.*?)\s*(?:\[(?P<default>[^\]]*)\])?\s*$"
@@ -64,6 +68,7 @@ class NamedQuery:
     params: tuple[Param, ...]
     text: str
     path: Path = field(compare=False)
+    internal: bool = False
 
     def bind(self, values: dict[str, str] | None = None) -> str:
         """The query text with every `?_param` replaced by its (validated) value."""
@@ -122,6 +127,7 @@ def parse_query_file(path: Path) -> NamedQuery:
     title = ""
     description: list[str] = []
     params: list[Param] = []
+    internal = False
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.startswith("#"):
             if line.strip():
@@ -133,6 +139,10 @@ def parse_query_file(path: Path) -> NamedQuery:
         key, value = m.group(1), m.group(2).strip()
         if key == "title":
             title = value
+        elif key == "internal":
+            if value.lower() not in ("true", "false"):
+                raise QueryError(f"{path}:{lineno}: '# internal:' is true or false, not {value!r}")
+            internal = value.lower() == "true"
         elif key == "description":
             description.append(value)
         else:
@@ -144,11 +154,15 @@ def parse_query_file(path: Path) -> NamedQuery:
             params.append(Param(pm["name"], pm["type"], pm["doc"].strip(), pm["default"]))
     if not title:
         raise QueryError(f"{path}:1: missing '# title:' header")
-    return NamedQuery(path.stem, title, " ".join(description), tuple(params), path.read_text(encoding="utf-8"), path)
+    return NamedQuery(path.stem, title, " ".join(description), tuple(params), path.read_text(encoding="utf-8"), path,
+                      internal)
 
 
-def list_queries(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
-    return [parse_query_file(p) for p in knowledge.files(folder, "*.rq")]
+def list_queries(folder: Path = QUERIES_DIR, *, internal: bool = False) -> list[NamedQuery]:
+    """The named queries offered to users (the API, the query UI, the load mixes); with `internal`, also
+    the ones the stores and the server run for themselves (`# internal: true`)."""
+    every = (parse_query_file(p) for p in knowledge.files(folder, "*.rq"))
+    return [q for q in every if internal or not q.internal]
 
 
 def get_query(name: str, folder: Path = QUERIES_DIR) -> NamedQuery:

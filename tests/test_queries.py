@@ -84,7 +84,7 @@ def test_with_prefixes_adds_only_missing_known_prefixes() -> None:
 
 
 def test_every_committed_query_has_a_header_and_parses_with_defaults_bound() -> None:
-    queries = list_queries(QUERIES_DIR)
+    queries = list_queries(QUERIES_DIR, internal=True)
     assert queries, "queries/ is empty"
     for q in queries:
         assert q.title and q.description, f"{q.path}: header needs title and description"
@@ -107,3 +107,20 @@ SELECT ?item ?n WHERE { VALUES ?item { ?_items } ?item <http://www.w3.org/2004/0
     ox.Store().query(q.bind({"items": ""}))  # no items: an empty VALUES block, still a query
     with pytest.raises(QueryError, match="items"):
         q.bind({"items": "iso27001:A-5-19 } ?s ?p ?o {"})
+
+
+def test_internal_queries_are_found_by_name_but_not_offered(tmp_path: Path) -> None:
+    """The stores' own queries (probes, sizes, derivations) stay out of the listing users see (the API,
+    the query UI, the load mixes) and are still run by name."""
+    offered = {q.name for q in list_queries()}
+    every = {q.name for q in list_queries(internal=True)}
+    internal = {"union-probe", "graph-size", "graph-names", "graph-triples", "default-graph",
+                "derive-mapping-readings", "resource-exists"}
+    assert internal <= every and not internal & offered and offered == every - internal
+    assert {"coverage-matrix", "mapping-records", "crosswalk-of-requirement"} <= offered
+    assert get_query("union-probe").internal and not get_query("coverage-matrix").internal
+    write(tmp_path, "probe", "# title: Probe\n# internal: true\n# description: d\nASK {}\n")
+    write(tmp_path, "open", "# title: Open\n# internal: false\n# description: d\nASK {}\n")
+    assert [q.name for q in list_queries(tmp_path)] == ["open"]
+    with pytest.raises(QueryError, match="internal"):
+        parse_query_file(write(tmp_path, "bad", "# title: Bad\n# internal: yes\nASK {}\n"))
