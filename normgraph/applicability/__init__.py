@@ -102,6 +102,15 @@ class Applicability:
         """The answer for one pair, also for an obligation of a role the organisation does not hold."""
         return self.judge.answer(self.subject(subject), self.obligation(obligation))
 
+    def select(self, system: str | None = None, why: str | None = None) -> list[Answer]:
+        """The answers a caller asks for (the CLI and the API alike): all, one subject's (`system`), or — with `why`
+        — that obligation's answer for each subject (or for `system`), also where it does not apply or the role is
+        not held. ApplicabilityError for an unknown subject or obligation."""
+        if why:
+            chosen = [self.subject(system)] if system else self.subjects
+            return [self.why(s.iri, why) for s in chosen]
+        return self.for_subject(system) if system else list(self.answers)
+
     def owed(self) -> dict[str, set[str]]:
         """Obligation IRI → the subjects that owe it or may owe it, on any date (readiness): those it applies to, and
         those it cannot be told for yet while the subject is certainly in the obligation's category (a system whose

@@ -27,11 +27,8 @@ def applicability(ctx: Context, org_slug: str, system: str | None, on: object, w
     day = on.date() if on is not None else date.today()  # type: ignore[attr-defined]
     try:
         result = assess(ctx.store(), org_slug, day)
-        answers = result.for_subject(system) if system else list(result.answers)
-        if why:
-            subjects = [result.subject(system)] if system else result.subjects
-            answers = [result.why(s.iri, why) for s in subjects]
-            show_all = True
+        answers = result.select(system, why)
+        show_all = show_all or bool(why)
     except ApplicabilityError as e:
         fail(str(e))
     if fmt == "json":
