@@ -124,6 +124,10 @@ def _probes(app: Flask, subject: str) -> dict[str, list[tuple[str, str, dict[str
         "reports.report": [*reports["soa"], *reports["risks"], *reports["gap"], ("GET", f"/org/{ORG}/audit-pack", {}),
                            ("GET", f"/org/{ORG}/audit-pack?format=zip", {})],
         "reports.template": [("GET", "/org/templates/soa.csv", {})],
+        "org.index": [("GET", "/org/", {})],
+        "org.dashboard_page": [("GET", f"/org/{ORG}", {}), ("GET", f"/org/{ORG}?today=2026-12-01", {})],
+        "api.org_applicability": [("GET", f"/api/orgs/{ORG}/applicability", {}),
+                                  ("GET", f"/api/orgs/{ORG}/applicability?on=2026-12-01&why=art-26-1-deployer", {})],
         "static": [("GET", "/static/nothing.css", {})],
         "explorer.static": [("GET", "/explore/static/nothing.css", {})],
         "ui.static": [("GET", "/ui/static/nothing.css", {})],
@@ -133,11 +137,11 @@ def _probes(app: Flask, subject: str) -> dict[str, list[tuple[str, str, dict[str
 
 #: the routes whose answers are organisation data: the right viewer must see fintech's markers there
 SHOWS_ORG_DATA = ("sparql.sparql", "gsp.graph_store", "api.run_named", "linked_data.resource", "explorer.resource",
-                  "reports.report")
+                  "reports.report", "org.index", "org.dashboard_page", "api.org_applicability")
 
 
 #: pages of one organisation: to anyone else, a 404 like an organisation that does not exist
-PRIVATE_PAGES = ("reports.report", "linked_data.resource")
+PRIVATE_PAGES = ("reports.report", "linked_data.resource", "org.dashboard_page", "api.org_applicability")
 
 
 def _client(app: Flask, token: str | None) -> FlaskClient:
@@ -201,11 +205,12 @@ def test_denied_and_unknown_organisations_answer_alike(setup: tuple[Flask, dict[
     app, tokens, _markers, _subject = setup
     for token in (None, tokens["hosp-viewer"]):
         client = _client(app, token)
-        denied = client.get(f"/org/{ORG}/soa")
-        unknown = client.get("/org/no-such-org/soa")
-        assert denied.status_code == unknown.status_code == 404
-        assert _body(denied).replace(ORG, "X") == _body(unknown).replace("no-such-org", "X")
-        assert OTHER not in _body(unknown) or token is not None  # no listing of organisations to strangers
+        for page in ("/org/{}/soa", "/org/{}", "/api/orgs/{}/applicability"):
+            denied = client.get(page.format(ORG))
+            unknown = client.get(page.format("no-such-org"))
+            assert denied.status_code == unknown.status_code == 404
+            assert _body(denied).replace(ORG, "X") == _body(unknown).replace("no-such-org", "X")
+            assert OTHER not in _body(unknown) or token is not None  # no listing of organisations to strangers
         assert client.get(f"/store?graph={quote(GRAPH)}").status_code == 404
         assert ORG not in _body(client.get("/api/graphs"))
 

@@ -5,11 +5,15 @@
   CONSTRUCT/DESCRIBE: JSON-LD (default), Turtle, N-Triples — by Accept or `?format=`;
   unknown query → 404, unknown parameter or bad value → 400 (JSON error naming it);
 - GET /api/graphs: named graphs with triple counts and provenance (queries/graph-provenance.rq);
+- GET /api/orgs/SLUG/applicability?system=&on=&why=: the AI Act applicability engine's answers for one
+  organisation (`Applicability.to_json()`, as `normgraph applicability --format json`); an organisation the
+  reader may not see is a 404 like one that does not exist;
 - GET /api/openapi.json: generated from the query files.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -19,6 +23,7 @@ from normgraph import __version__
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
 from normgraph.server.kernel import ProtocolError, current_store
 from normgraph.server.negotiation import NotAcceptable, negotiate
+from normgraph.server.org_dashboard import assessed
 from normgraph.server.results import run_query
 from normgraph.store.sparql_text import check_sparql
 
@@ -125,6 +130,42 @@ def graphs() -> Response:
     return jsonify({"graphs": out})
 
 
+APPLICABILITY_PARAMS = ("system", "on", "why")
+
+
+@bp.get("/orgs/<slug>/applicability")
+def org_applicability(slug: str) -> Response:
+    """The applicability engine's answers for organisation `slug` (all, one system's, or one obligation's)."""
+    from normgraph.applicability import ApplicabilityError, UnknownOrganisation
+    from normgraph.applicability.render import as_json
+
+    for k in request.args:
+        if k not in APPLICABILITY_PARAMS:
+            raise api_error(400, f"unknown parameter {k!r} (known: {', '.join(APPLICABILITY_PARAMS)})", param=k)
+        if len(request.args.getlist(k)) > 1:
+            raise api_error(400, f"parameter {k!r} is given more than once", param=k)
+    raw = request.args.get("on")
+    try:
+        on = dt.date.fromisoformat(raw) if raw else dt.date.today()
+    except ValueError:
+        raise api_error(400, f"on={raw!r} is not a date (YYYY-MM-DD)", param="on") from None
+    system, why = request.args.get("system") or None, request.args.get("why") or None
+    try:
+        result = assessed(current_store(), slug, on)
+    except UnknownOrganisation:  # also an organisation the reader may not see: denied looks like absent
+        raise api_error(404, f"no organisation {slug!r}") from None
+    except ApplicabilityError as e:  # contradictory facts in the organisation's data
+        raise api_error(422, str(e)) from None
+    try:
+        answers = result.for_subject(system) if system else list(result.answers)
+        if why:
+            subjects = [result.subject(system)] if system else result.subjects
+            answers = [result.why(s.iri, why) for s in subjects]
+    except ApplicabilityError as e:
+        raise api_error(400, str(e), param="why" if why and "obligation" in str(e) else "system") from None
+    return Response(as_json(result, answers) + "\n", mimetype="application/json")  # the CLI's JSON, byte for byte
+
+
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return jsonify(openapi_document())
@@ -145,6 +186,7 @@ def openapi_document() -> dict[str, Any]:
                                           "400": {"description": "bad query"},
                                           "503": {"description": "query timeout"}}}},
     }
+    paths["/api/orgs/{slug}/applicability"] = applicability_path(error)
     for q in list_queries():
         graph = check_sparql(q.text).form == "graph"
         types = API_GRAPH if graph else API_SELECT
@@ -169,5 +211,57 @@ def openapi_document() -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": {"Error": {"type": "object", "properties": {
             "error": {"type": "string"}, "status": {"type": "integer"}, "param": {"type": ["string", "null"]}},
-            "required": ["error", "status"]}}},
+            "required": ["error", "status"]}, "Applicability": APPLICABILITY_SCHEMA}},
     }
+
+
+_ANSWER_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
+    "subject": {"type": "string", "format": "iri"}, "subject_label": {"type": "string"},
+    "obligation": {"type": "string", "format": "iri"},
+    "notation": {"type": "string", "description": "e.g. 'Art. 27(1) deployer'"}, "title": {"type": "string"},
+    "status": {"type": "string", "enum": ["applies", "cannot tell yet", "does not apply"]},
+    "applies_from": {"type": ["string", "null"], "format": "date",
+                     "description": "the date it applies from (also when it cannot be told yet and only a fact is missing)"},
+    "in_force": {"type": "boolean", "description": "applies and its date has come on the judged date"},
+    "why": {"type": "array", "items": {"type": "string"}, "description": "the chain of facts and provisions, role first, date last"},
+    "record": {"type": "array", "items": {"type": "string"}, "description": "cannot tell yet: the template columns to fill in"},
+    "eased": {"type": "array", "items": {"type": "string"}, "description": "how other law meets it"}},
+    "required": ["subject", "obligation", "notation", "status", "applies_from", "in_force", "why"]}
+APPLICABILITY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
+    "org": {"type": "string"}, "on": {"type": "string", "format": "date"},
+    "subjects": {"type": "array", "items": {"type": "object", "properties": {
+        "subject": {"type": "string", "format": "iri"}, "label": {"type": "string"},
+        "kind": {"type": "string", "enum": ["AI system", "AI model"]},
+        "roles": {"type": "array", "items": {"type": "string", "format": "iri"}},
+        "obligations": {"type": "array", "items": _ANSWER_SCHEMA}}}}},
+    "required": ["org", "on", "subjects"]}
+
+
+def applicability_path(error: dict[str, str]) -> dict[str, Any]:
+    """The OpenAPI description of GET /api/orgs/{slug}/applicability."""
+    def param(name: str, doc: str, schema: dict[str, Any], where: str = "query") -> dict[str, Any]:
+        return {"name": name, "in": where, "required": where == "path", "description": doc, "schema": schema}
+
+    json_error = {"content": {"application/json": {"schema": error}}}
+    return {"get": {
+        "summary": "AI Act applicability of an organisation's AI systems and models",
+        "description": "For each AI system or model and each AI Act obligation: applies / does not apply / cannot tell "
+                       "yet, the date it applies from, and why (the chain of facts and provisions) — the answers of "
+                       "`normgraph applicability --format json`. Organisation data is private: an organisation the "
+                       "caller is not granted answers 404, exactly like one that does not exist.",
+        "operationId": "orgApplicability",
+        "parameters": [
+            param("slug", "the organisation (its graph ngg:org/<slug>)", {"type": "string"}, "path"),
+            param("system", "only this AI system or model (local name or IRI)", {"type": "string"}),
+            param("on", "judge on this date (default: today)", {"type": "string", "format": "date"}),
+            param("why", "one obligation (e.g. art-27-1-deployer) for every system, also where it does not apply",
+                  {"type": "string"}),
+        ],
+        "responses": {
+            "200": {"description": "the answers per subject",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Applicability"}}}},
+            "400": {"description": "bad parameter, unknown system or obligation", **json_error},
+            "404": {"description": "no such organisation (or not granted to the caller)", **json_error},
+            "422": {"description": "the organisation's AI Act facts contradict each other (named by system and column)",
+                    **json_error},
+        }}}

@@ -16,13 +16,27 @@ from flask import Blueprint, Response, abort, request
 from normgraph.orgdata.templates import TEMPLATES, write_template
 from normgraph.reports import TARGETS, ReportError
 from normgraph.reports.dispatch import build_report, check_format, render_file, report_name
+from normgraph.reports.model import Report
 from normgraph.reports.render import MEDIA
 from normgraph.server.kernel import current_store
+from normgraph.store.base import Store
+from normgraph.store.cache import PerGeneration
 
 bp = Blueprint("reports", __name__, url_prefix="/org")
 
 
-def _today() -> dt.date:
+#: built reports per scoped store and data generation, keyed (kind, slug, target, date)
+_REPORTS = PerGeneration(max_entries=128, max_bytes=128 * 1024 * 1024)
+
+
+def org_report(store: Store, kind: str, slug: str, target: str, today: dt.date) -> Report:
+    """The report `kind` of `slug` on `today`, built once per data generation (ReportError as build_report)."""
+    return _REPORTS.get(store, (kind, slug, target if kind == "gap" else "", today),
+                        lambda: build_report(store, kind, slug, target, today))
+
+
+def judged_date() -> dt.date:
+    """The request's ?today=YYYY-MM-DD (400 when it is not a date), else today."""
     raw = request.args.get("today")
     if not raw:
         return dt.date.today()
@@ -43,7 +57,7 @@ def _respond(kind: str, slug: str) -> Response:
         abort(400, str(e))
     store = current_store()
     try:
-        report = build_report(store, kind, slug, target, _today())
+        report = org_report(store, kind, slug, target, judged_date())
     except ReportError as e:
         abort(404, str(e))
     out = render_file(report, store, fmt, report_name(kind, slug, target))

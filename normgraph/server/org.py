@@ -1,0 +1,56 @@
+"""Blueprint "org": the organisation workspace — /org/ (the organisations the reader may see) and /org/<slug>
+(one organisation's dashboard, linking to every report and to the API).
+
+Access is the store's to decide (normgraph/server/kernel.py `current_store()`): the list is what the reader's
+scoped store holds, and an organisation the reader is not granted answers 404 exactly like one that does not
+exist. ?today=YYYY-MM-DD judges the dashboard on another date, as on the reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from normgraph.reports import TARGETS, ReportError
+from normgraph.reports.dispatch import KINDS
+from normgraph.server.kernel import current_store
+from normgraph.server.org_dashboard import dashboard, organisations
+from normgraph.server.reports import judged_date, org_report
+from normgraph.store.cache import PerGeneration
+
+bp = Blueprint("org", __name__, url_prefix="/org")
+
+#: dashboards per scoped store and data generation, keyed (slug, date)
+_DASHBOARDS = PerGeneration(max_entries=256, max_bytes=32 * 1024 * 1024)
+
+
+@bp.get("/")
+def index() -> Response:
+    store = current_store()
+    return _page(render_template("org/index.html", orgs=organisations(store)))
+
+
+@bp.get("/<slug>")
+def dashboard_page(slug: str) -> Response:
+    store = current_store()
+    today = judged_date()
+
+    def build() -> object:
+        return dashboard(store, slug, today, lambda kind, target: org_report(store, kind, slug, target, today))
+
+    try:
+        board = _DASHBOARDS.get(store, (slug, today), build)
+    except ReportError as e:
+        abort(404, str(e))
+    dated = {"today": today.isoformat()} if request.args.get("today") else {}
+    return _page(render_template("org/dashboard.html", board=board, kinds=KINDS, targets=TARGETS, dated=dated,
+                                 date_given=bool(dated), now=dt.date.today()))
+
+
+def _page(html: str) -> Response:
+    # organisation data: never kept by a shared cache, and never by the browser for the next person
+    return Response(html, mimetype="text/html", headers={"Cache-Control": "private, no-store"})
+
+
+__all__ = ["bp"]

@@ -1,0 +1,268 @@
+"""The organisation workspace's read models: which organisations a reader may see, and one organisation's
+dashboard (issue 12).
+
+Nothing here decides access: the store handed in is the request's scoped store (normgraph/server/kernel.py),
+so an organisation the reader is not granted is not in it — not listed, and unknown to `dashboard()`.
+
+Every figure of the dashboard is taken from the report it summarises (`reports(kind, target)` gives the built
+report, cached per data generation by the caller), so the dashboard and the report pages cannot disagree:
+SoA status counts from the SoA, coverage per target from the gap report's totals (full, implemented without
+current evidence, partial and none kept apart, normgraph.reports.coverage), open violations from the audit
+pack's validation, risks from the risk register. The AI Act duties per system are the applicability engine's
+owed answers (`Applicability.owed_answers()`, DESIGN.md §13), and evidence that stops being current soon is
+queries/org-evidence-expiring.rq.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from normgraph.iri import NGG
+from normgraph.reports import TARGETS, ReportError, check_target, coverage, joined, num, run, text, vocab_local
+from normgraph.reports.common import org_info
+from normgraph.reports.coverage import GroupStats
+from normgraph.reports.model import Report
+from normgraph.store.base import Store
+from normgraph.store.cache import PerGeneration
+
+if TYPE_CHECKING:
+    from normgraph.applicability import Applicability
+
+#: evidence that stops being current within this many days of the judged date is listed
+EXPIRY_WINDOW = dt.timedelta(days=90)
+#: SoA implementation statuses in the order a reader goes through them (ngv:implementation-status/*)
+SOA_STATUSES = ("implemented", "partially-implemented", "planned", "not-started", "not-applicable", "no SoA entry")
+SOA_LABELS = {"implemented": "implemented", "partially-implemented": "partially implemented", "planned": "planned",
+              "not-started": "not started", "not-applicable": "not applicable", "no SoA entry": "no SoA entry"}
+#: risks with the highest residual scores shown when the organisation records no risk appetite
+TOP_RISKS = 5
+
+ReportSource = Callable[[str, str], Report]  # (kind, target) -> the built report of this organisation and date
+
+
+@dataclass(frozen=True)
+class OrgEntry:
+    """One organisation the reader may see, as the list shows it."""
+
+    slug: str
+    label: str
+    systems: int
+    risks: int
+    evidence: int
+
+
+def organisations(store: Store) -> list[OrgEntry]:
+    """The organisations in `store` (the reader's scoped store: exactly those the reader may see), by slug."""
+    prefix = f"{NGG}org/"
+    out = []
+    for row in run(store, "org-list").rows:
+        graph = text(row["graph"])
+        slug = graph[len(prefix):]
+        if not slug or "/" in slug:  # a graph below an organisation's graph is part of it, not another one
+            continue
+        out.append(OrgEntry(slug, text(row.get("label")) or slug, num(row.get("systems")) or 0,
+                            num(row.get("risks")) or 0, num(row.get("evidenceItems")) or 0))
+    return out
+
+
+@dataclass(frozen=True)
+class SoAStatus:
+    """One standard's Annex A in the SoA: how many controls, applicable or not, and per implementation status."""
+
+    standard: str
+    controls: int
+    applicable: int
+    excluded: int
+    not_assessed: int
+    statuses: tuple[tuple[str, int], ...]  # (label, count) in SOA_STATUSES order, zero counts left out
+
+
+@dataclass(frozen=True)
+class TargetCoverage:
+    """How one gap target is covered on the judged date: the gap report's totals (the four statuses apart,
+    never added together), or why the target cannot be judged."""
+
+    target: str
+    title: str
+    stats: GroupStats | None
+    error: str = ""  # the gap report could not be built (e.g. contradictory AI Act facts): why
+
+    @property
+    def cells(self) -> list[tuple[str, int, float]]:
+        """(label, count, percent) per coverage status, in normgraph.reports.coverage's order."""
+        st = self.stats
+        return [] if st is None else [(coverage.LABEL[s], getattr(st, s), st.pct(getattr(st, s))) for s in coverage.STATUSES]
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    label: str
+    kind: str
+    residual: int | None
+    inherent: int | None
+    owner: str
+    iri: str
+
+
+@dataclass(frozen=True)
+class ExpiringEvidence:
+    label: str
+    kind: str
+    valid_until: dt.date
+    supports: str
+    iri: str
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One AI Act obligation a system owes (applies, or cannot be told yet while it is in the category)."""
+
+    obligation: str  # IRI
+    notation: str
+    title: str
+    status: str
+    applies_from: dt.date | None
+    in_force: bool
+    why: str
+    record: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SystemDuties:
+    key: str
+    label: str
+    kind: str
+    roles: tuple[str, ...]
+    duties: tuple[Duty, ...]
+
+    @property
+    def in_force(self) -> int:
+        return sum(d.in_force for d in self.duties)
+
+    @property
+    def later(self) -> int:
+        return sum(1 for d in self.duties if d.status == "applies" and not d.in_force)
+
+    @property
+    def open(self) -> int:
+        return sum(1 for d in self.duties if d.status != "applies")
+
+
+@dataclass
+class Dashboard:
+    slug: str
+    label: str
+    today: dt.date
+    soa: list[SoAStatus] = field(default_factory=list)
+    coverage: list[TargetCoverage] = field(default_factory=list)
+    violations: int = 0
+    warnings: int = 0
+    appetite: int | None = None
+    risks: int = 0
+    above_appetite: list[RiskLine] = field(default_factory=list)
+    top_risks: list[RiskLine] = field(default_factory=list)  # when no appetite is recorded
+    expiring: list[ExpiringEvidence] = field(default_factory=list)
+    expiry_until: dt.date | None = None
+    duties: list[SystemDuties] = field(default_factory=list)
+    applicability_error: str = ""
+
+
+def soa_status(report: Report) -> list[SoAStatus]:
+    """The SoA report's summary per standard, in a fixed order of statuses."""
+    out = []
+    for standard, counts in report.extra["summary"].items():
+        statuses = tuple((SOA_LABELS[s], counts[s]) for s in SOA_STATUSES if counts.get(s))
+        out.append(SoAStatus(standard, counts.get("controls", 0), counts.get("applicable: yes", 0),
+                             counts.get("applicable: no", 0), counts.get("applicable: not assessed", 0), statuses))
+    return out
+
+
+def target_coverage(target: str, reports: ReportSource) -> TargetCoverage:
+    _scheme, title = check_target(target)
+    try:
+        return TargetCoverage(target, title, reports("gap", target).extra["total"])
+    except ReportError as e:  # the organisation exists (checked first): the target cannot be judged
+        return TargetCoverage(target, title, None, str(e))
+
+
+def risk_lines(report: Report) -> list[RiskLine]:
+    """The register's risks, highest residual score first (unscored last)."""
+    lines = [RiskLine(str(r["risk"]), str(r["kind"]), _int(r["residual_score"]), _int(r["inherent_score"]),
+                      str(r["owner"] or ""), str(r["iri"])) for r in report.table("risks").rows]
+    return sorted(lines, key=lambda r: (r.residual is None, -(r.residual or 0), r.label))
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def expiring(store: Store, graph: str, today: dt.date) -> list[ExpiringEvidence]:
+    rows = run(store, "org-evidence-expiring", graph=graph, **{"from": today.isoformat(),
+                                                                  "until": (today + EXPIRY_WINDOW).isoformat()}).rows
+    return [ExpiringEvidence(text(r.get("label")) or text(r["evidence"]).rsplit("/", 1)[-1], vocab_local(r.get("kind")),
+                             dt.date.fromisoformat(text(r["validUntil"])), joined(r.get("supports"), "; "),
+                             text(r["evidence"])) for r in rows]
+
+
+#: the applicability engine's answers per scoped store and data generation, keyed (slug, date)
+_ASSESSED = PerGeneration(max_entries=128, max_bytes=64 * 1024 * 1024)
+
+
+def assessed(store: Store, slug: str, on: dt.date) -> Applicability:
+    """`normgraph.applicability.assess(store, slug, on)`, computed once per data generation (the dashboard and
+    the REST API share it). Raises what assess raises (UnknownOrganisation, FactConflict)."""
+    from normgraph.applicability import assess
+
+    return _ASSESSED.get(store, (slug, on), lambda: assess(store, slug, on))
+
+
+def duties(store: Store, slug: str, today: dt.date) -> list[SystemDuties]:
+    """Per AI system or model, the AI Act obligations it owes on `today`'s reading, with their dates
+    (ApplicabilityError when the organisation's facts contradict each other)."""
+    result = assessed(store, slug, today)
+    owed = result.owed_answers()
+    out = []
+    for s in result.subjects:
+        mine = tuple(Duty(a.obligation.iri, a.obligation.notation, a.obligation.title, a.status, a.applies_from,
+                          a.due_on(today), a.why(), a.record) for a in owed if a.subject == s)
+        out.append(SystemDuties(s.key, s.label, s.kind, tuple(r.rstrip("/").rsplit("/", 1)[-1] for r in s.roles), mine))
+    return out
+
+
+def risk_appetite(store: Store, graph: str) -> int | None:
+    """The organisation's recorded risk appetite (highest accepted residual score), None when none is recorded.
+
+    Nothing in the ontology records one yet (requested: ng:riskAppetite), so there is none."""
+    return None
+
+
+def dashboard(store: Store, slug: str, today: dt.date, reports: ReportSource) -> Dashboard:
+    """The dashboard of organisation `slug` on `today` (ReportError when the store has no such organisation)."""
+    from normgraph.applicability import ApplicabilityError
+
+    info = org_info(store, slug)
+    board = Dashboard(slug, info.label, today)
+    board.soa = soa_status(reports("soa", ""))
+    board.coverage = [target_coverage(t, reports) for t in TARGETS]
+    counts = reports("audit-pack", "").extra["counts"]
+    board.violations, board.warnings = counts["violations"], counts["warnings"]
+    lines = risk_lines(reports("risks", ""))
+    board.risks = len(lines)
+    board.appetite = risk_appetite(store, info.graph)
+    if board.appetite is None:
+        board.top_risks = lines[:TOP_RISKS]
+    else:
+        board.above_appetite = [r for r in lines if r.residual is not None and r.residual > board.appetite]
+    board.expiring = expiring(store, info.graph, today)
+    board.expiry_until = today + EXPIRY_WINDOW
+    try:
+        board.duties = duties(store, slug, today)
+    except ApplicabilityError as e:
+        board.applicability_error = str(e)
+    return board
+
+
+__all__ = ["EXPIRY_WINDOW", "Dashboard", "OrgEntry", "ReportSource", "assessed", "dashboard", "organisations"]
