@@ -157,10 +157,7 @@ def org_applicability(slug: str) -> Response:
     except ApplicabilityError as e:  # contradictory facts in the organisation's data
         raise api_error(422, str(e)) from None
     try:
-        answers = result.for_subject(system) if system else list(result.answers)
-        if why:
-            subjects = [result.subject(system)] if system else result.subjects
-            answers = [result.why(s.iri, why) for s in subjects]
+        answers = result.select(system, why)
     except ApplicabilityError as e:
         raise api_error(400, str(e), param="why" if why and "obligation" in str(e) else "system") from None
     return Response(as_json(result, answers) + "\n", mimetype="application/json")  # the CLI's JSON, byte for byte

@@ -233,10 +233,10 @@ def duties(store: Store, slug: str, today: dt.date) -> list[SystemDuties]:
 
 
 def risk_appetite(store: Store, graph: str) -> int | None:
-    """The organisation's recorded risk appetite (highest accepted residual score), None when none is recorded.
-
-    Nothing in the ontology records one yet (requested: ng:riskAppetite), so there is none."""
-    return None
+    """The organisation's recorded risk appetite (ng:riskAppetite: the highest residual score it accepts), None
+    when none is recorded (the dashboard then says so rather than assume one)."""
+    rows = run(store, "org-risk-appetite", graph=graph).rows
+    return num(rows[0]["appetite"]) if rows else None
 
 
 def dashboard(store: Store, slug: str, today: dt.date, reports: ReportSource) -> Dashboard:
