@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from normgraph.catalogs.registry import catalogs
+from normgraph.catalogs.registry import catalog, catalogs
 from normgraph.iri import NG, NGV, PREFIXES, expand, local_id
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.facts import check_ai_act_facts
 from normgraph.orgdata.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, check_xlsx_size
 from normgraph.orgdata.templates import REASONS, STANDARDS, STATUSES, TEMPLATES, Template
+from normgraph.reports.render import FORMULA_STARTS
 
 Row = dict[str, str]
 
@@ -66,6 +68,11 @@ def _cell(v: object) -> str:
     return str(v).strip()
 
 
+def _unneutralised(cell: str) -> str:
+    """A CSV cell our exports neutralised ("'=…", normgraph/reports/render.py) read back as the text it was."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
 def _capped(path: Path, rows: Iterator[list[object]], max_rows: int) -> list[list[object]]:
     """The rows, refused (OrgDataError with row and column) past MAX_ROWS rows, MAX_CELLS cells or a cell
     of more than MAX_CELL_CHARS characters; stops after `max_rows` rows."""
@@ -90,6 +97,21 @@ def _capped(path: Path, rows: Iterator[list[object]], max_rows: int) -> list[lis
 def read_rows(path: Path, *, max_rows: int = MAX_ROWS + 1) -> tuple[list[str], list[tuple[int, Row]]]:
     """(header, [(spreadsheet row number, row)]) of a CSV or XLSX file; blank rows are skipped. The file is
     read once, within the limits of normgraph/orgdata/limits.py; `max_rows=1` reads the header only."""
+    _sheet, header, rows = read_sheet(path, max_rows=max_rows)
+    return header, rows
+
+
+def read_sheet(path: Path, *, max_rows: int = MAX_ROWS + 1) -> tuple[str | None, list[str], list[tuple[int, Row]]]:
+    """read_rows, and the name of the sheet read (None for CSV); errors name the sheet too."""
+    seen: list[str] = []  # the sheet's name, once the workbook is open
+    try:
+        header, rows = _read(path, max_rows, seen)
+    except OrgDataError as e:
+        raise e.in_sheet(seen[0] if seen else None) from None
+    return (seen[0] if seen else None), header, rows
+
+
+def _read(path: Path, max_rows: int, sheet_seen: list[str]) -> tuple[list[str], list[tuple[int, Row]]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         try:
@@ -98,7 +120,7 @@ def read_rows(path: Path, *, max_rows: int = MAX_ROWS + 1) -> tuple[list[str], l
             raise OrgDataError(path, None, None, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
         reader = csv.reader(text.splitlines())
         try:
-            table = _capped(path, reader, max_rows)  # type: ignore[arg-type]
+            table = _capped(path, (list(map(_unneutralised, r)) for r in reader), max_rows)
         except csv.Error as e:  # e.g. a field over the csv module's own limit (131,072 characters)
             raise OrgDataError(path, reader.line_num, None, f"unreadable CSV: {e}") from None
     elif suffix == ".xlsx":
@@ -111,6 +133,7 @@ def read_rows(path: Path, *, max_rows: int = MAX_ROWS + 1) -> tuple[list[str], l
             raise OrgDataError(path, None, None, f"not a readable XLSX workbook: {e}") from None
         try:
             ws = wb.worksheets[0]
+            sheet_seen.append(ws.title)
             table = _capped(path, (list(r) for r in ws.iter_rows(values_only=True)), max_rows)
         finally:
             wb.close()
@@ -245,7 +268,7 @@ def _soa(c: _Ctx, r: Row) -> None:
     g.add((e, NG.forControl, control))
     applicable = c.boolean(r["applicable"], "applicable")
     g.add((e, NG.applicable, applicable))
-    g.add((e, RDFS.label, Literal(f"SoA {scheme} {local}", lang="en")))
+    g.add((e, RDFS.label, Literal(f"SoA {catalog(scheme).title} {local.replace('-', '.')}", lang="en")))
     for reason in _split(r.get("inclusion_reason", "")):
         g.add((e, NG.inclusionReason, c.vocab("inclusion-reason", reason, REASONS, "inclusion_reason")))
     if r.get("exclusion_justification"):
@@ -376,7 +399,7 @@ def _ai_system(c: _Ctx, r: Row) -> None:
     _ai_act_facts(c, r, s)
 
 
-_FLAGS = {"annex_i_product": NG.annexIProduct, "notified_body": NG.notifiedBodyInvolved,
+FLAGS = {"annex_i_product": NG.annexIProduct, "notified_body": NG.notifiedBodyInvolved,
           "art_6_3_derogation": NG.claimsArt63Derogation, "workers_affected": NG.workersAffected,
           "significantly_changed": NG.significantlyChanged, "for_public_authorities": NG.intendedForPublicAuthorities,
           "established_outside_union": NG.establishedOutsideUnion, "profiling": NG.profilesNaturalPersons,
@@ -387,7 +410,7 @@ _FLAGS = {"annex_i_product": NG.annexIProduct, "notified_body": NG.notifiedBodyI
 def _ai_act_facts(c: _Ctx, r: Row, s: URIRef) -> None:
     """The AI Act applicability facts of one inventory row (ontology/organisations.ttl, DESIGN.md §13)."""
     g = c.g
-    for column, prop in _FLAGS.items():
+    for column, prop in FLAGS.items():
         if r.get(column):
             g.add((s, prop, c.boolean(r[column], column)))
     for n in _split(r.get("deployer_nature", "")):
@@ -406,25 +429,63 @@ CONVERTERS: dict[str, Callable[[_Ctx, Row], None]] = {
 }
 
 
-def import_table(path: Path, org_slug: str) -> Graph:
-    """One CSV/XLSX file → RDF triples for organisation `org_slug`, or OrgDataError at the first bad cell."""
-    header, rows = read_rows(path)
-    template = detect_template(path, header)
+@dataclass
+class TableImport:
+    """One table read: its template, the triples of its converted rows, the rows taken as they were."""
+
+    template: Template
+    graph: Graph
+    #: keys of rows equal to the `keep` row of the same key (not converted) → their spreadsheet row
+    kept: dict[str, int]
+    sheet: str | None
+
+
+def row_key(kind: str, r: Row) -> str:
+    """What names a row of a table: `iso27001 A.5.19` for the SoA (standard and control), the id otherwise."""
+    return (r.get("standard", "") + " " + r["control"]).strip() if kind == "soa" else r["id"]
+
+
+def read_table(path: Path, org_slug: str, keep: Callable[[str], Mapping[str, Row]] | None = None) -> TableImport:
+    """One CSV/XLSX file → its triples for organisation `org_slug`, or OrgDataError at the first bad cell.
+
+    `keep(template kind)` gives the rows of the graph as it is, exported, by key: a row equal to its `keep`
+    row in every column of the template is taken as it was and not converted, so a value the graph holds and
+    validation reports (a likelihood of 6) round-trips instead of being refused; it is listed in `kept`.
+    """
+    sheet, header, rows = read_sheet(path)
+    try:
+        template = detect_template(path, header)
+        return _convert(path, org_slug, template, rows, sheet, keep(template.kind) if keep else {})
+    except OrgDataError as e:
+        raise e.in_sheet(sheet) from None
+
+
+def _convert(path: Path, org_slug: str, template: Template, rows: list[tuple[int, Row]], sheet: str | None,
+             keep: Mapping[str, Row]) -> TableImport:
     c = _Ctx(path, org_slug)
     seen: dict[str, int] = {}
     row_of: dict[str, int] = {}
+    kept: dict[str, int] = {}
     key_col = "control" if template.kind == "soa" else "id"
     for n, r in rows:
         c.row = n
         for col in sorted(template.required):
             if not r.get(col, "").strip():
                 raise c.err(col, "required value is empty")
-        key = (r.get("standard", "") + " " + r[key_col]).strip() if template.kind == "soa" else r[key_col]
+        key = row_key(template.kind, r)
         if key in seen:
             raise c.err(key_col, f"duplicate {key_col} {r[key_col]!r} (also in row {seen[key]})")
         seen[key] = n
+        if key in keep and all(r.get(name, "") == keep[key].get(name, "") for name in template.names):
+            kept[key] = n
+            continue
         CONVERTERS[template.kind](c, r)
         if template.kind == "ai-systems":
             row_of[str(c.iri("ai-system", r["id"], "id"))] = n
     check_ai_act_facts(path, c.g, row_of)
-    return c.g
+    return TableImport(template, c.g, kept, sheet)
+
+
+def import_table(path: Path, org_slug: str) -> Graph:
+    """One CSV/XLSX file → RDF triples for organisation `org_slug`, or OrgDataError at the first bad cell."""
+    return read_table(path, org_slug).graph
