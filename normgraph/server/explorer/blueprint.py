@@ -19,7 +19,7 @@ bp = Blueprint("explorer", __name__, url_prefix="/explore", static_folder=str(_H
 #: cache key or a link the page writes)
 VIEW_PARAMS: dict[str, tuple[str, ...]] = {
     "explorer.catalog": ("q",),
-    "explorer.search": ("q",),
+    "explorer.search": ("q", "catalog"),
     "explorer.resource": ("iri",),
     "explorer.matrix": ("from", "to", "scope", "relation", "set", "show"),
     "explorer.neighbourhood": ("iri", "hops"),

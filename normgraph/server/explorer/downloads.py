@@ -20,6 +20,7 @@ from normgraph.explorer.matrix import Matrix
 from normgraph.explorer.neighbourhood import Neighbourhood
 from normgraph.explorer.page import MappingRow, ResourcePage
 from normgraph.explorer.records import NO_TERM, Record, records, relation_words
+from normgraph.explorer.search import Results
 from normgraph.exports.jsonld import to_jsonld
 from normgraph.iri import NG
 from normgraph.mappings.records import add_record
@@ -207,6 +208,13 @@ def catalogs_graph(cats: list[CatalogSummary]) -> Graph:
 def items_table(items: list[Item]) -> tuple[list[str], list[list[str]]]:
     return (["item", "catalog", "notation", "title", "kind", "broader"],
             [[i.iri, i.key, i.notation, i.label, i.kind, i.broader] for i in items])
+
+
+def hits_table(found: Results) -> tuple[list[str], list[list[str]]]:
+    """Search results: the items, with the catalog's name, what each was found by and its snippet."""
+    return (["item", "catalog", "catalog_name", "notation", "title", "kind", "broader", "found_by", "snippet"],
+            [[h.iri, h.key, h.catalog, h.item.notation, h.item.label, h.item.kind, h.item.broader, h.where,
+              "".join(text for text, _ in h.snippet)] for h in found.hits])
 
 
 def items_graph(items: list[Item]) -> Graph:

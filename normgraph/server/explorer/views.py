@@ -50,9 +50,9 @@ def catalog(key: str) -> Response:
         return not_found(f"There is no catalog {key!r}.")
     q = request.args.get("q", "").strip()
     if q:
-        results = search_items(st, q, key)
-        return dl.respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": results, "tree": None},
-                          lambda: dl.items_table(results), lambda: dl.items_graph(results), f"{key}-search")
+        found = search_items(st, q, key)
+        return dl.respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": found.hits, "tree": None},
+                          lambda: dl.hits_table(found), lambda: dl.items_graph(found.items), f"{key}-search")
     tree = catalog_index.catalog_tree(st, key)
     # The whole-catalog tree is the largest page (the AI Act: ~1300 items): keep its HTML per data generation,
     # keyed by what the page shows (the catalog), not by the query string (?junk=N would add an entry each).
@@ -67,10 +67,13 @@ def catalog(key: str) -> Response:
 
 @bp.get("/search")
 def search() -> Response:
+    st = store()
     q = request.args.get("q", "").strip()
-    results = search_items(store(), q) if q else []
-    return dl.respond("explorer/search.html", {"q": q, "results": results},
-                      lambda: dl.items_table(results), lambda: dl.items_graph(results), "search")
+    choices = [(c.key, c.title) for c in catalog_index.catalogs(st)]
+    key = request.args.get("catalog", "").strip() or None
+    found = search_items(st, q, key if key in dict(choices) else None)
+    return dl.respond("explorer/search.html", {"q": q, "found": found, "results": found.hits, "choices": choices},
+                      lambda: dl.hits_table(found), lambda: dl.items_graph(found.items), "search")
 
 
 @bp.get("/resource")
