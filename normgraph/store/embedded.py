@@ -4,12 +4,20 @@ Oxigraph answers our crosswalk queries 100–300× faster than rdflib's own SPAR
 transactional on disk: every `load` and `update` is all-or-nothing. `generation` counts the writes
 made through this object (an on-disk store written by another process at the same time is not
 seen; normgraph never does that).
+
+Graphs derived from others are kept current where the generation changes: every write calls the
+`WRITE_HOOKS` (a derived graph registers one, e.g. normgraph.mappings.readings), first asking each
+whether the graph written concerns it, before and after, so a write that cannot change its inputs
+costs it an index look-up, not a derivation.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -36,7 +44,24 @@ from normgraph.store.oxigraph import (
 )
 from normgraph.store.sparql_text import refuse_outbound
 
-__all__ = ["EmbeddedStore", "to_oxigraph", "to_rdflib"]
+__all__ = ["WRITE_HOOKS", "EmbeddedStore", "WriteHook", "to_oxigraph", "to_rdflib"]
+
+
+class WriteHook(Protocol):
+    """Keeps something derived from a store's data current as the store is written."""
+
+    def concerns(self, store: EmbeddedStore, graph: str) -> bool:
+        """Whether this graph of the store holds, or is, something the hook derives from or keeps
+        (asked before and after a load or drop of the graph: it must be cheap)."""
+        ...
+
+    def written(self, store: EmbeddedStore, graph: str | None) -> None:
+        """After a write that concerned it: `graph` was loaded or dropped, or None: an update (any graph)."""
+        ...
+
+
+#: the hooks every EmbeddedStore calls after a write (registered by the modules that own derived graphs)
+WRITE_HOOKS: list[WriteHook] = []
 
 
 class EmbeddedStore:
@@ -118,14 +143,25 @@ class EmbeddedStore:
     # -- writing ---------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
         refuse_outbound(sparql)
-        try:
-            self._store.update(sparql)
-        except SyntaxError as e:
-            raise QuerySyntaxError(str(e)) from None
-        except OSError as e:
-            self.generation += 1  # an I/O failure mid-way: say the data may have changed
-            raise StoreError(f"{self.location}: {e}") from e
-        self.generation += 1
+        with self._writing(None):
+            try:
+                self._store.update(sparql)
+            except SyntaxError as e:
+                raise QuerySyntaxError(str(e)) from None
+            except OSError as e:
+                self.generation += 1  # an I/O failure mid-way: say the data may have changed
+                raise StoreError(f"{self.location}: {e}") from e
+            self.generation += 1
+
+    @contextmanager
+    def _writing(self, graph: str | None) -> Iterator[None]:
+        """Around a write of `graph` (None: an update, any graph): the WRITE_HOOKS it concerns are told
+        once it succeeded."""
+        hooks = [h for h in WRITE_HOOKS if graph is None or h.concerns(self, graph)]
+        yield
+        for h in WRITE_HOOKS:
+            if h in hooks or (graph is not None and h.concerns(self, graph)):
+                h.written(self, graph)
 
     def load(self, data: bytes | str | Path, fmt: str, graph: str, *, replace: bool = True) -> int:
         """Load into one named graph; replacing is one transaction (readers see old or new, never half)."""
@@ -135,14 +171,15 @@ class EmbeddedStore:
         target = ox.NamedNode(graph)
         if fmt == "rdfxml":
             refuse_xml_declarations(raw)
-        try:
-            self._load(raw, fmt, graph, target, replace)
-        except SyntaxError as e:
-            raise RdfSyntaxError(f"{name}: {e}") from None
-        except OSError as e:
-            raise StoreError(f"{self.location}: loading {name} into <{graph}>: {e}") from e
-        finally:
-            self.generation += 1
+        with self._writing(graph):
+            try:
+                self._load(raw, fmt, graph, target, replace)
+            except SyntaxError as e:
+                raise RdfSyntaxError(f"{name}: {e}") from None
+            except OSError as e:
+                raise StoreError(f"{self.location}: loading {name} into <{graph}>: {e}") from e
+            finally:
+                self.generation += 1
         return self.graph_size(graph)
 
     def _load(self, raw: bytes, fmt: str, graph: str, target: ox.NamedNode, replace: bool) -> None:
@@ -159,10 +196,11 @@ class EmbeddedStore:
             self._store.load(raw, OX_RDF[fmt], to_graph=target)
 
     def drop(self, graph: str) -> None:
-        try:
-            self._store.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph).value}>")
-        finally:
-            self.generation += 1
+        with self._writing(graph):
+            try:
+                self._store.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph).value}>")
+            finally:
+                self.generation += 1
 
     def flush(self) -> None:
         if self.path:
