@@ -77,7 +77,7 @@ class SoAStatus:
     applicable: int
     excluded: int
     not_assessed: int
-    statuses: tuple[tuple[str, int], ...]  # (label, count) in SOA_STATUSES order, zero counts left out
+    statuses: tuple[tuple[str, str, int], ...]  # (status, label, count) in SOA_STATUSES order, zero counts left out
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,9 @@ class TargetCoverage:
 
     @property
     def cells(self) -> list[tuple[str, int, float]]:
-        """(label, count, percent) per coverage status, in normgraph.reports.coverage's order."""
+        """(status, count, percent) per coverage status, in normgraph.reports.coverage's order."""
         st = self.stats
-        return [] if st is None else [(coverage.LABEL[s], getattr(st, s), st.pct(getattr(st, s))) for s in coverage.STATUSES]
+        return [] if st is None else [(s, getattr(st, s), st.pct(getattr(st, s))) for s in coverage.STATUSES]
 
 
 @dataclass(frozen=True)
@@ -167,14 +167,14 @@ class Dashboard:
     expiring: list[ExpiringEvidence] = field(default_factory=list)
     expiry_until: dt.date | None = None
     duties: list[SystemDuties] = field(default_factory=list)
-    applicability_error: str = ""
+    errors: dict[str, str] = field(default_factory=dict)  # part -> why it cannot be shown on this date
 
 
 def soa_status(report: Report) -> list[SoAStatus]:
     """The SoA report's summary per standard, in a fixed order of statuses."""
     out = []
     for standard, counts in report.extra["summary"].items():
-        statuses = tuple((SOA_LABELS[s], counts[s]) for s in SOA_STATUSES if counts.get(s))
+        statuses = tuple((s, SOA_LABELS[s], counts[s]) for s in SOA_STATUSES if counts.get(s))
         out.append(SoAStatus(standard, counts.get("controls", 0), counts.get("applicable: yes", 0),
                              counts.get("applicable: no", 0), counts.get("applicable: not assessed", 0), statuses))
     return out
@@ -240,28 +240,47 @@ def risk_appetite(store: Store, graph: str) -> int | None:
 
 
 def dashboard(store: Store, slug: str, today: dt.date, reports: ReportSource) -> Dashboard:
-    """The dashboard of organisation `slug` on `today` (ReportError when the store has no such organisation)."""
+    """The dashboard of organisation `slug` on `today` (ReportError when the store has no such organisation).
+
+    Once the organisation is known, a report that cannot be built (e.g. contradictory AI Act facts on that
+    date) costs only its own part: the part says why (`errors[part]`) and the rest is shown."""
     from normgraph.applicability import ApplicabilityError
 
     info = org_info(store, slug)
     board = Dashboard(slug, info.label, today)
-    board.soa = soa_status(reports("soa", ""))
+
+    def part(name: str, fill: Callable[[], None]) -> None:
+        try:
+            fill()
+        except (ReportError, ApplicabilityError) as e:
+            board.errors[name] = str(e)
+
+    def soa() -> None:
+        board.soa = soa_status(reports("soa", ""))
+
+    def findings() -> None:
+        counts = reports("audit-pack", "").extra["counts"]
+        board.violations, board.warnings = counts["violations"], counts["warnings"]
+
+    def risks() -> None:
+        lines = risk_lines(reports("risks", ""))
+        board.risks = len(lines)
+        board.appetite = risk_appetite(store, info.graph)
+        if board.appetite is None:
+            board.top_risks = lines[:TOP_RISKS]
+        else:
+            board.above_appetite = [r for r in lines if r.residual is not None and r.residual > board.appetite]
+
+    def ai_act() -> None:
+        board.duties = duties(store, slug, today)
+
+    part("soa", soa)
     board.coverage = [target_coverage(t, reports) for t in TARGETS]
-    counts = reports("audit-pack", "").extra["counts"]
-    board.violations, board.warnings = counts["violations"], counts["warnings"]
-    lines = risk_lines(reports("risks", ""))
-    board.risks = len(lines)
-    board.appetite = risk_appetite(store, info.graph)
-    if board.appetite is None:
-        board.top_risks = lines[:TOP_RISKS]
-    else:
-        board.above_appetite = [r for r in lines if r.residual is not None and r.residual > board.appetite]
+    part("findings", findings)
+    part("risks", risks)
     board.expiring = expiring(store, info.graph, today)
     board.expiry_until = today + EXPIRY_WINDOW
-    try:
-        board.duties = duties(store, slug, today)
-    except ApplicabilityError as e:
-        board.applicability_error = str(e)
+    part("ai-act", ai_act)
     return board
 
 

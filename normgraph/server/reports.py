@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request
 
 from normgraph.orgdata.templates import TEMPLATES, write_template
-from normgraph.reports import TARGETS, ReportError
+from normgraph.reports import TARGETS, ReportError, check_org
 from normgraph.reports.dispatch import build_report, check_format, render_file, report_name
 from normgraph.reports.model import Report
 from normgraph.reports.render import MEDIA
@@ -57,9 +57,13 @@ def _respond(kind: str, slug: str) -> Response:
         abort(400, str(e))
     store = current_store()
     try:
-        report = org_report(store, kind, slug, target, judged_date())
+        check_org(store, slug)  # an organisation the reader may not see is not in the scoped store: 404 like none
     except ReportError as e:
         abort(404, str(e))
+    try:
+        report = org_report(store, kind, slug, target, judged_date())
+    except ReportError as e:  # the organisation's data cannot be judged on that date (e.g. contradictory facts)
+        abort(422, str(e))
     out = render_file(report, store, fmt, report_name(kind, slug, target))
     resp = Response(out.data, content_type=out.media_type)
     if fmt != "html":
