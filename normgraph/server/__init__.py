@@ -82,6 +82,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
         app.register_blueprint(module.bp)
     _optional_blueprint(app, "normgraph.server.explorer")
     _optional_blueprint(app, "normgraph.server.ui")
+    _optional_blueprint(app, "normgraph.server.api_docs")
     _optional_blueprint(app, "normgraph.server.org_import")
     _optional_blueprint(app, "normgraph.server.reports")
     _optional_blueprint(app, "normgraph.server.org")
