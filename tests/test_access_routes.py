@@ -88,7 +88,7 @@ def _probes(app: Flask, subject: str) -> dict[str, list[tuple[str, str, dict[str
         sparql.append(("GET", "/sparql?query=" + quote(q_graph_var) + extra, {}))
     sparql.append(("POST", "/sparql", {"data": {"query": q_plain, "default-graph-uri": GRAPH}}))
     api = [("GET", f"/api/queries/{q.name}?graph={quote(GRAPH)}", {})
-           for q in list_queries() if any(p.name == "graph" for p in q.params)]
+           for q in list_queries(internal=True) if any(p.name == "graph" for p in q.params)]
     api += [("GET", "/api/queries/graph-provenance", {})]
     local = subject[len(ID):]
     reports = {kind: [("GET", f"/org/{ORG}/{kind}" + (f"?format={fmt}" if fmt else ""), {})
@@ -120,6 +120,8 @@ def _probes(app: Flask, subject: str) -> dict[str, list[tuple[str, str, dict[str
         "explorer.neighbourhood": [("GET", "/explore/neighbourhood?iri=" + quote(subject), {})],
         "ui.query_ui": [("GET", "/query", {})],
         "ui.yasgui_license": [("GET", "/query/yasgui-license", {})],
+        "ui.favicon": [("GET", "/favicon.ico", {})],
+        "api_docs.page": [("GET", "/api/", {})],
         "org_import.import_org_data": [("POST", f"/org/{ORG}/import?format=csv", {"data": b"x"})],
         "reports.report": [*reports["soa"], *reports["risks"], *reports["gap"], ("GET", f"/org/{ORG}/audit-pack", {}),
                            ("GET", f"/org/{ORG}/audit-pack?format=zip", {})],
