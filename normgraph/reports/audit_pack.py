@@ -1,9 +1,16 @@
-"""Audit evidence pack: per control of both Annex A sets and per applicable AI Act obligation, the
-evidence items that serve it (each item listed under every control and obligation it serves) and the
-validation results (normgraph.validation.validate_org, when available) that concern it.
+"""Audit evidence pack: per control of both Annex A sets, per AI Act obligation the organisation's AI systems owe
+(from the applicability engine, with each system's duties, dates and reasons) and per other item evidence
+serves, the evidence that serves it and the validation results (normgraph.validation.validate_org) that
+concern it; an evidence register with each item once and everything it serves; every validation result.
 
-`write_bundle` writes one self-contained folder (or .zip) an auditor opens offline: index.html with
-inline CSS and no external assets, and pack.jsonld (the organisation's graph plus the report, with
+Sections: one per Annex A theme or objective (27001 A.5–A.8, 42001 A.2–A.10), the AI Act, other items,
+evidence register pages of PAGE items, and the findings; the overview has the counts, the violations with
+links to their rows, and each system's AI Act duties in brief. `build` makes all of it (downloads, the
+offline bundle); `build(..., part=KEY)` only what that section's page shows, with bounded queries, so a
+page of a large organisation is not the whole pack.
+
+`write_bundle` writes one self-contained folder (or .zip) an auditor opens offline: index.html (every
+section, inline CSS, no external assets) and pack.jsonld (the organisation's graph plus the report, with
 its @context inline).
 """
 
@@ -13,43 +20,71 @@ import datetime as dt
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from normgraph.reports import run, short, text, vocab_local
+from normgraph.reports import ReportError, num, run, short, text, vocab_local
 from normgraph.reports.common import org_info
+from normgraph.reports.duties import SystemDuties, by_obligation, duties_or_problem, duties_table
 from normgraph.reports.model import Report, Table
+from normgraph.reports.page import OVERVIEW, Part, anchor
+from normgraph.reports.soa import STANDARD_SHORT, applicability, family_key, natural
 from normgraph.store.base import Store
 
-EVIDENCE_COLUMNS = ["serves", "serves_kind", "evidence", "kind", "issued", "valid_until", "valid", "owner",
-                    "location", "sha256", "system", "evidence_iri"]
+T = TypeVar("T")
+#: memo(key, compute): how a caller keeps expensive inputs (validation, applicability) between pages
+Memo = Callable[[tuple[Any, ...], Callable[[], Any]], Any]
+
+EVIDENCE_COLUMNS = ["evidence", "kind", "issued", "valid_until", "valid", "owner", "serves", "location", "sha256",
+                    "system", "evidence_iri"]
 FINDING_COLUMNS = ["item", "severity", "message", "focus", "shape", "source_provision"]
+AI_ACT, OTHER, FINDINGS, EVIDENCE = "ai-act", "other", "findings", "evidence-"
+KIND_AI_ACT = "AI Act obligation"
+#: evidence items per page of the register, and listed under one control before "and N more"
+PAGE, SHOWN = 200, 25
+#: evidence rows a section page reads in one query before it asks per item
+BATCH = 2000
 
 
 @dataclass
 class Section:
+    """One control, obligation or other item in the pack: its evidence and findings."""
+
     iri: str
     notation: str
     title: str
-    kind: str  # "ISO/IEC 27001:2022" | "ISO/IEC 42001:2023" | "AI Act obligation"
+    kind: str  # "ISO/IEC 27001:2022" | "ISO/IEC 42001:2023" | "AI Act obligation" | a catalog name
     status: str = ""
     evidence: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
+    evidence_total: int = 0
+    evidence_valid: int = 0
+    duties: list[Any] = field(default_factory=list)  # AI Act: the systems' duties under the obligation
+    part: str = ""  # the report section it is drawn in
+
+    @property
+    def anchor(self) -> str:
+        return anchor(f"{self.kind[:13]}-{self.notation}")
 
     @property
     def state(self) -> str:
         if any(f["severity"] == "Violation" for f in self.findings):
             return "violation"
-        if self.evidence and not any(e["valid"] for e in self.evidence):
+        if self.evidence_total and not self.evidence_valid:
             return "expired"
         if any(f["severity"] == "Warning" for f in self.findings):
             return "warning"
-        return "ok" if self.evidence else "no evidence"
+        return "ok" if self.evidence_total else "no evidence"
 
 
-def validation_rows(store: Store, slug: str, today: dt.date) -> tuple[list[dict[str, str]], str]:
-    """validate_org's results as plain dicts, and a note ('' or why there are none).
+def _plain(_key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    return compute()
+
+
+def validation_rows(store: Store, slug: str, today: dt.date) -> list[dict[str, str]]:
+    """validate_org's results as plain dicts.
 
     The pack uses the Rust engine (pyshacl-turbo): the tests hold it to pySHACL's exact results on
     every shape fixture and both example organisations, and it is 30–50× faster. Errors propagate:
@@ -58,80 +93,256 @@ def validation_rows(store: Store, slug: str, today: dt.date) -> tuple[list[dict[
     from normgraph.validation import validate_org
 
     result = validate_org(store, slug, today, engine="turbo")
-    rows = [{"focus": str(r.focus), "focus_label": str(r.focus_label), "shape": str(r.shape), "severity": str(r.severity),
+    return [{"focus": str(r.focus), "focus_label": str(r.focus_label), "shape": str(r.shape), "severity": str(r.severity),
              "message": str(r.message), "source_provision": str(r.source_provision)} for r in result.results]
-    return rows, ""
 
 
-def build(store: Store, slug: str, today: dt.date, *, validate: bool = True) -> Report:
-    from normgraph.reports import soa as soa_mod
+def evidence_item(row: dict[str, Any]) -> dict[str, Any]:
+    """One evidence item from a row of the report-audit-evidence queries (without what it serves)."""
+    return {
+        "evidence": text(row.get("label")) or short(row["evidence"]),
+        "kind": vocab_local(row.get("kind")),
+        "issued": text(row.get("issued")),
+        "valid_until": text(row.get("validUntil")),
+        "valid": text(row.get("valid")) == "true",
+        "owner": text(row.get("ownerName")) or ("(unnamed)" if row.get("owner") is not None else ""),
+        "location": text(row.get("location")),
+        "sha256": text(row.get("sha256")),
+        "system": short(row.get("system")),
+        "evidence_iri": text(row["evidence"]),
+    }
 
-    info = org_info(store, slug)
-    sections: dict[str, Section] = {}
-    entry_of: dict[str, str] = {}  # SoA entry IRI -> control IRI
-    for row in run(store, "report-soa", graph=info.graph, today=today.isoformat()).rows:
-        iri = text(row["control"])
-        sections[iri] = Section(iri, text(row["notation"]), text(row.get("title")), text(row["standard"]),
-                                soa_mod.applicability(text(row.get("applicable"))) + (
-                                    f", {vocab_local(row.get('status'))}" if row.get("status") else ""))
-        if row.get("entry") is not None:
-            entry_of[text(row["entry"])] = iri
-    for row in run(store, "report-gap-targets-eu-ai-act", graph=info.graph).rows:
-        iri = text(row["target"])
-        sections.setdefault(iri, Section(iri, text(row["notation"]), text(row.get("title")), "AI Act obligation", "applies"))
-    evidence_rows: list[dict[str, Any]] = []
-    serves_of: dict[str, list[str]] = {}
-    for row in run(store, "report-audit-evidence", graph=info.graph, today=today.isoformat()).rows:
+
+def register(rows: list[dict[str, Any]], name_of: Callable[[str, dict[str, Any]], str]) -> list[dict[str, Any]]:
+    """Evidence rows once each, with everything they serve ("serves": notations; "serves_iris": (IRI, notation))."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        iri = text(row["evidence"])
+        item = out.get(iri)
+        if item is None:
+            item = out[iri] = {**evidence_item(row), "serves_iris": []}
+        elif row.get("system") is not None and short(row["system"]) not in item["system"].split("; "):
+            item["system"] = "; ".join(sorted(filter(None, [*item["system"].split("; "), short(row["system"])])))
         target = text(row["supports"])
-        item: dict[str, Any] = {
-            "serves": text(row.get("supportsNotation")) or short(target),
-            "serves_kind": sections[target].kind if target in sections else short(row.get("scheme")) or "other",
-            "evidence": text(row.get("label")) or short(row["evidence"]),
-            "kind": vocab_local(row.get("kind")),
-            "issued": text(row.get("issued")),
-            "valid_until": text(row.get("validUntil")),
-            "valid": text(row.get("valid")) == "true",
-            "owner": text(row.get("ownerName")) or short(row.get("owner")),
-            "location": text(row.get("location")),
-            "sha256": text(row.get("sha256")),
-            "system": short(row.get("system")),
-            "evidence_iri": text(row["evidence"]),
-        }
-        evidence_rows.append(item)
-        serves_of.setdefault(item["evidence_iri"], []).append(target)
-        if target not in sections:  # e.g. a clause or a GDPR article: still part of the pack
-            sections[target] = Section(target, item["serves"], "", item["serves_kind"])
-        sections[target].evidence.append(item)
-    findings, note = validation_rows(store, slug, today) if validate else ([], "validation not run")
-    finding_rows: list[dict[str, Any]] = []
-    for f in findings:
-        targets = {f["focus"], f["source_provision"]}
-        if f["focus"] in entry_of:
-            targets.add(entry_of[f["focus"]])
-        targets.update(serves_of.get(f["focus"], []))
-        hit = [sections[t] for t in sorted(targets) if t in sections]
-        for s in hit:
-            s.findings.append(f)
-        finding_rows.append({"item": "; ".join(s.notation for s in hit) or "(organisation)",
-                             "severity": f["severity"], "message": f["message"], "focus": f["focus_label"] or short(f["focus"]),
-                             "shape": short(f["shape"]), "source_provision": short(f["source_provision"])})
-    kinds = ("ISO/IEC 27001:2022", "ISO/IEC 42001:2023", "AI Act obligation")
-    ordered = sorted(sections.values(),
-                     key=lambda s: (kinds.index(s.kind) if s.kind in kinds else 3, _natural(s.notation)))
-    tables = [Table("evidence", EVIDENCE_COLUMNS, evidence_rows, key="evidence_iri"),
-              Table("findings", FINDING_COLUMNS, finding_rows)]
-    counts = {"evidence_items": len(serves_of), "links": len(evidence_rows),
-              "expired": len({e["evidence_iri"] for e in evidence_rows if not e["valid"]}),
-              "violations": sum(1 for f in findings if f["severity"] == "Violation"),
-              "warnings": sum(1 for f in findings if f["severity"] == "Warning")}
-    return Report("audit-pack", "Audit evidence pack (ISO/IEC 27001 + ISO/IEC 42001 + EU AI Act)", slug, info.label,
-                  info.graph, today, tables, {"sections": ordered, "validation_note": note, "counts": counts})
+        pair = (target, name_of(target, row))
+        if pair not in item["serves_iris"]:
+            item["serves_iris"].append(pair)
+    for item in out.values():
+        item["serves_iris"].sort(key=lambda p: natural(p[1]))
+        item["serves"] = "; ".join(n for _i, n in item["serves_iris"])
+    return sorted(out.values(), key=lambda e: e["evidence_iri"])
 
 
-def _natural(notation: str) -> list[object]:
-    import re
+class Pack:
+    """Builds the pack, or one part of it."""
 
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", notation)]
+    def __init__(self, store: Store, slug: str, today: dt.date, validate: bool, memo: Memo) -> None:
+        self.store, self.slug, self.today, self.validate, self.memo = store, slug, today, validate, memo
+        self.info = org_info(store, slug)
+        self.day = today.isoformat()
+        self.sections: dict[str, Section] = {}
+        self.entry_of: dict[str, str] = {}
+        self.families: dict[str, str] = {}  # key -> label
+        self.duties_problem = ""
+
+    # ── inputs ──
+    def controls(self) -> None:
+        for row in run(self.store, "report-soa", graph=self.info.graph, today=self.day).rows:
+            iri, standard = text(row["control"]), text(row["standard"])
+            family = text(row.get("familyTitle")).strip()
+            key = family_key(standard, family)
+            self.families.setdefault(key, f"{standard} {family}".strip())
+            status = applicability(text(row.get("applicable"))) + (f", {vocab_local(row.get('status'))}" if row.get("status") else "")
+            self.sections[iri] = Section(iri, text(row["notation"]), text(row.get("title")), standard, status, part=key,
+                                         evidence_total=(num(row.get("evidenceCurrent")) or 0) + (num(row.get("evidenceExpired")) or 0),
+                                         evidence_valid=num(row.get("evidenceCurrent")) or 0)
+            if row.get("entry") is not None:
+                self.entry_of[text(row["entry"])] = iri
+
+    def duties(self) -> list[SystemDuties]:
+        systems, self.duties_problem = self.memo(("duties", self.slug, self.day),
+                                                 lambda: duties_or_problem(self.store, self.slug, self.today))
+        for iri, listed in by_obligation(systems).items():
+            first = listed[0]
+            sec = self.sections.setdefault(iri, Section(iri, first.notation, first.title, KIND_AI_ACT, part=AI_ACT))
+            sec.duties = listed
+            sec.status = "; ".join(f"{d.system_label}: {d.state}" for d in listed)
+        return systems
+
+    def findings(self) -> list[dict[str, str]]:
+        if not self.validate:
+            return []
+        rows: list[dict[str, str]] = self.memo(("validation", self.slug, self.day),
+                                               lambda: validation_rows(self.store, self.slug, self.today))
+        return rows
+
+    def name_of(self, target: str, row: dict[str, Any]) -> str:
+        sec = self.sections.get(target)
+        if sec is not None:
+            return f"{STANDARD_SHORT.get(sec.kind, '')} {sec.notation}".strip()
+        return text(row.get("supportsNotation")) or short(target)
+
+    def other(self, target: str, row: dict[str, Any]) -> Section:
+        """The section of an item evidence serves that is neither an Annex A control nor a listed obligation."""
+        sec = self.sections.get(target)
+        if sec is None:
+            kind = short(row.get("scheme")) or "other"
+            from normgraph.catalogs.registry import catalog_of
+
+            found = catalog_of(target)
+            sec = self.sections[target] = Section(target, text(row.get("supportsNotation")) or short(target), "",
+                                                  found.title if found is not None else kind, part=OTHER)
+        return sec
+
+    def supported(self) -> None:
+        """Counts of every supported item (the sections of other items too), without listing the evidence."""
+        for row in run(self.store, "report-audit-supported", graph=self.info.graph, today=self.day).rows:
+            sec = self.other(text(row["supports"]), row)
+            sec.evidence_total, sec.evidence_valid = num(row.get("total")) or 0, num(row.get("valid")) or 0
+
+    def attach(self, findings: list[dict[str, str]], serves_of: dict[str, list[str]]) -> list[dict[str, Any]]:
+        """Each finding under the sections it concerns; the findings table's rows (with where their row is)."""
+        out = []
+        for f in findings:
+            targets = {f["focus"], f["source_provision"]}
+            if f["focus"] in self.entry_of:
+                targets.add(self.entry_of[f["focus"]])
+            targets.update(serves_of.get(f["focus"], []))
+            hit = [self.sections[t] for t in sorted(targets) if t in self.sections]
+            for s in hit:
+                s.findings.append(f)
+            out.append({"item": "; ".join(s.notation for s in hit) or "(organisation)", "severity": f["severity"],
+                        "message": f["message"], "focus": f["focus_label"] or short(f["focus"]), "shape": short(f["shape"]),
+                        "source_provision": short(f["source_provision"]),
+                        "at": [(s.part, s.anchor, s.notation, s.iri) for s in hit]})
+        return out
+
+    def listed(self, wanted: list[Section]) -> None:
+        """The first SHOWN evidence items of each section, with bounded queries: all of them in one query when there
+        is little evidence, else one query of SHOWN rows per item."""
+        with_evidence = [s for s in wanted if s.evidence_total]
+        batch = sum(min(s.evidence_total, BATCH) for s in with_evidence) <= BATCH
+        groups = [with_evidence] if batch else [[s] for s in with_evidence]
+        for group in filter(None, groups):
+            rows = run(self.store, "report-audit-evidence-of", graph=self.info.graph, today=self.day,
+                       items=" ".join(s.iri for s in group), limit=str(BATCH + 1 if batch else SHOWN)).rows
+            by_iri = {s.iri: s for s in group}
+            for row in rows:
+                sec = by_iri[text(row["supports"])]
+                if sec.evidence and sec.evidence[-1]["evidence_iri"] == text(row["evidence"]):
+                    continue
+                sec.evidence.append({**evidence_item(row), "serves": sec.notation})
+                sec.evidence_total = num(row.get("total")) or sec.evidence_total
+
+    # ── the pack ──
+    def whole(self) -> Report:
+        self.controls()
+        systems = self.duties()
+        rows = run(self.store, "report-audit-evidence", graph=self.info.graph, today=self.day).rows
+        serves_of: dict[str, list[str]] = {}
+        for row in rows:
+            target = text(row["supports"])
+            sec = self.other(target, row)
+            item = {**evidence_item(row), "serves": sec.notation}
+            if not sec.evidence or sec.evidence[-1]["evidence_iri"] != item["evidence_iri"]:
+                sec.evidence.append(item)
+            serves_of.setdefault(item["evidence_iri"], [])
+            if target not in serves_of[item["evidence_iri"]]:
+                serves_of[item["evidence_iri"]].append(target)
+        for sec in self.sections.values():
+            if sec.evidence or sec.part == OTHER:
+                sec.evidence_total = len(sec.evidence)
+                sec.evidence_valid = sum(1 for e in sec.evidence if e["valid"])
+        items = register(rows, self.name_of)
+        finding_rows = self.attach(self.findings(), serves_of)
+        counts = self.counts(len(items), len({e["evidence_iri"] for e in items if not e["valid"]}), finding_rows)
+        counts["links"] = sum(len(e["serves_iris"]) for e in items)
+        parts = self.parts(counts, systems, finding_rows, items)
+        tables = [Table("evidence", EVIDENCE_COLUMNS, items, key="evidence_iri"),
+                  Table("findings", FINDING_COLUMNS, finding_rows), duties_table(systems)]
+        return self.report(tables, counts, systems, finding_rows, parts)
+
+    def one(self, key: str) -> Report:
+        """Only what the page of section `key` (or the overview) shows; the table of contents is always whole."""
+        self.controls()
+        systems = self.duties()
+        self.supported()
+        row = run(self.store, "report-audit-counts", graph=self.info.graph, today=self.day).rows[0]
+        items_n, expired = num(row.get("items")) or 0, num(row.get("expired")) or 0
+        wanted = [s for s in self.sections.values() if s.part == key]
+        self.listed(wanted)
+        page_items: list[dict[str, Any]] = []
+        if key.startswith(EVIDENCE):
+            number = _page_number(key)
+            rows = run(self.store, "report-audit-evidence-page", graph=self.info.graph, today=self.day, limit=str(PAGE),
+                       offset=str((number - 1) * PAGE)).rows
+            page_items = register(rows, self.name_of)
+        serves_of = {e["evidence_iri"]: [s.iri for s in wanted] for s in wanted for e in s.evidence}
+        finding_rows = self.attach(self.findings(), serves_of)
+        counts = self.counts(items_n, expired, finding_rows)
+        counts["links"] = sum(s.evidence_total for s in self.sections.values())
+        parts = self.parts(counts, systems, finding_rows, page_items, only=key)
+        tables = [Table("evidence", EVIDENCE_COLUMNS, page_items, key="evidence_iri"),
+                  Table("findings", FINDING_COLUMNS, finding_rows), duties_table(systems)]
+        return self.report(tables, counts, systems, finding_rows, parts)
+
+    def counts(self, items: int, expired: int, findings: list[dict[str, Any]]) -> dict[str, int]:
+        return {"evidence_items": items, "expired": expired,
+                "violations": sum(1 for f in findings if f["severity"] == "Violation"),
+                "warnings": sum(1 for f in findings if f["severity"] == "Warning")}
+
+    def parts(self, counts: dict[str, int], systems: list[SystemDuties], findings: list[dict[str, Any]],
+              items: list[dict[str, Any]], only: str | None = None) -> list[Part]:
+        """The table of contents; the section `only` (or all, when None) with its data."""
+        def members(key: str) -> list[Section]:
+            if only is not None and key != only:
+                return []
+            return sorted((s for s in self.sections.values() if s.part == key), key=lambda s: natural(s.notation))
+
+        def count(key: str) -> int:
+            return sum(1 for s in self.sections.values() if s.part == key)
+
+        out = [Part(key, label, "sections", count(key), members(key)) for key, label in self.families.items()]
+        out.append(Part(AI_ACT, "AI Act: duties per AI system and the evidence of each obligation", "ai-act", count(AI_ACT),
+                        (systems, members(AI_ACT))))
+        if count(OTHER):
+            out.append(Part(OTHER, "Other requirements evidence serves (clauses, GDPR …)", "sections", count(OTHER), members(OTHER)))
+        pages = max(1, -(-counts["evidence_items"] // PAGE))
+        for n in range(1, pages + 1):
+            key = f"{EVIDENCE}{n}"
+            first, last = (n - 1) * PAGE + 1, min(n * PAGE, counts["evidence_items"])
+            shown = items[(n - 1) * PAGE:n * PAGE] if only is None else (items if only == key else [])
+            out.append(Part(key, f"Evidence register {first}–{last}" if pages > 1 else "Evidence register",
+                            "register", last - first + 1 if counts["evidence_items"] else 0, shown))
+        out.append(Part(FINDINGS, "All validation results", "findings", len(findings),
+                        findings if only in (None, FINDINGS) else []))
+        return out
+
+    def report(self, tables: list[Table], counts: dict[str, int], systems: list[SystemDuties],
+               findings: list[dict[str, Any]], parts: list[Part]) -> Report:
+        kinds = ("ISO/IEC 27001:2022", "ISO/IEC 42001:2023", KIND_AI_ACT)
+        ordered = sorted(self.sections.values(),
+                         key=lambda s: (kinds.index(s.kind) if s.kind in kinds else 3, natural(s.notation)))
+        violations = [f for f in findings if f["severity"] == "Violation"]
+        return Report("audit-pack", "Audit evidence pack (ISO/IEC 27001 + ISO/IEC 42001 + EU AI Act)", self.slug,
+                      self.info.label, self.info.graph, self.today, tables,
+                      {"sections": ordered, "counts": counts, "duties": systems, "duties_problem": self.duties_problem,
+                       "violations": violations, "parts": parts,
+                       "validation_note": "" if self.validate else "validation not run", "page_size": PAGE, "shown": SHOWN})
+
+
+def _page_number(key: str) -> int:
+    try:
+        return max(1, int(key[len(EVIDENCE):]))
+    except ValueError:
+        raise ReportError(f"no section {key!r} in the audit pack") from None
+
+
+def build(store: Store, slug: str, today: dt.date, *, validate: bool = True, part: str | None = None,
+          memo: Memo | None = None) -> Report:
+    """The whole pack (part None), or what the page of section `part` (or OVERVIEW) shows."""
+    pack = Pack(store, slug, today, validate, memo or _plain)
+    return pack.whole() if part is None else pack.one(part)
 
 
 def write_bundle(report: Report, store: Store, out: Path) -> Path:
@@ -154,3 +365,6 @@ def write_bundle(report: Report, store: Store, out: Path) -> Path:
     for name, data in files.items():
         (out / name).write_bytes(data)
     return out
+
+
+__all__ = ["OVERVIEW", "PAGE", "SHOWN", "Section", "build", "write_bundle"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from normgraph.reports import ReportError, audit_pack, check_target, gap, risks, soa
+from normgraph.reports.audit_pack import Memo
 from normgraph.reports.model import Report
 from normgraph.reports.render import MEDIA, render
 from normgraph.store.base import Store
@@ -41,8 +42,12 @@ def check_format(kind: str, fmt: str) -> None:
         raise ReportError(f"unknown format {fmt!r} (known: {', '.join(formats(kind))})")
 
 
-def build_report(store: Store, kind: str, org: str, target: str, today: dt.date) -> Report:
-    """The report `kind` of organisation `org` (ReportError for an unknown kind, organisation or target)."""
+def build_report(store: Store, kind: str, org: str, target: str, today: dt.date, *, part: str | None = None,
+                 memo: Memo | None = None) -> Report:
+    """The report `kind` of organisation `org` (ReportError for an unknown kind, organisation or target).
+
+    `part`: only what the page of that section (or "overview") shows, where the report builds per section (the
+    audit pack); the others build whole. `memo` keeps expensive inputs between pages (normgraph.reports.cache)."""
     if kind == "soa":
         return soa.build(store, org, today)
     if kind == "risks":
@@ -51,7 +56,7 @@ def build_report(store: Store, kind: str, org: str, target: str, today: dt.date)
         check_target(target)
         return gap.build(store, org, target, today)
     if kind == "audit-pack":
-        return audit_pack.build(store, org, today)
+        return audit_pack.build(store, org, today, part=part, memo=memo)
     raise ReportError(f"unknown report {kind!r} (known: {', '.join(KINDS)})")
 
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 
 from rdflib import URIRef
 
-from normgraph.catalogs.registry import catalog_of
+from normgraph.catalogs.registry import catalog, catalog_of
 from normgraph.mappings.records import chain_of, record_from_row
 from normgraph.mappings.relations import relations
-from normgraph.reports import ReportError, check_target, coverage, num, run, short, text
+from normgraph.reports import TARGETS, ReportError, check_target, coverage, num, run, short, text, words
 from normgraph.reports.common import org_info
 from normgraph.reports.coverage import STATS_COLUMNS, GroupStats
 from normgraph.reports.model import Report, Table
@@ -39,6 +39,10 @@ TARGET_QUERY = {
     "nist-ai-rmf-1.0": "report-gap-targets-nist-ai-rmf",
 }
 OWN_CATALOGS = ("iso27001-2022", "iso42001-2023")
+LEGEND = ("How to read the explanations: an item you implement \"equal to\", \"superset of\" a requirement covers it fully; "
+          "\"subset of\", \"intersects with\" covers it in part; \"related to\" claims no overlap in substance. Confidence "
+          "is the curators' own: clear-cut (0.9), sound judgement (0.7), arguable (0.5). Full coverage also needs "
+          "current evidence on the date.")
 ISMS = "iso27001-2022"
 
 
@@ -91,18 +95,26 @@ class Link:
 
     @property
     def state(self) -> str:
-        """The source item's status as recorded, with its current evidence."""
-        how = "supported by its evidence" if self.via == "evidence" else "SoA"
-        shown = f"current evidence {', '.join(self.evidence)}" if self.evidence else "no current evidence"
-        return f"{self.status} ({how}; {shown})"
+        """The source item's status as recorded, with its current evidence, in words."""
+        status = "implemented" if self.status == "implemented" else "partly implemented"
+        how = "as its evidence shows" if self.via == "evidence" else "in the SoA"
+        shown = f"current evidence: {words.some(self.evidence)}" if self.evidence else "no current evidence"
+        return f"{status} {how}; {shown}"
+
+    @property
+    def name(self) -> str:
+        return words.item_name(self.source, self.source_notation)
 
     def describe(self) -> str:
+        """In plain words: the item, how it relates to the requirement, how far it covers it, and who says so."""
         if self.relation == "is":
-            return f"{self.source_notation} {self.state}, the organisation's own"
-        how = "fully" if self.full else ("fully, if evidenced" if self.full_strength else "in part")
-        extra = f"; inferred from {', '.join(short(d) for d in self.derived_from)}" if self.derived_from else ""
-        return (f"{self.source_notation} {self.relation} ({how}; {self.state}) via {short(self.record)} "
-                f"[{short(self.mapping_set)}; {self.creator}{extra}]")
+            return f"{self.name} itself: {self.state}"
+        how = "covers it fully" if self.full else ("would cover it fully with current evidence" if self.full_strength
+                                                    else "covers it in part")
+        said = ", ".join(filter(None, [f"mapping by {self.creator}" if self.creator else "",
+                                       f"confidence {words.confidence_words(self.confidence)}" if self.confidence else ""]))
+        chain = f"; inferred through {len(self.derived_from)} stated mappings" if self.derived_from else ""
+        return f"{self.name} {words.relation_words(self.relation)} it and {how} ({self.state}{'; ' + said if said else ''}{chain})"
 
 
 @dataclass
@@ -142,8 +154,8 @@ class Requirement:
         if state == coverage.PARTIAL:
             return "; ".join(link.describe() for link in self.links)
         if self.no_counterpart:
-            return "New control needed — no counterpart: " + " ".join(
-                f"{r} [{short(rec)}]" for rec, r in self.no_counterpart)
+            return "New control needed — the curators found no counterpart: " + " ".join(
+                r for _rec, r in self.no_counterpart if r)
         return "New control needed — no mapping from any implemented control"
 
 
@@ -223,7 +235,7 @@ def analyse(store: Store, slug: str, target: str, today: dt.date) -> tuple[list[
         relation = text(row["relation"]).rsplit("#", 1)[-1]
         if src not in impl:
             if catalog_key(src) in OWN_CATALOGS:
-                cand = f"{short(src)} ({relation})"
+                cand = f"{words.item_name(src, text(row.get('sourceNotation')) or short(src))} ({words.relation_words(relation)} it)"
                 if cand not in wanted.candidates:
                     wanted.candidates.append(cand)
             continue
@@ -283,13 +295,16 @@ def reuse_table(reqs: list[Requirement]) -> Table:
     """Which of my 27001 items already satisfy this target: fully (with evidence), without current
     evidence, or in part."""
     reuse: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"full": [], "no_evidence": [], "partial": []})
+    iris: dict[str, str] = {}
     for r in reqs:
         for link in r.isms_links():
             kind = "full" if link.full else ("no_evidence" if link.full_strength else "partial")
             reuse[link.source_notation][kind].append(r.notation)
+            iris[link.source_notation] = link.source
     return Table("reuse", ["iso27001_control", "covers_fully", "covers_fully_without_current_evidence", "covers_in_part"], [
         {"iso27001_control": k, "covers_fully": "; ".join(v["full"]),
-         "covers_fully_without_current_evidence": "; ".join(v["no_evidence"]), "covers_in_part": "; ".join(v["partial"])}
+         "covers_fully_without_current_evidence": "; ".join(v["no_evidence"]), "covers_in_part": "; ".join(v["partial"]),
+         "iri": iris[k]}
         for k, v in sorted(reuse.items(), key=lambda kv: sort_key(kv[0]))
     ], key="iso27001_control")
 
@@ -342,7 +357,8 @@ def build(store: Store, slug: str, target: str, today: dt.date) -> Report:
                   [table, group_table, baseline_table, reuse_table(reqs)],
                   {"target": target, "target_title": title, "scheme": str(scheme), "requirements": reqs,
                    "total": total, "groups": groups, "baseline": baseline, "implemented_27001": impl_27001,
-                   "answer": headline(reqs), "weighting": coverage.WEIGHTING})
+                   "answer": headline(reqs), "weighting": coverage.WEIGHTING, "legend": LEGEND,
+                   "targets": [(key, catalog(cat).title) for key, cat in TARGETS.items()]})
 
 
 def explain(report: Report, requirement: str) -> list[Requirement]:

@@ -140,17 +140,21 @@ _ENV: Environment | None = None
 def env() -> Environment:
     global _ENV
     if _ENV is None:
+        from normgraph.reports.page import anchor
+
         _ENV = Environment(loader=PackageLoader("normgraph.reports", "templates"),
                            autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+        _ENV.filters["anchor"] = anchor
     return _ENV
 
 
-def to_html(report: Report, **extra: Any) -> str:
+def html_context(report: Report) -> dict[str, Any]:
+    """What a report's template reads besides the report: its tables by name and its charts."""
     from markupsafe import Markup
 
     from normgraph.reports import charts
 
-    ctx: dict[str, Any] = {"r": report, "tables": {t.name: t for t in report.tables}, **extra}
+    ctx: dict[str, Any] = {"tables": {t.name: t for t in report.tables}}
     if report.kind == "risks":
         grid = report.extra["heatmap"]
         ctx["svg_inherent"] = Markup(charts.heatmap_svg(grid["inherent"], "Inherent risk (before treatment)", "hm-inherent"))
@@ -162,7 +166,14 @@ def to_html(report: Report, **extra: Any) -> str:
         rows = [(str(g["group"]), share(g, "full"), share(g, "no_evidence"), share(g, "partial"), share(g, "none"))
                 for g in report.table("coverage").rows]
         ctx["svg_coverage"] = Markup(charts.bars_svg(rows, f"Coverage of {report.extra['target_title']}", "cov"))
-    return env().get_template(f"{report.kind}.html.j2").render(**ctx)
+    return ctx
+
+
+def to_html(report: Report) -> str:
+    """The whole report as one standalone document (every section; its contents link to #anchors)."""
+    from normgraph.reports.page import ALL, render_html
+
+    return render_html(report, section=ALL).html
 
 
 def render(report: Report, fmt: str, store: Store | None = None) -> bytes:

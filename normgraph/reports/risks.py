@@ -1,39 +1,84 @@
-"""Combined risk register: security and AI risks in one table, with inherent/residual heat maps."""
+"""Combined risk register: security and AI risks in one table, with inherent/residual heat maps.
+
+Where a risk sits on the residual heat map is the register query's rule (queries/report-risk-register.rq:
+the treatment's own likelihood and impact, else the cell nearest the recorded residual score); the heat
+maps here only count the register's rows. A treatment naming a control no catalog knows is flagged.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from normgraph.reports import joined, num, run, short, text, vocab_local
+from normgraph.reports import boolean, num, run, short, text, vocab_local
 from normgraph.reports.common import org_info
 from normgraph.reports.model import Report, Table, Value
 from normgraph.store.base import Store
 
 COLUMNS = ["risk", "kind", "risk_kind", "system_or_asset", "likelihood", "impact", "inherent_score",
-           "residual_score", "residual_likelihood", "residual_impact", "owner", "treatment_controls", "iri"]
+           "residual_score", "residual_likelihood", "residual_impact", "residual_placement", "owner",
+           "treatment_controls", "unknown_controls", "iri"]
+PHASES = {"inherent": ("likelihood", "impact"), "residual": ("residual_likelihood", "residual_impact")}
 
 
-def heatmap(store: Store, graph: str) -> dict[str, list[list[int]]]:
-    """phase -> 5x5 counts, indexed [likelihood-1][impact-1]."""
-    grid = {"inherent": [[0] * 5 for _ in range(5)], "residual": [[0] * 5 for _ in range(5)]}
-    for row in run(store, "report-risk-heatmap", graph=graph).rows:
-        likelihood, impact, n = num(row["l"]), num(row["i"]), num(row["n"]) or 0
-        if likelihood is not None and impact is not None and 1 <= likelihood <= 5 and 1 <= impact <= 5:
-            grid[text(row["phase"])][likelihood - 1][impact - 1] += n
+@dataclass(frozen=True)
+class TreatmentControl:
+    """A control a risk is treated by: its IRI and notation ('' when no catalog knows it)."""
+
+    iri: str
+    notation: str
+
+    @property
+    def known(self) -> bool:
+        return bool(self.notation)
+
+
+def treatment_controls(cell: str) -> list[TreatmentControl]:
+    """The register query's ?controls lines ("IRI notation (standard)"), sorted by notation."""
+    out = []
+    for line in filter(None, cell.split("\n")):
+        iri, _, notation = line.partition(" ")
+        out.append(TreatmentControl(iri, notation.strip()))
+    return sorted(out, key=lambda c: (not c.known, c.notation, c.iri))
+
+
+def on_scale(*values: Value) -> bool:
+    return all(isinstance(v, int) and 1 <= v <= 5 for v in values)
+
+
+def heatmap(rows: list[dict[str, Value]]) -> dict[str, list[list[int]]]:
+    """phase -> 5x5 counts, indexed [likelihood-1][impact-1], from the register's rows."""
+    grid = {phase: [[0] * 5 for _ in range(5)] for phase in PHASES}
+    for row in rows:
+        for phase, (lcol, icol) in PHASES.items():
+            likelihood, impact = row[lcol], row[icol]
+            if on_scale(likelihood, impact):
+                assert isinstance(likelihood, int) and isinstance(impact, int)
+                grid[phase][likelihood - 1][impact - 1] += 1
     return grid
+
+
+def placement(row: dict[str, Value], exact: bool | None) -> str:
+    if row["residual_likelihood"] is None:
+        return "no residual rating" if row["residual_score"] is None else "not placed (no likelihood or impact)"
+    where = f"likelihood {row['residual_likelihood']} × impact {row['residual_impact']}"
+    return where if exact is not False else f"{where} (nearest cell to score {row['residual_score']})"
 
 
 def build(store: Store, slug: str, today: dt.date) -> Report:
     info = org_info(store, slug)
     table = Table("risks", COLUMNS, key="iri")
     seen: dict[str, dict[str, Value]] = {}
+    controls: dict[str, list[TreatmentControl]] = {}
     for row in run(store, "report-risk-register", graph=info.graph).rows:
         iri = text(row["risk"])
         kind = text(row["kind"])
-        if iri in seen:
+        if iri in seen:  # a risk typed ng:Risk and ng:SecurityRisk: one row, the specific kind
             if seen[iri]["kind"] == "other" and kind != "other":
                 seen[iri]["kind"] = kind
             continue
+        treated = treatment_controls(text(row.get("controls")))
+        controls[iri] = treated
         record: dict[str, Value] = {
             "risk": text(row.get("label")) or short(iri),
             "kind": kind,
@@ -46,15 +91,19 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
             "residual_likelihood": num(row.get("resL")),
             "residual_impact": num(row.get("resI")),
             "owner": text(row.get("ownerName")) or short(row.get("owner")),
-            "treatment_controls": joined(row.get("controls"), "; "),
+            "treatment_controls": "; ".join(c.notation for c in treated if c.known),
+            "unknown_controls": "; ".join(short(c.iri) for c in treated if not c.known),
             "iri": iri,
         }
+        record["residual_placement"] = placement(record, boolean(row.get("resExact")))
         seen[iri] = record
         table.rows.append(record)
-    grid = heatmap(store, info.graph)
+    grid = heatmap(table.rows)
     unplaced = sum(1 for r in table.rows if r["residual_likelihood"] is None)
     off_scale = [str(r["risk"]) for r in table.rows
                  if any(isinstance(v, int) and not 1 <= v <= 5 for v in (r["likelihood"], r["impact"]))]
+    unknown = [(str(r["risk"]), str(r["iri"]), short(c.iri)) for r in table.rows for c in controls[str(r["iri"])] if not c.known]
     return Report("risks", "Risk register (information security and AI risks)", slug, info.label, info.graph,
                   today, [table], {"heatmap": grid, "residual_unplaced": unplaced, "off_scale": off_scale,
+                                   "controls": controls, "unknown_controls": unknown,
                                    "counts": {k: sum(1 for r in table.rows if r["kind"] == k) for k in ("security", "AI", "other")}})

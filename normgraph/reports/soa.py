@@ -3,17 +3,25 @@
 One row per Annex A control of both standards (93 + 38 = 131), whether or not the organisation has
 an SoA entry for it (a control without an entry is "not assessed": a finding in itself). Each row
 also names the AI Act obligations and AI RMF subcategories the control relates to through mapping
-records (queries/report-soa-links.rq).
+records (queries/report-soa-links.rq), and the SoA lists each AI system's AI Act duties with their
+dates and reasons, from the applicability engine (normgraph.reports.duties).
+
+Sections: one per Annex A theme or objective of each standard (27001 A.5–A.8, 42001 A.2–A.10) and
+one for the AI Act duties; the overview has the counts and each system's duties in brief.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 
-from normgraph.reports import joined, num, run, short, text, vocab_local
+from normgraph.reports import joined, num, run, text, vocab_local
 from normgraph.reports.common import org_info
-from normgraph.reports.model import Report, Table
+from normgraph.reports.duties import duties_or_problem, duties_table
+from normgraph.reports.model import Report, Table, Value
+from normgraph.reports.page import Part
 from normgraph.store.base import Store
 
 COLUMNS = [
@@ -21,36 +29,66 @@ COLUMNS = [
     "implementation_status", "measures", "owner", "evidence_current", "evidence_expired",
     "ai_act_obligations", "ai_rmf_subcategories", "links_via", "iri",
 ]
+STANDARD_SHORT = {"ISO/IEC 27001:2022": "27001", "ISO/IEC 42001:2023": "42001"}
+DUTIES = "ai-act-duties"
 
 
 def applicability(value: str) -> str:
     return {"true": "yes", "false": "no"}.get(value, "not assessed")
 
 
-def soa_links(store: Store) -> dict[str, dict[str, list[str]]]:
-    """control IRI -> {"obligation": [notations], "airmf": [...], "via": ["A.2.2 (record)"]}."""
-    out: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"obligation": [], "airmf": [], "via": []})
+@dataclass
+class Links:
+    """What one control is linked to: (IRI, notation) of obligations, AI RMF subcategories, and the 42001
+    controls a 27001 control reaches them through."""
+
+    obligation: list[tuple[str, str]] = field(default_factory=list)
+    airmf: list[tuple[str, str]] = field(default_factory=list)
+    via: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, kind: str, item: tuple[str, str]) -> None:
+        bucket: list[tuple[str, str]] = getattr(self, kind)
+        if item not in bucket:
+            bucket.append(item)
+
+
+def soa_links(store: Store, notations: dict[str, str]) -> dict[str, Links]:
+    """control IRI -> its Links; `notations` names the via controls ("42001 A.10.3")."""
+    out: dict[str, Links] = defaultdict(Links)
     for row in run(store, "report-soa-links").rows:
         entry = out[text(row["control"])]
-        notation = text(row["itemNotation"])
-        kind = text(row["kind"])
-        if notation not in entry[kind]:
-            entry[kind].append(notation)
-        if row.get("viaRecord") is not None:
-            via = f"{short(row['via'])} [{short(row['viaRecord'])}]"
-            if via not in entry["via"]:
-                entry["via"].append(via)
+        entry.add(text(row["kind"]), (text(row["item"]), text(row["itemNotation"])))
+        if row.get("via") is not None:
+            via = text(row["via"])
+            entry.add("via", (via, notations.get(via, via)))
+    for entry in out.values():
+        for bucket in (entry.obligation, entry.airmf, entry.via):
+            bucket.sort(key=lambda pair: natural(pair[1]))
     return out
+
+
+def natural(notation: str) -> list[object]:
+    """Sort key reading the numbers in a notation as numbers: A.5.2 < A.5.10, Art. 9 < Art. 10."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", notation)]
+
+
+def family_key(standard: str, family_title: str) -> str:
+    """The section key of a theme: "27001-A.5", "42001-A.10"."""
+    return f"{STANDARD_SHORT.get(standard, standard)}-{family_title.split(' ', 1)[0] or 'other'}"
 
 
 def build(store: Store, slug: str, today: dt.date) -> Report:
     info = org_info(store, slug)
-    links = soa_links(store)
+    rows = run(store, "report-soa", graph=info.graph, today=today.isoformat()).rows
+    notations = {text(r["control"]): f"{STANDARD_SHORT.get(text(r['standard']), '')} {text(r['notation'])}".strip()
+                 for r in rows}
+    links = soa_links(store, notations)
     table = Table("soa", COLUMNS, key="control")
-    for row in run(store, "report-soa", graph=info.graph, today=today.isoformat()).rows:
+    families: dict[str, tuple[str, list[dict[str, Value]]]] = {}
+    for row in rows:
         iri = text(row["control"])
-        lk = links.get(iri, {"obligation": [], "airmf": [], "via": []})
-        table.rows.append({
+        lk = links.get(iri, Links())
+        record: dict[str, Value] = {
             "control": text(row["notation"]),
             "standard": text(row["standard"]),
             "title": text(row.get("title")),
@@ -59,17 +97,26 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
             "exclusion_justification": text(row.get("justification")),
             "implementation_status": vocab_local(row.get("status")) or ("" if row.get("entry") else "no SoA entry"),
             "measures": joined(row.get("measures"), " | "),
-            "owner": text(row.get("ownerName")) or short(row.get("owner")),
+            "owner": text(row.get("ownerName")) or ("(unnamed)" if row.get("owner") is not None else ""),
             "evidence_current": num(row.get("evidenceCurrent")) or 0,
             "evidence_expired": num(row.get("evidenceExpired")) or 0,
-            "ai_act_obligations": "; ".join(lk["obligation"]),
-            "ai_rmf_subcategories": "; ".join(lk["airmf"]),
-            "links_via": "; ".join(lk["via"]),
+            "ai_act_obligations": "; ".join(n for _i, n in lk.obligation),
+            "ai_rmf_subcategories": "; ".join(n for _i, n in lk.airmf),
+            "links_via": "; ".join(n for _i, n in lk.via),
             "iri": iri,
-        })
-    summary = summarise(table)
+        }
+        table.rows.append(record)
+        standard, family = text(row["standard"]), text(row.get("familyTitle")).strip()
+        key = family_key(standard, family)
+        families.setdefault(key, (f"{standard} {family}".strip(), []))[1].append(record)
+    systems, problem = duties_or_problem(store, slug, today)
+    duties = duties_table(systems)
+    sections = [Part(key, label, "controls", len(members), members) for key, (label, members) in families.items()]
+    sections.append(Part(DUTIES, "AI Act duties per AI system", "duties", len(duties), systems))
     return Report("soa", "Statement of Applicability (ISO/IEC 27001:2022 + ISO/IEC 42001:2023 Annex A)",
-                  slug, info.label, info.graph, today, [table], {"summary": summary, "systems": info.systems})
+                  slug, info.label, info.graph, today, [table, duties],
+                  {"summary": summarise(table), "systems": info.systems, "duties": systems, "duties_problem": problem, "links": dict(links),
+                   "parts": sections})
 
 
 def summarise(table: Table) -> dict[str, dict[str, int]]:

@@ -1,0 +1,73 @@
+"""Reports kept per data generation, so the server answers repeat views fast.
+
+A report is determined by (store.generation, organisation, kind, target, today) and a page of it also by
+(section, links, embed); a write to the store changes the generation and every older entry is never asked
+for again (least recently used entries go first, bounded in entries and bytes: normgraph.store.cache). The
+expensive inputs pages share — the validation results and the applicability answers — are kept the same way,
+so the pages of one audit pack pay for them once. Use one ReportCache per underlying store (an app holds one;
+scoped per-request views of the same store share its generation).
+
+    cache = ReportCache()
+    page = cache.page(store, "audit-pack", "hospital", "", today, section="evidence-2", links=links, embed=True)
+    report = cache.report(store, "soa", "hospital", "", today)   # downloads: dispatch.render_file(report, ...)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from normgraph.reports.model import Report
+from normgraph.reports.page import OVERVIEW, Links, Page, render_html
+from normgraph.store.base import Store
+from normgraph.store.cache import BoundedCache
+
+#: what one cached report or input is taken to cost when nothing better is known (reports hold rows of strings)
+REPORT_COST = 4 << 20
+
+
+class ReportCache:
+    def __init__(self, max_entries: int = 512, max_bytes: int = 256 << 20) -> None:
+        self.entries: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
+
+    def _get(self, key: tuple[Any, ...], compute: Callable[[], Any], size: Callable[[Any], int]) -> Any:
+        hit = self.entries.get(key)
+        if hit is not None:
+            return hit
+        value = compute()
+        self.entries.put(key, value, size(value))
+        return value
+
+    def memo(self, store: Store) -> Callable[[tuple[Any, ...], Callable[[], Any]], Any]:
+        """A memo for the report builders' expensive inputs, kept for the store's current generation."""
+        generation = store.generation
+        return lambda key, compute: self._get((generation, "input", *key), compute, lambda v: REPORT_COST)
+
+    def report(self, store: Store, kind: str, slug: str, target: str, today: dt.date, part: str | None = None) -> Report:
+        """The report (whole, or only what the page of section `part` needs); ReportError as build_report."""
+        from normgraph.reports.dispatch import build_report
+
+        key = (store.generation, "report", slug, kind, target if kind == "gap" else "", today, part)
+        return self._get(key, lambda: build_report(store, kind, slug, target, today, part=part, memo=self.memo(store)),
+                         lambda v: REPORT_COST)
+
+    def page(self, store: Store, kind: str, slug: str, target: str, today: dt.date, *, section: str | None = None,
+             links: Links | None = None, embed: bool = False) -> Page:
+        """The HTML page of section `section` (None: the overview); ReportError for an unknown section."""
+        links = links or Links()
+        key = (store.generation, "page", slug, kind, target if kind == "gap" else "", today, section, links, embed)
+
+        def compute() -> Page:
+            report = self.report(store, kind, slug, target, today, part=section or OVERVIEW)
+            return render_html(report, links=links, embed=embed, section=section)
+
+        page: Page = self._get(key, compute, lambda p: sys.getsizeof(p.html) + 1024)
+        return page
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+__all__ = ["ReportCache"]

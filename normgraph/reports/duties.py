@@ -1,0 +1,139 @@
+"""The AI Act duties of each AI system and model, as the SoA and the audit pack list them.
+
+One source: the applicability engine (normgraph.applicability.assess), the same answers as
+`normgraph applicability`. A report lists every answer that is not "does not apply": what applies (in force on
+the judged date, or from a later date, shown with that date) and what cannot be told yet (shown as such, with
+the facts to record) — nothing is dropped silently and nothing dated later is shown as owed now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from normgraph.applicability import APPLIES, CANNOT_TELL, DOES_NOT_APPLY, Answer, ApplicabilityError, assess
+from normgraph.reports import ReportError
+from normgraph.reports.model import Table
+from normgraph.store.base import Store
+
+IN_FORCE, LATER = "in force", "applies later"
+COLUMNS = ["system", "system_kind", "roles", "obligation", "title", "status", "applies_from", "in_force", "why",
+           "record", "eased", "system_iri", "obligation_iri"]
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One (system, obligation) answer a report lists."""
+
+    system: str
+    system_label: str
+    system_kind: str
+    roles: tuple[str, ...]
+    obligation: str
+    notation: str
+    title: str
+    status: str  # APPLIES | CANNOT_TELL
+    applies_from: dt.date | None
+    in_force: bool
+    reasons: tuple[str, ...]
+    record: tuple[str, ...]
+    eased: tuple[str, ...]
+
+    @property
+    def state(self) -> str:
+        """In words: "in force", "applies from 2027-08-02", "cannot tell yet: record annex_iii_point"."""
+        if self.status == CANNOT_TELL:
+            return "cannot tell yet" + (f": record {', '.join(self.record)}" if self.record else "")
+        if self.in_force:
+            return IN_FORCE
+        return f"applies from {self.applies_from.isoformat()}" if self.applies_from else "applies"
+
+    @property
+    def css(self) -> str:
+        return {True: "ok"}.get(self.in_force, "warn" if self.status == CANNOT_TELL else "later")
+
+    def why(self) -> str:
+        return " · ".join(self.reasons)
+
+    def row(self) -> dict[str, str | int | float | bool | None]:
+        return {"system": self.system_label, "system_kind": self.system_kind, "roles": ", ".join(self.roles),
+                "obligation": self.notation, "title": self.title, "status": self.state,
+                "applies_from": self.applies_from.isoformat() if self.applies_from else "", "in_force": self.in_force,
+                "why": self.why(), "record": "; ".join(self.record), "eased": "; ".join(self.eased),
+                "system_iri": self.system, "obligation_iri": self.obligation}
+
+
+@dataclass(frozen=True)
+class SystemDuties:
+    """One AI system or model and its listed duties, in catalog order."""
+
+    iri: str
+    label: str
+    kind: str
+    roles: tuple[str, ...]
+    duties: tuple[Duty, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many duties are in force, apply from a later date, cannot be told yet."""
+        return {IN_FORCE: sum(d.in_force for d in self.duties),
+                LATER: sum(d.status == APPLIES and not d.in_force for d in self.duties),
+                CANNOT_TELL: sum(d.status == CANNOT_TELL for d in self.duties)}
+
+    @property
+    def record(self) -> tuple[str, ...]:
+        """The facts to record to settle the questions that cannot be told yet."""
+        return tuple(dict.fromkeys(c for d in self.duties for c in d.record))
+
+
+def _role(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def listed(answer: Answer) -> bool:
+    """Whether a report lists the answer: everything but "does not apply"."""
+    return answer.status != DOES_NOT_APPLY
+
+
+def duty(answer: Answer, on: dt.date) -> Duty:
+    s, ob = answer.subject, answer.obligation
+    return Duty(s.iri, s.label, s.kind, tuple(_role(r) for r in s.roles), ob.iri, ob.notation, ob.title, answer.status,
+                answer.applies_from, answer.due_on(on), answer.reasons, answer.record, answer.eased)
+
+
+def ai_act_duties(store: Store, slug: str, on: dt.date) -> list[SystemDuties]:
+    """Per AI system and model with an AI Act role: its listed duties on `on` (ReportError on contradictory facts)."""
+    try:
+        result = assess(store, slug, on)
+    except ApplicabilityError as e:
+        raise ReportError(str(e)) from None
+    out = []
+    for s in result.subjects:
+        mine = tuple(duty(a, on) for a in result.answers if a.subject == s and listed(a))
+        out.append(SystemDuties(s.iri, s.label, s.kind, tuple(_role(r) for r in s.roles), mine))
+    return out
+
+
+def duties_or_problem(store: Store, slug: str, on: dt.date) -> tuple[list[SystemDuties], str]:
+    """The duties, or none and why not (contradictory facts: the report says so instead of failing whole)."""
+    try:
+        return ai_act_duties(store, slug, on), ""
+    except ReportError as e:
+        return [], f"The AI Act duties cannot be listed: {e}"
+
+
+def duties_table(systems: list[SystemDuties]) -> Table:
+    return Table("ai-act-duties", COLUMNS, [d.row() for s in systems for d in s.duties])
+
+
+def by_obligation(systems: list[SystemDuties]) -> dict[str, list[Duty]]:
+    """Obligation IRI -> the systems' duties under it (catalog order kept)."""
+    out: dict[str, list[Duty]] = {}
+    for s in systems:
+        for d in s.duties:
+            out.setdefault(d.obligation, []).append(d)
+    return out
+
+
+__all__ = ["APPLIES", "CANNOT_TELL", "COLUMNS", "Duty", "SystemDuties", "ai_act_duties", "by_obligation", "duties_or_problem",
+           "duties_table"]
