@@ -100,14 +100,39 @@ o:ai-system\\/s a ng:AISystem ; rdfs:label "Scoring"@en ; ng:operatedBy o:organi
     result = assess(store, "sparse", date(2026, 12, 1))
     from normgraph.applicability.render import text
 
-    assert "record: placed_on_market, significantly_changed, for_public_authorities, " in text(result, result.answers)
+    assert "record: placed_on_market, annex_x_component, significantly_changed, for_public_authorities, " in text(result, result.answers)
     fria = result.why("s", "art-27-1-deployer")
     assert fria.status == CANNOT_TELL
-    assert fria.record == ("placed_on_market", "significantly_changed", "for_public_authorities", "annex_iii_area", "deployer_nature")
+    assert fria.record == ("placed_on_market", "annex_x_component", "significantly_changed", "for_public_authorities",
+                           "annex_iii_area", "deployer_nature")
     assert "cannot tell yet" in fria.reasons[-1] and "record placed_on_market" in fria.reasons[-1]
     assert result.why("s", "art-26-7-deployer").record[-1] == "workers_affected"
     assert result.why("s", "art-4-deployer").status == APPLIES  # what needs no missing fact is answered
     store.drop(GRAPH + "sparse")
+
+
+def test_each_new_deciding_fact_missing_names_its_column(store: EmbeddedStore) -> None:
+    """Arts 25(1), 43(4), 50 exceptions, 14(5), 5(2)-(4) / 26(10) and 111(1): a blank fact is "cannot tell yet"."""
+    _org(store, "sparse2", """o:organisation\\/org a ng:Organisation ; rdfs:label "Sparse"@en ;
+    ng:deployerNature nat:law-enforcement-authority ; ng:establishedOutsideUnion false .
+o:ai-system\\/rbi a ng:AISystem ; rdfs:label "Face search"@en ; ng:operatedBy o:organisation\\/org ;
+    ng:aiActRole role:deployer , role:provider ; ng:intendedPurpose "Identifies."@en ; ng:annexIIIArea aiact:annex-III-1-a ;
+    ng:notYetPlacedOnMarket true ; ng:art50Trigger trig:none .
+o:ai-system\\/bot a ng:AISystem ; rdfs:label "Chat"@en ; ng:operatedBy o:organisation\\/org ;
+    ng:aiActRole role:provider ; ng:intendedPurpose "Chats."@en ; ng:art50Trigger trig:interacts-with-people ;
+    ng:placedOnMarket "2026-03-01"^^xsd:date .
+""")
+    result = assess(store, "sparse2", date(2026, 12, 1))
+    expected = {("rbi", "art-25-1-deployer"): ("becomes_provider",), ("rbi", "art-43-4-provider"): ("substantial_modification",),
+                ("rbi", "art-14-5-provider"): ("deployer_nature", "two_person_check_disproportionate"),
+                ("rbi", "art-5-2-deployer"): ("rbi_mode",), ("rbi", "art-26-10-deployer"): ("rbi_mode",),
+                ("bot", "art-50-1-provider"): ("placed_on_market", "annex_x_component", "art_50_exceptions")}
+    for (system, ob), record in expected.items():
+        a = result.why(system, ob)
+        assert (a.status, a.record) == (CANNOT_TELL, record), (system, ob, a.reasons)
+    # placed on the market after 2027-08-02 (or not a component): Art. 111(1) needs no record
+    assert "annex_x_component" not in result.why("rbi", "art-9-1-provider").record
+    store.drop(GRAPH + "sparse2")
 
 
 def test_contradictory_facts_are_refused_naming_system_and_column(store: EmbeddedStore) -> None:
@@ -122,6 +147,35 @@ o:ai-system\\/pump a ng:AISystem ; rdfs:label "Infusion pump AI"@en ; ng:operate
         ("pump", "annex_i_product"), ("pump", "placed_on_market")}
     assert "2027-01-10 is after the date judged on, 2026-12-01" in str(e.value)
     store.drop(GRAPH + "contra")
+
+
+V = ID + "vocab/"
+
+
+def test_contradictory_new_facts_are_refused_naming_file_and_column(tmp_path: Path) -> None:
+    """Arts 25(1), 43(4), 50, 14(5) and 5 / 26(10) facts that contradict each other, and an Annex X component placed
+    on the market after the judged date, refused at import (Turtle: the file, the system and the column)."""
+    cases = [
+        (f"ng:art25Trigger <{V}art-25-trigger/none> , <{V}art-25-trigger/name-or-trademark>", "becomes_provider", "none together"),
+        (f"ng:art25Trigger <{V}art-25-trigger/substantial-modification> ; ng:substantiallyModified false",
+         "substantial_modification", "Art. 25(1)(b)"),
+        (f"ng:art50Exception <{V}art-50-exception/none> , <{V}art-50-exception/obvious-from-context>", "art_50_exceptions",
+         "none together"),
+        ("ng:twoPersonVerificationDisproportionate true", "two_person_check_disproportionate", "neither authority"),
+        (f"ng:biometricIdentificationMode <{V}rbi-mode/post>", "rbi_mode", "annex-III-4-a, not 1(a)"),
+        ('ng:annexXComponent true ; ng:placedOnMarket "2999-01-01"^^xsd:date', "placed_on_market", "is after the date judged on"),
+    ]
+    for n, (facts, column, reason) in enumerate(cases):
+        path = tmp_path / f"bad{n}.ttl"
+        path.write_text(HEADER.replace("/org/bank-deployer/", "/org/acme/") + f"""o:organisation\\/org a ng:Organisation ;
+    ng:deployerNature nat:private-entity .
+o:ai-system\\/s a ng:AISystem ; rdfs:label "S"@en ; ng:operatedBy o:organisation\\/org ; ng:aiActRole role:deployer ;
+    ng:intendedPurpose "Hires."@en ; ng:annexIIIArea aiact:annex-III-4-a ; {facts} .
+""", encoding="utf-8")
+        with pytest.raises(OrgDataError) as e:
+            import_file(path, "acme")
+        assert (e.value.file, e.value.column) == (str(path), column), facts
+        assert reason in e.value.reason and "ai-system/s" in e.value.reason
 
 
 def test_cli_refuses_a_placing_on_the_market_after_the_judged_date(tmp_path: Path) -> None:

@@ -83,17 +83,22 @@ def conditions(store: Store) -> dict[str, Condition]:
         str(r["condition"]): Condition(
             iri=str(r["condition"]), label=str(r["label"]), definition=str(r["definition"] or ""),
             decided_by=tuple(c.strip() for c in str(r["decidedBy"] or "").split(",") if c.strip()),
+            easement=str(r["easement"] or ""),
         )
         for r in _select(store, "applicability-condition-info")
     }
 
 
 def subjects(store: Store, org_slug: str) -> list[Subject]:
-    """The organisation's AI systems and models that it holds an AI Act role for."""
+    """The organisation's AI systems and models that it holds an AI Act role for, with the provider role Art. 25(1)
+    assigns to a distributor, importer or deployer (queries/applicability-subjects.rq)."""
     out = []
     for r in _select(store, "applicability-subjects", {"graph": str(org_graph(org_slug))}):
         iri = str(r["subject"])
         kind = "AI model" if str(r["type"]).endswith("#AIModel") else "AI system"
+        held = set(str(r["roles"]).split())
+        assigned = {str(r["assignedRole"]): str(r["assignedBecause"])} if r["assignedRole"] else {}
+        notes = tuple((role, why) for role, why in assigned.items() if role not in held)
         out.append(Subject(iri=iri, label=str(r["label"] or iri.rsplit("/", 1)[-1]), kind=kind,
-                           roles=tuple(sorted(str(r["roles"]).split()))))
+                           roles=tuple(sorted(held | assigned.keys())), role_notes=notes))
     return out

@@ -69,17 +69,20 @@ class Judge:
         c = self.conditions.get(condition)
         return c.label if c else condition.rsplit("/", 1)[-1]
 
+    def _easement(self, condition: str) -> str:
+        c = self.conditions.get(condition)
+        return c.easement if c and c.easement else "eased"
+
     def _record(self, condition: str) -> tuple[str, ...]:
         c = self.conditions.get(condition)
         return c.decided_by if c and c.decided_by else (condition.rsplit("/", 1)[-1],)
 
     def answer(self, subject: Subject, ob: Obligation) -> Answer:
-        role = ob.role.rsplit("/", 1)[-1]
         if ob.role not in subject.roles:
             held = ", ".join(r.rsplit("/", 1)[-1] for r in subject.roles) or "no role"
             return Answer(subject, ob, DOES_NOT_APPLY, None,
-                          (f"role {held}", f"{ob.notation} binds the {role} only"))
-        reasons = [role]
+                          (f"role {held}", f"{ob.notation} binds the {ob.role.rsplit('/', 1)[-1]} only"))
+        reasons = [subject.role_reason(ob.role)]
         unknown: list[str] = []
         start = ob.applicable_from
         for condition in (ob.category, *ob.conditions):
@@ -106,8 +109,7 @@ class Judge:
             return Answer(subject, ob, CANNOT_TELL, None,
                           (*reasons, f"cannot tell yet: {missing} — record {', '.join(record)}"), record)
         eased = tuple(
-            f"{st.because}: may be met through, kept as part of or integrated into arrangements under other Union law"
-            f" (condition: {self._label(c)})"
+            f"{st.because}: {self._easement(c)} (condition: {self._label(c)})"
             for c in ob.eased_by
             if (st := self.state(subject.iri, c)).known and st.holds
         )

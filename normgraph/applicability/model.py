@@ -45,6 +45,7 @@ class Condition:
     label: str
     definition: str
     decided_by: tuple[str, ...]  # template columns that record the deciding facts
+    easement: str = ""  # for a condition obligations are eased by: how it eases them (ng:easement)
 
     @property
     def slug(self) -> str:
@@ -70,10 +71,17 @@ class Subject:
     label: str
     kind: str  # "AI system" | "AI model"
     roles: tuple[str, ...]  # role IRIs
+    role_notes: tuple[tuple[str, str], ...] = ()  # (role IRI, why it is held) for roles the Act assigns (Art. 25(1))
 
     @property
     def key(self) -> str:
         return self.iri.rsplit("/", 1)[-1]
+
+    def role_reason(self, role: str) -> str:
+        """The role's name, and why the subject holds it when the Act assigns it (Art. 25(1))."""
+        name = role.rsplit("/", 1)[-1]
+        note = dict(self.role_notes).get(role)
+        return f"{name} ({note})" if note else name
 
 
 @dataclass(frozen=True)

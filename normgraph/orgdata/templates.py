@@ -127,8 +127,64 @@ TEMPLATES: dict[str, Template] = {
                "no"),
         Column("for_public_authorities", False, "yes/no: the system is intended to be used by public authorities "
                "(Art. 111(2): comply by 2030-08-02)", "no"),
+        Column("annex_x_component", False, "yes/no: a component of a large-scale IT system of Annex X (SIS, VIS, Eurodac, "
+               "EES, ETIAS, ECRIS-TCN); placed before 2027-08-02 it complies by 2030-12-31 (Art. 111(1))", "no"),
+        Column("becomes_provider", False, "(; separated) what a distributor, importer or deployer did that makes it the "
+               "provider (Art. 25(1)): name-or-trademark | substantial-modification | changed-purpose | none", "none"),
+        Column("substantial_modification", False, "yes/no: substantially modified (Art. 3(23)) since its conformity "
+               "assessment, so a new one is due (Art. 43(4))", "no"),
+        Column("art_50_exceptions", False, "(; separated) criminal-offences-authorised | public-crime-reporting | "
+               "obvious-from-context | assistive-editing | editorial-control | artistic-work | none (Art. 50(1)-(4))",
+               "none"),
+        Column("two_person_check_disproportionate", False, "yes/no, for remote biometric identification (Annex III 1(a)) "
+               "used by law-enforcement or migration authorities: Union or national law deems the two-person "
+               "verification disproportionate (Art. 14(5))", ""),
+        Column("rbi_mode", False, "(; separated) for remote biometric identification (Annex III 1(a)): "
+               "real-time-public-spaces | real-time-non-public | post (Arts 5(1)(h), 5(2)-(7), 26(10))", ""),
     )),
 }
+
+
+@dataclass(frozen=True)
+class Fact:
+    """An AI Act deciding fact of the AI-system inventory: its column, the ng: property it becomes (ontology/
+    organisations.ttl) and, for concept values, the ngv: scheme and the values allowed (no scheme: a yes/no cell).
+    placed_on_market (a date or not-yet) is read on its own."""
+
+    column: str
+    prop: str  # local name in ng:
+    scheme: str = ""
+    values: tuple[str, ...] = ()
+
+
+AI_ACT_FACTS: tuple[Fact, ...] = (
+    Fact("annex_i_product", "annexIProduct"),
+    Fact("notified_body", "notifiedBodyInvolved"),
+    Fact("art_6_3_derogation", "claimsArt63Derogation"),
+    Fact("profiling", "profilesNaturalPersons"),
+    Fact("open_source", "openSourceRelease"),
+    Fact("deployer_nature", "deployerNature", "deployer-nature", (
+        "public-body", "public-service-provider", "law-enforcement-authority", "migration-authority",
+        "financial-institution", "private-entity")),
+    Fact("decides_about_persons", "decidesAboutPersons"),
+    Fact("real_world_testing", "testsInRealWorldConditions"),
+    Fact("workers_affected", "workersAffected"),
+    Fact("art_50_triggers", "art50Trigger", "art-50-trigger", (
+        "interacts-with-people", "synthetic-content", "emotion-recognition", "biometric-categorisation", "deep-fake",
+        "public-interest-text", "none")),
+    Fact("significantly_changed", "significantlyChanged"),
+    Fact("established_outside_union", "establishedOutsideUnion"),
+    Fact("for_public_authorities", "intendedForPublicAuthorities"),
+    Fact("annex_x_component", "annexXComponent"),
+    Fact("becomes_provider", "art25Trigger", "art-25-trigger", (
+        "name-or-trademark", "substantial-modification", "changed-purpose", "none")),
+    Fact("substantial_modification", "substantiallyModified"),
+    Fact("art_50_exceptions", "art50Exception", "art-50-exception", (
+        "criminal-offences-authorised", "public-crime-reporting", "obvious-from-context", "assistive-editing",
+        "editorial-control", "artistic-work", "none")),
+    Fact("two_person_check_disproportionate", "twoPersonVerificationDisproportionate"),
+    Fact("rbi_mode", "biometricIdentificationMode", "rbi-mode", ("real-time-public-spaces", "real-time-non-public", "post")),
+)
 
 
 def template_csv(kind: str) -> str:
