@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,27 +24,26 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SHOTS = Path(os.environ.get("NORMGRAPH_SCREENSHOTS", tempfile.gettempdir()))
 
 
+@contextmanager
+def warm_server(store: Any, **config: Any) -> Iterator[str]:
+    """server_helpers.running(store, **config), its base URL once the caches are warm and the query workers forked."""
+    from server_helpers import running
+
+    with running(store, **config) as (base, app):
+        with app.test_client() as c:
+            assert c.get("/explore/", headers={"Accept": "text/html"}).status_code == 200
+        yield base
+
+
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    from waitress.server import create_server
-
     from normgraph.loading import load_knowledge
-    from normgraph.server import create_app
     from normgraph.store import EmbeddedStore
 
     store = EmbeddedStore()
     load_knowledge(store)
-    app = create_app(store, config={"workers": 2})
-    with app.test_client() as c:  # warm the caches (and fork the query workers) before the browser starts
-        assert c.get("/explore/", headers={"Accept": "text/html"}).status_code == 200
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
-    finally:
-        server.close()
-        app.extensions["normgraph"].store.close()
+    with warm_server(store, workers=2) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +141,65 @@ def test_query_ui_runs_a_query(browser_page: object, base_url: str) -> None:
     assert "skos:inScheme ?scheme" in editor_text
     page.locator(".yasqe_queryButton").last.click()
     expect(page.locator(".yasr table").last).to_contain_text("iso27001-2022")
+
+
+def test_query_ui_keyboard_leaves_the_editor(browser_page: object, base_url: str) -> None:
+    """No keyboard trap (WCAG 2.1.2): Tab and Shift+Tab move out of the editor; Escape leaves it too."""
+    from playwright.sync_api import Page
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(f"{base_url}/query")
+    editor = page.locator(".CodeMirror [contenteditable=true]")
+    editor.wait_for()
+    assert editor.get_attribute("aria-label", timeout=5000), "the editor has no accessible name"
+    in_editor = "() => document.activeElement.matches('.CodeMirror [contenteditable=true]')"
+    before = page.evaluate("() => window.normgraphYasgui.getTab().getQuery()")
+    editor.click()
+    assert page.evaluate(in_editor)
+    page.keyboard.press("Tab")
+    assert not page.evaluate(in_editor), "Tab stayed in the editor"
+    assert page.evaluate("() => window.normgraphYasgui.getTab().getQuery()") == before, "Tab changed the query"
+    editor.click()
+    page.keyboard.press("Shift+Tab")
+    assert not page.evaluate(in_editor), "Shift+Tab stayed in the editor"
+    editor.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert not page.evaluate(in_editor), "Escape then Tab stayed in the editor"
+
+
+def test_query_results_link_locally_and_scroll_in_their_box(browser_page: object, base_url: str) -> None:
+    """Result IRIs are prefixed names linking to this server's explorer; literals are plain; a wide answer
+    scrolls inside the results box, and the page itself does not widen, at desktop and phone width."""
+    from playwright.sync_api import Page, expect
+
+    page: Page = browser_page  # type: ignore[assignment]
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{base_url}/query")
+        page.locator(".CodeMirror").wait_for()
+        # the tab left open by an earlier test may hold another query: open the page's own (A.5.19's crosswalk)
+        page.evaluate("() => window.normgraphYasgui.getTab().setQuery("
+                      "JSON.parse(document.getElementById('ng-config').textContent).defaultQuery) && null")
+        page.locator(".yasqe_queryButton").last.click()
+        table = page.locator(".yasr table", has_text="A.10.3").first
+        expect(table).to_contain_text("A.10.3")
+        link = table.locator("a.iri", has_text="iso42001:A-10-3").first
+        expect(link).to_be_visible()
+        href = link.get_attribute("href") or ""
+        assert href.startswith("/explore/resource?iri="), href
+        assert "https%3A%2F%2Fw3id.org%2Fnormgraph%2Fid%2Fiso42001-2023%2FA-10-3" in href
+        # plain literals: a confidence reads 0.7, not "0.7"^^xsd:decimal
+        assert "^^" not in table.inner_text()
+        box = page.locator(".yasr_results").first
+        assert box.get_attribute("role") == "region" and box.get_attribute("tabindex") == "0"
+        sizes = page.evaluate("""() => { const b = document.querySelector('.yasr_results');
+            return {page: document.documentElement.scrollWidth, view: document.documentElement.clientWidth,
+                    box: b.clientWidth, inner: b.scrollWidth, height: document.documentElement.scrollHeight}; }""")
+        assert sizes["page"] <= sizes["view"], sizes
+        assert sizes["inner"] > sizes["box"], sizes  # the table is wider than its box: the box scrolls, not the page
+    # following a result IRI opens the local explorer page in the same window
+    page.locator(".yasr table a.iri", has_text="iso42001:A-10-3").first.click()
+    expect(page.locator("h1")).to_have_text("A.10.3 Suppliers")
+    assert page.url.startswith(base_url)
+    page.set_viewport_size({"width": 1280, "height": 900})
