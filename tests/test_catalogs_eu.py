@@ -330,6 +330,25 @@ def test_every_item_has_order_label_and_a_path_to_the_scheme(store: ox.Store, ke
     assert count(store, key, f"?s skos:inScheme {scheme} ; ng:order ?o FILTER(DATATYPE(?o) != xsd:integer)") == 0
 
 
+def test_ai_act_top_level_in_the_official_journals_order(store: ox.Store) -> None:
+    """The Regulation as the Official Journal prints it: recitals 1-180, the enacting terms chapter by chapter,
+    then the annexes; ng:order of the top concepts says so, one position each."""
+    q = SPARQL_PREFIXES + f"""SELECT ?n ?o WHERE {{ GRAPH <{NGG}eu-ai-act> {{
+        ?s skos:topConceptOf <{NGID}eu-ai-act> ; skos:notation ?n ; ng:order ?o }} }} ORDER BY ?o"""
+    rows = [(str(r["n"].value), int(r["o"].value)) for r in store.query(q)]
+    notations = [n for n, _ in rows]
+    roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII"]
+    assert notations == ([f"Recital {i}" for i in range(1, 181)] + [f"Chapter {r}" for r in roman]
+                         + [f"Annex {r}" for r in roman])
+    assert [o for _, o in rows] == list(range(1, 207))
+
+
+def test_ai_act_recitals_are_labelled_by_number(store: ox.Store) -> None:
+    """Recitals have no titles in the Official Journal: each is labelled "Recital N", nothing invented."""
+    labels = values(store, "eu-ai-act", "?s a ng:Recital ; skos:prefLabel ?v")
+    assert len(labels) == 180 and set(labels) == {f"Recital {i}" for i in range(1, 181)}
+
+
 @pytest.mark.parametrize(
     ("key", "eli", "celex", "issued", "version"),
     [

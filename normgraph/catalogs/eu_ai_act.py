@@ -5,7 +5,9 @@ one line), structure.csv (chapters and the 16 sections), ai-act-annexes.json + a
 (13 annexes), ai-act-recitals.json (180 recitals).
 
 Structure: scheme → chapter → (section →) article → paragraph → point, plus annexes (Annex III split
-into its 8 areas and their points, needed to classify high-risk systems) and recitals. Articles are
+into its 8 areas and their points, needed to classify high-risk systems) and recitals. The top concepts'
+ng:order is the Official Journal's: recitals 1–180, then Chapters I–XIII, then Annexes I–XIII; below them,
+ng:order is the number of the section, article, paragraph or point. Articles are
 split by ``eu_text``; the amending articles 102–110 are not split (their text quotes the amended acts,
 with those acts' own numbering).
 """
@@ -105,8 +107,9 @@ def add_scheme(g: Graph) -> URIRef:
     return scheme
 
 
-def _chapters_and_sections(g: Graph, scheme: URIRef, sources: Path, titles: dict[int, str]) -> dict[int, URIRef]:
-    """Add chapters and sections from structure.csv; return article number → parent IRI."""
+def _chapters_and_sections(g: Graph, scheme: URIRef, sources: Path, titles: dict[int, str], first: int) -> dict[int, URIRef]:
+    """Add chapters and sections from structure.csv; return article number → parent IRI. Chapter N is the
+    scheme's top concept number `first` + N - 1 (they follow the recitals)."""
     path = sources / "eu-ai-act" / "structure.csv"
     parents: dict[int, URIRef] = {}
     chapters: dict[str, URIRef] = {}
@@ -127,7 +130,7 @@ def _chapters_and_sections(g: Graph, scheme: URIRef, sources: Path, titles: dict
             caps = _field(path, row, "chapter_title", where)
             iri = add_concept(
                 g, CATALOG, f"chapter-{chapter}", NG.Chapter, notation=f"Chapter {chapter}",
-                label=sentence_case(caps), broader=None, order=_ROMAN.index(chapter) + 1,
+                label=sentence_case(caps), broader=None, order=first + _ROMAN.index(chapter),
             )  # fmt: skip
             if sentence_case(caps) != caps:
                 g.add((iri, SKOS.altLabel, Literal(caps, lang="en")))
@@ -149,7 +152,9 @@ def _chapters_and_sections(g: Graph, scheme: URIRef, sources: Path, titles: dict
     return parents
 
 
-def _articles(g: Graph, scheme: URIRef, sources: Path) -> None:
+def _articles(g: Graph, scheme: URIRef, sources: Path, first: int) -> int:
+    """Add the chapters (top concepts `first`, `first` + 1, …), sections, articles, paragraphs and points;
+    return the number of chapters."""
     path = sources / "eu-ai-act" / "ai-act-articles.json"
     items = read_json(path)
     if not isinstance(items, list):
@@ -170,7 +175,7 @@ def _articles(g: Graph, scheme: URIRef, sources: Path) -> None:
             title = title.rstrip("`").rstrip()
         titles[number] = title
         contents[number] = _field(path, item, "content", where)
-    parents = _chapters_and_sections(g, scheme, sources, titles)
+    parents = _chapters_and_sections(g, scheme, sources, titles, first)
     missing = sorted(set(titles) ^ set(parents))
     if missing:
         raise SourceError(path, f"article {missing[0]}", "not in both the articles file and structure.csv")
@@ -201,6 +206,7 @@ def _articles(g: Graph, scheme: URIRef, sources: Path) -> None:
                     item_iri(CATALOG, f"{local}-{n}"),
                     "Unnumbered in the Official Journal; numbered as the Regulation cites it.",
                 )
+    return len(set(g.subjects(RDF.type, NG.Chapter)))
 
 
 def _note(g: Graph, iri: URIRef, note: str) -> None:
@@ -218,7 +224,8 @@ def _marked(parent: str, unit: Unit) -> str:
     return (parent[unit.marker_start : unit.start] + unit.text).strip()
 
 
-def _annexes(g: Graph, scheme: URIRef, sources: Path) -> None:
+def _annexes(g: Graph, scheme: URIRef, sources: Path, first: int) -> None:
+    """Add the annexes as top concepts `first`, `first` + 1, … (they follow the enacting terms)."""
     index_path = sources / "eu-ai-act" / "annexes-index.csv"
     titles = {clean(row.get("annex")): clean(row.get("title")) for _line, row in read_csv(index_path)}
     path = sources / "eu-ai-act" / "ai-act-annexes.json"
@@ -243,7 +250,7 @@ def _annexes(g: Graph, scheme: URIRef, sources: Path) -> None:
         body = content[len(heading) :].strip()
         local = f"annex-{annex}"
         iri = add_concept(
-            g, CATALOG, local, NG.Annex, notation=f"Annex {annex}", label=title, broader=None, order=order,
+            g, CATALOG, local, NG.Annex, notation=f"Annex {annex}", label=title, broader=None, order=first + order - 1,
             text=body,
         )  # fmt: skip
         if annex == "III":
@@ -259,7 +266,9 @@ def _area_heading(unit: Unit) -> str:
     return unit.text.split(":", 1)[0].strip()
 
 
-def _recitals(g: Graph, scheme: URIRef, sources: Path) -> None:
+def _recitals(g: Graph, scheme: URIRef, sources: Path) -> int:
+    """Add the recitals, top concepts 1, 2, … (the Regulation opens with them), labelled "Recital N" (they
+    have no titles); return how many."""
     path = sources / "eu-ai-act" / "ai-act-recitals.json"
     items = read_json(path)
     if not isinstance(items, list):
@@ -272,15 +281,17 @@ def _recitals(g: Graph, scheme: URIRef, sources: Path) -> None:
             g, CATALOG, f"recital-{index}", NG.Recital, notation=f"Recital {index}", label=f"Recital {index}",
             broader=None, order=index, text=content,
         )  # fmt: skip
+    return len(items)
 
 
 def build(sources: Path) -> dict[str, Graph]:
     """Convert the AI Act sources under ``sources`` (the reference folder) into one graph."""
     g = new_graph()
     scheme = add_scheme(g)
-    _articles(g, scheme, sources)
-    _annexes(g, scheme, sources)
-    _recitals(g, scheme, sources)
+    # ng:order of the top concepts is the Official Journal's order: recitals, chapters, annexes
+    recitals = _recitals(g, scheme, sources)
+    chapters = _articles(g, scheme, sources, first=recitals + 1)
+    _annexes(g, scheme, sources, first=recitals + chapters + 1)
     describe_graph(
         g,
         GRAPH,
