@@ -590,3 +590,83 @@ def test_explorer_and_explain_walk_an_inferred_record_the_same_way(store: Embedd
     html = page(client, f"/explore/resource?iri={inferred[0].iri}")
     positions = [html.find(iri) for iri in (r.iri for r in chain(store, inferred[0]))]
     assert -1 not in positions and positions == sorted(positions)
+
+
+# -- issue 12: the AI Act's structure, articles paragraph by paragraph, rolled-up mappings, legends ----------------
+def test_ai_act_catalog_in_the_official_journals_order(client: FlaskClient) -> None:
+    """Recitals (under one heading), then Chapter I … XIII, then Annex I … XIII."""
+    html = page(client, "/explore/catalog/eu-ai-act")
+    tops = re.findall(r'<span class="notation">((?:Recital|Chapter|Annex) [0-9IVX]+)</span>', html)
+    firsts = [n for i, n in enumerate(tops) if i == 0 or n.split()[0] != tops[i - 1].split()[0]]
+    assert firsts == ["Recital 1", "Chapter I", "Annex I"]
+    assert tops.index("Chapter XIII") < tops.index("Annex I") and tops[-1] == "Annex XIII"
+    assert "Recitals 1–180 <span class=\"count\">(180)</span>" in html
+
+
+def test_article_text_paragraph_by_paragraph(client: FlaskClient) -> None:
+    """Art. 9's text as its paragraphs, each linking to its own page, points nested in their paragraph."""
+    html = page(client, "/explore/resource?iri=aiact:art-9")
+    text = html[html.index('id="text-h"'): html.index("</section>", html.index('id="text-h"'))]
+    links = re.findall(r'<a class="part" href="/explore/resource\?iri=[^"]*/(art-9-[0-9a-z-]+)">', text)
+    assert links[:4] == ["art-9-1", "art-9-2", "art-9-2-a", "art-9-2-b"] and "art-9-10" in links
+    two = re.search(r'art-9-2">Art\. 9\(2\)</a> (.*?)<ol class="parts">', text, re.S)
+    assert two and two.group(1).strip().endswith("It shall comprise the following steps:")  # its own words, then its points
+    assert text_of(text).count("the identification and analysis of the known") == 1  # no text shown twice
+
+
+def test_article_rolls_up_its_paragraphs_mappings_once_each(client: FlaskClient, store: EmbeddedStore) -> None:
+    html = page(client, "/explore/resource?iri=aiact:art-9")
+    text = text_of(html)
+    assert "No mapping record names this item" not in text
+    group = html[html.index('id="g-nist-ai-rmf-1.0"'):]
+    group = group[: group.index("</table>")]
+    row = group[group.index("GOVERN 1.4"):]
+    row = row[: row.index("</tr>")]
+    before = group[: group.index("GOVERN 1.4")]
+    assert "via" in text_of(before[before.rindex("<tr"):]) and ">Art. 9(1)</a>" in before[before.rindex("<tr"):]
+    records = re.findall(r'href="/explore/resource\?iri=(https://w3id.org/normgraph/id/mapping/[^"]+)"', group)
+    assert len(records) == len(set(records)) == 18  # each record of Art. 9(1)…(10) once
+    # AI RMF subcategories: one line each (the query has a row per path, provision and record)
+    airmf = html[html.index('id="airmf"'):]
+    airmf = airmf[: airmf.index("</ul>")]
+    subs = re.findall(r'<li><a href="[^"]*nist-ai-rmf-1.0/([A-Z]+-[0-9-]+)">', airmf)
+    assert subs and len(subs) == len(set(subs)) and "GOVERN-1-4" in subs
+    assert "provider&gt;" not in html and "provider>" not in text
+    obligations = html[html.index('id="obligations"'):]
+    assert re.search(r"<td>Provider</td>", obligations)
+
+
+def test_legend_explains_relations_and_confidence(client: FlaskClient) -> None:
+    from normgraph.mappings.relations import relations
+
+    for url in (f"/explore/resource?iri={A519}", "/explore/matrix", "/explore/neighbourhood?iri=iso27001:A-5-19"):
+        html = page(client, url)
+        legend = html[html.index('id="legend-rel"'):]
+        legend = text_of(legend[: legend.index("</section>")])
+        for rel in relations():
+            assert rel.words in legend and rel.symbol in legend
+            if getattr(rel, "definition", ""):
+                assert rel.definition in legend
+        confidence = getattr(relations(), "confidence", "")
+        assert "confidence" in legend and (confidence in legend if confidence else "from 0 to 1" in legend)
+
+
+def test_matrix_cells_show_confidence(client: FlaskClient) -> None:
+    html = page(client, "/explore/matrix")
+    cell = html[html.index(f'href="/explore/resource?iri={REC_A1003_A519}"'):]
+    cell = cell[: cell.index("</td>")]
+    assert '<span class="conf" aria-hidden="true">0.7</span>' in cell and "confidence 0.7" in cell
+
+
+def test_neighbourhood_keeps_focus_rings(client: FlaskClient) -> None:
+    html = page(client, "/explore/neighbourhood?iri=iso27001:A-5-19")
+    assert "outline: none" not in html and "outline:none" not in html.replace(" ", "")
+
+
+def test_wide_tables_scroll_in_a_focusable_region(client: FlaskClient) -> None:
+    """At 390 px the requirement tables scroll sideways instead of squeezing Counterpart and Rationale to nothing."""
+    for url in (f"/explore/resource?iri={A519}", "/explore/matrix", "/explore/resource?iri=aiact:art-9"):
+        html = page(client, url)
+        for m in re.finditer(r"<table class=\"data", html):
+            opener = html[: m.start()].rstrip()
+            assert re.search(r'<div class="scroll" role="region" aria-label(?:ledby)?="[^"]+" tabindex="0">$', opener), url

@@ -159,6 +159,28 @@ def catalog_tree(store: Store, key: str) -> list[Item]:
     return cached(store, ("tree", key), compute)
 
 
+#: a run of at least this many top-level items of one kind is listed under one heading (the AI Act's 180 recitals)
+GROUP_RUN = 30
+
+
+def top_groups(tree: list[Item]) -> list[tuple[str, list[Item]]]:
+    """The root items in runs: ("Recitals", [...]) for a long run of one kind, ("", [...]) for the others."""
+    runs: list[tuple[str, list[Item]]] = []
+    for item in tree:
+        if runs and runs[-1][1][-1].cls == item.cls:
+            runs[-1][1].append(item)
+        else:
+            runs.append((item.kind, [item]))
+    out: list[tuple[str, list[Item]]] = []
+    for kind, items in runs:
+        label = f"{kind}s" if len(items) >= GROUP_RUN and not any(i.children for i in items) else ""
+        if not label and out and not out[-1][0]:
+            out[-1][1].extend(items)
+        else:
+            out.append((label, items))
+    return out
+
+
 def flatten(tree: list[Item]) -> list[Item]:
     out: list[Item] = []
     stack = list(reversed(tree))

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, request, url_for
 from werkzeug.routing import BuildError
 
+from normgraph.mappings.relations import relations
 from normgraph.server.explorer.layout import colour
 
 _HERE = Path(__file__).resolve().parent.parent  # templates/ and static/ of the server package
@@ -27,6 +28,7 @@ VIEW_PARAMS: dict[str, tuple[str, ...]] = {
 
 
 bp.add_app_template_global(colour, "colour")
+bp.add_app_template_global(relations, "mapping_relations")  # the relation facts, for the legend (explorer/_macros.html)
 
 
 @bp.app_template_global()

@@ -51,17 +51,18 @@ def catalog(key: str) -> Response:
     q = request.args.get("q", "").strip()
     if q:
         found = search_items(st, q, key)
-        return dl.respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": found.hits, "tree": None},
+        return dl.respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": found.hits, "groups": None},
                           lambda: dl.hits_table(found), lambda: dl.items_graph(found.items), f"{key}-search")
     tree = catalog_index.catalog_tree(st, key)
     # The whole-catalog tree is the largest page (the AI Act: ~1300 items): keep its HTML per data generation,
     # keyed by what the page shows (the catalog), not by the query string (?junk=N would add an entry each).
     def html() -> str:
         return cached(st, ("html", "catalog", key), lambda: render_template(
-            "explorer/catalog.html", catalog=cat, q="", results=None, tree=tree))
+            "explorer/catalog.html", catalog=cat, q="", results=None, groups=catalog_index.top_groups(tree)))
 
     items = catalog_index.flatten(tree)
-    return dl.respond("explorer/catalog.html", {"catalog": cat, "q": "", "results": None, "tree": tree},
+    return dl.respond("explorer/catalog.html", {"catalog": cat, "q": "", "results": None,
+                                                "groups": catalog_index.top_groups(tree)},
                       lambda: dl.items_table(items), lambda: dl.items_graph(items), key, html=html)
 
 
