@@ -18,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from normgraph.iri import local_id, org_graph
 from normgraph.store.base import RdfSyntaxError, Store, StoreError
 from normgraph.store.durable import atomic_write_bytes
 from normgraph.store.embedded import EmbeddedStore
@@ -133,3 +135,113 @@ def restore(store: EmbeddedStore, path: Path, fmt: str | None = None) -> tuple[i
     store.flush()
     graphs = len({q.graph_name for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)})
     return len(quads), graphs
+
+
+# -- earlier states of one organisation graph (undo of an upload) ------------------------------------
+
+#: earlier states kept per organisation; the oldest goes first
+HISTORY_KEEP = 5
+
+
+@dataclass(frozen=True)
+class Version:
+    """One earlier state of an organisation graph: its N-Triples, when it was replaced and why."""
+
+    slug: str
+    saved: str  # UTC time, ISO 8601
+    note: str
+    data: bytes
+
+    @property
+    def triples(self) -> int:
+        return sum(1 for line in self.data.splitlines() if line.strip() and not line.startswith(b"#"))
+
+
+class OrgHistory:
+    """The states organisation graphs had before each upload or restore, at most HISTORY_KEEP per organisation.
+
+    Kept as files in `folder` (`<folder>/<slug>/<time>.nt`, written atomically, the note in a comment line),
+    so the server and `normgraph org restore` share them; without a folder (an in-memory store) in memory.
+    `history_folder(store_path)` says where a store on disk keeps them: beside it, `<store>.history/`.
+    """
+
+    def __init__(self, folder: Path | None = None, keep: int = HISTORY_KEEP) -> None:
+        self.folder = folder
+        self.keep = keep
+        self._memory: dict[str, list[Version]] = {}
+
+    def _dir(self, slug: str) -> Path:
+        assert self.folder is not None
+        return self.folder / local_id(slug)
+
+    def versions(self, slug: str) -> list[Version]:
+        """Earlier states, oldest first."""
+        if self.folder is None:
+            return list(self._memory.get(slug, []))
+        folder = self._dir(slug)
+        if not folder.is_dir():
+            return []
+        out = []
+        for path in sorted(folder.glob("*.nt")):
+            data = path.read_bytes()
+            first, _nl, _rest = data.partition(b"\n")
+            note = first[len(b"# note: "):].decode("utf-8", "replace") if first.startswith(b"# note: ") else ""
+            out.append(Version(slug, path.stem, note, data))
+        return out
+
+    def latest(self, slug: str) -> Version | None:
+        found = self.versions(slug)
+        return found[-1] if found else None
+
+    def push(self, slug: str, data: bytes, note: str) -> Version:
+        """Keep `data` (N-Triples of the graph as it was) as the latest earlier state."""
+        saved = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        note = " ".join(note.split())
+        version = Version(slug, saved, note, b"# note: " + note.encode() + b"\n" + data)
+        if self.folder is None:
+            kept = self._memory.setdefault(slug, [])
+            kept.append(version)
+            del kept[: max(0, len(kept) - self.keep)]
+            return version
+        folder = self._dir(slug)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(folder / f"{saved}.nt", version.data)
+        for old in sorted(folder.glob("*.nt"))[: -self.keep]:
+            old.unlink(missing_ok=True)
+        return version
+
+    def drop(self, slug: str, saved: str) -> None:
+        """Forget the earlier state saved at `saved`."""
+        if self.folder is None:
+            self._memory[slug] = [v for v in self._memory.get(slug, []) if v.saved != saved]
+            return
+        (self._dir(slug) / f"{saved}.nt").unlink(missing_ok=True)
+
+
+def history_folder(store_path: Path | str | None) -> Path | None:
+    """Where the earlier states of a store on disk are kept (None for an in-memory store)."""
+    if store_path is None:
+        return None
+    path = Path(store_path)
+    return path.parent / f"{path.name}.history"
+
+
+def replace_org_graph(store: Store, history: OrgHistory, slug: str, data: bytes, note: str) -> int:
+    """Make `data` (N-Triples) the organisation graph in one transaction, keeping the state it had in
+    `history`. Returns the graph's size afterwards."""
+    graph = str(org_graph(slug))
+    before = store.export("ntriples", graph) if graph in store.graphs() else b""
+    size = store.load(data, "ntriples", graph, replace=True)
+    history.push(slug, before, note)
+    return size
+
+
+def restore_previous(store: Store, history: OrgHistory, slug: str) -> Version:
+    """Put the latest earlier state of the organisation graph back (in one transaction). The state it replaces
+    becomes the latest earlier state, so restoring twice undoes the restore. LookupError when none is kept."""
+    version = history.latest(slug)
+    if version is None:
+        raise LookupError(f"no earlier state of organisation {slug!r} is kept")
+    replace_org_graph(store, history, slug, version.data, f"before restoring the state saved {version.saved}")
+    history.drop(slug, version.saved)
+    return version

@@ -8,19 +8,36 @@ Flask test client with real principals (normgraph.access), as a signed-in editor
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from normgraph.access import Registry
+from normgraph.backup import graph_digest
 from normgraph.iri import NG, PREFIXES
-from normgraph.orgdata.diff import plan
+from normgraph.loading import load_knowledge
+from normgraph.orgdata.diff import TableDiff, plan
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.export import KINDS, export_rows, write_export
+from normgraph.orgdata.preview import PENDING_TTL, Pending, PendingUploads
 from normgraph.orgdata.templates import TEMPLATES
+from normgraph.server import create_app
+from normgraph.server.kernel import close_app
+from normgraph.store import EmbeddedStore
+from tests.test_access_holes import signin_form
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ("hospital", "fintech")
@@ -153,3 +170,242 @@ def test_a_kept_row_may_hold_what_validation_reports(graphs: dict[str, Graph], t
     edited = [dict(r, title="Edited") if r["id"] == "R-009" else r for r in rows]
     with pytest.raises(OrgDataError, match=r"likelihood.*6 is outside 1–5"):
         plan(g, _write(tmp_path, "risks", "csv", edited), "fintech", "risks")
+
+
+# -- the web round trip: download, upload, preview, confirm, restore --------------------------------
+
+HOSPITAL_GRAPH = "https://w3id.org/normgraph/graph/org/hospital"
+A103 = PREFIXES["ngorg"] + "hospital/soa/iso42001-A-10-3"
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    store = EmbeddedStore(tmp_path / "store")
+    load_knowledge(store, examples=True)
+    registry = Registry()
+    for name, role in (("editor", "editor"), ("viewer", "viewer"), ("other-editor", "editor")):
+        registry.add(name)
+        registry.grant(name, "hospital", role)
+        registry.set_password(name, PASSWORD)
+    application = create_app(store, config={"workers": 1, "query_timeout": 60, "store_path": str(tmp_path / "store")},
+                             registry=registry)
+    application.testing = True
+    yield application
+    close_app(application)
+
+
+def signed_in(app: Flask, name: str) -> tuple[FlaskClient, str]:
+    """A browser-like client signed in as `name`, and its session's CSRF token."""
+    c = app.test_client()
+    assert c.post("/access/signin", data=signin_form(c, name=name, password=PASSWORD)).status_code == 303
+    return c, c.get("/access/me").get_json()["csrf_token"]
+
+
+def with_token(app: Flask, name: str) -> FlaskClient:
+    registry: Registry = app.extensions["normgraph"].registry
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {registry.new_token(name)}"
+    return c
+
+
+def edit_soa(data: bytes, edits: dict[tuple[str, str], dict[str, str]]) -> bytes:
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["soa"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        for column, value in edits.get((row[0].value, row[1].value), {}).items():
+            row[header.index(column)].value = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+TWO_CELLS = {("iso42001", "A.10.3"): {"implementation_status": "implemented"},
+             ("iso27001", "A.5.6"): {"exclusion_justification": "Authorities are contacted through the legal office only"}}
+
+
+def upload(c: FlaskClient, csrf: str | None, data: bytes, name: str = "soa.xlsx", **form: str):  # type: ignore[no-untyped-def]
+    fields: dict[str, object] = {"file": (io.BytesIO(data), name), **form}
+    if csrf:
+        fields["csrf_token"] = csrf
+    return c.post("/org/hospital/upload", data=fields, content_type="multipart/form-data")
+
+
+def status_of(c: FlaskClient, entry: str) -> str:
+    q = f"SELECT ?s WHERE {{ GRAPH <{HOSPITAL_GRAPH}> {{ <{entry}> <{NG}implementationStatus> ?s }} }}"
+    rows = c.get("/sparql", query_string={"query": q}, headers={"Accept": "application/sparql-results+json"}).get_json()
+    return str(rows["results"]["bindings"][0]["s"]["value"]).rsplit("/", 1)[-1]
+
+
+def test_editor_round_trip_preview_confirm_restore(app: Flask) -> None:
+    c, csrf = signed_in(app, "editor")
+    page = c.get("/org/hospital/spreadsheets").get_data(as_text=True)
+    assert 'data-export="soa.xlsx"' in page and 'name="file"' in page and "csrf_token" in page
+    xlsx = c.get("/org/hospital/export/soa.xlsx")
+    assert xlsx.status_code == 200 and xlsx.headers["Content-Disposition"].endswith('hospital-soa.xlsx"')
+    r = upload(c, csrf, edit_soa(xlsx.data, TWO_CELLS))
+    assert r.status_code == 303 and "/org/hospital/upload/" in r.headers["Location"]
+    preview_url = r.headers["Location"]
+    body = c.get(preview_url).get_data(as_text=True)
+    assert 'data-count="changed">2<' in body and 'data-count="added">0<' in body and 'data-count="removed">0<' in body
+    assert 'data-count="unchanged">129<' in body
+    changed = c.get(preview_url, query_string={"format": "json"}).get_json()
+    assert [(x["key"], [(y["column"], y["old"], y["new"]) for y in x["cells"]]) for x in changed["diff"]["changed"]] == [
+        ("iso27001 A.5.6", [("exclusion_justification", "", TWO_CELLS[("iso27001", "A.5.6")]["exclusion_justification"])]),
+        ("iso42001 A.10.3", [("implementation_status", "planned", "implemented")])]
+    # the validation of the new state: H1 (A.5.6 excluded without a justification) is resolved
+    resolved = changed["validation"]["removed"]
+    assert any(f["severity"] == "Violation" and f["focus"].endswith("soa/iso27001-A-5-6") for f in resolved)
+    # and A.10.3 "implemented" with no evidence supporting it is a new one (ISO/IEC 27001 7.5 / 9.1)
+    added = changed["validation"]["added"]
+    assert [f["focus"].rsplit("/", 1)[-1] for f in added if f["severity"] == "Violation"] == ["iso42001-A-10-3"]
+    assert 'id="findings-added"' in body and 'id="findings-removed"' in body
+    assert status_of(c, A103) == "planned"  # nothing changed before the confirmation
+
+    token = preview_url.rsplit("/", 1)[-1]
+    done = c.post(f"/org/hospital/upload/{token}/confirm", data={"csrf_token": csrf})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/org/hospital/spreadsheets?done=applied")
+    assert status_of(c, A103) == "implemented"
+    assert "Authorities are contacted through the legal office only" in _all_soa_pages(c)
+    assert c.post(f"/org/hospital/upload/{token}/confirm", data={"csrf_token": csrf}).status_code == 404  # once only
+
+    page = c.get("/org/hospital/spreadsheets").get_data(as_text=True)
+    assert "Restore previous" in page
+    assert c.post("/org/hospital/restore", data={"csrf_token": csrf}).status_code == 303
+    assert status_of(c, A103) == "planned"
+    assert "Authorities are contacted" not in _all_soa_pages(c)
+
+
+def _all_soa_pages(c: FlaskClient) -> str:
+    """The SoA as the site shows it: the overview and every section it links to."""
+    first = c.get("/org/hospital/soa").get_data(as_text=True)
+    sections = sorted(set(re.findall(r'href="(/org/hospital/soa\?[^"]*section=[^"]+)"', first)))
+    return first + "".join(c.get(html.unescape(s)).get_data(as_text=True) for s in sections)
+
+
+def test_viewer_may_download_but_not_upload(app: Flask) -> None:
+    v, csrf = signed_in(app, "viewer")
+    page = v.get("/org/hospital/spreadsheets").get_data(as_text=True)
+    assert 'data-export="soa.xlsx"' in page and 'name="file"' not in page and "Restore previous" not in page
+    data = v.get("/org/hospital/export/soa.xlsx").data
+    assert upload(v, csrf, edit_soa(data, TWO_CELLS)).status_code == 403
+    assert v.post("/org/hospital/restore", data={"csrf_token": csrf}).status_code == 403
+    t = with_token(app, "viewer")
+    assert upload(t, None, data).status_code == 403
+
+
+def test_anonymous_cannot_read_or_upload(app: Flask) -> None:
+    anon = app.test_client()
+    assert anon.get("/org/hospital/spreadsheets").status_code == 404
+    assert anon.get("/org/hospital/export/soa.xlsx").status_code == 404
+    assert anon.get("/org/hospital/export/soa.csv").status_code == 404
+    data = with_token(app, "editor").get("/org/hospital/export/soa.xlsx").data
+    assert upload(anon, None, data).status_code == 401
+    assert anon.post("/org/hospital/restore").status_code == 401
+
+
+def test_a_cookie_without_the_csrf_field_cannot_write(app: Flask) -> None:
+    c, _csrf = signed_in(app, "editor")
+    data = c.get("/org/hospital/export/soa.xlsx").data
+    assert upload(c, None, edit_soa(data, TWO_CELLS)).status_code == 401  # the cookie is ignored: anonymous
+
+
+def test_an_abandoned_preview_changes_nothing_and_expires(app: Flask) -> None:
+    c = with_token(app, "editor")
+    before = c.get("/store", query_string={"graph": HOSPITAL_GRAPH}, headers={"Accept": "application/n-triples"}).data
+    r = c.post("/org/hospital/upload?format=json", data={"file": (io.BytesIO(edit_soa(
+        c.get("/org/hospital/export/soa.xlsx").data, TWO_CELLS)), "soa.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 200 and len(r.get_json()["diff"]["changed"]) == 2
+    token = r.get_json()["token"]
+    after = c.get("/store", query_string={"graph": HOSPITAL_GRAPH}, headers={"Accept": "application/n-triples"}).data
+    assert graph_digest(before) == graph_digest(after)
+    assert status_of(c, A103) == "planned"
+    # another editor cannot see or confirm it
+    other = with_token(app, "other-editor")
+    assert other.get(f"/org/hospital/upload/{token}").status_code == 404
+    assert other.post(f"/org/hospital/upload/{token}/confirm").status_code == 404
+    pending: PendingUploads = app.extensions["normgraph.org_import"].pending
+    pending.clock = lambda: time.monotonic() + PENDING_TTL + 1
+    assert len(pending) == 0
+    assert c.post(f"/org/hospital/upload/{token}/confirm").status_code == 404
+    assert status_of(c, A103) == "planned"
+
+
+def test_confirming_after_someone_else_changed_the_data_is_a_409(app: Flask) -> None:
+    c = with_token(app, "editor")
+    data = c.get("/org/hospital/export/soa.xlsx").data
+    first = c.post("/org/hospital/upload?format=json", data={"file": (io.BytesIO(edit_soa(data, TWO_CELLS)), "a.xlsx")},
+                   content_type="multipart/form-data").get_json()["token"]
+    edit = {("iso27001", "A.5.1"): {"owner": "dpo"}}
+    second = c.post("/org/hospital/upload?format=json", data={"file": (io.BytesIO(edit_soa(data, edit)), "b.xlsx")},
+                    content_type="multipart/form-data").get_json()["token"]
+    assert c.post(f"/org/hospital/upload/{second}/confirm?format=json").status_code == 200
+    r = c.post(f"/org/hospital/upload/{first}/confirm?format=json")
+    assert r.status_code == 409 and "changed since this preview" in r.get_json()["error"]
+    assert status_of(c, A103) == "planned"
+
+
+def test_a_bad_file_names_file_sheet_row_and_column(app: Flask) -> None:
+    c, csrf = signed_in(app, "editor")
+    data = edit_soa(c.get("/org/hospital/export/soa.xlsx").data, {("iso27001", "A.5.3"): {"applicable": "perhaps"}})
+    r = upload(c, csrf, data, name="edited soa.xlsx")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert 'data-field="file">edited soa.xlsx<' in body and 'data-field="sheet">soa<' in body
+    assert 'data-field="row">4<' in body and 'data-field="column">applicable<' in body and "perhaps" in body
+    j = with_token(app, "editor").post("/org/hospital/upload?format=json", data={"file": (io.BytesIO(data), "s.xlsx")},
+                                       content_type="multipart/form-data")
+    assert j.status_code == 400
+    assert {k: j.get_json()[k] for k in ("file", "sheet", "row", "column")} == {
+        "file": "s.xlsx", "sheet": "soa", "row": 4, "column": "applicable"}
+    wrong = upload(c, csrf, data, kind="risks")
+    assert wrong.status_code == 400 and "this is a soa table, not risk-register" in wrong.get_data(as_text=True)
+    assert upload(c, csrf, b"not a workbook", name="x.xlsx").status_code == 400
+    assert upload(c, csrf, b"x", name="x.txt").status_code == 400
+    assert status_of(c, A103) == "planned"
+
+
+def test_pending_previews_are_bounded() -> None:
+    now = [0.0]
+    box = PendingUploads(max_entries=3, max_bytes=10_000, ttl=60, per_principal=2, clock=lambda: now[0])
+
+    def pending(who: str, size: int = 100) -> Pending:
+        return Pending("hospital", "soa", who, "f.xlsx", "x", b"x" * size, TableDiff("soa"), None)
+
+    a1, a2, a3 = pending("a"), pending("a"), pending("a")
+    for p in (a1, a2, a3):
+        assert box.add(p)
+    assert len(box) == 2 and box.get(a1.token, "hospital", "a") is None  # two per principal: the oldest went
+    b1, c1 = pending("b"), pending("c")
+    box.add(b1)
+    box.add(c1)
+    assert len(box) == 3 and box.get(a2.token, "hospital", "a") is None  # three in all
+    assert not box.add(pending("d", 20_000))  # one over the byte bound alone is refused
+    box.add(pending("d", 9_000))
+    assert box.bytes <= 10_000
+    now[0] = 61
+    assert len(box) == 0
+
+
+def test_cli_export_preview_apply_restore(tmp_path: Path) -> None:
+    """As users run it: one process per command, on a store on disk."""
+    cli = [sys.executable, "-m", "normgraph", "--store", str(tmp_path / "store")]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli, *args], capture_output=True, text=True, timeout=300)
+
+    out = tmp_path / "soa.xlsx"
+    assert run("org", "export", "--org", "hospital", "--kind", "soa", "--format", "xlsx", "-o", str(out)).returncode == 0
+    out.write_bytes(edit_soa(out.read_bytes(), TWO_CELLS))
+    r = run("org", "preview", str(out), "--org", "hospital", "--format", "json")
+    assert r.returncode == 0 and [c["key"] for c in json.loads(r.stdout)["changed"]] == ["iso27001 A.5.6", "iso42001 A.10.3"]
+    assert run("org", "apply", str(out), "--org", "hospital").returncode == 0
+    assert json.loads(run("org", "preview", str(out), "--org", "hospital", "--format", "json").stdout)["changed"] == []
+    r = run("org", "restore", "--org", "hospital")
+    assert r.returncode == 0 and "restored hospital" in r.stdout
+    assert len(json.loads(run("org", "preview", str(out), "--org", "hospital", "--format", "json").stdout)["changed"]) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("standard,control,applicable,implementation_status\niso27001,A.5.1,perhaps,implemented\n")
+    r = run("org", "apply", str(bad), "--org", "hospital")
+    assert r.returncode == 2 and "row 2, column 'applicable'" in " ".join(r.stderr.split())

@@ -1,9 +1,13 @@
-"""Organisation data commands: import, template, validate.
+"""Organisation data commands: import, template, validate, and the spreadsheet round trip (`normgraph org …`).
 
 `normgraph import FILE... --org SLUG` checks every file first and then loads them into ngg:org/<slug> in one
 store load. By default the files REPLACE what the organisation graph held (they are its complete source;
 re-running an import is idempotent); `--add` adds them to the existing graph instead. With the default
-in-memory store nothing persists: pass `--store DIR` to keep the result.
+in-memory store nothing persists: pass `--store DIR` to keep the result. Every import keeps the state the graph
+had before (beside the store, in `<store>.history/`), and `normgraph org restore --org SLUG` puts it back.
+
+`normgraph org export --org SLUG --kind soa --format xlsx -o FILE` writes a table as its import template;
+`normgraph org preview FILE --org SLUG` says what uploading it would change, `normgraph org apply` applies it.
 """
 
 from __future__ import annotations
@@ -12,9 +16,16 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from normgraph.backup import OrgHistory
+    from normgraph.orgdata.diff import Plan, TableDiff
 
 from normgraph.cli import Context, console, err_console, fail, main, pass_context
 from normgraph.iri import curie
@@ -29,6 +40,7 @@ def import_(ctx: Context, files: tuple[Path, ...], org_slug: str, add: bool) -> 
     """Import CSV/XLSX templates, Turtle or JSON-LD into one organisation's graph (all files or none)."""
     from rdflib import Graph
 
+    from normgraph.backup import replace_org_graph
     from normgraph.orgdata import OrgDataError, import_file
     from normgraph.store import StoreError
 
@@ -43,8 +55,12 @@ def import_(ctx: Context, files: tuple[Path, ...], org_slug: str, add: bool) -> 
     from normgraph.iri import org_graph
 
     store = ctx.store(show_progress=sys.stderr.isatty())
+    graph = str(org_graph(org_slug))
     try:
-        size = store.load(union.serialize(format="nt", encoding="utf-8"), "ntriples", str(org_graph(org_slug)), replace=not add)
+        data = union.serialize(format="nt", encoding="utf-8")
+        if add and graph in store.graphs():  # the union of old and new, so the old state is kept as well
+            data = store.export("ntriples", graph) + b"\n" + data
+        size = replace_org_graph(store, _history(ctx), org_slug, data, f"before importing {', '.join(f.name for f in files)}")
     except StoreError as e:
         fail(str(e))
     console.print(f"{'added' if add else 'loaded'} {len(union)} triples from {len(files)} file(s) into "
@@ -138,3 +154,129 @@ def _print_text(results: list, out) -> None:  # type: ignore[no-untyped-def]
                 table.add_row(f"[{_SEV_STYLE[r.severity]}]{r.severity}[/]", f"{r.focus_label}\n[dim]{curie(r.focus)}[/]",
                               r.message, value)
             out.print(table)
+
+
+# -- the spreadsheet round trip -----------------------------------------------------------------------
+
+def _history(ctx: Context) -> OrgHistory:
+    from normgraph.backup import OrgHistory, history_folder
+
+    return OrgHistory(history_folder(ctx.store_path))
+
+
+def _org_graph(ctx: Context, slug: str) -> Graph:
+    from rdflib import Graph
+
+    from normgraph.iri import org_graph
+
+    store = ctx.store(show_progress=sys.stderr.isatty())
+    graph = str(org_graph(slug))
+    if graph not in store.graphs():
+        from normgraph.iri import org_slugs
+
+        fail(f"no organisation {slug!r} in the store (known: {', '.join(org_slugs(store.graphs())) or 'none'})")
+    return Graph().parse(data=store.export("ntriples", graph), format="nt")
+
+
+@main.group("org")
+def org_group() -> None:
+    """An organisation's tables as spreadsheets: export, preview and apply an edited one, restore."""
+
+
+_KINDS = click.Choice(["soa", "risks", "evidence", "ai-systems"])
+
+
+@org_group.command("export")
+@click.option("--org", "org_slug", required=True, help="Organisation slug (graph ngg:org/<slug>).")
+@click.option("--kind", type=_KINDS, required=True, help="Which table.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write.")
+@pass_context
+def org_export(ctx: Context, org_slug: str, kind: str, fmt: str, output: Path) -> None:
+    """Write a table as its import template (edit it and give it to `org preview` / `org apply`)."""
+    from normgraph.orgdata.export import export_file
+
+    graph = _org_graph(ctx, org_slug)
+    try:
+        rows = export_file(graph, org_slug, kind, fmt, output)
+    except OSError as e:
+        fail(f"{output}: {e.strerror or e}")
+    console.print(f"wrote {rows} {kind} rows of {org_slug} to {output}")
+
+
+def _plan(ctx: Context, file: Path, org_slug: str, kind: str | None) -> tuple[Graph, Plan]:
+    from normgraph.orgdata.diff import plan
+    from normgraph.orgdata.errors import OrgDataError
+
+    graph = _org_graph(ctx, org_slug)
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    try:
+        return graph, plan(graph, file, org_slug, kind)
+    except OrgDataError as e:
+        fail(f"{e} — nothing was changed")
+
+
+def _print_diff(diff: TableDiff) -> None:
+    console.print(f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.removed)} removed, "
+                  f"{diff.unchanged} unchanged lines ({diff.triples_added} statements added, "
+                  f"{diff.triples_removed} removed)")
+    for row in diff.added:
+        console.print(f"[green]+ {diff.key(row)}[/]", highlight=False)
+    for row in diff.removed:
+        console.print(f"[red]- {diff.key(row)}[/]", highlight=False)
+    for change in diff.changed:
+        console.print(f"[yellow]~ {change.key}[/]", highlight=False)
+        for c in change.cells:
+            console.print(f"    {c.column}: {c.old!r} → {c.new!r}", highlight=False)
+
+
+@org_group.command("preview")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--org", "org_slug", required=True, help="Organisation slug.")
+@click.option("--kind", type=_KINDS, default=None, help="Which table the file must be (default: from its header).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_context
+def org_preview(ctx: Context, file: Path, org_slug: str, kind: str | None, fmt: str) -> None:
+    """Say what uploading an edited table would change; nothing is written."""
+    _graph, result = _plan(ctx, file, org_slug, kind)
+    if fmt == "json":
+        click.echo(json.dumps(result.diff.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_diff(result.diff)
+
+
+@org_group.command("apply")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--org", "org_slug", required=True, help="Organisation slug.")
+@click.option("--kind", type=_KINDS, default=None, help="Which table the file must be (default: from its header).")
+@pass_context
+def org_apply(ctx: Context, file: Path, org_slug: str, kind: str | None) -> None:
+    """Apply an edited table in one transaction; the state before is kept for `org restore`."""
+    from normgraph.backup import replace_org_graph
+
+    _graph, result = _plan(ctx, file, org_slug, kind)
+    _print_diff(result.diff)
+    if result.diff.empty:
+        console.print("nothing to apply")
+        return
+    store = ctx.store(show_progress=sys.stderr.isatty())
+    size = replace_org_graph(store, _history(ctx), org_slug, result.new.serialize(format="nt", encoding="utf-8"),
+                             f"before applying {file.name} ({result.kind})")
+    console.print(f"applied; {org_slug} now holds {size} statements")
+
+
+@org_group.command("restore")
+@click.option("--org", "org_slug", required=True, help="Organisation slug.")
+@pass_context
+def org_restore(ctx: Context, org_slug: str) -> None:
+    """Put back the state the organisation graph had before the last import, apply or restore."""
+    from normgraph.backup import restore_previous
+
+    store = ctx.store(show_progress=sys.stderr.isatty())
+    try:
+        version = restore_previous(store, _history(ctx), org_slug)
+    except LookupError as e:
+        fail(f"{e} (earlier states are kept only for a store on disk: --store DIR)")
+    console.print(f"restored {org_slug} to the state saved {version.saved}"
+                  + (f" ({version.note})" if version.note else ""))

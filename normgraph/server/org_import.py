@@ -18,25 +18,36 @@ selects the template; a different template is refused); Turtle/JSON-LD are taken
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from rdflib import Graph
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
 
-from normgraph.access.model import scope_of
+from normgraph.access.model import Principal, scope_of
+from normgraph.backup import OrgHistory, history_folder, replace_org_graph, restore_previous
 from normgraph.iri import local_id, org_graph
 from normgraph.orgdata import import_file
+from normgraph.orgdata.diff import plan
 from normgraph.orgdata.errors import OrgDataError
+from normgraph.orgdata.export import FORMATS as EXPORT_FORMATS
+from normgraph.orgdata.export import export_rows, template_kind, write_export
+from normgraph.orgdata.preview import MAX_PENDING_BYTES, PENDING_TTL, Pending, PendingUploads, digest, validation_change
 from normgraph.orgdata.tabular import detect_template, read_rows
-from normgraph.server.kernel import current_config, current_store, require_writer, without_paths
+from normgraph.orgdata.templates import TEMPLATES
+from normgraph.server.kernel import current_config, current_principal, current_store, require_writer, without_paths
+from normgraph.server.principal import csrf_token
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
+from normgraph.validation import ValidationError
 
 bp = Blueprint("org_import", __name__)
 
@@ -53,6 +64,7 @@ MEDIA = {
 #: ?kind= value -> template kind (normgraph/orgdata/templates.py)
 KINDS = {"soa": "soa", "risks": "risk-register", "evidence": "evidence-register", "ai-systems": "ai-systems"}
 CHUNK = 64 * 1024
+EXPORT_SUFFIXES = (".csv", ".xlsx")
 
 
 def _json(status: int, **body: Any) -> Response:
@@ -217,3 +229,208 @@ def import_org_data(slug: str) -> Response:
     except (StoreError, ValueError) as e:
         return _json(500, error=without_paths(f"store error: {e}"))
     return _json(200, graph=graph, files=names, triples_loaded=loaded, graph_size=size, replaced=replace)
+
+
+# -- the spreadsheet round trip: export, upload with preview, confirm, restore -----------------------
+#
+# GET  /org/<slug>/spreadsheets                      downloads; for editors the upload form and "restore previous"
+# GET  /org/<slug>/export/<kind>.<csv|xlsx>           the table as its import template (readers of the organisation)
+# POST /org/<slug>/upload                            a file (field `file`, optional `kind`) → 303 to its preview
+# GET  /org/<slug>/upload/<token>                    the preview: lines added / changed / removed, validation
+# POST /org/<slug>/upload/<token>/confirm | discard  apply it (in one transaction, the old state kept) or drop it
+# POST /org/<slug>/restore                           put the state before the last change back
+# Writes: editors of the organisation (cookie + CSRF field, or a bearer token); ?format=json answers in JSON.
+
+EXPORT_KINDS = ("soa", "risks", "evidence", "ai-systems")
+KIND_TITLES = {"soa": "Statement of Applicability", "risks": "Risk register", "evidence": "Evidence register",
+               "ai-systems": "AI-system inventory"}
+_STATE = "normgraph.org_import"
+
+
+@dataclass
+class _RoundTrip:
+    pending: PendingUploads
+    history: OrgHistory
+
+
+def _round_trip() -> _RoundTrip:
+    found = current_app.extensions.get(_STATE)
+    if found is None:
+        found = current_app.extensions.setdefault(
+            _STATE, _RoundTrip(PendingUploads(), OrgHistory(history_folder(current_config().store_path))))
+    return found
+
+
+def _wants_json() -> bool:
+    return request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json"
+
+
+def _visible_graph(slug: str) -> str:
+    """The organisation's graph IRI, 404 (as for an organisation that does not exist) when not visible."""
+    try:
+        graph = str(org_graph(slug))
+    except ValueError:
+        abort(404, f"no organisation {slug!r}")
+    if graph not in current_store().graphs():
+        abort(404, f"no organisation {slug!r}")
+    return graph
+
+
+def _current_graph(slug: str) -> tuple[bytes, Graph]:
+    data = current_store().export("ntriples", str(org_graph(slug)))
+    return data, Graph().parse(data=data, format="nt")
+
+
+def _writer(slug: str) -> Principal:
+    principal = require_writer()
+    _visible_graph(slug)
+    if not scope_of(principal).may_write(str(org_graph(slug))):
+        abort(403, f"you may not change the data of organisation {slug!r}")
+    return principal
+
+
+def _see(url: str) -> Response:
+    """303 See Other: after a form's POST, the browser GETs the next page."""
+    return Response(status=303, headers={"Location": url})
+
+
+def _html(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/html", headers={"Cache-Control": "private, no-store"})
+
+
+def _page(slug: str, *, status: int = 200, error: OrgDataError | None = None, message: str = "") -> Response:
+    principal = current_principal()
+    may_write = not principal.anonymous and scope_of(principal).may_write(str(org_graph(slug)))
+    latest = _round_trip().history.latest(slug) if may_write else None
+    return _html(render_template("import/spreadsheets.html", slug=slug, kinds=EXPORT_KINDS, titles=KIND_TITLES,
+                                 may_write=may_write, latest=latest, error=error, message=message,
+                                 csrf=csrf_token() if principal.via == "session" else None,
+                                 max_upload=current_config().max_upload), status)
+
+
+@bp.get("/org/<slug>/spreadsheets")
+def spreadsheets(slug: str) -> Response:
+    _visible_graph(slug)
+    done = {"applied": "The upload was applied.", "restored": "The previous state was restored.",
+            "discarded": "The preview was discarded; nothing changed."}
+    return _page(slug, message=done.get(request.args.get("done", ""), ""))
+
+
+@bp.get("/org/<slug>/export/<kind>.<ext>")
+def export(slug: str, kind: str, ext: str) -> Response:
+    if kind not in EXPORT_KINDS or ext not in EXPORT_FORMATS:
+        abort(404, f"no export {kind}.{ext} (kinds: {', '.join(EXPORT_KINDS)}; csv or xlsx)")
+    _visible_graph(slug)
+    _data, graph = _current_graph(slug)
+    body = write_export(export_rows(graph, slug, kind), kind, ext)
+    media = "text/csv; charset=utf-8" if ext == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, content_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{local_id(slug)}-{kind}.{ext}"',
+        "Cache-Control": "private, no-store"})
+
+
+def _bad_upload(slug: str, e: OrgDataError) -> Response:
+    if _wants_json():
+        resp = _bad(e.file, e.row, e.column, e.reason)
+        resp.set_data(json.dumps({**json.loads(resp.get_data()), "sheet": e.sheet}))
+        return resp
+    return _page(slug, status=400, error=e)
+
+
+@bp.post("/org/<slug>/upload")
+def upload(slug: str) -> Response:
+    principal = _writer(slug)
+    storage = request.files.get("file")
+    if storage is None or not storage.filename:
+        return _bad_upload(slug, OrgDataError("request", None, None, "no file: choose a CSV or XLSX file to upload"))
+    name = Path(storage.filename).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        return _bad_upload(slug, OrgDataError(name, None, None, "upload a .csv or .xlsx file (an exported table)"))
+    kind = request.form.get("kind") or None
+    if kind is not None and kind not in EXPORT_KINDS:
+        return _bad_upload(slug, OrgDataError(name, None, None, f"unknown kind {kind!r}; use {', '.join(EXPORT_KINDS)}"))
+    data, current = _current_graph(slug)
+    with tempfile.TemporaryDirectory(prefix="ng-upload-") as tmp:
+        path = Path(tmp) / _safe_name(name, suffix)
+        storage.save(path)
+        if path.stat().st_size == 0:
+            return _bad_upload(slug, OrgDataError(name, None, None, "empty file"))
+        try:
+            result = plan(current, path, slug, kind)
+        except OrgDataError as e:
+            return _bad_upload(slug, OrgDataError(name, e.row, e.column, e.reason, sheet=e.sheet))
+    try:
+        checks = validation_change(current_store(), slug, result.new, dt.date.today())
+    except ValidationError:
+        checks = None
+    pending = Pending(slug, result.kind, principal.name, name, digest(data),
+                      result.new.serialize(format="nt", encoding="utf-8"), result.diff, checks)
+    if not _round_trip().pending.add(pending):
+        return _json(413, error=f"{name}: the change is too large to preview (at most {MAX_PENDING_BYTES} bytes)")
+    if _wants_json():
+        return _json(200, token=pending.token, preview=url_for(".preview", slug=slug, token=pending.token),
+                     diff=result.diff.to_json(), validation=checks.to_json() if checks else None)
+    return _see(url_for(".preview", slug=slug, token=pending.token))
+
+
+def _pending(slug: str, token: str, principal: Principal, *, take: bool) -> Pending:
+    store = _round_trip().pending
+    found = (store.pop if take else store.get)(token, slug, principal.name)
+    if found is None:
+        abort(404, "no such preview: it was applied or discarded, or it expired (previews wait "
+                   f"{PENDING_TTL // 60} minutes); upload the file again")
+    return found
+
+
+@bp.get("/org/<slug>/upload/<token>")
+def preview(slug: str, token: str) -> Response:
+    principal = _writer(slug)
+    p = _pending(slug, token, principal, take=False)
+    if _wants_json():
+        return _json(200, token=p.token, kind=p.kind, file=p.filename, diff=p.diff.to_json(),
+                     validation=p.checks.to_json() if p.checks else None)
+    return _html(render_template("import/preview.html", slug=slug, p=p, titles=KIND_TITLES,
+                                 template=TEMPLATES[p.kind], kind=_export_kind(p.kind),
+                                 csrf=csrf_token() if principal.via == "session" else None))
+
+
+def _export_kind(template: str) -> str:
+    return next(k for k in EXPORT_KINDS if template_kind(k) == template)
+
+
+@bp.post("/org/<slug>/upload/<token>/confirm")
+def confirm(slug: str, token: str) -> Response:
+    principal = _writer(slug)
+    p = _pending(slug, token, principal, take=True)
+    data, _graph = _current_graph(slug)
+    if digest(data) != p.base:
+        return _json(409, error=f"the data of {slug!r} changed since this preview was made; upload the file again")
+    size = replace_org_graph(current_store(), _round_trip().history, slug, p.data,
+                             f"before {principal.name} applied {p.filename} ({p.kind})")
+    if _wants_json():
+        return _json(200, graph=str(org_graph(slug)), graph_size=size, kind=p.kind)
+    return _see(url_for(".spreadsheets", slug=slug, done="applied"))
+
+
+@bp.post("/org/<slug>/upload/<token>/discard")
+def discard(slug: str, token: str) -> Response:
+    principal = _writer(slug)
+    _pending(slug, token, principal, take=True)
+    if _wants_json():
+        return _json(200, discarded=token)
+    return _see(url_for(".spreadsheets", slug=slug, done="discarded"))
+
+
+@bp.post("/org/<slug>/restore")
+def restore(slug: str) -> Response:
+    _writer(slug)
+    try:
+        version = restore_previous(current_store(), _round_trip().history, slug)
+    except LookupError as e:
+        if _wants_json():
+            return _json(409, error=str(e))
+        abort(409, str(e))
+    if _wants_json():
+        return _json(200, graph=str(org_graph(slug)), restored=version.saved, note=version.note)
+    return _see(url_for(".spreadsheets", slug=slug, done="restored"))

@@ -1,0 +1,189 @@
+"""An upload's preview: the validation result of the state it would make, and the previews waiting for a
+confirmation (bounded in number, bytes and age, so abandoned previews never pile up).
+
+Nothing here writes to the store: the new state is validated in a scratch in-memory store that holds the
+knowledge the store serves and the organisation graph as the upload would make it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from normgraph.backup import graph_digest
+from normgraph.iri import org_graph, org_slugs
+from normgraph.orgdata.diff import TableDiff
+from normgraph.store.base import Store
+from normgraph.store.embedded import EmbeddedStore
+from normgraph.validation import ResultRow, validate_org
+
+#: previews waiting at once (all principals), and per principal
+MAX_PENDING = 32
+MAX_PENDING_PER_PRINCIPAL = 4
+#: bytes the waiting previews may hold together
+MAX_PENDING_BYTES = 64 * 1024 * 1024
+#: seconds a preview waits for its confirmation
+PENDING_TTL = 30 * 60
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result, as the preview lists it."""
+
+    severity: str
+    focus: str
+    focus_label: str
+    message: str
+    value: str
+
+    @classmethod
+    def of(cls, r: ResultRow) -> Finding:
+        return cls(r.severity, r.focus, r.focus_label, r.message, r.value or "")
+
+
+@dataclass
+class ValidationChange:
+    """Validation of the organisation as it is and as the upload would leave it, on one date."""
+
+    on: date
+    before: dict[str, int]
+    after: dict[str, int]
+    added: list[Finding] = field(default_factory=list)
+    removed: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {"date": self.on.isoformat(), "before": self.before, "after": self.after,
+                "added": [f.__dict__ for f in self.added], "removed": [f.__dict__ for f in self.removed]}
+
+
+def org_graphs(graphs: list[str]) -> list[str]:
+    return [str(org_graph(slug)) for slug in org_slugs(graphs)]
+
+
+def _scratch(store: Store, slug: str) -> EmbeddedStore:
+    """An in-memory store with what `store` serves except the organisation graphs, and this organisation's."""
+    scratch = EmbeddedStore()
+    scratch.oxigraph.load(store.export("nquads"), ox.RdfFormat.N_QUADS)
+    own = str(org_graph(slug))
+    for graph in org_graphs(scratch.graphs()):
+        if graph != own:
+            scratch.drop(graph)
+    return scratch
+
+
+def validation_change(store: Store, slug: str, new: Graph, on: date, engine: str = "turbo") -> ValidationChange:
+    """Validate the organisation now and with `new` as its graph; the findings that appear and disappear."""
+    scratch = _scratch(store, slug)
+    try:
+        before = validate_org(scratch, slug, on, engine=engine)
+        scratch.load(new.serialize(format="nt", encoding="utf-8"), "ntriples", str(org_graph(slug)), replace=True)
+        after = validate_org(scratch, slug, on, engine=engine)
+    finally:
+        scratch.close()
+    old = {Finding.of(r) for r in before.results}
+    now = {Finding.of(r) for r in after.results}
+
+    def order(f: Finding) -> tuple[int, str, str, str]:
+        return (("Violation", "Warning", "Info").index(f.severity), f.focus_label, f.message, f.value)
+
+    return ValidationChange(on, before.counts(), after.counts(), sorted(now - old, key=order),
+                            sorted(old - now, key=order))
+
+
+@dataclass
+class Pending:
+    """One upload read and previewed, waiting for its principal to confirm or discard it."""
+
+    slug: str
+    kind: str
+    principal: str
+    filename: str
+    #: sha256 of the organisation graph the preview was made against (confirm refuses if it changed since)
+    base: str
+    #: the organisation graph the upload makes, as N-Triples
+    data: bytes
+    diff: TableDiff
+    checks: ValidationChange | None
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    created: float = field(default_factory=time.monotonic)
+
+    @property
+    def size(self) -> int:
+        rows = len(self.diff.added) + len(self.diff.removed) + len(self.diff.changed)
+        return len(self.data) + 512 * rows + 1024
+
+
+def digest(data: bytes) -> str:
+    """What confirm compares: the organisation graph's canonical digest (isomorphic graphs agree)."""
+    return graph_digest(data)[1]
+
+
+class PendingUploads:
+    """Previews waiting for confirmation: at most MAX_PENDING (MAX_PENDING_PER_PRINCIPAL per principal) and
+    MAX_PENDING_BYTES together, each for PENDING_TTL seconds; past a bound the oldest go first."""
+
+    def __init__(self, max_entries: int = MAX_PENDING, max_bytes: int = MAX_PENDING_BYTES,
+                 ttl: float = PENDING_TTL, per_principal: int = MAX_PENDING_PER_PRINCIPAL,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_entries, self.max_bytes, self.ttl, self.per_principal = max_entries, max_bytes, ttl, per_principal
+        self.clock = clock
+        self._items: OrderedDict[str, Pending] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._expire()
+            return len(self._items)
+
+    @property
+    def bytes(self) -> int:
+        with self._lock:
+            return sum(p.size for p in self._items.values())
+
+    def _expire(self) -> None:
+        now = self.clock()
+        for token in [t for t, p in self._items.items() if now - p.created > self.ttl]:
+            del self._items[token]
+
+    def add(self, pending: Pending) -> bool:
+        """Keep `pending` (False when it alone is over the byte bound: it is not kept)."""
+        if pending.size > self.max_bytes:
+            return False
+        pending.created = self.clock()
+        with self._lock:
+            self._expire()
+            mine = [t for t, p in self._items.items() if p.principal == pending.principal]
+            for token in mine[: max(0, len(mine) - self.per_principal + 1)]:
+                del self._items[token]
+            self._items[pending.token] = pending
+            while len(self._items) > self.max_entries or sum(p.size for p in self._items.values()) > self.max_bytes:
+                self._items.popitem(last=False)
+        return True
+
+    def get(self, token: str, slug: str, principal: str) -> Pending | None:
+        """The waiting preview `token` of this organisation and principal (None: unknown, expired or another's)."""
+        with self._lock:
+            self._expire()
+            p = self._items.get(token)
+            return p if p is not None and p.slug == slug and p.principal == principal else None
+
+    def pop(self, token: str, slug: str, principal: str) -> Pending | None:
+        with self._lock:
+            self._expire()
+            p = self._items.get(token)
+            if p is None or p.slug != slug or p.principal != principal:
+                return None
+            del self._items[token]
+            return p
+
+
+__all__ = ["MAX_PENDING", "MAX_PENDING_BYTES", "MAX_PENDING_PER_PRINCIPAL", "PENDING_TTL", "Finding", "Pending",
+           "PendingUploads", "ValidationChange", "digest", "validation_change"]
