@@ -17,6 +17,7 @@ from normgraph.reports.audit_pack import write_bundle
 from normgraph.reports.dispatch import KINDS, build_report, render_file, report_name
 from normgraph.reports.gap import COVERAGE_LABEL, explain
 from normgraph.reports.model import Report
+from normgraph.reports.page import ALL, EXPLORER, Links, render_html
 
 FORMATS = ("table", "csv", "xlsx", "jsonld", "html")
 
@@ -49,9 +50,13 @@ def print_table(report: Report, limit: int | None = None) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="file (or folder / .zip for audit-pack)")
 @click.option("--today", help="date evidence validity is judged on (YYYY-MM-DD; default: today)")
 @click.option("--explain", "explain_req", help="gap: explain one requirement (notation or IRI)")
+@click.option("--explorer-url", default=EXPLORER, show_default=True,
+              help="html: where requirement links go, the IRI appended (absolute, e.g. https://host/explore/resource?iri=, "
+                   "or relative to where the file is opened)")
+@click.option("--section", help="html: only this section of the SoA or audit pack (default: the whole report)")
 @pass_context
 def report_cmd(ctx: Context, kind: str, org: str, target: str, fmt: str, output: Path | None, today: str | None,
-               explain_req: str | None) -> None:
+               explain_req: str | None, explorer_url: str, section: str | None) -> None:
     """Unified SoA, combined risk register, gap analysis or audit evidence pack of an organisation."""
     if target not in TARGETS:
         fail(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
@@ -69,14 +74,23 @@ def report_cmd(ctx: Context, kind: str, org: str, target: str, fmt: str, output:
             fail("--explain works with `report gap`")
         explain_requirement(report, explain_req)
         return
+    links = Links(explorer=explorer_url, section="?section=")
+    if section is not None and fmt != "html":
+        fail("--section works with --format html")
     if kind == "audit-pack" and output is not None and fmt in ("table", "html") and (output.suffix in ("", ".zip")):
-        path = write_bundle(report, store, output)
+        path = write_bundle(report, store, output, links=links)
         console.print(f"audit pack written to {path}")
         return
     if fmt == "table":
         print_table(report)
         return
-    data = render_file(report, store, fmt, report_name(kind, org, target)).data
+    if fmt == "html":
+        try:
+            data = render_html(report, links=links, section=section or ALL).html.encode("utf-8")
+        except ReportError as e:
+            fail(str(e))
+    else:
+        data = render_file(report, store, fmt, report_name(kind, org, target)).data
     if output is None:
         if fmt == "xlsx":
             fail("--format xlsx needs -o FILE")

@@ -29,7 +29,7 @@ from normgraph.reports import ReportError, num, run, short, text, vocab_local
 from normgraph.reports.common import org_info
 from normgraph.reports.duties import SystemDuties, by_obligation, duties_or_problem, duties_table
 from normgraph.reports.model import Report, Table
-from normgraph.reports.page import OVERVIEW, Part, anchor
+from normgraph.reports.page import OVERVIEW, Links, Part, anchor
 from normgraph.reports.soa import STANDARD_SHORT, applicability, family_key, natural
 from normgraph.store.base import Store
 
@@ -345,12 +345,14 @@ def build(store: Store, slug: str, today: dt.date, *, validate: bool = True, par
     return pack.whole() if part is None else pack.one(part)
 
 
-def write_bundle(report: Report, store: Store, out: Path) -> Path:
-    """index.html + pack.jsonld into the folder `out` (created), or into a zip when out ends in .zip."""
-    from normgraph.reports.render import to_html, to_jsonld
+def write_bundle(report: Report, store: Store, out: Path, *, links: Links | None = None) -> Path:
+    """index.html + pack.jsonld into the folder `out` (created), or into a zip when out ends in .zip; `links`: where
+    requirement links go (default: the server's explorer paths)."""
+    from normgraph.reports.page import ALL, render_html
+    from normgraph.reports.render import to_jsonld
 
     files = {
-        "index.html": to_html(report).encode("utf-8"),
+        "index.html": render_html(report, links=links, section=ALL).html.encode("utf-8"),
         "pack.jsonld": json.dumps(to_jsonld(report, store, include_graph=True), indent=1, ensure_ascii=False).encode("utf-8"),
     }
     if out.suffix == ".zip":

@@ -1,0 +1,261 @@
+"""Report pages on the example organisations (hospital, fintech): the AI Act duties per system as
+`normgraph applicability` gives them, the residual heat map, unique evidence rows, unknown treatment controls,
+explorer links, sections that add up to the whole report, and the per-generation cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from repo import ROOT
+
+from normgraph.cli import Context, main
+from normgraph.reports import ReportError, audit_pack, gap, prepare_store, risks, run, soa
+from normgraph.reports.cache import ReportCache
+from normgraph.reports.page import ALL, OVERVIEW, Links, render_html
+from normgraph.store import EmbeddedStore
+
+TODAY = dt.date(2026, 12, 1)
+GRAPH = "https://w3id.org/normgraph/graph/org/{}"
+UNKNOWN = "https://w3id.org/normgraph/id/iso27001-2022/A-5-99"
+ORG_WITH_TYPO = f"""
+@prefix ng: <https://w3id.org/normgraph/ont#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/normgraph/id/org/typo/organisation/typo> a ng:Organisation ; skos:prefLabel "Typo Ltd" .
+<https://w3id.org/normgraph/id/org/typo/risk/r1> a ng:SecurityRisk ; skos:prefLabel "Laptop theft" ;
+    ng:likelihood 3 ; ng:impact 4 ; ng:residualScore 7 ;
+    ng:treatedBy <https://w3id.org/normgraph/id/iso27001-2022/A-8-1> , <{UNKNOWN}> .
+"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    typo = tmp_path_factory.mktemp("orgs") / "typo.ttl"
+    typo.write_text(ORG_WITH_TYPO, encoding="utf-8")
+    s = EmbeddedStore()
+    prepare_store(s, extra=[typo, ROOT / "tests" / "fixtures" / "reports-small.ttl"])
+    return s
+
+
+def cli_json(store: EmbeddedStore, *args: str) -> dict[str, Any]:
+    """`normgraph applicability … --format json` on the prepared store."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Context, "store", lambda self, **_kw: store)
+        result = CliRunner().invoke(main, ["applicability", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out: dict[str, Any] = json.loads(result.output)
+    return out
+
+
+# ── AI Act duties per system: the applicability engine's answers, as the CLI gives them ─────────────
+@pytest.mark.parametrize("slug", ["hospital", "fintech"])
+@pytest.mark.parametrize("day", [TODAY, dt.date(2030, 8, 2)])
+def test_soa_and_audit_pack_list_each_systems_duties_as_the_cli_does(store: EmbeddedStore, slug: str, day: dt.date) -> None:
+    answers = cli_json(store, "--org", slug, "--on", day.isoformat())
+    expected = {
+        s["subject"]: sorted((o["notation"], o["status"], o["applies_from"], o["in_force"], tuple(o["record"]))
+                             for o in s["obligations"] if o["status"] != "does not apply")
+        for s in answers["subjects"]
+    }
+    for report in (soa.build(store, slug, day), audit_pack.build(store, slug, day, validate=False)):
+        got = {s.iri: sorted((d.notation, d.status, d.applies_from.isoformat() if d.applies_from else None, d.in_force,
+                              d.record) for d in s.duties) for s in report.extra["duties"]}
+        assert got == expected
+        rows = report.table("ai-act-duties").rows
+        assert len(rows) == sum(map(len, expected.values()))
+        # a duty applying from a later date is shown with that date, never as owed now
+        for row in rows:
+            if row["status"].startswith("applies from"):
+                assert row["applies_from"] > day.isoformat() and row["in_force"] is False
+                assert row["status"] == f"applies from {row['applies_from']}"
+            if row["status"].startswith("cannot tell yet"):
+                assert row["record"] and row["status"].endswith(row["record"].replace("; ", ", "))
+
+
+def test_later_duties_come_into_force_with_the_judged_date(store: EmbeddedStore) -> None:
+    """hospital.ttl: care-eligibility (Annex III 5(a), placed on the market 2025-11-03 for public authorities)
+    owes Art. 27(1) from 2030-08-02 (Art. 111(2)): dated on 2026-12-01, in force on 2030-08-02."""
+    def art27(day: dt.date) -> dict[str, object]:
+        rows = soa.build(store, "hospital", day).table("ai-act-duties").rows
+        return next(r for r in rows if r["obligation"] == "Art. 27(1) deployer" and r["system_iri"].endswith("care-eligibility"))
+
+    before, after = art27(TODAY), art27(dt.date(2030, 8, 2))
+    assert (before["status"], before["in_force"]) == ("applies from 2030-08-02", False)
+    assert (after["status"], after["in_force"]) == ("in force", True)
+    assert "Art. 111(2)" in str(before["why"])
+    page = render_html(soa.build(store, "hospital", TODAY), section="ai-act-duties").html
+    assert "applies from 2030-08-02" in page and "Art. 27(1) deployer" in page
+
+
+def test_cannot_tell_yet_is_shown_with_what_to_record(store: EmbeddedStore) -> None:
+    """reports-small.ttl: the chatbot (deployer, asserted Art. 50 system, no triggers recorded) has Art. 50(3) and
+    50(4) as 'cannot tell yet': listed with the facts to record, never dropped."""
+    report = soa.build(store, "reports-small", TODAY)
+    bot = next(s for s in report.extra["duties"] if s.iri.endswith("chatbot"))
+    open_ = {d.notation: d for d in bot.duties if d.status == "cannot tell yet"}
+    assert {"Art. 50(3) deployer", "Art. 50(4) deployer"} <= set(open_)
+    assert all(d.state.startswith("cannot tell yet: record ") and not d.in_force for d in open_.values())
+    overview = render_html(report).html
+    assert ", ".join(bot.record) in overview
+    assert "Art. 50(3) deployer" in render_html(report, section="ai-act-duties").html
+
+
+# ── Risks ──────────────────────────────────────────────────────────────────────────────────────────
+@pytest.mark.parametrize("slug", ["hospital", "fintech"])
+def test_residual_heat_map_is_placed_from_the_recorded_scores(store: EmbeddedStore, slug: str) -> None:
+    report = risks.build(store, slug, TODAY)
+    rows = report.table("risks").rows
+    scored = [r for r in rows if r["residual_score"] is not None and r["likelihood"] and r["impact"]]
+    residual = report.extra["heatmap"]["residual"]
+    assert scored and sum(map(sum, residual)) == len(scored)  # was empty: "34 risks have no residual position"
+    for r in scored:
+        rl, ri = r["residual_likelihood"], r["residual_impact"]
+        assert isinstance(rl, int) and isinstance(ri, int)
+        assert rl <= min(int(r["likelihood"]), 5) and ri <= int(r["impact"])  # treatment never raises either
+        if "nearest" not in str(r["residual_placement"]):
+            assert rl * ri == r["residual_score"]
+    assert report.extra["residual_unplaced"] == len(rows) - len(scored)
+
+
+def test_residual_placement_keeps_impact_when_the_score_allows(store: EmbeddedStore) -> None:
+    """hospital R-001: likelihood 4, impact 5, residual 8 -> likelihood 2 x impact 4 (8 itself; of 2x4 and 4x2 the
+    higher impact); fintech R-009 (likelihood 6, off the scale) with impact 3, residual 8 -> 4 x 2."""
+    by = {str(r["iri"]).rsplit("/", 1)[-1]: r for r in risks.build(store, "hospital", TODAY).table("risks").rows}
+    assert (by["R-001"]["residual_likelihood"], by["R-001"]["residual_impact"]) == (2, 4)
+    fin = {str(r["iri"]).rsplit("/", 1)[-1]: r for r in risks.build(store, "fintech", TODAY).table("risks").rows}
+    assert (fin["R-009"]["residual_likelihood"], fin["R-009"]["residual_impact"]) == (4, 2)
+
+
+def test_treatment_naming_an_unknown_control_is_flagged(store: EmbeddedStore) -> None:
+    report = risks.build(store, "typo", TODAY)
+    row = report.table("risks").rows[0]
+    assert row["treatment_controls"] == "A.8.1 (27001)"
+    assert row["unknown_controls"] == "iso27001:A-5-99"
+    assert report.extra["unknown_controls"] == [("Laptop theft", row["iri"], "iso27001:A-5-99")]
+    # residual 7 has no cell of its own within 3 x 4: the nearest, never understating: 2 x 4 = 8
+    assert (row["residual_likelihood"], row["residual_impact"]) == (2, 4)
+    assert "nearest" in str(row["residual_placement"])
+    html = render_html(report).html
+    assert 'role="alert"' in html and "is not a control of any catalog" in html
+    assert UNKNOWN not in html  # flagged, not shown as a raw IRI
+
+
+# ── Audit pack ─────────────────────────────────────────────────────────────────────────────────────
+@pytest.mark.parametrize("slug", ["hospital", "fintech"])
+def test_audit_pack_evidence_rows_once_each_with_all_they_serve(store: EmbeddedStore, slug: str) -> None:
+    report = audit_pack.build(store, slug, TODAY, validate=False)
+    rows = report.table("evidence").rows
+    iris = [r["evidence_iri"] for r in rows]
+    assert len(iris) == len(set(iris))
+    supports: dict[str, set[str]] = defaultdict(set)
+    for r in run(store, "report-audit-evidence", graph=GRAPH.format(slug), today=TODAY.isoformat()).rows:
+        supports[str(r["evidence"])].add(str(r["supports"]))
+    assert set(iris) == set(supports)
+    for r in rows:
+        assert {iri for iri, _n in r["serves_iris"]} == supports[r["evidence_iri"]]
+        assert r["serves"] == "; ".join(n for _i, n in r["serves_iris"])
+    counts = run(store, "report-audit-counts", graph=GRAPH.format(slug), today=TODAY.isoformat()).rows[0]
+    assert int(counts["items"]) == len(rows) == report.extra["counts"]["evidence_items"]
+    if slug == "hospital":  # an owner with both foaf:name and rdfs:label: the foaf:name, always
+        owners = {r["owner"] for r in rows}
+        assert "Priya Venkataraman" in owners and "Priya Venkataraman (IT Security Manager)" not in owners
+
+
+def test_audit_pack_obligations_come_from_the_applicability_engine(store: EmbeddedStore) -> None:
+    report = audit_pack.build(store, "hospital", TODAY, validate=False)
+    obligations = {s.iri for s in report.extra["sections"] if s.kind == "AI Act obligation" and s.duties}
+    listed = {d.obligation for s in report.extra["duties"] for d in s.duties}
+    assert obligations == listed and listed
+
+
+def test_violations_are_summarised_first_with_links_to_their_rows(store: EmbeddedStore) -> None:
+    report = audit_pack.build(store, "fintech", TODAY)
+    violations = report.extra["violations"]
+    assert violations and report.extra["counts"]["violations"] == len(violations)
+    overview = render_html(report, embed=True).html
+    assert overview.index("Violations") < overview.index("AI Act duties")
+    hrefs = re.findall(r'<a href="\?section=([^"#]+)#([^"]+)">', overview)
+    assert hrefs
+    for key, at in hrefs[:20]:  # each link lands on a row of the section it names
+        assert f'id="{at}"' in render_html(report, section=key).html, (key, at)
+
+
+# ── Links, sections, cache ─────────────────────────────────────────────────────────────────────────
+def test_every_requirement_links_to_the_explorer(store: EmbeddedStore) -> None:
+    a51 = "/explore/resource?iri=https%3A%2F%2Fw3id.org%2Fnormgraph%2Fid%2Fiso27001-2022%2FA-5-1"
+    soa_page = render_html(soa.build(store, "hospital", TODAY), section="27001-A.5").html
+    assert f'href="{a51}"' in soa_page
+    assert 'href="/explore/resource?iri=https%3A%2F%2Fw3id.org%2Fnormgraph%2Fid%2Fnist-ai-rmf-1.0%2F' in soa_page
+    gap_page = render_html(gap.build(store, "hospital", "iso42001-2023", TODAY)).html
+    assert gap_page.count('href="/explore/resource?iri=') >= 38
+    risk_page = render_html(risks.build(store, "hospital", TODAY), links=Links(explorer="https://host/e?iri=")).html
+    assert 'href="https://host/e?iri=https%3A%2F%2Fw3id.org%2Fnormgraph%2Fid%2Fiso27001-2022%2FA-8-13"' in risk_page
+
+
+def test_gap_report_reads_in_plain_words(store: EmbeddedStore) -> None:
+    report = gap.build(store, "hospital", "iso42001-2023", TODAY)
+    html = render_html(report).html
+    assert "<details open><summary>New work" in html
+    for req in report.extra["requirements"]:
+        assert not re.search(r"\b(intersectsWith|relatedTo|subsetOf|supersetOf|equalTo|NoTermFound)\b", req.reason)
+        assert "/mapping/" not in req.reason and "ngms:" not in req.reason
+    a43 = next(r for r in report.extra["requirements"] if r.notation == "A.4.3")
+    assert "ISO/IEC 27001 A.5.9 intersects with it and covers it in part" in a43.reason
+
+
+def test_soa_sections_add_up_to_the_whole(store: EmbeddedStore) -> None:
+    report = soa.build(store, "fintech", TODAY)
+    whole = {row["iri"] for row in report.table("soa").rows}
+    seen: list[str] = []
+    for s in render_html(report).sections:
+        page = render_html(report, section=s.key, embed=True)
+        assert "<html" not in page.html and page.section == s.key
+        seen += re.findall(r'<tr id="(?:27001|42001)-[^"]+"><td><a href="/explore/resource\?iri=([^"]+)"', page.html)
+    from urllib.parse import unquote
+
+    assert sorted(map(unquote, seen)) == sorted(whole)
+    with pytest.raises(ReportError, match="no section 'nope'"):
+        render_html(report, section="nope")
+
+
+def test_audit_pack_pages_add_up_to_the_whole(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built page by page (bounded queries), the sections hold what the whole pack holds: every control and
+    obligation section, and every evidence item on exactly one register page."""
+    monkeypatch.setattr(audit_pack, "PAGE", 30)
+    whole = audit_pack.build(store, "hospital", TODAY, validate=False)
+    keys = [p.key for p in whole.extra["parts"]]
+    assert [k for k in keys if k.startswith("evidence-")] == ["evidence-1", "evidence-2", "evidence-3"]  # 81 items
+    sections, items = set(), []
+    for key in keys:
+        part = audit_pack.build(store, "hospital", TODAY, validate=False, part=key)
+        shown = next(p for p in part.extra["parts"] if p.key == key)
+        if shown.kind == "sections":
+            sections |= {s.iri for s in shown.data}
+        elif shown.kind == "ai-act":
+            sections |= {s.iri for s in shown.data[1]}
+        elif shown.kind == "register":
+            items += [e["evidence_iri"] for e in shown.data]
+        assert [p.key for p in part.extra["parts"]] == keys  # the same table of contents on every page
+    assert sorted(items) == sorted(e["evidence_iri"] for e in whole.table("evidence").rows)
+    assert sections == {s.iri for s in whole.extra["sections"]}
+    overview = audit_pack.build(store, "hospital", TODAY, validate=False, part=OVERVIEW)
+    assert overview.extra["counts"] == {k: v for k, v in whole.extra["counts"].items()}
+
+
+def test_cache_answers_repeat_views_and_follows_the_data(store: EmbeddedStore, tmp_path: Path) -> None:
+    cache = ReportCache()
+    first = cache.page(store, "soa", "hospital", "", TODAY, section="27001-A.8", embed=True)
+    assert cache.page(store, "soa", "hospital", "", TODAY, section="27001-A.8", embed=True) is first
+    assert cache.page(store, "soa", "hospital", "", TODAY, section=None, embed=True) is not first
+    whole = render_html(cache.report(store, "soa", "hospital", "", TODAY), section=ALL).html
+    assert first.html.split('<section id="27001-A-8"', 1)[1].split("</section>")[0] in whole
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("<https://example.org/x> <https://example.org/p> 1 .\n", encoding="utf-8")
+    store.load(extra, "turtle", "https://example.org/g")  # a write: a new data generation
+    assert cache.page(store, "soa", "hospital", "", TODAY, section="27001-A.8", embed=True) is not first
