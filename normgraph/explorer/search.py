@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from normgraph.catalogs.registry import catalogs as registry
-from normgraph.explorer.cache import run, s
+from normgraph.explorer.cache import cached, run, s
 from normgraph.explorer.catalogs import Item, natural_key
 from normgraph.iri import NG, local_id
 from normgraph.store import Store
@@ -80,7 +80,10 @@ class SearchIndex:
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         db = self._db
         db.execute("CREATE TABLE doc (id INTEGER PRIMARY KEY, nid TEXT, nlocal TEXT, key TEXT)")
-        db.execute(f"CREATE VIRTUAL TABLE fts USING fts5(ident, title, body, crosswalk, tokenize='{TOKENIZER}')")
+        try:
+            db.execute(f"CREATE VIRTUAL TABLE fts USING fts5(ident, title, body, crosswalk, tokenize='{TOKENIZER}')")
+        except sqlite3.OperationalError as e:  # a Python built against an SQLite without FTS5
+            raise RuntimeError(f"search needs SQLite's FTS5 extension (SQLite {sqlite3.sqlite_version}): {e}") from e
         for n, item in enumerate(items):
             db.execute("INSERT INTO doc VALUES (?, ?, ?, ?)", (n, _norm(item.notation), item.local.lower(), item.key))
             title = item.label if item.label != item.notation else ""
@@ -201,9 +204,13 @@ def index(store: Store) -> SearchIndex:
 def search(store: Store, q: str, key: str | None = None, limit: int = 200) -> Results:
     """The items matching `q` (in catalog `key`, or all), best first, at most `limit` of them."""
     q = q.strip()
-    ix = index(store)
     if not q:
         return Results(q, key, [], 0)
+    return cached(store, ("search", q, key, limit), lambda: _search(store, q, key, limit))
+
+
+def _search(store: Store, q: str, key: str | None, limit: int) -> Results:
+    ix = index(store)
     names = {c.key: c.title for c in registry()}
     nq = _norm(q)
     scored: list[tuple[int, float, int, Hit]] = []
@@ -235,9 +242,8 @@ def _hit(ix: SearchIndex, item: Item, names: dict[str, str], where: str, body: s
             parent = ix.by_iri.get(parent.broader)
         if parent is not None:
             context = parent.title
-    text = body if _MARK[0] in body or not cross or _MARK[0] not in cross else cross
-    if where == "crosswalk" and _MARK[0] in cross:
-        text = cross
+    # the words found in its own text, else in the crosswalk, else the opening of its text (a recital's words)
+    text = body if _MARK[0] in body else cross if _MARK[0] in cross else body
     return Hit(item, names.get(item.key, item.key), context, _runs(text), where)
 
 
