@@ -10,6 +10,7 @@ Reports requests/s, p50/p99 latency and the ratios normgraph/Oxigraph. Figures g
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import statistics
 import subprocess
@@ -17,8 +18,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -53,7 +56,8 @@ def _free_port() -> int:
 
 def start_normgraph(workers: int, *, cache: bool, threads: int = 16) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    env = {**os.environ, "NORMGRAPH_CACHE": "512" if cache else "0"}
+    # the bench's clients all come from 127.0.0.1: let that one client use every worker (admission.py)
+    env = {**os.environ, "NORMGRAPH_CACHE": "512" if cache else "0", "NORMGRAPH_HEAVY_PER_CLIENT": str(workers)}
     proc = subprocess.Popen([sys.executable, "-m", "normgraph", "serve", "--port", str(port), "--no-examples",
                              "--workers", str(workers), "--threads", str(threads)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -83,34 +87,84 @@ def warm_up(url: str, queries: list[str], *, union_param: bool) -> None:
 
 
 def run_load(url: str, queries: list[str], seconds: float, threads: int, *, union_param: bool) -> dict[str, float]:
+    """N client threads sending the queries in turn for `seconds`; throughput and latency to the last byte.
+
+    The clients are light (http.client on a kept-alive connection, the request line built once per
+    query, the body read but not decoded, as wrk or ab do): with eight Python clients on the same two
+    cores, requests' own work and gunzipping big answers under the clients' GIL added tens of ms to the
+    measured tail that no server caused. A 503 (normgraph's admission control refusing a query while every
+    worker is busy, normgraph/store/admission.py) is retried after RETRY_PAUSE, as a client honouring
+    Retry-After would, and the latency counts from the first attempt: throughput is answers per second."""
     latencies: list[list[float]] = [[] for _ in range(threads)]
     errors = [0] * threads
+    retries = [0] * threads
+    per_query: list[list[tuple[int, float, int]]] = [[] for _ in range(threads)]  # (query index, seconds, status)
+    parts = urlsplit(url)
+    extra = {"union-default-graph": ""} if union_param else {}
+    paths = [f"{parts.path}?{urlencode({'query': q, **extra})}" for q in queries]
+    headers = {"Accept": "application/sparql-results+json", "Accept-Encoding": "gzip"}
     stop = time.monotonic() + seconds
 
     def client(i: int) -> None:
-        s = requests.Session()
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
         n = i
         while time.monotonic() < stop:
-            q = queries[n % len(queries)]
+            k = n % len(queries)
             n += 1
-            params = {"query": q}
-            if union_param:
-                params["union-default-graph"] = ""
             started = time.perf_counter()
-            r = s.get(url, params=params, headers={"Accept": "application/sparql-results+json"}, timeout=60)
+            while True:
+                try:
+                    conn.request("GET", paths[k], headers=headers)
+                    r = conn.getresponse()
+                    r.read()
+                    status = r.status
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
+                    status = 0
+                if status != 503 or time.monotonic() > stop + RETRY_FOR:
+                    break
+                retries[i] += 1
+                time.sleep(RETRY_PAUSE)
             latencies[i].append(time.perf_counter() - started)
-            if r.status_code != 200:
+            per_query[i].append((k, latencies[i][-1], status))
+            if status != 200:
                 errors[i] += 1
+        conn.close()
 
     elapsed = run_clients(client, threads)
     flat = sorted(x for lat in latencies for x in lat)
+    LAST_PER_QUERY[:] = [x for pq in per_query for x in pq]
     return {
         "requests": len(flat),
         "rps": len(flat) / elapsed,
         "p50_ms": 1000 * statistics.median(flat),
         "p99_ms": 1000 * flat[min(len(flat) - 1, int(0.99 * len(flat)))],
         "errors": sum(errors),
+        "retries": sum(retries),
     }
+
+
+#: a refused (503) request is sent again after this pause, for at most RETRY_FOR seconds past the run's end
+RETRY_PAUSE = 0.01
+RETRY_FOR = 30.0
+#: (query index, seconds, HTTP status) of every request of the last run_load (for the per-query tail)
+LAST_PER_QUERY: list[tuple[int, float, int]] = []
+
+
+def tail_by_query(names: list[str], top: int = 5) -> list[str]:
+    """The queries with the highest p99 in the last run, and any that answered other than 200."""
+    by: dict[int, list[tuple[float, int]]] = {}
+    for k, sec, status in LAST_PER_QUERY:
+        by.setdefault(k, []).append((sec, status))
+    lines = []
+    for k, got in sorted(by.items(), key=lambda kv: -sorted(s for s, _ in kv[1])[int(0.99 * (len(kv[1]) - 1))])[:top]:
+        lat = sorted(s for s, _ in got)
+        lines.append(f"  {names[k]:40s} n={len(lat):4d} p50 {1000 * statistics.median(lat):7.1f} ms  "
+                     f"p99 {1000 * lat[int(0.99 * (len(lat) - 1))]:7.1f} ms")
+    bad = {names[k]: status for k, _s, status in LAST_PER_QUERY if status != 200}
+    lines += [f"  not 200: {name} -> {status}" for name, status in sorted(bad.items())]
+    return lines
 
 
 def run_clients(client: Callable[[int], None], threads: int) -> float:
@@ -146,13 +200,29 @@ def fast_queries(store: Store, max_ms: float, *, report: bool = False) -> list[t
     return picked
 
 
-def pick_queries(max_ms: float) -> list[str]:
-    """The named queries (default parameters) that the embedded store answers within max_ms."""
+def pick_queries(max_ms: float) -> list[tuple[str, str]]:
+    """(name, text) of the named queries (default parameters) that the embedded store answers within max_ms."""
     from normgraph.store import EmbeddedStore
 
     store = EmbeddedStore()
     load_knowledge(store)
-    return [text for _name, text, _body in fast_queries(store, max_ms, report=True)]
+    return [(name, text) for name, text, _body in fast_queries(store, max_ms, report=True)]
+
+
+@contextmanager
+def virtuoso_endpoint() -> Iterator[str]:
+    """Virtuoso 7 (tests/virtuoso_server.py) with the knowledge loaded graph by graph; its anonymous /sparql.
+
+    Its default graph is the union of every graph it holds (Virtuoso's own system graphs too), so the
+    named queries run there as they are, without a dataset."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from virtuoso_server import virtuoso_server
+
+    with virtuoso_server() as server:
+        store = server.store(gsp=True, timeout=300)
+        for path in knowledge_files(ROOT):
+            store.load(path, "turtle", str(graph_for_path(path, ROOT)))
+        yield server.query_url
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -162,41 +232,60 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=2, help="normgraph query worker processes")
     ap.add_argument("--max-ms", type=float, default=1000.0,
                     help="leave out named queries slower than this on the embedded store (reported)")
-    ap.add_argument("--server-threads", type=int, default=16, help="waitress threads of normgraph serve")
-    ap.add_argument("--only", choices=("all", "normgraph"), default="all",
-                    help="normgraph: skip Oxigraph and the cache-off run (quick iterations while tuning)")
+    ap.add_argument("--server-threads", type=int, default=8, help="waitress threads of normgraph serve")
+    ap.add_argument("--runs", default="oxigraph,virtuoso,normgraph,ng-nocache",
+                    help="which servers, in this order: oxigraph, virtuoso, normgraph (cache on), ng-nocache")
     args = ap.parse_args(argv)
-    queries = pick_queries(args.max_ms)
-    print(f"{len(queries)} named queries, {args.threads} client threads, {args.seconds:g} s per server")
-    results = {}
-    runs = (("normgraph", True), ("ng-nocache", False)) if args.only == "all" else (("normgraph", True),)
-    if args.only == "all":
-        with tempfile.TemporaryDirectory() as tmp:
-            ox_proc, ox_url = start_oxigraph(Path(tmp) / "ox")
-            try:
-                # Oxigraph's server: the default graph is the union only with `union-default-graph`
-                warm_up(ox_url, queries, union_param=True)
-                results["oxigraph"] = run_load(ox_url, queries, args.seconds, args.threads, union_param=True)
-            finally:
-                ox_proc.terminate()
-                ox_proc.wait(30)
-    for name, cache in runs:
-        ng_proc, ng_url = start_normgraph(args.workers, cache=cache, threads=args.server_threads)
-        try:
-            warm_up(ng_url, queries, union_param=False)  # fills the cache when it is on
-            results[name] = run_load(ng_url, queries, args.seconds, args.threads, union_param=False)
-        finally:
-            ng_proc.terminate()
-            ng_proc.wait(30)
-    for name, r in results.items():
+    picked = pick_queries(args.max_ms)
+    names = [n for n, _t in picked]
+    queries = [t for _n, t in picked]
+    runs = args.runs.split(",")
+    print(f"{len(queries)} named queries, {args.threads} client threads, {args.seconds:g} s per server; "
+          f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    results: dict[str, dict[str, float]] = {}
+    for name in runs:
+        with _server(name, args) as (url, union_param):
+            warm_up(url, queries, union_param=union_param)  # fills normgraph's cache when it is on
+            results[name] = run_load(url, queries, args.seconds, args.threads, union_param=union_param)
+        r = results[name]
         print(f"{name:10s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
-              f"({int(r['requests'])} requests, {int(r['errors'])} errors)")
-    if "oxigraph" in results:
-        ox = results["oxigraph"]
-        for name, _cache in runs:
-            ng = results[name]
-            print(f"ratio {name}/oxigraph: throughput {ng['rps'] / ox['rps']:.2f}x, "
-                  f"p50 {ng['p50_ms'] / ox['p50_ms']:.2f}x, p99 {ng['p99_ms'] / ox['p99_ms']:.2f}x")
+              f"({int(r['requests'])} answers, {int(r['errors'])} errors, {int(r['retries'])} refusals retried; "
+              f"load average {os.getloadavg()[0]:.1f})")
+        for line in tail_by_query(names):
+            print(line)
+    for ref in ("oxigraph", "virtuoso"):
+        if ref not in results:
+            continue
+        for name in ("normgraph", "ng-nocache"):
+            if name in results:
+                ng, other = results[name], results[ref]
+                print(f"ratio {name}/{ref}: throughput {ng['rps'] / other['rps']:.2f}x, "
+                      f"p50 {ng['p50_ms'] / other['p50_ms']:.2f}x, p99 {ng['p99_ms'] / other['p99_ms']:.2f}x")
+
+
+@contextmanager
+def _server(name: str, args: argparse.Namespace) -> Iterator[tuple[str, bool]]:
+    """(query URL, whether to ask for the union default graph) of one server, stopped afterwards."""
+    if name == "virtuoso":
+        with virtuoso_endpoint() as url:
+            yield url, False
+        return
+    if name == "oxigraph":
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, url = start_oxigraph(Path(tmp) / "ox")
+            try:
+                yield url, True  # Oxigraph's server: the default graph is the union only with `union-default-graph`
+            finally:
+                proc.terminate()
+                proc.wait(30)
+        return
+    proc, url = start_normgraph(args.workers, cache=name == "normgraph", threads=args.server_threads)
+    try:
+        yield url, False
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
 
 if __name__ == "__main__":
     main()

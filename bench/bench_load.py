@@ -1,40 +1,55 @@
-"""Load time, build time and named-query times: embedded Oxigraph against reference engines.
+"""Load time, build time, and every named query's time as a ratio to a full scan of the same store.
 
-- loading: every knowledge file into the embedded store vs rdflib parsing the same files;
+- loading: every knowledge file (with the example organisations) into the embedded store vs rdflib
+  parsing the same files;
 - build: the full `normgraph build` (catalogs + mappings + composition), in check mode (writes nothing);
-- queries: every queries/*.rq (defaults bound) on the embedded store, on Oxigraph's own server
-  (PyPI `oxigraph`, loaded with the same quads, union default graph), and on rdflib's own SPARQL
-  engine — all in the same run, reported as ratios.
+- queries: every queries/*.rq with its default parameters (internal ones marked), uncached, on the
+  embedded store (in process, answer serialised as /sparql would: SPARQL JSON or N-Triples), on Oxigraph's
+  own server (PyPI `oxigraph`, `serve-read-only --union-default-graph`, the same quads, over loopback HTTP)
+  and on Virtuoso 7 (tests/virtuoso_server.py, the same graphs through the Graph Store Protocol, queried by
+  normgraph's RemoteStore with the `virtuoso` profile) — each time also divided by the time of
+  queries/full-scan.rq (COUNT of every triple of every named graph) on the same store in the same run.
+  Budget (issue 13): no named query above about 2 scans on the embedded store.
+
+`python -m bench.bench_load [--engines embedded,oxigraph,virtuoso] [--repeat 5] [--no-build]`
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import argparse
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 from rdflib import Dataset
 
+from normgraph.iri import graph_for_path
 from normgraph.knowledge import ROOT
 from normgraph.loading import knowledge_files, load_files
-from normgraph.queries import QueryError, list_queries, with_prefixes
+from normgraph.queries import NamedQuery, QueryError, get_query, list_queries, with_prefixes
 from normgraph.store import EmbeddedStore
+from normgraph.store.base import Store
+from normgraph.store.sparql_text import check_sparql
 
 REPEAT = 5
+#: a query slower than this on a server is stopped and reported as ">CAP"
+CAP_S = 60.0
+SCAN = "full-scan"
+#: budget in full scans (issue 13)
+BUDGET = 2.0
 
 
-def post_query(url: str, sparql: str) -> None:
+def post_query(url: str, sparql: str, accept: str) -> None:
     """One SPARQL Protocol POST, the answer read in full."""
-    requests.post(url, data=sparql.encode(), timeout=60, headers={
-        "Content-Type": "application/sparql-query",
-        "Accept": "application/sparql-results+json, application/n-triples;q=0.9"}).raise_for_status()
+    requests.post(url, data=sparql.encode(), timeout=CAP_S, headers={
+        "Content-Type": "application/sparql-query", "Accept": accept}).raise_for_status()
 
 
 def timed(fn: Callable[[], object], repeat: int = REPEAT) -> float:
@@ -50,10 +65,12 @@ def timed(fn: Callable[[], object], repeat: int = REPEAT) -> float:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
-def start_oxigraph(nquads: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+@contextmanager
+def oxigraph_server(nquads: Path, workdir: Path) -> Iterator[str]:
+    """`oxigraph serve-read-only --union-default-graph` over a store loaded from `nquads`; its query URL."""
     location = workdir / "oxigraph-db"
     subprocess.run(["oxigraph", "load", "--location", str(location), "--file", str(nquads)], check=True,
                    capture_output=True)
@@ -62,39 +79,107 @@ def start_oxigraph(nquads: Path, workdir: Path) -> tuple[subprocess.Popen[bytes]
                              f"127.0.0.1:{port}", "--union-default-graph"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/query"
-    for _ in range(100):
+    try:
+        for _ in range(200):
+            try:
+                requests.get(url, timeout=1)  # any answer: the server listens
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("oxigraph server did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def virtuoso_store(files: list[Path]) -> Iterator[Store]:
+    """Virtuoso 7 from tests/virtuoso_server.py, the knowledge files loaded graph by graph (GSP)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from virtuoso_server import virtuoso_server
+
+    with virtuoso_server() as server:
+        store = server.store(gsp=True, timeout=CAP_S)
+        started = time.perf_counter()
+        for f in files:
+            store.load(f, "turtle", str(graph_for_path(f, ROOT)))
+        print(f"virtuoso: started in {server.startup_seconds:.1f} s, {len(files)} graphs loaded through GSP in "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
+        yield store
+
+
+def result_format(sparql: str) -> tuple[str, str]:
+    """(normgraph's format name, Accept media type) the answer is written in, as /sparql would by default."""
+    if check_sparql(sparql).form in ("select", "ask"):
+        return "json", "application/sparql-results+json"
+    return "ntriples", "application/n-triples"
+
+
+def runnable() -> list[tuple[NamedQuery, str]]:
+    """Every named query (internal ones too) that binds with its defaults, and its text."""
+    out = []
+    for q in list_queries(internal=True):
         try:
-            requests.get(url, timeout=1)  # any answer: the server listens
-            return proc, url
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("oxigraph server did not start")
+            out.append((q, with_prefixes(q.bind())))
+        except QueryError:
+            continue  # a required parameter without default: nothing to run unattended
+    return out
 
 
-RDFLIB_CAP_S = 30
-
-
-def rdflib_time(reference: Dataset, sparql: str) -> float | str:
-    """One run of rdflib's engine in a forked child, stopped after RDFLIB_CAP_S (it can take minutes)."""
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe()
-
-    def run() -> None:
+def engine_timer(name: str, target: object, repeat: int) -> Callable[[str], float | str]:
+    """A function timing one query text on an engine: seconds, or why not ('>60s', the error's name)."""
+    def run(sparql: str) -> float | str:
+        fmt, accept = result_format(sparql)
         try:
-            child.send(timed(lambda: list(reference.query(sparql)), repeat=1))
-        except Exception as e:  # rdflib does not support everything Oxigraph does
-            child.send(type(e).__name__)
+            if isinstance(target, str):  # a SPARQL endpoint URL
+                return timed(lambda: post_query(target, sparql, accept), repeat)
+            assert isinstance(target, (EmbeddedStore, Store))
+            return timed(lambda: target.query_serialized(sparql, fmt, timeout=CAP_S), repeat)
+        except Exception as e:  # a server's timeout or refusal: reported in the table
+            text = str(e).lower()
+            return f">{CAP_S:g}s" if "time" in text else type(e).__name__
+    run.__name__ = name
+    return run
 
-    proc = ctx.Process(target=run)
-    proc.start()
-    result = parent.recv() if parent.poll(RDFLIB_CAP_S) else f">{RDFLIB_CAP_S}s"
-    proc.kill()
-    proc.join()
-    return result
+
+def query_table(timers: dict[str, Callable[[str], float | str]], queries: list[tuple[NamedQuery, str]]) -> list[str]:
+    """Markdown rows: per query, each engine's ms and ratio to its own full scan; the scans first."""
+    scan_text = with_prefixes(get_query(SCAN).bind())
+    scans = {name: timer(scan_text) for name, timer in timers.items()}
+    head = "| query | " + " | ".join(f"{n} ms | {n} / scan" for n in timers) + " |"
+    rows = [head, "|---|" + "---|---|" * len(timers)]
+    rows.append(f"| **full scan** ({SCAN}) | " + " | ".join(
+        f"{scans[n] * 1000:.1f} | 1" if isinstance(scans[n], float) else f"{scans[n]} | –" for n in timers) + " |")
+    over: list[str] = []
+    for q, text in queries:
+        if q.name == SCAN:
+            continue
+        cells = []
+        for name, timer in timers.items():
+            t, scan = timer(text), scans[name]
+            if isinstance(t, float) and isinstance(scan, float):
+                ratio = t / scan
+                cells.append(f"{t * 1000:.1f} | {ratio:.2f}")
+                if name == "embedded" and ratio > BUDGET and not q.internal:
+                    over.append(q.name)
+            else:
+                cells.append(f"{t} | –")
+        rows.append(f"| {q.name}{' (internal)' if q.internal else ''} | " + " | ".join(cells) + " |")
+        print(rows[-1], flush=True)
+    rows.append("")
+    rows.append(f"named queries over {BUDGET:g} full scans on the embedded store: {', '.join(over) or 'none'}")
+    return rows
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--engines", default="embedded,oxigraph,virtuoso")
+    ap.add_argument("--repeat", type=int, default=REPEAT)
+    ap.add_argument("--no-build", action="store_true", help="skip the full build timing")
+    args = ap.parse_args(argv)
+    engines = args.engines.split(",")
     files = knowledge_files(ROOT, examples=True)
     store = EmbeddedStore()
     load_s = timed(lambda: load_files(EmbeddedStore(), files, ROOT), repeat=3)
@@ -108,40 +193,54 @@ def main() -> None:
         return ds
 
     rdflib_s = timed(rdflib_parse, repeat=1)
-    reference = rdflib_parse()
-
-    from normgraph.catalogs.build import default_sources, run_build
-
-    build_s = timed(lambda: run_build(default_sources(), check=True), repeat=1) if default_sources().is_dir() else None
-
     print(f"knowledge graph: {len(files)} files, {triples} triples")
     print(f"load into embedded Oxigraph: {load_s * 1000:.0f} ms; rdflib parse of the same files: "
-          f"{rdflib_s * 1000:.0f} ms (ratio rdflib/embedded {rdflib_s / load_s:.1f}x)")
-    if build_s is not None:
-        print(f"full build (catalogs + mappings + composition, check mode): {build_s:.1f} s")
+          f"{rdflib_s * 1000:.0f} ms (ratio rdflib/embedded {rdflib_s / load_s:.1f}x)", flush=True)
+    if not args.no_build:
+        from normgraph.catalogs.build import default_sources, run_build
 
-    with tempfile.TemporaryDirectory() as tmp:
-        nq = Path(tmp) / "all.nq"
-        nq.write_bytes(store.export("nquads"))
-        proc, url = start_oxigraph(nq, Path(tmp))
-        try:
-            print(f"\n{'query':40} {'embedded ms':>12} {'oxigraph srv ms':>16} {'rdflib ms':>10} {'srv/emb':>8} {'rdflib/emb':>10}")
-            for q in list_queries():
-                try:
-                    sparql = with_prefixes(q.bind())
-                except QueryError:
-                    continue  # a required parameter without default: nothing to run unattended
-                emb = timed(partial(store.query, sparql))
-                srv = timed(partial(post_query, url, sparql))
-                ref = rdflib_time(reference, sparql)
-                if isinstance(ref, float):
-                    ref_txt, ratio = f"{ref * 1000:10.0f}", f"{ref / emb:9.0f}x"
-                else:
-                    ref_txt, ratio = f"{ref:>10}", f"{'-':>10}"
-                print(f"{q.name:40} {emb * 1000:12.1f} {srv * 1000:16.1f} {ref_txt} {srv / emb:7.1f}x {ratio}")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        if default_sources().is_dir():
+            build_s = timed(lambda: run_build(default_sources(), check=True), repeat=1)
+            print(f"full build (catalogs + mappings + composition, check mode): {build_s:.1f} s", flush=True)
+
+    queries = runnable()
+    with tempfile.TemporaryDirectory() as tmp, _engines(engines, store, files, Path(tmp), args.repeat) as timers:
+        print(f"\n{len(queries)} named queries, median of {args.repeat} runs each (servers: of {max(1, args.repeat // 2)})")
+        for row in query_table(timers, queries)[-2:]:
+            print(row)
+
+
+@contextmanager
+def _engines(engines: list[str], store: EmbeddedStore, files: list[Path], tmp: Path,
+             repeat: int) -> Iterator[dict[str, Callable[[str], float | str]]]:
+    timers: dict[str, Callable[[str], float | str]] = {}
+    server_repeat = max(1, repeat // 2)
+    with _maybe(engines, "oxigraph", lambda: _oxigraph(store, tmp)) as ox_url, \
+            _maybe(engines, "virtuoso", lambda: virtuoso_store(files)) as virtuoso:
+        if "embedded" in engines:
+            timers["embedded"] = engine_timer("embedded", store, repeat)
+        if ox_url is not None:
+            timers["oxigraph"] = engine_timer("oxigraph", ox_url, server_repeat)
+        if virtuoso is not None:
+            timers["virtuoso"] = engine_timer("virtuoso", virtuoso, server_repeat)
+        yield timers
+
+
+@contextmanager
+def _oxigraph(store: EmbeddedStore, tmp: Path) -> Iterator[str]:
+    nq = tmp / "all.nq"
+    nq.write_bytes(store.export("nquads"))
+    with oxigraph_server(nq, tmp) as url:
+        yield url
+
+
+@contextmanager
+def _maybe(engines: list[str], name: str, start: Callable[[], object]) -> Iterator[object | None]:
+    if name not in engines:
+        yield None
+        return
+    with start() as value:  # type: ignore[attr-defined]
+        yield value
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--server-threads", type=int, default=8, help="waitress threads")
     ap.add_argument("--max-ms", type=float, default=1000.0, help="leave out named queries slower than this")
     args = ap.parse_args(argv)
-    queries = pick_queries(args.max_ms)
+    queries = [text for _name, text in pick_queries(args.max_ms)]
     proc, url = start_normgraph(args.workers, cache=True, threads=args.server_threads)
     base = url.removesuffix("/sparql")
     try:
