@@ -22,8 +22,8 @@ from rdflib.term import Node
 from normgraph.iri import NG, PREFIXES, local_id
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.export import ROW_CLASS, Row, export_rows, export_subject_rows, row_key, template_kind
-from normgraph.orgdata.tabular import FLAGS, read_table
-from normgraph.orgdata.templates import TEMPLATES
+from normgraph.orgdata.tabular import read_table
+from normgraph.orgdata.templates import AI_ACT_FACTS, TEMPLATES
 
 _SOA = {NG.forControl, NG.applicable, NG.inclusionReason, NG.exclusionJustification, NG.implementationStatus,
         NG.implementingMeasure, NG.owner}
@@ -32,8 +32,8 @@ _RISK = {SKOS.notation, RDFS.label, NG.riskKind, NG.likelihood, NG.impact, NG.in
 _EVIDENCE = {SKOS.notation, RDFS.label, NG.evidenceKind, NG.issued, NG.validUntil, NG.owner, NG.location, NG.sha256,
              NG.supports, NG.concernsSystem}
 _AI_SYSTEM = {RDFS.label, NG.aiActRole, NG.riskCategory, NG.annexIIIArea, NG.lifecycleStage, NG.intendedPurpose,
-              NG.usesModel, NG.suppliedBy, NG.deployerNature, NG.art50Trigger, NG.placedOnMarket,
-              NG.notYetPlacedOnMarket}
+              NG.usesModel, NG.suppliedBy, NG.placedOnMarket, NG.notYetPlacedOnMarket,
+              *(NG[f.prop] for f in AI_ACT_FACTS)}
 
 #: per template: the properties of a row's subject that its columns state (tabular.py writes them)
 OWNED: dict[str, frozenset[URIRef]] = {
@@ -45,7 +45,6 @@ OWNED_TYPES: dict[str, frozenset[URIRef]] = {
     "soa": frozenset({NG.SoAEntry}), "risk-register": frozenset({NG.Risk, NG.SecurityRisk, NG.AIRisk}),
     "evidence-register": frozenset({NG.Evidence, NG.ImpactAssessment}), "ai-systems": frozenset({NG.AISystem}),
 }
-_FLAG_PROPERTIES = frozenset(FLAGS.values())
 #: a risk's `treatment` column states these about the treatment node it links with ng:hasTreatment
 TREATMENT_OWNED = frozenset({NG.implementingMeasure, NG.owner})
 
@@ -54,7 +53,7 @@ def owned(kind: str, p: Node, o: Node) -> bool:
     """Does a column of template `kind` state the triple (row subject, p, o)?"""
     if p == RDF.type:
         return o in OWNED_TYPES[kind]
-    return p in OWNED[kind] or (kind == "ai-systems" and p in _FLAG_PROPERTIES)
+    return p in OWNED[kind]
 
 
 def _rows(graph: Graph, kind: str, base: str) -> set[Node]:

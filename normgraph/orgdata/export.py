@@ -19,9 +19,8 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from normgraph.iri import NG, NGV, PREFIXES, curie, local_id
-from normgraph.orgdata.tabular import FLAGS
 from normgraph.orgdata.tabular import row_key as _row_key
-from normgraph.orgdata.templates import STANDARDS, TEMPLATES, Template
+from normgraph.orgdata.templates import AI_ACT_FACTS, STANDARDS, TEMPLATES, Template
 
 Row = dict[str, str]
 
@@ -192,12 +191,10 @@ def _ai_system(r: _Reader, s: Node) -> Row:
         "intended_purpose": r.text(s, NG.intendedPurpose),
         "models": r.locals(s, NG.usesModel, "model"),
         "supplier": r.locals(s, NG.suppliedBy, "supplier"),
-        "deployer_nature": r.vocab(s, NG.deployerNature),
-        "art_50_triggers": r.vocab(s, NG.art50Trigger),
         "placed_on_market": placed,
     }
-    for column, prop in FLAGS.items():  # the importer's own table of yes/no columns
-        row[column] = r.flag(s, prop)
+    for f in AI_ACT_FACTS:  # concept values (; separated) or yes/no, as the importer reads them
+        row[f.column] = r.vocab(s, NG[f.prop]) if f.scheme else r.flag(s, NG[f.prop])
     return row
 
 

@@ -21,7 +21,7 @@ from normgraph.iri import NG, NGV, PREFIXES, expand, local_id
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.facts import check_ai_act_facts
 from normgraph.orgdata.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, check_xlsx_size
-from normgraph.orgdata.templates import REASONS, STANDARDS, STATUSES, TEMPLATES, Template
+from normgraph.orgdata.templates import AI_ACT_FACTS, REASONS, STANDARDS, STATUSES, TEMPLATES, Template
 from normgraph.reports.render import FORMULA_STARTS
 
 Row = dict[str, str]
@@ -33,10 +33,6 @@ ROLES = ("provider", "deployer", "importer", "distributor", "authorised-represen
          "product-manufacturer")
 CATEGORIES = ("any-ai-system", "prohibited-practice", "high-risk", "gpai-model", "gpai-model-systemic-risk",
               "art-50-system", "minimal-risk")
-NATURES = ("public-body", "public-service-provider", "law-enforcement-authority", "migration-authority",
-           "financial-institution", "private-entity")
-TRIGGERS = ("interacts-with-people", "synthetic-content", "emotion-recognition", "biometric-categorisation", "deep-fake",
-            "public-interest-text", "none")
 STAGES = ("inception", "design-development", "verification-validation", "deployment", "operation-monitoring",
           "re-evaluation", "retirement")
 EVIDENCE_KINDS = (
@@ -399,24 +395,15 @@ def _ai_system(c: _Ctx, r: Row) -> None:
     _ai_act_facts(c, r, s)
 
 
-FLAGS = {"annex_i_product": NG.annexIProduct, "notified_body": NG.notifiedBodyInvolved,
-          "art_6_3_derogation": NG.claimsArt63Derogation, "workers_affected": NG.workersAffected,
-          "significantly_changed": NG.significantlyChanged, "for_public_authorities": NG.intendedForPublicAuthorities,
-          "established_outside_union": NG.establishedOutsideUnion, "profiling": NG.profilesNaturalPersons,
-          "open_source": NG.openSourceRelease, "decides_about_persons": NG.decidesAboutPersons,
-          "real_world_testing": NG.testsInRealWorldConditions}
-
-
 def _ai_act_facts(c: _Ctx, r: Row, s: URIRef) -> None:
     """The AI Act applicability facts of one inventory row (ontology/organisations.ttl, DESIGN.md §13)."""
     g = c.g
-    for column, prop in FLAGS.items():
-        if r.get(column):
-            g.add((s, prop, c.boolean(r[column], column)))
-    for n in _split(r.get("deployer_nature", "")):
-        g.add((s, NG.deployerNature, c.vocab("deployer-nature", n, NATURES, "deployer_nature")))
-    for t in _split(r.get("art_50_triggers", "")):
-        g.add((s, NG.art50Trigger, c.vocab("art-50-trigger", t, TRIGGERS, "art_50_triggers")))
+    for f in AI_ACT_FACTS:
+        if f.scheme:
+            for v in _split(r.get(f.column, "")):
+                g.add((s, NG[f.prop], c.vocab(f.scheme, v, f.values, f.column)))
+        elif r.get(f.column):
+            g.add((s, NG[f.prop], c.boolean(r[f.column], f.column)))
     placed = r.get("placed_on_market", "").strip()
     if placed.lower() in ("not-yet", "not yet"):
         g.add((s, NG.notYetPlacedOnMarket, Literal(True)))
