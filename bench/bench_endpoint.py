@@ -215,7 +215,7 @@ def virtuoso_endpoint() -> Iterator[str]:
 
     Its default graph is the union of every graph it holds (Virtuoso's own system graphs too), so the
     named queries run there as they are, without a dataset."""
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from virtuoso_server import virtuoso_server
 
     with virtuoso_server() as server:

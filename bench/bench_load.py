@@ -97,7 +97,7 @@ def oxigraph_server(nquads: Path, workdir: Path) -> Iterator[str]:
 @contextmanager
 def virtuoso_store(files: list[Path]) -> Iterator[Store]:
     """Virtuoso 7 from tests/virtuoso_server.py, the knowledge files loaded graph by graph (GSP)."""
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from virtuoso_server import virtuoso_server
 
     with virtuoso_server() as server:
