@@ -1,7 +1,12 @@
-"""Time each report (build + HTML + XLSX) for the example organisations and a large synthetic one.
+"""Time the organisation reports for the example organisations and large synthetic ones.
 
-`python -m bench.bench_reports [--scale 10]`. Validation is left out of the audit pack timing
-(`validate=False`; it is the validation module's own benchmark) and measured once separately.
+`python -m bench.bench_reports [--scale 1 10] [--validate]`
+
+Two tables. "whole": each report built whole and written as HTML + XLSX (what a download costs; the audit pack
+without validation unless --validate, validation being the validation module's own benchmark). "pages": what the
+server's report pages cost through one ReportCache (normgraph.reports.cache), per section: the first page of a
+report (cold: it pays for the shared inputs — applicability answers, and with --validate the validation results),
+another section of the same report (its inputs already kept for the data generation), and a repeat view.
 """
 
 from __future__ import annotations
@@ -9,54 +14,92 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from bench.gen_report_org import generate
 from normgraph.reports import audit_pack, gap, org_slugs, prepare_store, risks, soa
+from normgraph.reports.cache import ReportCache
 from normgraph.reports.render import to_html, to_xlsx
 from normgraph.store import EmbeddedStore
 
 TODAY = dt.date(2026, 12, 1)
+#: (kind, target, the section first asked for, another section of it)
+PAGES = [("soa", "", None, "27001-A.5"), ("soa", "", "ai-act-duties", "42001-A.6"), ("risks", "", None, None),
+         ("gap", "iso42001-2023", None, None), ("gap", "eu-ai-act", None, None), ("gap", "nist-ai-rmf-1.0", None, None),
+         ("audit-pack", "", None, "27001-A.5"), ("audit-pack", "", "evidence-2", "ai-act"),
+         ("audit-pack", "", "findings", "42001-A.6")]
 
 
-def timed(fn):  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     t = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t
 
 
-def run(store: EmbeddedStore, slug: str) -> dict[str, tuple[float, float]]:
-    builders = {
+def render_both(report: Any) -> tuple[str, bytes]:
+    return to_html(report), to_xlsx(report)
+
+
+def whole(store: EmbeddedStore, slug: str, validate: bool) -> dict[str, tuple[float, float]]:
+    builders: dict[str, Callable[[], Any]] = {
         "soa": lambda: soa.build(store, slug, TODAY),
         "risks": lambda: risks.build(store, slug, TODAY),
         "gap iso42001": lambda: gap.build(store, slug, "iso42001-2023", TODAY),
         "gap eu-ai-act": lambda: gap.build(store, slug, "eu-ai-act", TODAY),
         "gap ai-rmf": lambda: gap.build(store, slug, "nist-ai-rmf-1.0", TODAY),
-        "audit-pack": lambda: audit_pack.build(store, slug, TODAY, validate=False),
+        "audit-pack": lambda: audit_pack.build(store, slug, TODAY, validate=validate),
     }
     out = {}
     for name, fn in builders.items():
         report, t_build = timed(fn)
-        _, t_render = timed(lambda r=report: (to_html(r), to_xlsx(r)))
+        _, t_render = timed(partial(render_both, report))
         out[name] = (t_build, t_render)
+    return out
+
+
+def pages(store: EmbeddedStore, slug: str, validate: bool) -> list[tuple[str, float, float | None, float]]:
+    """(page, first view, another section, repeat view) through one ReportCache per report."""
+    out = []
+    for kind, target, first, other in PAGES:
+        cache = ReportCache()
+        if not validate and kind == "audit-pack":  # the validation results as a cache would hold them: none
+            cache.memo(store)(("validation", slug, TODAY.isoformat()), lambda: [])
+
+        def view(section: str | None, c: ReportCache = cache, k: str = kind, t: str = target) -> Any:
+            return c.page(store, k, slug, t, TODAY, section=section, embed=True)
+
+        _, t_first = timed(partial(view, first))
+        t_other = timed(partial(view, other))[1] if other else None
+        _, t_repeat = timed(partial(view, first))
+        out.append((f"{kind}{' ' + target if target else ''} [{first or 'overview'}]" + (f" then [{other}]" if other else ""),
+                    t_first, t_other, t_repeat))
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=int, nargs="*", default=[1, 10])
+    ap.add_argument("--validate", action="store_true", help="include validation in the audit pack")
     args = ap.parse_args()
     store = EmbeddedStore()
     prepare_store(store)
     slugs = org_slugs(store.graphs())
     for scale in args.scale:
         slug = f"synthetic-x{scale}"
-        _, t = timed(lambda s=scale, sl=slug: generate(store, sl, s))
+        _, t = timed(partial(generate, store, slug, scale))
         print(f"generated {slug} ({store.graph_size('https://w3id.org/normgraph/graph/org/' + slug)} triples) in {t:.1f} s")
         slugs.append(slug)
-    print("| organisation | report | build (s) | HTML + XLSX (s) |\n|---|---|---|---|")
+    print("\nwhole reports\n| organisation | report | build (s) | HTML + XLSX (s) |\n|---|---|---|---|")
     for slug in slugs:
-        for name, (b, r) in run(store, slug).items():
+        for name, (b, r) in whole(store, slug, args.validate).items():
             print(f"| {slug} | {name} | {b:.2f} | {r:.2f} |", flush=True)
+    print("\nreport pages (ReportCache, embed=True)\n| organisation | page | first view (s) | another section (s) | repeat (s) |"
+          "\n|---|---|---|---|---|")
+    for slug in slugs:
+        for name, first, other, repeat in pages(store, slug, args.validate):
+            print(f"| {slug} | {name} | {first:.2f} | {'' if other is None else f'{other:.2f}'} | {repeat:.4f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -207,6 +207,10 @@ def test_gap_report_reads_in_plain_words(store: EmbeddedStore) -> None:
         assert "/mapping/" not in req.reason and "ngms:" not in req.reason
     a43 = next(r for r in report.extra["requirements"] if r.notation == "A.4.3")
     assert "ISO/IEC 27001 A.5.9 intersects with it and covers it in part" in a43.reason
+    assert re.search(r"confidence (clear-cut|sound judgement|arguable) \(0\.\d+\)", a43.reason)
+    # a relatedTo record claims no overlap in substance, and says so
+    ai_act = gap.build(store, "fintech", "eu-ai-act", TODAY).extra["requirements"]
+    assert any("is related to it and claims no overlap in substance" in r.reason for r in ai_act)
 
 
 def test_soa_sections_add_up_to_the_whole(store: EmbeddedStore) -> None:

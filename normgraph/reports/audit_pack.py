@@ -203,7 +203,7 @@ class Pack:
     def attach(self, findings: list[dict[str, str]], serves_of: dict[str, list[str]]) -> list[dict[str, Any]]:
         """Each finding under the sections it concerns; the findings table's rows (with where their row is)."""
         out = []
-        for f in findings:
+        for number, f in enumerate(findings, start=1):
             targets = {f["focus"], f["source_provision"]}
             if f["focus"] in self.entry_of:
                 targets.add(self.entry_of[f["focus"]])
@@ -214,7 +214,7 @@ class Pack:
             out.append({"item": "; ".join(s.notation for s in hit) or "(organisation)", "severity": f["severity"],
                         "message": f["message"], "focus": f["focus_label"] or short(f["focus"]), "shape": short(f["shape"]),
                         "source_provision": short(f["source_provision"]),
-                        "at": [(s.part, s.anchor, s.notation, s.iri) for s in hit]})
+                        "at": [(s.part, s.anchor, s.notation, s.iri) for s in hit], "number": number})
         return out
 
     def listed(self, wanted: list[Section]) -> None:

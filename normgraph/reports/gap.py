@@ -110,11 +110,12 @@ class Link:
         if self.relation == "is":
             return f"{self.name} itself: {self.state}"
         how = "covers it fully" if self.full else ("would cover it fully with current evidence" if self.full_strength
+                                                    else "claims no overlap in substance" if self.relation == coverage.NO_OVERLAP
                                                     else "covers it in part")
         said = ", ".join(filter(None, [f"mapping by {self.creator}" if self.creator else "",
                                        f"confidence {words.confidence_words(self.confidence)}" if self.confidence else ""]))
         chain = f"; inferred through {len(self.derived_from)} stated mappings" if self.derived_from else ""
-        return f"{self.name} {words.relation_words(self.relation)} it and {how} ({self.state}{'; ' + said if said else ''}{chain})"
+        return f"{self.name} {words.relation_phrase(self.relation)} it and {how} ({self.state}{'; ' + said if said else ''}{chain})"
 
 
 @dataclass
@@ -235,7 +236,7 @@ def analyse(store: Store, slug: str, target: str, today: dt.date) -> tuple[list[
         relation = text(row["relation"]).rsplit("#", 1)[-1]
         if src not in impl:
             if catalog_key(src) in OWN_CATALOGS:
-                cand = f"{words.item_name(src, text(row.get('sourceNotation')) or short(src))} ({words.relation_words(relation)} it)"
+                cand = f"{words.item_name(src, text(row.get('sourceNotation')) or short(src))} ({words.relation_phrase(relation)} it)"
                 if cand not in wanted.candidates:
                     wanted.candidates.append(cand)
             continue

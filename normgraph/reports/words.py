@@ -21,6 +21,16 @@ def relation_words(name: str) -> str:
     return found.words if found is not None else name
 
 
+def relation_phrase(name: str) -> str:
+    """'subsetOf' -> 'is a subset of', 'intersectsWith' -> 'intersects with': the relation as a verb phrase."""
+    words = relation_words(name)
+    if words.endswith(" of"):
+        return f"is a {words}"
+    if words.endswith(" to"):
+        return f"is {words}"
+    return words
+
+
 def confidence_words(value: str) -> str:
     """'0.7' -> 'sound judgement (0.7)'; '' when no confidence is stated."""
     try:
@@ -45,4 +55,4 @@ def some(names: list[str] | tuple[str, ...], at_most: int = 3) -> str:
     return shown + (f" and {len(names) - at_most} more" if len(names) > at_most else "")
 
 
-__all__ = ["CONFIDENCE", "confidence_words", "item_name", "relation_words", "some"]
+__all__ = ["CONFIDENCE", "confidence_words", "item_name", "relation_phrase", "relation_words", "some"]
