@@ -12,7 +12,9 @@ The pipeline, for one organisation graph `ngg:org/<slug>`, all of it in an in-me
    validation-only facts `?sys ngsh:mayOwe ?obligation` for every obligation that applies, or cannot be told yet
    while the system is certainly in its category (on any date: the shapes measure readiness; a missing condition
    fact never hides a gap); the AI Act shapes check evidence only where the engine says the obligation is owed, so
-   validation and the engine agree by construction;
+   validation and the engine agree by construction; and `?sys ngsh:undecided "record COLUMN: decides …"` for every
+   fact the engine still needs (its "cannot tell yet" answers), which ngsh:ApplicabilityUndecidedShape reports as
+   a Warning, one per system and missing fact;
 4. add the validation date as `<urn:normgraph:validation> dct:date "…"^^xsd:date` (passed in, never NOW());
 5. run the validation-fact CONSTRUCTs (queries/validate-*.rq, `VALIDATION_FACTS`): joins over all evidence and the
    date comparisons, precomputed once instead of per focus node, as validation-only facts in the
@@ -46,7 +48,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import BNode, Node
 
 from normgraph import knowledge
-from normgraph.applicability import ApplicabilityError, assess
+from normgraph.applicability import CANNOT_TELL, Applicability, ApplicabilityError, assess
 from normgraph.applicability.inputs import UnknownOrganisation, catalog_ntriples, org_ntriples
 from normgraph.catalogs.registry import catalog_of
 from normgraph.iri import NG, curie, local_id, org_graph
@@ -61,6 +63,9 @@ FRIA = URIRef("https://w3id.org/normgraph/id/eu-ai-act-obligation/art-27-1-deplo
 VALIDATION_FACTS: tuple[str, ...] = ("validate-current-evidence",)
 #: Validation-only fact: the system owes (or may owe: cannot tell yet) the obligation, on some date (shapes/ai-act-*.ttl).
 MAY_OWE = URIRef("https://w3id.org/normgraph/shapes#mayOwe")
+#: Validation-only fact: a question the applicability engine cannot answer yet for the system, as "record COLUMN:
+#: decides OBLIGATIONS" (one per missing fact), reported by ngsh:ApplicabilityUndecidedShape as a Warning.
+UNDECIDED = URIRef("https://w3id.org/normgraph/shapes#undecided")
 DPV_HAS_OBLIGATION = URIRef("https://w3id.org/dpv#hasObligation")
 #: The node that carries the validation date in the data graph (`dct:date`).
 VALIDATION_NODE = URIRef("urn:normgraph:validation")
@@ -278,11 +283,24 @@ def _classification(store: Store, org_slug: str, today: date, st: ox.Store) -> b
             owed.add((URIRef(subject), MAY_OWE, URIRef(obligation)))
             if obligation == str(FRIA):
                 derived.add((URIRef(subject), DPV_HAS_OBLIGATION, FRIA))
+    for (subject, column), notations in sorted(undecided(result).items()):
+        owed.add((URIRef(subject), UNDECIDED, Literal(f"record {column}: decides {', '.join(notations)}")))
     out = derived.serialize(format="nt", encoding="utf-8")
     for g in (derived, owed):
         if len(g):
             st.load(g.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
     return out if len(derived) else b""
+
+
+def undecided(result: Applicability) -> dict[tuple[str, str], list[str]]:
+    """(subject IRI, template column) → the obligations (notations, catalog order) that cannot be told yet for the
+    subject until the column is recorded: the engine's "cannot tell yet" answers, one question per missing fact."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for a in result.answers:
+        if a.status == CANNOT_TELL:
+            for column in a.record:
+                out[(a.subject.iri, column)].append(a.obligation.notation)
+    return dict(out)
 
 
 def build_data_graph(store: Store, org_slug: str, today: date) -> tuple[Graph, Graph]:
@@ -428,8 +446,8 @@ def result_json(result: ValidationResult) -> str:
 
 
 __all__ = [
-    "ENGINES", "FRIA", "MAY_OWE", "SHAPES_DIR", "VALIDATION_FACTS", "VALIDATION_NODE", "PreparedData", "ResultRow",
+    "ENGINES", "FRIA", "MAY_OWE", "SHAPES_DIR", "UNDECIDED", "VALIDATION_FACTS", "VALIDATION_NODE", "PreparedData", "ResultRow",
     "ValidationError", "ValidationResult", "build_data_graph", "catalog_facts", "load_shapes",
     "org_data", "parse_report", "prepare_data", "result_json", "run_engine",
-    "validate_graph", "validate_org",
+    "undecided", "validate_graph", "validate_org",
 ]

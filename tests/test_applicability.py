@@ -28,6 +28,7 @@ GRAPH = "https://w3id.org/normgraph/graph/org/"
 HIGH_RISK = URIRef("https://w3id.org/normgraph/ont#HighRiskAISystem")
 HAS_OBLIGATION = URIRef("https://w3id.org/dpv#hasObligation")
 ID = "https://w3id.org/normgraph/id/"
+UNDECIDED_SHAPE = "https://w3id.org/normgraph/shapes#ApplicabilityUndecidedShape"
 HEADER = (FIXTURES / "applicability" / "bank-deployer.ttl").read_text(encoding="utf-8").split("\no:organisation")[0]
 
 
@@ -56,7 +57,7 @@ def test_validation_and_the_engine_agree_on_every_system(store: EmbeddedStore, o
     assert {str(s) for s in validation.derived.subjects(HAS_OBLIGATION, None)} == fria
     owed = {(a.subject.iri, a.obligation.provision) for a in result.answers if a.status in (APPLIES, CANNOT_TELL)}
     for r in validation.results:
-        if r.source_provision.startswith(ID + "eu-ai-act/"):  # an AI Act shape fired: the engine says it is owed
+        if r.source_provision.startswith(ID + "eu-ai-act/") and r.shape != UNDECIDED_SHAPE:  # an AI Act gap: owed
             assert any(s == r.focus and (p == r.source_provision or p.startswith(r.source_provision + "-")) for s, p in owed), r
 
 
@@ -74,9 +75,38 @@ def test_the_gap_report_and_validation_agree_on_every_system(store: EmbeddedStor
     owing = {s for subjects in owed.values() for s in subjects}
     assert {str(s) for s in validation.derived.subjects(RDF.type, HIGH_RISK)} <= owing
     for r in validation.results:
-        if r.source_provision.startswith(ID + "eu-ai-act/"):  # each AI Act gap validation finds is a gap-report target
+        if r.source_provision.startswith(ID + "eu-ai-act/") and r.shape != UNDECIDED_SHAPE:  # a gap is a gap-report target
             assert any(r.focus in owed[ob] and ob.startswith(ID + "eu-ai-act-obligation/" + r.source_provision.rsplit("/", 1)[-1])
                        for ob in owed), r
+
+
+def test_validation_lists_what_the_engine_cannot_tell_yet_and_what_to_record(store: EmbeddedStore) -> None:
+    """Per system and missing fact, one Warning naming the column and the obligations it decides: exactly the engine's
+    "cannot tell yet" answers (and nothing for organisations that recorded every fact)."""
+    _org(store, "sparse3", """o:organisation\\/org a ng:Organisation ; rdfs:label "Sparse"@en .
+o:ai-system\\/s a ng:AISystem ; rdfs:label "Scoring"@en ; ng:operatedBy o:organisation\\/org ;
+    ng:aiActRole role:deployer ; ng:intendedPurpose "Scoring."@en ; ng:annexIIIArea aiact:annex-III-5-b ;
+    ng:annexIProduct false ; ng:notYetPlacedOnMarket true ; ng:art50Trigger trig:none ; ng:decidesAboutPersons true .
+""")
+    on = date(2026, 12, 1)
+    try:
+        result = assess(store, "sparse3", on)
+        expected: dict[tuple[str, str], list[str]] = {}
+        for a in result.answers:
+            if a.status == CANNOT_TELL:
+                for column in a.record:
+                    expected.setdefault((a.subject.iri, column), []).append(a.obligation.notation)
+        rows = [r for r in validate_org(store, "sparse3", on, engine="turbo").results if r.shape == UNDECIDED_SHAPE]
+        assert {(r.focus, r.value) for r in rows} == {(s, f"record {c}: decides {', '.join(n)}") for (s, c), n in expected.items()}
+        assert {r.severity for r in rows} == {"Warning"}
+        assert {r.value.split(":")[0] for r in rows if r.value} == {
+            "record becomes_provider", "record deployer_nature", "record workers_affected"}
+        nature = next(r.value for r in rows if r.value and r.value.startswith("record deployer_nature"))
+        assert "Art. 26(8) deployer" in nature and "Art. 49(3) deployer" in nature
+        for org in ("fintech", "hospital"):
+            assert not [r for r in validate_org(store, org, on, engine="turbo").results if r.shape == UNDECIDED_SHAPE]
+    finally:
+        store.drop(GRAPH + "sparse3")
 
 
 def test_owed_answers_are_what_owed_says_with_dates_and_reasons(store: EmbeddedStore) -> None:
