@@ -205,7 +205,8 @@ def _audit(page: Any, base: str, kind: PageType, shots: Path) -> list[str]:
         assert resp.status == 200, f"{kind.path} answered {resp.status}"
         _settle(page, kind)
         where = f"{kind.name} {kind.path} at {width}px"
-        page.screenshot(path=str(shots / f"{kind.name}-{width}.png"), full_page=False)
+        long_page = page.evaluate("() => document.documentElement.scrollHeight") > 8000  # (the audit pack: ~57,000 px)
+        page.screenshot(path=str(shots / f"{kind.name}-{width}.png"), full_page=not long_page)
         page.add_script_tag(path=str(AXE))
         for v in page.evaluate(_AXE_JS, WCAG_TAGS):
             problems.append(f"{where}: axe {v['impact']} {v['id']} ({v['help']}) on {v['count']} elements, e.g. "
