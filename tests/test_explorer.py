@@ -384,7 +384,7 @@ def test_matrix_csv_has_no_counterpart_rows(client: FlaskClient) -> None:
 # -- neighbourhood ----------------------------------------------------------------------------------
 def test_neighbourhood_svg_and_text_alternative(client: FlaskClient) -> None:
     html = page(client, "/explore/neighbourhood?iri=iso27001:A-5-19")
-    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'role="img"' in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'role="group"' in html
     text = text_of(html)
     assert "The neighbourhood as text" in text
     assert "A.5.19 is intersects with A.10.3 Suppliers" in text

@@ -70,7 +70,7 @@ def catalog(key: str) -> Response:
 def search() -> Response:
     st = store()
     q = request.args.get("q", "").strip()
-    choices = [(c.key, c.title) for c in catalog_index.catalogs(st)]
+    choices = [(c.key, c.short) for c in catalog_index.catalogs(st)]  # short names: the select fits 320 px
     key = request.args.get("catalog", "").strip() or None
     found = search_items(st, q, key if key in dict(choices) else None)
     return dl.respond("explorer/search.html", {"q": q, "found": found, "results": found.hits, "choices": choices},
