@@ -126,6 +126,15 @@ def _probes(app: Flask, subject: str) -> dict[str, list[tuple[str, str, dict[str
         "reports.report": [*reports["soa"], *reports["risks"], *reports["gap"], ("GET", f"/org/{ORG}/audit-pack", {}),
                            ("GET", f"/org/{ORG}/audit-pack?format=zip", {})],
         "reports.template": [("GET", "/org/templates/soa.csv", {})],
+        "org_import.spreadsheets": [("GET", f"/org/{ORG}/spreadsheets", {})],
+        "org_import.export": [("GET", f"/org/{ORG}/export/{kind}.{ext}", {})
+                              for kind in ("soa", "risks", "evidence", "ai-systems") for ext in ("csv", "xlsx")],
+        "org_import.upload": [("POST", f"/org/{ORG}/upload", {"data": {"kind": "soa"}}),
+                              ("POST", f"/org/{ORG}/upload?format=json", {"data": {"kind": "soa"}})],
+        "org_import.preview": [("GET", f"/org/{ORG}/upload/no-such-preview", {})],
+        "org_import.confirm": [("POST", f"/org/{ORG}/upload/no-such-preview/confirm", {})],
+        "org_import.discard": [("POST", f"/org/{ORG}/upload/no-such-preview/discard", {})],
+        "org_import.restore": [("POST", f"/org/{ORG}/restore?format=json", {})],
         "org.index": [("GET", "/org/", {})],
         "org.dashboard_page": [("GET", f"/org/{ORG}", {}), ("GET", f"/org/{ORG}?today=2026-12-01", {})],
         "api.org_applicability": [("GET", f"/api/orgs/{ORG}/applicability", {}),
@@ -139,11 +148,12 @@ def _probes(app: Flask, subject: str) -> dict[str, list[tuple[str, str, dict[str
 
 #: the routes whose answers are organisation data: the right viewer must see fintech's markers there
 SHOWS_ORG_DATA = ("sparql.sparql", "gsp.graph_store", "api.run_named", "linked_data.resource", "explorer.resource",
-                  "reports.report", "org.index", "org.dashboard_page", "api.org_applicability")
+                  "reports.report", "org_import.export", "org.index", "org.dashboard_page", "api.org_applicability")
 
 
 #: pages of one organisation: to anyone else, a 404 like an organisation that does not exist
-PRIVATE_PAGES = ("reports.report", "linked_data.resource", "org.dashboard_page", "api.org_applicability")
+PRIVATE_PAGES = ("reports.report", "linked_data.resource", "org.dashboard_page", "api.org_applicability",
+                 "org_import.spreadsheets", "org_import.export")
 
 
 def _client(app: Flask, token: str | None) -> FlaskClient:
