@@ -23,19 +23,15 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from normgraph.reports import ReportError, num, run, short, text, vocab_local
 from normgraph.reports.common import org_info
-from normgraph.reports.duties import SystemDuties, by_obligation, duties_or_problem, duties_table
+from normgraph.reports.duties import Memo, SystemDuties, by_obligation, duties_or_problem, duties_table, plain
 from normgraph.reports.model import Report, Table
 from normgraph.reports.page import OVERVIEW, Links, Part, anchor
 from normgraph.reports.soa import STANDARD_SHORT, applicability, family_key, natural
 from normgraph.store.base import Store
-
-T = TypeVar("T")
-#: memo(key, compute): how a caller keeps expensive inputs (validation, applicability) between pages
-Memo = Callable[[tuple[Any, ...], Callable[[], Any]], Any]
 
 EVIDENCE_COLUMNS = ["evidence", "kind", "issued", "valid_until", "valid", "owner", "serves", "location", "sha256",
                     "system", "evidence_iri"]
@@ -77,10 +73,6 @@ class Section:
         if any(f["severity"] == "Warning" for f in self.findings):
             return "warning"
         return "ok" if self.evidence_total else "no evidence"
-
-
-def _plain(_key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    return compute()
 
 
 def validation_rows(store: Store, slug: str, today: dt.date) -> list[dict[str, str]]:
@@ -160,8 +152,7 @@ class Pack:
                 self.entry_of[text(row["entry"])] = iri
 
     def duties(self) -> list[SystemDuties]:
-        systems, self.duties_problem = self.memo(("duties", self.slug, self.day),
-                                                 lambda: duties_or_problem(self.store, self.slug, self.today))
+        systems, self.duties_problem = duties_or_problem(self.store, self.slug, self.today, self.memo)
         for iri, listed in by_obligation(systems).items():
             first = listed[0]
             sec = self.sections.setdefault(iri, Section(iri, first.notation, first.title, KIND_AI_ACT, part=AI_ACT))
@@ -341,7 +332,7 @@ def _page_number(key: str) -> int:
 def build(store: Store, slug: str, today: dt.date, *, validate: bool = True, part: str | None = None,
           memo: Memo | None = None) -> Report:
     """The whole pack (part None), or what the page of section `part` (or OVERVIEW) shows."""
-    pack = Pack(store, slug, today, validate, memo or _plain)
+    pack = Pack(store, slug, today, validate, memo or plain)
     return pack.whole() if part is None else pack.one(part)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from normgraph.reports import ReportError, audit_pack, check_target, gap, risks, soa
-from normgraph.reports.audit_pack import Memo
+from normgraph.reports.duties import Memo
 from normgraph.reports.model import Report
 from normgraph.reports.render import MEDIA, render
 from normgraph.store.base import Store
@@ -49,12 +49,12 @@ def build_report(store: Store, kind: str, org: str, target: str, today: dt.date,
     `part`: only what the page of that section (or "overview") shows, where the report builds per section (the
     audit pack); the others build whole. `memo` keeps expensive inputs between pages (normgraph.reports.cache)."""
     if kind == "soa":
-        return soa.build(store, org, today)
+        return soa.build(store, org, today, memo)
     if kind == "risks":
         return risks.build(store, org, today)
     if kind == "gap":
         check_target(target)
-        return gap.build(store, org, target, today)
+        return gap.build(store, org, target, today, memo)
     if kind == "audit-pack":
         return audit_pack.build(store, org, today, part=part, memo=memo)
     raise ReportError(f"unknown report {kind!r} (known: {', '.join(KINDS)})")

@@ -9,13 +9,17 @@ the facts to record) — nothing is dropped silently and nothing dated later is 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from normgraph.applicability import APPLIES, CANNOT_TELL, DOES_NOT_APPLY, Answer, ApplicabilityError, assess
+from normgraph.applicability import APPLIES, CANNOT_TELL, DOES_NOT_APPLY, Answer, Applicability, ApplicabilityError, assess
 from normgraph.reports import ReportError
 from normgraph.reports.model import Table
 from normgraph.store.base import Store
 
+#: memo(key, compute): how a caller keeps expensive inputs (applicability, validation) for a data generation
+Memo = Callable[[tuple[Any, ...], Callable[[], Any]], Any]
 IN_FORCE, LATER = "in force", "applies later"
 COLUMNS = ["system", "system_kind", "roles", "obligation", "title", "status", "applies_from", "in_force", "why",
            "record", "eased", "system_iri", "obligation_iri"]
@@ -101,12 +105,27 @@ def duty(answer: Answer, on: dt.date) -> Duty:
                 answer.applies_from, answer.due_on(on), answer.reasons, answer.record, answer.eased)
 
 
-def ai_act_duties(store: Store, slug: str, on: dt.date) -> list[SystemDuties]:
+def plain(_key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """The Memo that keeps nothing."""
+    return compute()
+
+
+def assessed(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> Applicability:
+    """The engine's answers for the organisation on `on` (ReportError on contradictory facts), kept by `memo`
+    (normgraph.reports.cache) so that every report of one data generation asks the engine once."""
+    def compute() -> Applicability:
+        try:
+            return assess(store, slug, on)
+        except ApplicabilityError as e:
+            raise ReportError(str(e)) from None
+
+    result: Applicability = (memo or plain)(("applicability", slug, on.isoformat()), compute)
+    return result
+
+
+def ai_act_duties(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> list[SystemDuties]:
     """Per AI system and model with an AI Act role: its listed duties on `on` (ReportError on contradictory facts)."""
-    try:
-        result = assess(store, slug, on)
-    except ApplicabilityError as e:
-        raise ReportError(str(e)) from None
+    result = assessed(store, slug, on, memo)
     out = []
     for s in result.subjects:
         mine = tuple(duty(a, on) for a in result.answers if a.subject == s and listed(a))
@@ -114,10 +133,10 @@ def ai_act_duties(store: Store, slug: str, on: dt.date) -> list[SystemDuties]:
     return out
 
 
-def duties_or_problem(store: Store, slug: str, on: dt.date) -> tuple[list[SystemDuties], str]:
+def duties_or_problem(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> tuple[list[SystemDuties], str]:
     """The duties, or none and why not (contradictory facts: the report says so instead of failing whole)."""
     try:
-        return ai_act_duties(store, slug, on), ""
+        return ai_act_duties(store, slug, on, memo), ""
     except ReportError as e:
         return [], f"The AI Act duties cannot be listed: {e}"
 
@@ -135,5 +154,5 @@ def by_obligation(systems: list[SystemDuties]) -> dict[str, list[Duty]]:
     return out
 
 
-__all__ = ["APPLIES", "CANNOT_TELL", "COLUMNS", "Duty", "SystemDuties", "ai_act_duties", "by_obligation", "duties_or_problem",
-           "duties_table"]
+__all__ = ["APPLIES", "CANNOT_TELL", "COLUMNS", "Duty", "SystemDuties", "ai_act_duties", "assessed", "by_obligation", "duties_or_problem",
+           "duties_table", "plain"]

@@ -26,9 +26,10 @@ from rdflib import URIRef
 from normgraph.catalogs.registry import catalog, catalog_of
 from normgraph.mappings.records import chain_of, record_from_row
 from normgraph.mappings.relations import relations
-from normgraph.reports import TARGETS, ReportError, check_target, coverage, num, run, short, text, words
+from normgraph.reports import TARGETS, check_target, coverage, num, run, short, text, words
 from normgraph.reports.common import org_info
 from normgraph.reports.coverage import STATS_COLUMNS, GroupStats
+from normgraph.reports.duties import Memo, assessed
 from normgraph.reports.model import Report, Table
 from normgraph.store.base import Store
 
@@ -170,8 +171,8 @@ def current_evidence(store: Store, graph: str, today: dt.date) -> dict[str, set[
     """Item IRI -> notations of the evidence that supports it and is current on `today`."""
     out: dict[str, set[str]] = defaultdict(set)
     for row in run(store, "report-gap-evidence", graph=graph, today=today.isoformat()).rows:
-        if text(row.get("current")) == "true":
-            out[text(row["item"])].add(text(row.get("notation")) or short(text(row["evidence"])))
+        names = text(row.get("names")).split("\n")
+        out[text(row["item"])].update(short(n) if n.startswith(("http://", "https://")) else n for n in names if n)
     return out
 
 
@@ -200,21 +201,17 @@ def link_to(iri: str, item: Implemented, relation: str, row: dict[str, str] | No
                 r.get("rationale", ""))
 
 
-def _owed(store: Store, slug: str, today: dt.date) -> dict[str, set[str]]:
+def _owed(store: Store, slug: str, today: dt.date, memo: Memo | None) -> dict[str, set[str]]:
     """The AI Act obligations the organisation's systems owe, from the one applicability engine (as validation)."""
-    from normgraph.applicability import ApplicabilityError, assess
-
-    try:
-        return assess(store, slug, today).owed()
-    except ApplicabilityError as e:
-        raise ReportError(str(e)) from None
+    return assessed(store, slug, today, memo).owed()
 
 
-def analyse(store: Store, slug: str, target: str, today: dt.date) -> tuple[list[Requirement], dict[str, Implemented]]:
+def analyse(store: Store, slug: str, target: str, today: dt.date,
+            memo: Memo | None = None) -> tuple[list[Requirement], dict[str, Implemented]]:
     scheme, _title = check_target(target)
     info = org_info(store, slug)
     impl = implemented(store, info.graph, today)
-    owed = _owed(store, slug, today) if target == "eu-ai-act" else {}
+    owed = _owed(store, slug, today, memo) if target == "eu-ai-act" else {}
     params = {"obligations": " ".join(sorted(owed))} if target == "eu-ai-act" else {}
     reqs: dict[str, Requirement] = {}
     for row in run(store, TARGET_QUERY[target], **params).rows:
@@ -328,10 +325,10 @@ def headline(reqs: list[Requirement]) -> dict[str, int]:
     return answer
 
 
-def build(store: Store, slug: str, target: str, today: dt.date) -> Report:
+def build(store: Store, slug: str, target: str, today: dt.date, memo: Memo | None = None) -> Report:
     scheme, title = check_target(target)
     info = org_info(store, slug)
-    reqs, impl = analyse(store, slug, target, today)
+    reqs, impl = analyse(store, slug, target, today, memo)
     total, groups = stats(reqs)
     baseline, baseline_groups = stats(reqs, isms_only=True)
     table = Table("gap", COLUMNS, key="requirement")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from normgraph.reports import joined, num, run, text, vocab_local
 from normgraph.reports.common import org_info
-from normgraph.reports.duties import duties_or_problem, duties_table
+from normgraph.reports.duties import Memo, duties_or_problem, duties_table
 from normgraph.reports.model import Report, Table, Value
 from normgraph.reports.page import Part
 from normgraph.store.base import Store
@@ -77,7 +77,7 @@ def family_key(standard: str, family_title: str) -> str:
     return f"{STANDARD_SHORT.get(standard, standard)}-{family_title.split(' ', 1)[0] or 'other'}"
 
 
-def build(store: Store, slug: str, today: dt.date) -> Report:
+def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None) -> Report:
     info = org_info(store, slug)
     rows = run(store, "report-soa", graph=info.graph, today=today.isoformat()).rows
     notations = {text(r["control"]): f"{STANDARD_SHORT.get(text(r['standard']), '')} {text(r['notation'])}".strip()
@@ -109,7 +109,7 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
         standard, family = text(row["standard"]), text(row.get("familyTitle")).strip()
         key = family_key(standard, family)
         families.setdefault(key, (f"{standard} {family}".strip(), []))[1].append(record)
-    systems, problem = duties_or_problem(store, slug, today)
+    systems, problem = duties_or_problem(store, slug, today, memo)
     duties = duties_table(systems)
     sections = [Part(key, label, "controls", len(members), members) for key, (label, members) in families.items()]
     sections.append(Part(DUTIES, "AI Act duties per AI system", "duties", len(duties), systems))
