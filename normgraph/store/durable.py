@@ -1,8 +1,9 @@
 """Helpers for never leaving half-written state on disk.
 
 The embedded store itself is transactional (Oxigraph on RocksDB: `Store.load` and `Store.update`
-commit as one write batch, so a crash leaves the old or the new state; `bulk_load` is NOT
-transactional and normgraph never uses it on a store that holds data). Files normgraph writes next
+commit as one write batch, so a crash leaves the old or the new state). Oxigraph 0.5's bulk loader,
+which EmbeddedStore uses for a file loaded into a new graph of an on-disk store, commits once at the end
+too: a file with a syntax error on its last line (2.5 million triples before it) left the store empty. Files normgraph writes next
 to it (dumps) go through `atomic_write_bytes`.
 """
 

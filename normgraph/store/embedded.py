@@ -167,8 +167,22 @@ class EmbeddedStore:
         """Load into one named graph; replacing is one transaction (readers see old or new, never half)."""
         rdf_format(fmt)
         name = str(data) if isinstance(data, Path) else "data"
-        raw = data.read_bytes() if isinstance(data, Path) else data.encode() if isinstance(data, str) else data
         target = ox.NamedNode(graph)
+        if isinstance(data, Path) and self.path and fmt != "rdfxml" and not self._holds(target):
+            # A file into a new graph of an on-disk store: Oxigraph's bulk loader streams it from disk and
+            # commits once at the end (all or nothing, like `oxigraph load`), instead of one write batch
+            # holding the whole file in memory.
+            with self._writing(graph):
+                try:
+                    self._store.bulk_load(path=str(data), format=OX_RDF[fmt], to_graph=target)
+                except SyntaxError as e:
+                    raise RdfSyntaxError(f"{name}: {e}") from None
+                except OSError as e:
+                    raise StoreError(f"{self.location}: loading {name} into <{graph}>: {e}") from e
+                finally:
+                    self.generation += 1
+            return self.graph_size(graph)
+        raw = data.read_bytes() if isinstance(data, Path) else data.encode() if isinstance(data, str) else data
         if fmt == "rdfxml":
             refuse_xml_declarations(raw)
         with self._writing(graph):
@@ -182,9 +196,11 @@ class EmbeddedStore:
                 self.generation += 1
         return self.graph_size(graph)
 
+    def _holds(self, graph: ox.NamedNode) -> bool:
+        return any(True for _ in self._store.quads_for_pattern(None, None, None, graph))
+
     def _load(self, raw: bytes, fmt: str, graph: str, target: ox.NamedNode, replace: bool) -> None:
-        exists = any(True for _ in self._store.quads_for_pattern(None, None, None, target))
-        if replace and exists:
+        if replace and self._holds(target):
             # Parse first (so a syntax error changes nothing), then swap in one SPARQL Update.
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(raw, OX_RDF[fmt])]
             body = io.BytesIO()
