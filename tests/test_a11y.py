@@ -16,8 +16,11 @@ the test's temporary folder (pytest's tmp_path), for CI to keep as artefacts.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +37,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 #: WCAG 2.2 AA, as axe tags its rules
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = [(1366, 900), (390, 844), (320, 640)]
-VIEWER, PASSWORD = "hospital-viewer", "a11y-test-password-7"
+VIEWER, EDITOR, PASSWORD = "hospital-viewer", "hospital-editor", "a11y-test-password-7"
 ORG = "hospital"
 
 
@@ -42,7 +45,7 @@ ORG = "hospital"
 class PageType:
     name: str
     path: str
-    signed_in: bool = False
+    signed_in: str = ""  # "" (anonymous), "viewer" or "editor" of hospital
     optional: bool = False  # a page still being built elsewhere: skipped while it answers 404
 
 
@@ -59,12 +62,14 @@ PAGES = [
     PageType("linked-data", "/id/iso27001-2022/A-5-19"),
     PageType("api", "/api/"),
     PageType("signin", "/access/signin"),
-    PageType("org-index", "/org/", signed_in=True, optional=True),
-    PageType("org-dashboard", f"/org/{ORG}", signed_in=True, optional=True),
-    PageType("report-soa", f"/org/{ORG}/soa", signed_in=True),
-    PageType("report-risks", f"/org/{ORG}/risks", signed_in=True),
-    PageType("report-gap", f"/org/{ORG}/gap", signed_in=True),
-    PageType("report-audit-pack", f"/org/{ORG}/audit-pack", signed_in=True),
+    PageType("org-index", "/org/", signed_in="viewer", optional=True),
+    PageType("org-dashboard", f"/org/{ORG}", signed_in="viewer", optional=True),
+    PageType("report-soa", f"/org/{ORG}/soa", signed_in="viewer"),
+    PageType("report-risks", f"/org/{ORG}/risks", signed_in="viewer"),
+    PageType("report-gap", f"/org/{ORG}/gap", signed_in="viewer"),
+    PageType("report-audit-pack", f"/org/{ORG}/audit-pack", signed_in="viewer"),
+    PageType("spreadsheets", f"/org/{ORG}/spreadsheets", signed_in="viewer", optional=True),
+    PageType("spreadsheets-editor", f"/org/{ORG}/spreadsheets", signed_in="editor", optional=True),
 ]
 
 #: the first link of the main content (else of the page, else its first control), focused as the keyboard would
@@ -128,9 +133,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     load_knowledge(store, examples=True)
     db = tmp_path_factory.mktemp("access") / "access.sqlite"
     registry = Registry(db)
-    registry.add(VIEWER)
-    registry.grant(VIEWER, ORG, "viewer")
-    registry.set_password(VIEWER, PASSWORD)
+    for name, role in ((VIEWER, "viewer"), (EDITOR, "editor")):
+        registry.add(name)
+        registry.grant(name, ORG, role)
+        registry.set_password(name, PASSWORD)
     registry.close()
     with warm_server(store, workers=2, query_timeout=60, access_db=str(db)) as base:
         yield base
@@ -168,21 +174,32 @@ def anonymous(browser: Any) -> Iterator[Any]:
     ctx.close()
 
 
-@pytest.fixture(scope="module")
-def viewer(browser: Any, server: str) -> Iterator[Any]:
-    """A page signed in as a viewer of hospital, through the sign-in form."""
+def _signed_in(browser: Any, server: str, name: str) -> Any:
+    """A page signed in as `name`, through the sign-in form."""
     from playwright.sync_api import expect
 
-    ctx = _context(browser)
-    page = ctx.new_page()
+    page = _context(browser).new_page()
     page.goto(f"{server}/access/signin")
-    page.get_by_label("Name").fill(VIEWER)
+    page.get_by_label("Name").fill(name)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{server}/access/signin")
-    expect(page.locator("main")).to_contain_text(f"signed in as {VIEWER}")
+    expect(page.locator("main")).to_contain_text(f"signed in as {name}")
+    return page
+
+
+@pytest.fixture(scope="module")
+def viewer(browser: Any, server: str) -> Iterator[Any]:
+    page = _signed_in(browser, server, VIEWER)
     yield page
-    ctx.close()
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def editor(browser: Any, server: str) -> Iterator[Any]:
+    page = _signed_in(browser, server, EDITOR)
+    yield page
+    page.context.close()
 
 
 def _settle(page: Any, kind: PageType) -> None:
@@ -239,8 +256,36 @@ def test_public_page_meets_wcag_aa(kind: PageType, anonymous: Any, server: str, 
 
 
 @pytest.mark.parametrize("kind", [k for k in PAGES if k.signed_in], ids=lambda k: k.name)
-def test_organisation_page_meets_wcag_aa(kind: PageType, viewer: Any, server: str, tmp_path: Path) -> None:
-    problems = _audit(viewer, server, kind, tmp_path)
+def test_organisation_page_meets_wcag_aa(kind: PageType, request: pytest.FixtureRequest, server: str,
+                                         tmp_path: Path) -> None:
+    problems = _audit(request.getfixturevalue(kind.signed_in), server, kind, tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+def test_upload_preview_meets_wcag_aa(editor: Any, server: str, tmp_path: Path) -> None:
+    """The preview of an edited SoA (one cell changed in the downloaded CSV, uploaded through the form), at every
+    width; discarded afterwards, so nothing changes."""
+    resp = editor.request.get(f"{server}/org/{ORG}/export/soa.csv")
+    if resp.status == 404:
+        pytest.skip("no spreadsheet export yet")
+    rows = list(csv.DictReader(io.StringIO(resp.text())))
+    assert rows and "implementing_measure" in rows[0], list(rows[0]) if rows else "empty export"
+    rows[0]["implementing_measure"] = (rows[0]["implementing_measure"] or "") + " (reviewed)"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    editor.set_viewport_size({"width": 1366, "height": 900})
+    editor.goto(f"{server}/org/{ORG}/spreadsheets")
+    editor.get_by_label("File").set_input_files(
+        files=[{"name": "soa.csv", "mimeType": "text/csv", "buffer": out.getvalue().encode()}])
+    editor.get_by_role("button", name="Preview the changes").click()
+    editor.wait_for_load_state()
+    path = editor.url[len(server):]
+    assert "/upload/" in path, path
+    problems = _audit(editor, server, PageType("upload-preview", path, signed_in="editor"), tmp_path)
+    editor.goto(server + path)
+    editor.get_by_role("button", name=re.compile("Discard", re.I)).click()
     assert not problems, "\n".join(problems)
 
 
