@@ -79,6 +79,28 @@ def test_art_17_1_points_one_by_one() -> None:
             assert row["comment"].startswith(f"Art. 17(1)({point})"), (point, obj)
 
 
+POINTS_SET = "eu-ai-act_to_iso42001-2023-art-17"
+
+
+def test_art_17_1_points_have_a_set_of_their_own() -> None:
+    """Every point (a)-(m) of Art. 17(1) is a subject of its own set (AI Act provisions → 42001), each row with
+    relation, rationale, source, confidence and date, and none claiming full coverage (DESIGN.md §13)."""
+    info, records, issues = curated.read_table(TABLES / f"{POINTS_SET}.sssom.tsv", curated.known_iris(ROOT))
+    assert issues == []
+    assert str(info.subject_scheme).endswith("/eu-ai-act") and str(info.object_scheme).endswith("/iso42001-2023")
+    points = {str(r.subject).rsplit("/", 1)[-1] for r in records}
+    assert points == {f"art-17-1-{c}" for c in "abcdefghijklm"}
+    assert {str(r.predicate).rsplit("#", 1)[-1] for r in records} <= {"intersectsWith", "relatedTo"}
+    assert all(r.rationale and r.confidence is not None and r.date == dt.date(2026, 12, 4) and r.source for r in records)
+    p = pairs(POINTS_SET)
+    for point, objects in {"f": ["A-7-2", "A-7-6"], "g": ["6-1-2", "8-2"], "h": ["9-1"], "i": ["A-8-4"], "k": ["7-5"],
+                           "m": ["A-3-2"]}.items():
+        for obj in objects:
+            assert (f"aiact:art-17-1-{point}", f"iso42001:{obj}") in p, (point, obj)
+    assert (TABLES / f"{POINTS_SET}.ttl").exists()
+    assert POINTS_SET in (TABLES / "README-ai-act.md").read_text(encoding="utf-8")
+
+
 def test_gdpr_rows() -> None:
     g42, g27 = pairs("gdpr_to_iso42001-2023"), pairs("gdpr_to_iso27001-2022")
     for key in [("gdpr:art-13-2-f", "iso42001:A-8-2"), ("gdpr:art-15-1-h", "iso42001:A-8-2"),
