@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from normgraph.access import Registry
-from normgraph.applicability import assess
+from normgraph.applicability import DOES_NOT_APPLY, assess
 from normgraph.cli import main
 from normgraph.loading import load_knowledge
 from normgraph.reports.dispatch import build_report
@@ -134,13 +134,13 @@ def test_dashboard_figures_are_the_reports_and_the_engines(app: tuple[Flask, dic
     ending = {str(e["evidence_iri"]) for e in pack.table("evidence").rows
               if e["valid"] and e["valid_until"] and str(e["valid_until"]) <= until}
     assert set(re.findall(r'data-evidence="([^"]+)"', body)) == ending and figure(body, "expiring") == len(ending)
-    # the AI Act duties per system: the engine's owed answers on the day
+    # the AI Act duties per system: every answer of the engine on the day but "does not apply", in its order
     result = assess(store, org, DAY)
     for subject in result.subjects:
         section = re.search(rf'<details data-system="{subject.key}".*?</details>', body, re.S)
         assert section, subject.key
-        owed = [a.obligation.iri for a in result.owed_answers() if a.subject == subject]
-        assert re.findall(r'<tr data-obligation="([^"]+)"', section.group(0)) == owed
+        listed = [a.obligation.iri for a in result.for_subject(subject.key) if a.status != DOES_NOT_APPLY]
+        assert re.findall(r'<tr data-obligation="([^"]+)"', section.group(0)) == listed
 
 
 def test_the_date_changes_the_dashboard(app: tuple[Flask, dict[str, str]]) -> None:
@@ -151,12 +151,12 @@ def test_the_date_changes_the_dashboard(app: tuple[Flask, dict[str, str]]) -> No
     # hospital's shift roster is placed on the market on 2026-06-15 (data/examples/hospital.ttl): judged before
     # that, its AI Act facts contradict each other. The dashboard says so where it matters and shows the rest;
     # the report that cannot be built answers 422 (the organisation exists), not 404
-    assert "AI Act applicability cannot be judged on this date" in early and "placed_on_market" in early
+    assert "The AI Act duties cannot be listed: contradictory AI Act facts" in early and "placed_on_market" in early
     assert 'data-target="iso42001-2023"' in early
     assert c.get("/org/hospital/gap?target=eu-ai-act&today=2026-06-01").status_code == 422
     assert set(re.findall(r'data-evidence="([^"]+)"', early)) != set(re.findall(r'data-evidence="([^"]+)"', late))
-    # an obligation dated 2027-08-02 is not in force on either day, and says so
-    assert "applies later" in late
+    # an obligation that applies from a later date says so, with its date
+    assert re.search(r"<td>applies from 20\d\d-\d\d-\d\d</td>", late)
     assert c.get("/org/hospital?today=yesterday").status_code == 400
 
 
@@ -167,9 +167,60 @@ def test_dashboard_links_every_report_and_the_api(app: tuple[Flask, dict[str, st
     wanted = {f"/org/hospital/soa?today={DAY}", f"/org/hospital/risks?today={DAY}",
               f"/org/hospital/audit-pack?today={DAY}", f"/api/orgs/hospital/applicability?on={DAY}"}
     wanted |= {f"/org/hospital/gap?target={t}&today={DAY}" for t in ("iso42001-2023", "eu-ai-act", "nist-ai-rmf-1.0")}
+    wanted |= {f"/org/hospital/audit-pack?section=findings&today={DAY}", f"/org/hospital/soa?section=ai-act-duties&today={DAY}"}
     assert wanted <= links
     for link in sorted(wanted):
         assert c.get(link).status_code == 200, link
+
+
+def test_reports_are_pages_of_the_site(app: tuple[Flask, dict[str, str]]) -> None:
+    c = client(app, "hosp-viewer")
+    soa = c.get(f"/org/hospital/soa?today={DAY}").get_data(as_text=True).replace("&amp;", "&")
+    crumbs = re.search(r'<nav aria-label="Breadcrumb".*?</nav>', soa, re.S)
+    assert crumbs and re.findall(r'href="([^"]+)"', crumbs.group(0)) == ["/org/", f"/org/hospital?today={DAY}"]
+    assert 'aria-current="page">Statement of Applicability<' in crumbs.group(0)
+    assert 'href="/org/"' in soa.split("<main", 1)[0]  # the site navigation leads to the organisations
+    assert f'href="/org/hospital/soa?today={DAY}&format=xlsx"' in soa
+    # the long reports come in sections, each a page of its own, linked from the overview
+    section = f"/org/hospital/soa?today={DAY}&section=27001-A.5"
+    assert f'href="{section}"' in soa
+    page = c.get(section).get_data(as_text=True)
+    assert "A.5.19" in page and "A.8.8" not in page and "Organizational controls</span>" in page
+    assert c.get(f"/org/hospital/soa?today={DAY}&section=no-such-part").status_code == 404
+    # requirements link to the explorer, and the gap target is switched on the page itself
+    assert "/explore/resource?iri=https%3A%2F%2Fw3id.org%2Fnormgraph%2Fid%2Fiso27001-2022%2FA-5-19" in page
+    gap = c.get(f"/org/hospital/gap?target=nist-ai-rmf-1.0&today={DAY}").get_data(as_text=True)
+    form = re.search(r'<select id="gap-target" name="target">(.*?)</select>', gap, re.S)
+    assert form and re.findall(r'value="([^"]+)"', form.group(1)) == ["iso42001-2023", "eu-ai-act", "nist-ai-rmf-1.0"]
+    assert 'value="nist-ai-rmf-1.0" selected' in form.group(1)
+    assert gap.count('id="gap-target"') == 1
+
+
+def test_a_report_built_for_a_wider_scope_never_reaches_a_narrower_one(tmp_path: Path) -> None:
+    """Reports read catalog labels from the reader's whole dataset, so what an editor of fintech states about a
+    catalog item shows in hospital's report to a reader of both; a reader of hospital alone must never get that
+    page from a cache."""
+    s = EmbeddedStore()
+    load_knowledge(s, examples=True)
+    planted = tmp_path / "planted.ttl"
+    planted.write_text('<https://w3id.org/normgraph/id/iso27001-2022/A-8-8> '
+                       '<http://www.w3.org/2004/02/skos/core#prefLabel> "PlantedByFintech"@en .\n')
+    s.load(planted, "turtle", "https://w3id.org/normgraph/graph/org/fintech")
+    registry = Registry()
+    for name, orgs in (("both", ("hospital", "fintech")), ("hosp", ("hospital",))):
+        registry.add(name)
+        for org in orgs:
+            registry.grant(name, org, "viewer")
+    application = create_app(s, config={"workers": 2, "query_timeout": 60}, registry=registry)
+    try:
+        urls = [f"/org/hospital/soa?today={DAY}&section=27001-A.8", f"/org/hospital/soa?today={DAY}&format=csv"]
+        for name, sees in (("both", True), ("hosp", False)):
+            c = application.test_client()
+            c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {registry.new_token(name)}"
+            for url in urls:
+                assert ("PlantedByFintech" in c.get(url).get_data(as_text=True)) is sees, (name, url)
+    finally:
+        close_app(application)
 
 
 def cli_json(*args: str) -> dict[str, object]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -23,9 +23,13 @@ from normgraph import __version__
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
 from normgraph.server.kernel import ProtocolError, current_store
 from normgraph.server.negotiation import NotAcceptable, negotiate
-from normgraph.server.org_dashboard import assessed
 from normgraph.server.results import run_query
+from normgraph.store.base import Store
+from normgraph.store.cache import PerGeneration
 from normgraph.store.sparql_text import check_sparql
+
+if TYPE_CHECKING:
+    from normgraph.applicability import Applicability
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -131,6 +135,15 @@ def graphs() -> Response:
 
 
 APPLICABILITY_PARAMS = ("system", "on", "why")
+#: the applicability engine's answers per scoped store and data generation, keyed (slug, date)
+_ASSESSED = PerGeneration(max_entries=128, max_bytes=64 * 1024 * 1024)
+
+
+def assessed(store: Store, slug: str, on: dt.date) -> Applicability:
+    """`normgraph.applicability.assess(store, slug, on)`, computed once per data generation and scope."""
+    from normgraph.applicability import assess
+
+    return _ASSESSED.get(store, (slug, on), lambda: assess(store, slug, on))
 
 
 @bp.get("/orgs/<slug>/applicability")

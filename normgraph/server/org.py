@@ -37,7 +37,8 @@ def dashboard_page(slug: str) -> Response:
     today = judged_date()
 
     def build() -> object:
-        return dashboard(store, slug, today, lambda kind, target: org_report(store, kind, slug, target, today))
+        return dashboard(store, slug, today,
+                         lambda kind, target, part: org_report(store, kind, slug, target, today, part))
 
     try:
         board = _DASHBOARDS.get(store, (slug, today), build)

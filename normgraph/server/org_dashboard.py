@@ -8,8 +8,8 @@ Every figure of the dashboard is taken from the report it summarises (`reports(k
 report, cached per data generation by the caller), so the dashboard and the report pages cannot disagree:
 SoA status counts from the SoA, coverage per target from the gap report's totals (full, implemented without
 current evidence, partial and none kept apart, normgraph.reports.coverage), open violations from the audit
-pack's validation, risks from the risk register. The AI Act duties per system are the applicability engine's
-owed answers (`Applicability.owed_answers()`, DESIGN.md §13), and evidence that stops being current soon is
+pack's validation, risks from the risk register, the AI Act duties per system (the applicability engine's answers,
+dated, DESIGN.md §13) as the audit pack and the SoA list them; evidence that stops being current soon is
 queries/org-evidence-expiring.rq.
 """
 
@@ -18,18 +18,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from normgraph.iri import NGG
 from normgraph.reports import TARGETS, ReportError, check_target, coverage, joined, num, run, text, vocab_local
 from normgraph.reports.common import org_info
 from normgraph.reports.coverage import GroupStats
+from normgraph.reports.duties import SystemDuties
 from normgraph.reports.model import Report
+from normgraph.reports.page import OVERVIEW
 from normgraph.store.base import Store
-from normgraph.store.cache import PerGeneration
-
-if TYPE_CHECKING:
-    from normgraph.applicability import Applicability
 
 #: evidence that stops being current within this many days of the judged date is listed
 EXPIRY_WINDOW = dt.timedelta(days=90)
@@ -40,7 +37,8 @@ SOA_LABELS = {"implemented": "implemented", "partially-implemented": "partially 
 #: risks with the highest residual scores shown when the organisation records no risk appetite
 TOP_RISKS = 5
 
-ReportSource = Callable[[str, str], Report]  # (kind, target) -> the built report of this organisation and date
+#: (kind, target, part) -> the built report of this organisation and date (part: the section a page needs, None = all)
+ReportSource = Callable[[str, str, "str | None"], Report]
 
 
 @dataclass(frozen=True)
@@ -116,41 +114,6 @@ class ExpiringEvidence:
     iri: str
 
 
-@dataclass(frozen=True)
-class Duty:
-    """One AI Act obligation a system owes (applies, or cannot be told yet while it is in the category)."""
-
-    obligation: str  # IRI
-    notation: str
-    title: str
-    status: str
-    applies_from: dt.date | None
-    in_force: bool
-    why: str
-    record: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SystemDuties:
-    key: str
-    label: str
-    kind: str
-    roles: tuple[str, ...]
-    duties: tuple[Duty, ...]
-
-    @property
-    def in_force(self) -> int:
-        return sum(d.in_force for d in self.duties)
-
-    @property
-    def later(self) -> int:
-        return sum(1 for d in self.duties if d.status == "applies" and not d.in_force)
-
-    @property
-    def open(self) -> int:
-        return sum(1 for d in self.duties if d.status != "applies")
-
-
 @dataclass
 class Dashboard:
     slug: str
@@ -166,7 +129,7 @@ class Dashboard:
     top_risks: list[RiskLine] = field(default_factory=list)  # when no appetite is recorded
     expiring: list[ExpiringEvidence] = field(default_factory=list)
     expiry_until: dt.date | None = None
-    duties: list[SystemDuties] = field(default_factory=list)
+    duties: list[SystemDuties] = field(default_factory=list)  # as the SoA and the audit pack list them
     errors: dict[str, str] = field(default_factory=dict)  # part -> why it cannot be shown on this date
 
 
@@ -183,7 +146,7 @@ def soa_status(report: Report) -> list[SoAStatus]:
 def target_coverage(target: str, reports: ReportSource) -> TargetCoverage:
     _scheme, title = check_target(target)
     try:
-        return TargetCoverage(target, title, reports("gap", target).extra["total"])
+        return TargetCoverage(target, title, reports("gap", target, None).extra["total"])
     except ReportError as e:  # the organisation exists (checked first): the target cannot be judged
         return TargetCoverage(target, title, None, str(e))
 
@@ -207,31 +170,6 @@ def expiring(store: Store, graph: str, today: dt.date) -> list[ExpiringEvidence]
                              text(r["evidence"])) for r in rows]
 
 
-#: the applicability engine's answers per scoped store and data generation, keyed (slug, date)
-_ASSESSED = PerGeneration(max_entries=128, max_bytes=64 * 1024 * 1024)
-
-
-def assessed(store: Store, slug: str, on: dt.date) -> Applicability:
-    """`normgraph.applicability.assess(store, slug, on)`, computed once per data generation (the dashboard and
-    the REST API share it). Raises what assess raises (UnknownOrganisation, FactConflict)."""
-    from normgraph.applicability import assess
-
-    return _ASSESSED.get(store, (slug, on), lambda: assess(store, slug, on))
-
-
-def duties(store: Store, slug: str, today: dt.date) -> list[SystemDuties]:
-    """Per AI system or model, the AI Act obligations it owes on `today`'s reading, with their dates
-    (ApplicabilityError when the organisation's facts contradict each other)."""
-    result = assessed(store, slug, today)
-    owed = result.owed_answers()
-    out = []
-    for s in result.subjects:
-        mine = tuple(Duty(a.obligation.iri, a.obligation.notation, a.obligation.title, a.status, a.applies_from,
-                          a.due_on(today), a.why(), a.record) for a in owed if a.subject == s)
-        out.append(SystemDuties(s.key, s.label, s.kind, tuple(r.rstrip("/").rsplit("/", 1)[-1] for r in s.roles), mine))
-    return out
-
-
 def risk_appetite(store: Store, graph: str) -> int | None:
     """The organisation's recorded risk appetite (ng:riskAppetite: the highest residual score it accepts), None
     when none is recorded (the dashboard then says so rather than assume one)."""
@@ -244,26 +182,28 @@ def dashboard(store: Store, slug: str, today: dt.date, reports: ReportSource) ->
 
     Once the organisation is known, a report that cannot be built (e.g. contradictory AI Act facts on that
     date) costs only its own part: the part says why (`errors[part]`) and the rest is shown."""
-    from normgraph.applicability import ApplicabilityError
-
     info = org_info(store, slug)
     board = Dashboard(slug, info.label, today)
 
     def part(name: str, fill: Callable[[], None]) -> None:
         try:
             fill()
-        except (ReportError, ApplicabilityError) as e:
+        except ReportError as e:
             board.errors[name] = str(e)
 
     def soa() -> None:
-        board.soa = soa_status(reports("soa", ""))
+        board.soa = soa_status(reports("soa", "", None))
 
-    def findings() -> None:
-        counts = reports("audit-pack", "").extra["counts"]
+    def pack() -> None:  # its overview: the validation counts and the AI Act duties, without every evidence row
+        overview = reports("audit-pack", "", OVERVIEW)
+        counts = overview.extra["counts"]
         board.violations, board.warnings = counts["violations"], counts["warnings"]
+        board.duties = overview.extra["duties"]
+        if overview.extra["duties_problem"]:
+            board.errors["ai-act"] = overview.extra["duties_problem"]
 
     def risks() -> None:
-        lines = risk_lines(reports("risks", ""))
+        lines = risk_lines(reports("risks", "", None))
         board.risks = len(lines)
         board.appetite = risk_appetite(store, info.graph)
         if board.appetite is None:
@@ -271,17 +211,15 @@ def dashboard(store: Store, slug: str, today: dt.date, reports: ReportSource) ->
         else:
             board.above_appetite = [r for r in lines if r.residual is not None and r.residual > board.appetite]
 
-    def ai_act() -> None:
-        board.duties = duties(store, slug, today)
-
     part("soa", soa)
     board.coverage = [target_coverage(t, reports) for t in TARGETS]
-    part("findings", findings)
+    part("findings", pack)
+    if "findings" in board.errors:  # the pack's overview also carries the duties
+        board.errors["ai-act"] = board.errors["findings"]
     part("risks", risks)
     board.expiring = expiring(store, info.graph, today)
     board.expiry_until = today + EXPIRY_WINDOW
-    part("ai-act", ai_act)
     return board
 
 
-__all__ = ["EXPIRY_WINDOW", "Dashboard", "OrgEntry", "ReportSource", "assessed", "dashboard", "organisations"]
+__all__ = ["EXPIRY_WINDOW", "Dashboard", "OrgEntry", "ReportSource", "dashboard", "organisations"]

@@ -1,38 +1,64 @@
-"""Blueprint "reports": an organisation's reports as HTML pages and downloads.
+"""Blueprint "reports": an organisation's reports as pages of the site and as downloads.
 
-/org/<slug>/soa, /org/<slug>/risks, /org/<slug>/gap?target=…, /org/<slug>/audit-pack — HTML by default,
+/org/<slug>/soa, /org/<slug>/risks, /org/<slug>/gap?target=…, /org/<slug>/audit-pack — HTML inside the site layout
+(breadcrumbs, the gap target switchable on the page, the long reports in sections: ?section=KEY), or
 ?format=csv|xlsx|jsonld for downloads (audit-pack: ?format=zip for the offline bundle); ?today=YYYY-MM-DD.
 /org/templates/<kind>.csv|xlsx — the import templates of normgraph.orgdata.templates.
+
+Reports and their pages are kept per data generation (normgraph.reports.cache.ReportCache), one cache per scoped
+store: what one reader's scope built is never served to another scope, and a write to the store shows at once.
+An organisation the reader may not see is not in the scoped store: 404, as for one that does not exist.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import threading
+import weakref
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from werkzeug.routing import BuildError
 
 from normgraph.orgdata.templates import TEMPLATES, write_template
 from normgraph.reports import TARGETS, ReportError, check_org
-from normgraph.reports.dispatch import build_report, check_format, render_file, report_name
+from normgraph.reports.cache import ReportCache
+from normgraph.reports.common import org_info
+from normgraph.reports.dispatch import check_format, formats, render_file, report_name
 from normgraph.reports.model import Report
+from normgraph.reports.page import EXPLORER, Links
 from normgraph.reports.render import MEDIA
 from normgraph.server.kernel import current_store
 from normgraph.store.base import Store
-from normgraph.store.cache import PerGeneration
 
 bp = Blueprint("reports", __name__, url_prefix="/org")
 
+#: what one scope's report cache may hold (reports, their pages, the validation and applicability they share)
+CACHE_BYTES = 128 << 20
+_caches: weakref.WeakKeyDictionary[Store, ReportCache] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+#: what the report pages call each report (breadcrumbs, the dashboard's links)
+NAMES = {"soa": "Statement of Applicability", "risks": "Risk register", "gap": "Gap analysis",
+         "audit-pack": "Audit evidence pack"}
+DEFAULT_TARGET = "iso42001-2023"
+DOWNLOADS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "jsonld": "JSON-LD", "zip": "offline bundle (ZIP)"}
 
-#: built reports per scoped store and data generation, keyed (kind, slug, target, date)
-_REPORTS = PerGeneration(max_entries=128, max_bytes=128 * 1024 * 1024)
+
+def report_cache(store: Store) -> ReportCache:
+    """The report cache of this (scoped) store: one per scope, held as long as the scope's store is."""
+    with _lock:
+        cache = _caches.get(store)
+        if cache is None:
+            cache = _caches[store] = ReportCache(max_bytes=CACHE_BYTES)
+        return cache
 
 
-def org_report(store: Store, kind: str, slug: str, target: str, today: dt.date) -> Report:
-    """The report `kind` of `slug` on `today`, built once per data generation (ReportError as build_report)."""
-    return _REPORTS.get(store, (kind, slug, target if kind == "gap" else "", today),
-                        lambda: build_report(store, kind, slug, target, today))
+def org_report(store: Store, kind: str, slug: str, target: str, today: dt.date, part: str | None = None) -> Report:
+    """The report `kind` of `slug` on `today` (or only what section `part` needs), built once per data generation
+    (ReportError as build_report)."""
+    return report_cache(store).report(store, kind, slug, target, today, part=part)
 
 
 def judged_date() -> dt.date:
@@ -46,8 +72,15 @@ def judged_date() -> dt.date:
         abort(400, f"today={raw!r} is not a date (YYYY-MM-DD)")
 
 
+def _explorer_prefix() -> str:
+    try:
+        return url_for("explorer.resource") + "?iri="
+    except BuildError:  # no explorer in this application: the links still name the standard path
+        return EXPLORER
+
+
 def _respond(kind: str, slug: str) -> Response:
-    target = request.args.get("target", "iso42001-2023")
+    target = request.args.get("target", DEFAULT_TARGET)
     if target not in TARGETS:
         abort(400, f"unknown target {target!r} (known: {', '.join(TARGETS)})")
     fmt = request.args.get("format", "html")
@@ -60,15 +93,44 @@ def _respond(kind: str, slug: str) -> Response:
         check_org(store, slug)  # an organisation the reader may not see is not in the scoped store: 404 like none
     except ReportError as e:
         abort(404, str(e))
+    today = judged_date()
+    if fmt == "html":
+        return _page(store, kind, slug, target, today)
     try:
-        report = org_report(store, kind, slug, target, judged_date())
+        report = org_report(store, kind, slug, target, today)
     except ReportError as e:  # the organisation's data cannot be judged on that date (e.g. contradictory facts)
         abort(422, str(e))
     out = render_file(report, store, fmt, report_name(kind, slug, target))
-    resp = Response(out.data, content_type=out.media_type)
-    if fmt != "html":
-        resp.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
-    return resp
+    return Response(out.data, content_type=out.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{out.filename}"',
+                             "Cache-Control": "private, no-store"})
+
+
+def _page(store: Store, kind: str, slug: str, target: str, today: dt.date) -> Response:
+    """The report (or one of its sections) inside the site layout."""
+    section = request.args.get("section") or None
+    keep = {k: v for k, v in (("target", target if kind == "gap" else ""), ("today", request.args.get("today", "")))
+            if v}
+    here = url_for("reports.report", slug=slug, kind=kind)
+    links = Links(explorer=_explorer_prefix(), section=f"{here}?{urlencode({**keep, 'section': ''})}")
+    cache = report_cache(store)
+    try:
+        page = cache.page(store, kind, slug, target, today, section=section, links=links, embed=True)
+    except ReportError as e:  # an unknown section (404), or a report that cannot be built on that date (422)
+        abort(404 if section and _builds(store, kind, slug, target, today) else 422, str(e))
+    label = org_info(store, slug).label
+    downloads = [(DOWNLOADS[f], f"{here}?{urlencode({**keep, 'format': f})}") for f in formats(kind) if f != "html"]
+    html = render_template("org/report.html", page=page, kind=kind, slug=slug, org_label=label, name=NAMES[kind],
+                           target=target, today=today, keep=keep, downloads=downloads)
+    return Response(html, mimetype="text/html", headers={"Cache-Control": "private, no-store"})
+
+
+def _builds(store: Store, kind: str, slug: str, target: str, today: dt.date) -> bool:
+    try:
+        report_cache(store).report(store, kind, slug, target, today, part="overview")
+    except ReportError:
+        return False
+    return True
 
 
 @bp.get('/<slug>/<any(soa, risks, gap, "audit-pack"):kind>')
