@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template_string, request, session
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session
 
 from normgraph.server.kernel import state
 from normgraph.server.principal import CSRF_FIELD, authenticate, csrf_ok, csrf_token
@@ -68,35 +68,10 @@ def _failures() -> _Failures:
     return current_app.extensions.setdefault("normgraph_signin_failures", _Failures())
 
 
-_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in — normgraph</title></head>
-<body><main><h1>Sign in</h1>
-{% if message %}<p role="alert">{{ message }}</p>{% endif %}
-{% if who %}
-<p>You are signed in as <strong>{{ who }}</strong>.</p>
-<form method="post" action="{{ url_for('access.signout') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
-<button type="submit">Sign out</button></form>
-<h2>Sign in as someone else</h2>
-{% endif %}
-{% if token %}
-<form method="post" action="{{ url_for('access.signin') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
-<input type="hidden" name="token" value="{{ token }}">
-<button type="submit">Sign in with this one-time link</button></form>
-{% else %}
-<form method="post" action="{{ url_for('access.signin') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
-<p><label>Name <input name="name" autocomplete="username" required></label></p>
-<p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
-<button type="submit">Sign in</button></form>
-{% endif %}
-</main></body></html>"""
-
-
 def _page(message: str = "", status: int = 200, token: str = "") -> Response:
     principal = authenticate()
     who = principal.name if principal.via == "session" else ""
-    body = render_template_string(_PAGE, message=message, token=token, csrf=csrf_token(), who=who)
+    body = render_template("access/signin.html", message=message, token=token, csrf=csrf_token(), who=who)
     return Response(body, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
