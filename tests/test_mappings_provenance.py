@@ -15,7 +15,7 @@ from normgraph.exports.jsonld import to_jsonld
 from normgraph.exports.oscal_mapping import mapping_collection_json
 from normgraph.exports.sssom_tsv import to_sssom_tsv
 from normgraph.loading import load_knowledge
-from normgraph.mappings.official import AIRMF_CROSSWALK_AUTHOR, AIRMF_CROSSWALK_HOST
+from normgraph.mappings.official import AIRMF_CROSSWALK_ATTRIBUTION, AIRMF_CROSSWALK_AUTHOR, AIRMF_CROSSWALK_HOST
 from normgraph.mappings.records import records_from_graph
 from normgraph.store import EmbeddedStore
 
@@ -35,6 +35,18 @@ def test_author_and_host_are_apart_in_the_graph(graph: Graph) -> None:
     records = records_from_graph(graph)
     assert len(records) == 280 and {r.creator for r in records} == {"Microsoft"}
     assert all("hosted by NIST" in (r.rationale or "") for r in records)
+
+
+def test_the_description_says_where_the_attribution_comes_from(graph: Graph) -> None:
+    """The document names no author; the description says so, and that the host's crosswalk list names the
+    provider — in the graph and in the SSSOM export's mapping_set_description, with no outside document cited."""
+    descriptions = {str(d) for d in graph.objects(None, DCTERMS.description)}
+    assert descriptions and all(AIRMF_CROSSWALK_ATTRIBUTION in d for d in descriptions)
+    assert "the document itself names no author" in AIRMF_CROSSWALK_ATTRIBUTION
+    assert "names Microsoft as the provider" in AIRMF_CROSSWALK_ATTRIBUTION
+    assert "http" not in AIRMF_CROSSWALK_ATTRIBUTION
+    header = [line for line in to_sssom_tsv(graph).splitlines() if line.startswith("#mapping_set_description:")]
+    assert len(header) == 1 and "the document itself names no author" in header[0]
 
 
 def test_other_nist_sets_stay_nist_with_no_publisher() -> None:

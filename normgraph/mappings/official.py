@@ -29,10 +29,23 @@ from normgraph.mappings.records import (
 
 NIST = "National Institute of Standards and Technology (NIST)"
 #: The AI RMF → ISO/IEC 42001 crosswalk is hosted by NIST's AI Resource Center but was not written by
-#: NIST: the Resource Center's crosswalk list names Microsoft as its provider, and NIST says the
-#: crosswalks it lists come from the AI RMF user community. Author and host are kept apart
-#: (dct:creator / dct:publisher) in the graph and in every export.
+#: NIST. The document itself names no author (its pages carry its title and the table only, and the text copy
+#: read keeps no file metadata); the Resource Center's list of crosswalk documents, which NIST says come from
+#: the AI RMF user community, names Microsoft as its provider. Author and host are kept apart
+#: (dct:creator / dct:publisher) in the graph and in every export, and the set's description says where
+#: the attribution comes from (AIRMF_CROSSWALK_ATTRIBUTION).
 AIRMF_CROSSWALK_AUTHOR = "Microsoft"
+AIRMF_CROSSWALK_TITLE = "NIST AI RMF to ISO/IEC FDIS 42001 AI Management system Crosswalk"
+AIRMF_CROSSWALK_ATTRIBUTION = (
+    f"Author and host: the document itself names no author. Its sixteen pages carry only its title, "
+    f"'{AIRMF_CROSSWALK_TITLE}', and the table: no cover page, author line, organisation or copyright line, and "
+    f"the text copy converted from its PDF keeps no file metadata (no PDF author or creator field). It is "
+    f"published on NIST's AI Resource Center, in the list of crosswalk documents that NIST says are submitted by "
+    f"the AI RMF user community and lists without endorsing them; that list names {AIRMF_CROSSWALK_AUTHOR} as the "
+    f"provider of this crosswalk. So {AIRMF_CROSSWALK_AUTHOR} is recorded as its author (dct:creator) on the "
+    f"strength of the host's list, and NIST's AI Resource Center as its host (dct:publisher); the 'NIST' in the "
+    f"title names the framework mapped, not the author."
+)
 AIRMF_CROSSWALK_HOST = "National Institute of Standards and Technology (NIST), AI Resource Center"
 CSA = "https://github.com/CloudSecurityAlliance-DataSets/dataset-public-laws-regulations-standards/blob/7d418867b0650a0982683b90af1bd0a42357a227/"
 CA = "https://github.com/intuitem/ciso-assistant-community/blob/f990d7b1b9a9f56e391acbc247c9076262a11412/"
@@ -118,10 +131,9 @@ def airmf_to_iso42001(sources: Path) -> Built:
             )
         ],
         description=(
-            f"Every pair of the AI RMF to ISO/IEC 42001 crosswalk as an ng:relatedTo record. The crosswalk was "
-            f"written by {AIRMF_CROSSWALK_AUTHOR} and is published on NIST's AI Resource Center, which lists "
-            "community crosswalks without endorsing them; it names related ISO/IEC 42001 clauses and Annex A "
-            "controls for each AI RMF subcategory but states no set relation."
+            "Every pair of the AI RMF to ISO/IEC 42001 crosswalk as an ng:relatedTo record: for each AI RMF "
+            "subcategory the crosswalk names related ISO/IEC 42001 clauses and Annex A controls but states no set "
+            f"relation. {AIRMF_CROSSWALK_ATTRIBUTION}"
         ),
         modified=dt.date(2026, 8, 5),
         creator=AIRMF_CROSSWALK_AUTHOR,
