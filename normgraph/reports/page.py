@@ -97,8 +97,8 @@ class Linker:
         label = escape(text)
         if not iri or not str(iri).startswith(("http://", "https://")):
             return Markup(label)
-        tip = Markup(' title="{}"').format(title) if title else Markup("")
-        return Markup('<a href="{}"{}>{}</a>').format(self.url(str(iri)), tip, label)
+        tip = f' title="{escape(title)}"' if title else ""
+        return Markup(f'<a href="{escape(self.url(str(iri)))}"{tip}>{label}</a>')
 
     def sec(self, key: str | None, at: str = "") -> str:
         if self.whole:

@@ -42,32 +42,44 @@ def to_csv(table: Table) -> str:
 
 
 def to_xlsx(report: Report) -> bytes:
-    """One sheet per table: bold header row, frozen below the header, autofilter over the data."""
+    """One sheet per table: bold header row, frozen below the header, autofilter over the data. Written in
+    openpyxl's write-only (streaming) mode: a large audit pack's sheets cost a pass over the rows, not a cell
+    table held and scanned in memory."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
     for table in report.tables:
         ws = wb.create_sheet(table.name[:31])
-        ws.append(table.columns)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            ws.append([_cell(row.get(c)) for c in table.columns])
-            for cell in ws[ws.max_row]:
-                if cell.data_type == "f":  # text that looks like a formula: written as text, never run
-                    cell.data_type = "s"
         ws.freeze_panes = "A2"
         last = get_column_letter(max(1, len(table.columns)))
         ws.auto_filter.ref = f"A1:{last}{max(1, len(table.rows) + 1)}"
         for i, col in enumerate(table.columns, start=1):
             width = max([len(col)] + [len(str(r.get(col) or "")) for r in table.rows[:200]])
             ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
+        header = []
+        for col in table.columns:
+            cell = WriteOnlyCell(ws, value=col)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        for row in table.rows:
+            ws.append([_text_cell(ws, WriteOnlyCell, _cell(row.get(c))) for c in table.columns])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _text_cell(ws: Any, cell_type: Any, v: Any) -> Any:
+    """A value that looks like a formula as a text cell (written as text, never run); anything else as it is."""
+    if isinstance(v, str) and v.startswith("="):
+        cell = cell_type(ws, value=v)
+        cell.data_type = "s"
+        return cell
+    return v
 
 
 def _cell(v: Any) -> Any:
