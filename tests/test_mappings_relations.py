@@ -15,7 +15,7 @@ from normgraph.knowledge import path as knowledge_path
 from normgraph.mappings.compose import compose_rel
 from normgraph.mappings.readings import derive, refresh
 from normgraph.mappings.records import MappingRecord, chain_of, records_from_graph
-from normgraph.mappings.relations import from_graph, relations
+from normgraph.mappings.relations import RelationFactMissing, from_graph, relations
 from normgraph.store import EmbeddedStore
 
 E, SUB, SUP, INT, REL = (NG[n] for n in ("equalTo", "subsetOf", "supersetOf", "intersectsWith", "relatedTo"))
@@ -34,6 +34,17 @@ def test_the_facts_of_the_five_relations() -> None:
     assert rels.compose(SUP, E) == SUP and rels.compose(E, E) == E
     assert rels.compose(SUB, SUP) is None and rels.compose(INT, E) is None and rels.compose(E, REL) is None
     assert rels.by_name("supersetOf") is rels[SUP]
+    # the explorer's legend: each relation's definition and the confidence scale, from the ontology
+    assert rels[SUB].definition.startswith("Everything S requires, T requires too")
+    assert all(r.definition for r in rels)
+    assert "0.9 clear-cut, 0.7 sound judgement, 0.5 arguable" in rels.confidence
+
+
+def test_a_relation_without_a_definition_is_refused() -> None:
+    g = _ontology_with_a_new_relation(False)
+    g.remove((OVERLAPS, SKOS.definition, None))
+    with pytest.raises(RelationFactMissing, match="definition"):
+        from_graph(g)
 
 
 def _ontology_with_a_new_relation(composes: bool) -> Graph:
@@ -45,6 +56,7 @@ def _ontology_with_a_new_relation(composes: bool) -> Graph:
     g.add((OVERLAPS, NG.coverageStrength, Literal("partial")))
     g.add((OVERLAPS, NG.relationSymbol, Literal("≈")))
     g.add((OVERLAPS, NG.relationRank, Literal(6)))
+    g.add((OVERLAPS, SKOS.definition, Literal("S and T overlap.", lang="en")))
     if composes:
         from rdflib.collection import Collection
         from rdflib.term import BNode

@@ -33,6 +33,7 @@ class Relation:
     words: str
     symbol: str
     rank: int
+    definition: str = ""  # the relation's skos:definition, for the explorer's legend
 
     @property
     def name(self) -> str:
@@ -56,6 +57,7 @@ class Relations:
     compositions: dict[tuple[URIRef, URIRef], URIRef]  # (first, second) -> composed relation
     composable: frozenset[URIRef]  # the relations that take part in some composition; the others never chain
     full: frozenset[URIRef]  # the relations whose reading covers fully
+    confidence: str = ""  # the skos:definition of ng:confidence (the 0-1 scale), for the explorer's legend
 
     def __iter__(self) -> Iterator[Relation]:
         return iter(self.by_iri.values())
@@ -111,7 +113,7 @@ def from_graph(g: Graph) -> Relations:
         rank = _one(g, iri, NG.relationRank)
         assert isinstance(rank, Literal)
         out.append(Relation(iri, inverse, coverage, str(_one(g, iri, RDFS.label)),
-                            str(_one(g, iri, NG.relationSymbol)), int(rank.toPython())))
+                            str(_one(g, iri, NG.relationSymbol)), int(rank.toPython()), str(_one(g, iri, SKOS.definition))))
     out.sort(key=lambda r: (r.rank, str(r.iri)))
     compositions: dict[tuple[URIRef, URIRef], URIRef] = {}
     for r in out:
@@ -121,7 +123,8 @@ def from_graph(g: Graph) -> Relations:
                 raise RelationFactMissing(f"{r.iri}: ng:composesFrom needs a list of two relations, not {pair}")
             compositions[(pair[0], pair[1])] = r.iri
     composable = frozenset(r for pair in compositions for r in pair)
-    return Relations({r.iri: r for r in out}, compositions, composable, frozenset(r.iri for r in out if r.full))
+    return Relations({r.iri: r for r in out}, compositions, composable, frozenset(r.iri for r in out if r.full),
+                     str(_one(g, NG.confidence, SKOS.definition)))
 
 
 @cache
