@@ -290,6 +290,31 @@ def test_import_refuses_bad_facts_with_file_row_and_column(tmp_path: Path, row: 
     assert reason in e.value.reason
 
 
+NEW_COLUMNS = ("id,name,role,annex_iii_area,intended_purpose,deployer_nature,placed_on_market,annex_x_component,"
+               "becomes_provider,substantial_modification,art_50_exceptions,two_person_check_disproportionate,rbi_mode\n")
+
+
+@pytest.mark.parametrize(("row", "column", "reason"), [
+    ("x,X,deployer,4(a),Hires,private-entity,2999-01-01,yes,,,,,", "placed_on_market", "is after the date judged on"),
+    ("x,X,deployer,4(a),Hires,private-entity,,,none; changed-purpose,,,,", "becomes_provider", "none together"),
+    ("x,X,deployer,4(a),Hires,private-entity,,,substantial-modification,no,,,", "substantial_modification", "Art. 25(1)(b)"),
+    ("x,X,deployer,4(a),Hires,private-entity,,,,,none; artistic-work,,", "art_50_exceptions", "none together"),
+    ("x,X,deployer,1(a),Finds,private-entity,,,,,,yes,", "two_person_check_disproportionate", "neither authority"),
+    ("x,X,deployer,4(a),Hires,private-entity,,,,,,,post", "rbi_mode", "not 1(a)"),
+    ("x,X,deployer,4(a),Hires,private-entity,,,,,,,later", "rbi_mode", "is not one of"),
+])
+def test_import_refuses_bad_new_facts_with_file_row_and_column(tmp_path: Path, row: str, column: str, reason: str) -> None:
+    """The six columns of Arts 111(1), 25(1), 43(4), 50, 14(5) and 5 / 26(10): bad or contradictory cells are refused
+    with the file, the spreadsheet row and the column."""
+    path = tmp_path / "systems.csv"
+    path.write_text(NEW_COLUMNS + "ok,Fine,deployer,4(a),Hires,private-entity,not-yet,no,none,no,none,,\n" + row + "\n",
+                    encoding="utf-8")
+    with pytest.raises(OrgDataError) as e:
+        import_file(path, "acme")
+    assert (e.value.file, e.value.row, e.value.column) == (str(path), 3, column)
+    assert reason in e.value.reason
+
+
 def test_import_maps_the_columns_to_the_documented_facts(tmp_path: Path) -> None:
     path = tmp_path / "systems.csv"
     path.write_text(AI_SYSTEMS + "ok,Fine,deployer,,4(a),Hires,no,no,private-entity,none,not-yet\n", encoding="utf-8")
@@ -300,6 +325,16 @@ def test_import_maps_the_columns_to_the_documented_facts(tmp_path: Path) -> None
     assert g.value(s, URIRef(ng + "notYetPlacedOnMarket")).toPython() is True
     assert str(g.value(s, URIRef(ng + "deployerNature"))) == ID + "vocab/deployer-nature/private-entity"
     assert str(g.value(s, URIRef(ng + "art50Trigger"))) == ID + "vocab/art-50-trigger/none"
+    path.write_text(NEW_COLUMNS + "ok,Fine,deployer,1(a),Finds,law-enforcement-authority,2026-05-01,no,name-or-trademark,yes,"
+                    "none,yes,real-time-public-spaces; post\n", encoding="utf-8")
+    g = import_file(path, "acme")
+    assert g.value(s, URIRef(ng + "annexXComponent")).toPython() is False
+    assert str(g.value(s, URIRef(ng + "art25Trigger"))) == ID + "vocab/art-25-trigger/name-or-trademark"
+    assert g.value(s, URIRef(ng + "substantiallyModified")).toPython() is True
+    assert str(g.value(s, URIRef(ng + "art50Exception"))) == ID + "vocab/art-50-exception/none"
+    assert g.value(s, URIRef(ng + "twoPersonVerificationDisproportionate")).toPython() is True
+    assert {str(o) for o in g.objects(s, URIRef(ng + "biometricIdentificationMode"))} == {
+        ID + "vocab/rbi-mode/real-time-public-spaces", ID + "vocab/rbi-mode/post"}
 
 
 def test_the_deciding_facts_travel_in_json_ld(store: EmbeddedStore, tmp_path: Path) -> None:
