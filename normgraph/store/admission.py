@@ -1,11 +1,14 @@
 """Admission control for the query workers: slow queries from clients never hold every worker.
 
-Queries are of two classes. A client's own SPARQL text (/sparql) is "heavy": all heavy queries together
-use at most the pool's `workers`, one client at most `per_client` of them (default half the workers),
-and a heavy query never waits — when no slot is free it is refused at once with `Busy` (the server
-answers 503 with Retry-After). The application's own named queries (explorer, REST API, reports) may
-also use one more worker that heavy queries never get (guarded.py forks it when needed), so they are
-never stuck behind slow client queries. Cached answers never reach a worker, so they are never refused.
+Queries are of two classes. A client's own SPARQL text (/sparql) is "heavy": all heavy queries together use
+at most the pool's `workers`, one client at most `per_client` of them (default half the workers). When no
+slot is free a heavy query waits a moment (at most QUEUE_WAIT seconds, with at most `workers` queries
+waiting in all and a client's share of them each), then is refused with `Busy` (the server answers 503 with
+Retry-After): a slot freed is taken at once by a waiting query, so workers do not idle between the end of
+one query and a refused client's retry, and nothing queues for long. The application's own named queries
+(explorer, REST API, reports) may also use one more worker that heavy queries never get (guarded.py forks it
+when needed), so they are never stuck behind slow client queries. Cached answers never reach a worker, so
+they are never refused.
 
 The server marks a request's queries with `heavy(client)`; the guarded store asks `admit()` / `done()`.
 """
@@ -15,11 +18,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from normgraph.store.base import QueryTimeout
+
+#: how long a heavy query may wait for a free slot before it is refused
+QUEUE_WAIT = 0.25
 
 #: the client whose heavy query runs in this context (None: the application's own query)
 _HEAVY: contextvars.ContextVar[str | None] = contextvars.ContextVar("normgraph_heavy_client", default=None)
@@ -49,8 +56,10 @@ class Admission:
 
     workers: int
     per_client: int | None = None
+    queue_wait: float = QUEUE_WAIT
     running: Counter[str] = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    waiting: Counter[str] = field(default_factory=Counter)
+    lock: threading.Condition = field(default_factory=threading.Condition)
 
     @property
     def heavy_slots(self) -> int:
@@ -61,17 +70,30 @@ class Admission:
         return self.per_client if self.per_client else max(1, self.heavy_slots // 2)
 
     def admit(self) -> str | None:
-        """Take a heavy slot for the current client (None for the application's own queries); Busy if none."""
+        """Take a heavy slot for the current client (None for the application's own queries), waiting at
+        most `queue_wait` for one; Busy if none comes free or too many already wait."""
         client = heavy_client()
         if client is None:
             return None
+        deadline = time.monotonic() + self.queue_wait
         with self.lock:
-            if sum(self.running.values()) >= self.heavy_slots:
-                raise Busy("every query worker is busy; try again shortly")
-            if self.running[client] >= self.share:
-                raise Busy(f"you already run {self.running[client]} queries at once; wait for them")
-            self.running[client] += 1
-        return client
+            while True:
+                if sum(self.running.values()) < self.heavy_slots and self.running[client] < self.share:
+                    self.running[client] += 1
+                    return client
+                remaining = deadline - time.monotonic()
+                if (remaining <= 0 or sum(self.waiting.values()) >= self.heavy_slots
+                        or self.waiting[client] >= self.share):
+                    if self.running[client] >= self.share:
+                        raise Busy(f"you already run {self.running[client]} queries at once; wait for them")
+                    raise Busy("every query worker is busy; try again shortly")
+                self.waiting[client] += 1
+                try:
+                    self.lock.wait(remaining)
+                finally:
+                    self.waiting[client] -= 1
+                    if self.waiting[client] <= 0:
+                        del self.waiting[client]
 
     def done(self, client: str | None) -> None:
         if client is None:
@@ -80,6 +102,7 @@ class Admission:
             self.running[client] -= 1
             if self.running[client] <= 0:
                 del self.running[client]
+            self.lock.notify_all()
 
 
 __all__ = ["Admission", "Busy", "heavy", "heavy_client"]

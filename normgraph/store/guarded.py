@@ -412,7 +412,7 @@ class GuardedStore:
         limit = self.timeout if timeout is None else timeout
         deadline = None if limit is None else time.monotonic() + limit
         dataset, view = self._view(dataset)
-        client = self.admission.admit()  # a client's own query: a free slot now, or Busy (admission.py)
+        client = self.admission.admit()  # a client's own query: a slot (after a short wait at most), or Busy
         try:
             # an admitted client query holds a slot, so a worker is its due; when the application's own
             # queries (start-up warming, explorer pages) hold them all it waits a moment, never longer
