@@ -289,6 +289,37 @@ def test_upload_preview_meets_wcag_aa(editor: Any, server: str, tmp_path: Path) 
     assert not problems, "\n".join(problems)
 
 
+def test_query_ui_states_meet_wcag_aa(anonymous: Any, server: str) -> None:
+    """YASGUI beyond its first view: the raw response, an error answer, and the tab's settings open."""
+    page = anonymous
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{server}/query")
+    page.locator(".CodeMirror").wait_for()
+    page.add_script_tag(path=str(AXE))
+    found: dict[str, list[str]] = {}
+
+    def check(state: str) -> None:
+        # YASGUI's menus slide open: judge what is there once the transitions have ended
+        page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+        found[state] = [f"{v['impact']} {v['id']}: {json.dumps(v['nodes'][:2])}" for v in page.evaluate(_AXE_JS, WCAG_TAGS)]
+
+    page.evaluate("() => window.normgraphYasgui.getTab().setQuery("
+                  "JSON.parse(document.getElementById('ng-config').textContent).defaultQuery) && null")
+    page.locator(".yasqe_queryButton").last.click()
+    page.locator(".yasr table").first.wait_for()
+    page.locator(".select_response").last.click()
+    page.locator(".yasr_results .CodeMirror").last.wait_for()
+    check("response view")
+    page.evaluate("() => window.normgraphYasgui.getTab().setQuery('SELECT * WHERE { ?s ?p }') && null")
+    page.locator(".yasqe_queryButton").last.click()
+    page.locator(".yasr .errorResult, .yasr_results .error, .yasr .errorHeader").first.wait_for()
+    check("error answer")
+    page.locator(".tabContextButton").last.click()
+    page.locator(".tabMenu.open").wait_for()
+    check("tab settings")
+    assert not any(found.values()), found
+
+
 def test_reflow_check_sees_a_wide_page(anonymous: Any, server: str) -> None:
     """The overflow check is real: a table wider than 320 px outside any scrolling box is found."""
     anonymous.set_viewport_size({"width": 320, "height": 640})

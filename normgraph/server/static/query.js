@@ -106,6 +106,7 @@
     [".tabsList", "aria-label", "Query tabs"],
     ["input.autocomplete", "aria-label", "SPARQL endpoint"],
     ["select.tableSizer", "aria-label", "Rows per page"],
+    [".yasr_results .CodeMirror textarea", "aria-label", "The raw response (read only)"],
     [".yasr_results", "aria-label", "Query results"],
     [".yasr_results", "role", "region"],
     [".yasr_results", "tabindex", "0"]
@@ -116,6 +117,29 @@
         if (!node.hasAttribute(row[1]) || row[1] === "aria-label" && !node.getAttribute(row[1])) {
           node.setAttribute(row[1], row[2]);
         }
+      });
+    });
+    // the tab settings: each field named by its group's heading (YASGUI's <label>s are tied to nothing)
+    Array.prototype.forEach.call(el.querySelectorAll(".tabMenu .requestConfigWrapper"), function (group) {
+      var heading = group.querySelector(".label");
+      var name = heading ? heading.textContent.trim() : "Setting";
+      if (!group.hasAttribute("role")) { group.setAttribute("role", "group"); group.setAttribute("aria-label", name); }
+      Array.prototype.forEach.call(group.querySelectorAll(".selector"), function (sel) {
+        var which = sel.querySelector(".selectorLabel"), box = sel.querySelector("select");
+        if (box && !box.getAttribute("aria-label")) {
+          box.setAttribute("aria-label", name + (which ? " for " + which.textContent.trim() : ""));
+        }
+      });
+      Array.prototype.forEach.call(group.querySelectorAll(".textRow"), function (row) {
+        var inputs = row.querySelectorAll("input");
+        Array.prototype.forEach.call(inputs, function (input, i) {
+          if (!input.getAttribute("aria-label")) {
+            input.setAttribute("aria-label", name + (inputs.length > 1 ? (i === 0 ? " name" : " value") : ""));
+          }
+        });
+      });
+      Array.prototype.forEach.call(group.querySelectorAll(".graphInput input"), function (input) {
+        if (!input.getAttribute("aria-label")) { input.setAttribute("aria-label", name + " (IRI)"); }
       });
     });
     Array.prototype.forEach.call(el.querySelectorAll(".tabsList"), function (list) {
