@@ -106,6 +106,15 @@ def test_cannot_tell_yet_is_shown_with_what_to_record(store: EmbeddedStore) -> N
     assert "Art. 50(3) deployer" in render_html(report, section="ai-act-duties").html
 
 
+def test_a_malformed_evidence_date_does_not_void_the_other_evidence(store: EmbeddedStore) -> None:
+    """fintech.ttl F9: MKT-NOTICE-2026's issue date is a plain string. It counts as not current (as validation says),
+    and 42001 A.8.3's other evidence (AIMS-PRC-028) still counts as current: the same answer on every store."""
+    rows = {(r["standard"][8:13], r["control"]): r for r in soa.build(store, "fintech", TODAY).table("soa").rows}
+    assert (rows[("42001", "A.8.3")]["evidence_current"], rows[("42001", "A.8.3")]["evidence_expired"]) == (1, 1)
+    counts = run(store, "report-audit-counts", graph=GRAPH.format("fintech"), today=TODAY.isoformat()).rows[0]
+    assert counts["expired"] is not None and int(counts["expired"]) >= 1
+
+
 # ── Risks ──────────────────────────────────────────────────────────────────────────────────────────
 @pytest.mark.parametrize("slug", ["hospital", "fintech"])
 def test_residual_heat_map_is_placed_from_the_recorded_scores(store: EmbeddedStore, slug: str) -> None:
@@ -263,3 +272,14 @@ def test_cache_answers_repeat_views_and_follows_the_data(store: EmbeddedStore, t
     extra.write_text("<https://example.org/x> <https://example.org/p> 1 .\n", encoding="utf-8")
     store.load(extra, "turtle", "https://example.org/g")  # a write: a new data generation
     assert cache.page(store, "soa", "hospital", "", TODAY, section="27001-A.8", embed=True) is not first
+
+
+@pytest.mark.parametrize("kind", ["soa", "risks", "gap", "audit-pack"])
+def test_every_table_scrolls_in_a_focusable_labelled_region(store: EmbeddedStore, kind: str) -> None:
+    """WCAG 1.4.10 reflow at 320 px and axe's scrollable-region-focusable: no table widens the page; each sits in a
+    box a keyboard user can focus and scroll."""
+    from normgraph.reports.dispatch import build_report
+
+    html = render_html(build_report(store, kind, "hospital", "iso42001-2023", TODAY), section=ALL).html
+    regions = re.findall(r'<div class="scroll" role="region" tabindex="0" aria-label="[^"]+"><table', html)
+    assert html.count("<table") == len(regions) > 0

@@ -4,8 +4,9 @@ A report is determined by (store.generation, organisation, kind, target, today) 
 (section, links, embed); a write to the store changes the generation and every older entry is never asked
 for again (least recently used entries go first, bounded in entries and bytes: normgraph.store.cache). The
 expensive inputs pages share — the validation results and the applicability answers — are kept the same way,
-so the pages of one audit pack pay for them once. Use one ReportCache per underlying store (an app holds one;
-scoped per-request views of the same store share its generation).
+so the pages of one audit pack pay for them once. Use one ReportCache per store *as its readers see it*: report
+queries read catalog labels from the reader's whole dataset, so two scopes of one store (readers allowed different
+organisations) must never share a cache, even though they share the store's generation.
 
     cache = ReportCache()
     page = cache.page(store, "audit-pack", "hospital", "", today, section="evidence-2", links=links, embed=True)
@@ -24,6 +25,8 @@ from normgraph.reports.page import OVERVIEW, Links, Page, render_html
 from normgraph.store.base import Store
 from normgraph.store.cache import BoundedCache
 
+#: the reports built per section (dispatch.build_report's `part`)
+PER_PART = ("audit-pack",)
 #: what one cached report or input is taken to cost when nothing better is known (reports hold rows of strings)
 REPORT_COST = 4 << 20
 
@@ -49,6 +52,7 @@ class ReportCache:
         """The report (whole, or only what the page of section `part` needs); ReportError as build_report."""
         from normgraph.reports.dispatch import build_report
 
+        part = part if kind in PER_PART else None  # the others build whole: every section's page shares one build
         key = (store.generation, "report", slug, kind, target if kind == "gap" else "", today, part)
         return self._get(key, lambda: build_report(store, kind, slug, target, today, part=part, memo=self.memo(store)),
                          lambda v: REPORT_COST)

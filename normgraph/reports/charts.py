@@ -65,16 +65,16 @@ def bars_svg(rows: list[tuple[str, float, float, float, float]], title: str, ide
             f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(short_label)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" fill="#eee" stroke="#bbb"/>'
             f'<rect x="{label_w}" y="{y + 3}" width="{fw:.1f}" height="{row_h - 6}" fill="#2e7d32"/>'
-            f'<rect x="{label_w + fw:.1f}" y="{y + 3}" width="{ew:.1f}" height="{row_h - 6}" fill="#a5d6a7"/>'
-            f'<rect x="{label_w + fw + ew:.1f}" y="{y + 3}" width="{pw:.1f}" height="{row_h - 6}" fill="#f9a825"/>'
+            f'<rect x="{label_w + fw:.1f}" y="{y + 3}" width="{ew:.1f}" height="{row_h - 6}" fill="#a5d6a7" stroke="#fff"/>'
+            f'<rect x="{label_w + fw + ew:.1f}" y="{y + 3}" width="{pw:.1f}" height="{row_h - 6}" fill="#b26a00" stroke="#fff"/>'
             f'<text x="{label_w + bar_w + 6}" y="{y + 15}" font-size="12">{full:.0f}% full · {partial:.0f}% part</text></g>'
         )
     legend_y = top + row_h * len(rows) + 18
     legend = (f'<rect x="{label_w}" y="{legend_y - 10}" width="12" height="12" fill="#2e7d32"/>'
               f'<text x="{label_w + 16}" y="{legend_y}" font-size="12">fully</text>'
-              f'<rect x="{label_w + 70}" y="{legend_y - 10}" width="12" height="12" fill="#f9a825"/>'
+              f'<rect x="{label_w + 70}" y="{legend_y - 10}" width="12" height="12" fill="#b26a00" stroke="#fff"/>'
               f'<text x="{label_w + 86}" y="{legend_y}" font-size="12">in part</text>'
-              f'<rect x="{label_w + 150}" y="{legend_y - 10}" width="12" height="12" fill="#a5d6a7"/>'
+              f'<rect x="{label_w + 150}" y="{legend_y - 10}" width="12" height="12" fill="#a5d6a7" stroke="#fff"/>'
               f'<text x="{label_w + 166}" y="{legend_y}" font-size="12">no current evidence</text>'
               f'<rect x="{label_w + 300}" y="{legend_y - 10}" width="12" height="12" fill="#eee" stroke="#bbb"/>'
               f'<text x="{label_w + 316}" y="{legend_y}" font-size="12">not at all</text>')
