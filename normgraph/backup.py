@@ -226,12 +226,12 @@ def history_folder(store_path: Path | str | None) -> Path | None:
     return path.parent / f"{path.name}.history"
 
 
-def replace_org_graph(store: Store, history: OrgHistory, slug: str, data: bytes, note: str) -> int:
-    """Make `data` (N-Triples) the organisation graph in one transaction, keeping the state it had in
-    `history`. Returns the graph's size afterwards."""
+def replace_org_graph(store: Store, history: OrgHistory, slug: str, data: bytes, note: str, *, add: bool = False) -> int:
+    """Make `data` (N-Triples) the organisation graph in one transaction (`add`: the graph and `data` together),
+    keeping the state it had in `history`. Returns the graph's size afterwards."""
     graph = str(org_graph(slug))
     before = store.export("ntriples", graph) if graph in store.graphs() else b""
-    size = store.load(data, "ntriples", graph, replace=True)
+    size = store.load(before + b"\n" + data if add else data, "ntriples", graph, replace=True)
     history.push(slug, before, note)
     return size
 

@@ -176,3 +176,52 @@ def test_cli_dump_restore_dump_on_the_real_knowledge(tmp_path: Path) -> None:
     assert out.returncode == 2 and "not changed" in out.stderr
     out = subprocess.run([*run, "--store", str(restored), "dump", str(second)], capture_output=True, text=True)
     assert first.read_bytes() == second.read_bytes()
+
+
+# -- earlier states of an organisation graph (the spreadsheet round trip's "restore previous") ----------
+
+def _org_store() -> EmbeddedStore:
+    store = EmbeddedStore()
+    store.load(b"<https://w3id.org/normgraph/id/org/acme/a> <https://example.org/p> \"v1\" .\n", "ntriples",
+               "https://w3id.org/normgraph/graph/org/acme")
+    return store
+
+
+def _value(store: EmbeddedStore) -> bytes:
+    return store.export("ntriples", "https://w3id.org/normgraph/graph/org/acme")
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_org_history_restores_the_state_before_and_restoring_twice_undoes_it(tmp_path: Path, on_disk: bool) -> None:
+    from normgraph.backup import OrgHistory, history_folder, replace_org_graph, restore_previous
+
+    store = _org_store()
+    history = OrgHistory(history_folder(tmp_path / "store") if on_disk else None)
+    assert history.latest("acme") is None
+    with pytest.raises(LookupError, match="no earlier state"):
+        restore_previous(store, history, "acme")
+    v2 = b"<https://w3id.org/normgraph/id/org/acme/a> <https://example.org/p> \"v2\" .\n"
+    replace_org_graph(store, history, "acme", v2, "before the upload of soa.xlsx")
+    assert b'"v2"' in _value(store)
+    latest = history.latest("acme")
+    assert latest is not None and latest.note == "before the upload of soa.xlsx" and latest.triples == 1
+    if on_disk:
+        assert (tmp_path / "store.history" / "acme").is_dir()
+        assert OrgHistory(tmp_path / "store.history").latest("acme") == latest  # another process sees it
+    restore_previous(store, history, "acme")
+    assert b'"v1"' in _value(store) and b'"v2"' not in _value(store)
+    restore_previous(store, history, "acme")
+    assert b'"v2"' in _value(store)
+    assert len(history.versions("acme")) == 1
+
+
+def test_org_history_is_bounded(tmp_path: Path) -> None:
+    from normgraph.backup import OrgHistory, replace_org_graph
+
+    store = _org_store()
+    history = OrgHistory(tmp_path / "h", keep=3)
+    for i in range(6):
+        replace_org_graph(store, history, "acme",
+                          f"<https://w3id.org/normgraph/id/org/acme/a> <https://example.org/p> \"{i}\" .\n".encode(), f"#{i}")
+    assert [v.note for v in history.versions("acme")] == ["#3", "#4", "#5"]
+    assert len(list((tmp_path / "h" / "acme").glob("*.nt"))) == 3

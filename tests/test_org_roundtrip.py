@@ -180,16 +180,15 @@ PASSWORD = "a long enough password"
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    store = EmbeddedStore(tmp_path / "store")
+def app() -> Iterator[Flask]:
+    store = EmbeddedStore()
     load_knowledge(store, examples=True)
     registry = Registry()
     for name, role in (("editor", "editor"), ("viewer", "viewer"), ("other-editor", "editor")):
         registry.add(name)
         registry.grant(name, "hospital", role)
         registry.set_password(name, PASSWORD)
-    application = create_app(store, config={"workers": 1, "query_timeout": 60, "store_path": str(tmp_path / "store")},
-                             registry=registry)
+    application = create_app(store, config={"workers": 1, "query_timeout": 60}, registry=registry)
     application.testing = True
     yield application
     close_app(application)
@@ -409,3 +408,15 @@ def test_cli_export_preview_apply_restore(tmp_path: Path) -> None:
     bad.write_text("standard,control,applicable,implementation_status\niso27001,A.5.1,perhaps,implemented\n")
     r = run("org", "apply", str(bad), "--org", "hospital")
     assert r.returncode == 2 and "row 2, column 'applicable'" in " ".join(r.stderr.split())
+
+
+def test_an_http_import_can_be_restored_too(app: Flask) -> None:
+    c = with_token(app, "editor")
+    risks = c.get("/org/hospital/export/risks.csv").data
+    r = c.post("/org/hospital/import?kind=risks&replace=1&format=csv", data=risks, content_type="text/csv")
+    assert r.status_code == 200
+    assert c.get("/org/hospital/export/soa.csv").data.count(b"\n") == 1  # replaced by the risk register alone
+    r = c.post("/org/hospital/restore?format=json")
+    assert r.status_code == 200 and "imported" in r.get_json()["note"]
+    assert c.get("/org/hospital/export/soa.csv").data.count(b"\n") == 132
+    assert status_of(c, A103) == "planned"

@@ -55,12 +55,9 @@ def import_(ctx: Context, files: tuple[Path, ...], org_slug: str, add: bool) -> 
     from normgraph.iri import org_graph
 
     store = ctx.store(show_progress=sys.stderr.isatty())
-    graph = str(org_graph(org_slug))
     try:
-        data = union.serialize(format="nt", encoding="utf-8")
-        if add and graph in store.graphs():  # the union of old and new, so the old state is kept as well
-            data = store.export("ntriples", graph) + b"\n" + data
-        size = replace_org_graph(store, _history(ctx), org_slug, data, f"before importing {', '.join(f.name for f in files)}")
+        size = replace_org_graph(store, _history(ctx), org_slug, union.serialize(format="nt", encoding="utf-8"),
+                                 f"before importing {', '.join(f.name for f in files)}", add=add)
     except StoreError as e:
         fail(str(e))
     console.print(f"{'added' if add else 'loaded'} {len(union)} triples from {len(files)} file(s) into "

@@ -23,6 +23,7 @@ import io
 import json
 import re
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,7 +222,9 @@ def import_org_data(slug: str) -> Response:
         data = union.serialize(format="nt", encoding="utf-8")
     graph = str(org_graph(slug))
     try:
-        size = current_store().load(data, "ntriples", graph, replace=replace)
+        with _WRITING:
+            size = replace_org_graph(current_store(), _round_trip().history, slug, data,
+                                     f"before {principal.name} imported {', '.join(names)}", add=not replace)
     except RdfSyntaxError as e:  # pragma: no cover - we wrote the N-Triples ourselves
         return _bad(None, None, None, str(e))
     except QueryTimeout as e:
@@ -245,6 +248,8 @@ EXPORT_KINDS = ("soa", "risks", "evidence", "ai-systems")
 KIND_TITLES = {"soa": "Statement of Applicability", "risks": "Risk register", "evidence": "Evidence register",
                "ai-systems": "AI-system inventory"}
 _STATE = "normgraph.org_import"
+#: one organisation-graph write of this module at a time (check-then-write of confirm, restore, import)
+_WRITING = threading.Lock()
 
 
 @dataclass
@@ -403,11 +408,12 @@ def _export_kind(template: str) -> str:
 def confirm(slug: str, token: str) -> Response:
     principal = _writer(slug)
     p = _pending(slug, token, principal, take=True)
-    data, _graph = _current_graph(slug)
-    if digest(data) != p.base:
-        return _json(409, error=f"the data of {slug!r} changed since this preview was made; upload the file again")
-    size = replace_org_graph(current_store(), _round_trip().history, slug, p.data,
-                             f"before {principal.name} applied {p.filename} ({p.kind})")
+    with _WRITING:  # no other upload or restore between the check and the write
+        data, _graph = _current_graph(slug)
+        if digest(data) != p.base:
+            return _json(409, error=f"the data of {slug!r} changed since this preview was made; upload the file again")
+        size = replace_org_graph(current_store(), _round_trip().history, slug, p.data,
+                                 f"before {principal.name} applied {p.filename} ({p.kind})")
     if _wants_json():
         return _json(200, graph=str(org_graph(slug)), graph_size=size, kind=p.kind)
     return _see(url_for(".spreadsheets", slug=slug, done="applied"))
@@ -426,7 +432,8 @@ def discard(slug: str, token: str) -> Response:
 def restore(slug: str) -> Response:
     _writer(slug)
     try:
-        version = restore_previous(current_store(), _round_trip().history, slug)
+        with _WRITING:
+            version = restore_previous(current_store(), _round_trip().history, slug)
     except LookupError as e:
         if _wants_json():
             return _json(409, error=str(e))
