@@ -63,19 +63,14 @@ def test_cli_writes_xlsx_and_bundle(store: EmbeddedStore, tmp_path: Path) -> Non
 
 @pytest.fixture(scope="module")
 def client(store: EmbeddedStore):  # type: ignore[no-untyped-def]
-    from flask import Flask
-
     from normgraph.access import Registry
-    from normgraph.server import reports
-    from normgraph.server.config import ServerConfig
-    from normgraph.server.kernel import init_app
+    from normgraph.server import create_app
 
     registry = Registry()  # organisation data is private: read it as a viewer of the organisation
     registry.add("auditor")
     registry.grant("auditor", "reports-small", "viewer")
-    app = Flask(__name__)
-    init_app(app, store, ServerConfig.from_env({}), registry)
-    app.register_blueprint(reports.bp)
+    # the report pages are pages of the site (its layout, navigation and explorer links): the whole application
+    app = create_app(store, config={"guard": False}, registry=registry)
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {registry.new_token('auditor')}"
     return client
