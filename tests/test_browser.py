@@ -30,8 +30,9 @@ def warm_server(store: Any, **config: Any) -> Iterator[str]:
     from server_helpers import running
 
     with running(store, **config) as (base, app):
-        with app.test_client() as c:
-            assert c.get("/explore/", headers={"Accept": "text/html"}).status_code == 200
+        with app.test_client() as c:  # as `normgraph serve` warms them (its WARM_PAGES): the search index too
+            for url in ("/explore/", "/explore/search?q=risk"):
+                assert c.get(url, headers={"Accept": "text/html"}).status_code == 200
         yield base
 
 
