@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from normgraph.reports import ReportError, num, run, short, text, vocab_local
+from normgraph.reports import ReportError, num, run, short, text, vocab_local, words
 from normgraph.reports.common import org_info
 from normgraph.reports.duties import Memo, SystemDuties, by_obligation, duties_or_problem, duties_table, plain
 from normgraph.reports.model import Report, Table
@@ -194,6 +194,9 @@ class Pack:
     def attach(self, findings: list[dict[str, str]], serves_of: dict[str, list[str]]) -> list[dict[str, Any]]:
         """Each finding under the sections it concerns; the findings table's rows (with where their row is)."""
         out = []
+        provisions = sorted({f["source_provision"] for f in findings if f["source_provision"].startswith("http")})
+        named = {text(r["item"]): words.item_name(text(r["item"]), text(r["notation"]))
+                 for r in (run(self.store, "notations", items=" ".join(provisions)).rows if provisions else [])}
         for number, f in enumerate(findings, start=1):
             targets = {f["focus"], f["source_provision"]}
             if f["focus"] in self.entry_of:
@@ -204,7 +207,8 @@ class Pack:
                 s.findings.append(f)
             out.append({"item": "; ".join(s.notation for s in hit) or "(organisation)", "severity": f["severity"],
                         "message": f["message"], "focus": f["focus_label"] or short(f["focus"]), "shape": short(f["shape"]),
-                        "source_provision": short(f["source_provision"]),
+                        "source_provision": named.get(f["source_provision"]) or short(f["source_provision"]),
+                        "provision_iri": f["source_provision"],
                         "at": [(s.part, s.anchor, s.notation, s.iri) for s in hit], "number": number})
         return out
 

@@ -10,7 +10,8 @@ from normgraph.catalogs.registry import catalog_of
 from normgraph.mappings.relations import relations
 
 #: catalogs a reader knows by their standard's number
-SHORT_NAMES = {"iso27001-2022": "ISO/IEC 27001", "iso42001-2023": "ISO/IEC 42001"}
+SHORT_NAMES = {"iso27001-2022": "ISO/IEC 27001", "iso42001-2023": "ISO/IEC 42001", "eu-ai-act": "AI Act",
+               "eu-ai-act-obligation": "AI Act", "gdpr": "GDPR"}
 #: the curators' confidence scale (DESIGN.md §10): 0.9 clear-cut, 0.7 sound judgement, 0.5 arguable
 CONFIDENCE = ((0.85, "clear-cut"), (0.65, "sound judgement"), (0.0, "arguable"))
 
