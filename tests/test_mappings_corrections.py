@@ -110,6 +110,22 @@ def test_gdpr_rows() -> None:
         assert key in g27
 
 
+def test_pairs_a_practitioner_expects_on_a_third_read() -> None:
+    """Each with its rationale, confidence and date: GDPR erasure and access control, the ten-year documentation
+    and model-weight protection against 27001, and human-subject evaluations against Art. 60/61 testing."""
+    expected = {
+        "gdpr_to_iso27001-2022": [("gdpr:art-17-1", "iso27001:A-8-10"), ("gdpr:art-32-1-b", "iso27001:A-5-15")],
+        NEW_SET: [("aiactob:art-18-1-provider", "iso27001:A-5-33"), ("aiactob:art-55-1-d-gpai-model-provider", "iso27001:A-8-24")],
+        "nist-ai-rmf-1.0_to_eu-ai-act": [("airmf:MEASURE-2-2", "aiact:art-61-1"), ("airmf:MEASURE-2-2", "aiact:art-60-4")],
+    }
+    for name, keys in expected.items():
+        p = pairs(name)
+        for key in keys:
+            row = p[key]
+            assert row["predicate_id"] in ("ng:intersectsWith", "ng:relatedTo") and row["comment"], key
+            assert float(row["confidence"]) <= 0.5 and row["mapping_date"] == "2026-12-04", key
+
+
 def test_measure_2_12() -> None:
     p = pairs("nist-ai-rmf-1.0_to_eu-ai-act")
     assert ("airmf:MEASURE-2-12", "aiact:art-53-1-a") in p and ("airmf:MEASURE-2-12", "aiact:annex-XI") in p
