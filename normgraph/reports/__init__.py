@@ -9,6 +9,7 @@ named graph ngg:org/<slug> (DESIGN.md §3).
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Literal, URIRef
@@ -91,9 +92,12 @@ def boolean(term: Identifier | None) -> bool | None:
 
 def short(term: Identifier | str | None) -> str:
     """A compact name for an IRI (prefixed name when one fits), '' for None."""
-    if term is None:
-        return ""
-    iri = str(term)
+    return "" if term is None else _short(str(term))
+
+
+@lru_cache(maxsize=65536)
+def _short(iri: str) -> str:
+    """(Kept per IRI: a large organisation's report names the same systems and items thousands of times.)"""
     name = curie(iri)
     if name.startswith("<"):  # a local part with '/' (mapping records, vocab terms): still shorten
         best = max((p for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda p: len(PREFIXES[p]), default=None)
