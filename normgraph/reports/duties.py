@@ -126,11 +126,12 @@ def assessed(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> 
 def ai_act_duties(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> list[SystemDuties]:
     """Per AI system and model with an AI Act role: its listed duties on `on` (ReportError on contradictory facts)."""
     result = assessed(store, slug, on, memo)
-    out = []
-    for s in result.subjects:
-        mine = tuple(duty(a, on) for a in result.answers if a.subject == s and listed(a))
-        out.append(SystemDuties(s.iri, s.label, s.kind, tuple(_role(r) for r in s.roles), mine))
-    return out
+    mine: dict[str, list[Duty]] = {}
+    for a in result.answers:  # one pass (a large organisation has tens of thousands of answers)
+        if listed(a):
+            mine.setdefault(a.subject.iri, []).append(duty(a, on))
+    return [SystemDuties(s.iri, s.label, s.kind, tuple(_role(r) for r in s.roles), tuple(mine.get(s.iri, ())))
+            for s in result.subjects]
 
 
 def duties_or_problem(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> tuple[list[SystemDuties], str]:

@@ -168,11 +168,12 @@ def catalog_key(iri: str) -> str:
 
 
 def current_evidence(store: Store, graph: str, today: dt.date) -> dict[str, set[str]]:
-    """Item IRI -> notations of the evidence that supports it and is current on `today`."""
+    """Item IRI -> names (notation, else the IRI's last part) of the evidence that supports it and is current on `today`."""
     out: dict[str, set[str]] = defaultdict(set)
     for row in run(store, "report-gap-evidence", graph=graph, today=today.isoformat()).rows:
         names = text(row.get("names")).split("\n")
-        out[text(row["item"])].update(short(n) if n.startswith(("http://", "https://")) else n for n in names if n)
+        out[text(row["item"])].update(n.rstrip("/").rsplit("/", 1)[-1] if n.startswith(("http://", "https://")) else n
+                                      for n in names if n)  # an item without a notation: its IRI's last part
     return out
 
 
