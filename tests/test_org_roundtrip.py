@@ -420,3 +420,16 @@ def test_an_http_import_can_be_restored_too(app: Flask) -> None:
     assert r.status_code == 200 and "imported" in r.get_json()["note"]
     assert c.get("/org/hospital/export/soa.csv").data.count(b"\n") == 132
     assert status_of(c, A103) == "planned"
+
+
+def test_a_new_ai_system_row_is_operated_by_the_organisation(graphs: dict[str, Graph], tmp_path: Path) -> None:
+    g = graphs["fintech"]
+    rows = export_rows(g, "fintech", "ai-systems")
+    new = {name: "" for name in TEMPLATES["ai-systems"].names}
+    new.update(id="kyc-ocr", name="KYC document reader", role="deployer", risk_category="minimal-risk",
+               intended_purpose="Reads identity documents for customer onboarding", art_50_triggers="none")
+    result = plan(g, _write(tmp_path, "ai-systems", "xlsx", [*rows, new]), "fintech", "ai-systems")
+    assert [r["id"] for r in result.diff.added] == ["kyc-ocr"] and not result.diff.changed and not result.diff.removed
+    system = URIRef(PREFIXES["ngorg"] + "fintech/ai-system/kyc-ocr")
+    (org,) = set(g.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), NG.Organisation))
+    assert (system, NG.operatedBy, org) in result.new

@@ -4,6 +4,10 @@ Formats: CSV and XLSX (the templates in templates.py, documented in README.md), 
 `import_file(path, slug)` parses and checks one file and returns its triples; `import_files(store, paths, slug)`
 parses and checks ALL files first and then loads them into ngg:org/<slug> in one store.load, so a bad row in any
 file loads nothing of the call. IRIs are minted as …/id/org/<slug>/<kind>/<local> (DESIGN.md §1).
+
+The spreadsheet round trip: export.py writes the four tables back as their templates, diff.py reads an edited
+table against the graph as it is (the new graph and the change, cell by cell), preview.py validates that new
+state and keeps previews waiting for confirmation; normgraph.backup.OrgHistory keeps the state before each write.
 """
 
 from __future__ import annotations
