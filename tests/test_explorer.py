@@ -639,16 +639,14 @@ def test_article_rolls_up_its_paragraphs_mappings_once_each(client: FlaskClient,
 def test_legend_explains_relations_and_confidence(client: FlaskClient) -> None:
     from normgraph.mappings.relations import relations
 
-    for url in (f"/explore/resource?iri={A519}", "/explore/matrix", "/explore/neighbourhood?iri=iso27001:A-5-19"):
+    for url in (f"/explore/resource?iri={A519}", "/explore/matrix", "/explore/neighbourhood?iri=iso27001:A-5-19",
+                f"/explore/resource?iri={REC_A1003_A519}"):
         html = page(client, url)
         legend = html[html.index('id="legend-rel"'):]
         legend = text_of(legend[: legend.index("</section>")])
-        for rel in relations():
-            assert rel.words in legend and rel.symbol in legend
-            if getattr(rel, "definition", ""):
-                assert rel.definition in legend
-        confidence = getattr(relations(), "confidence", "")
-        assert "confidence" in legend and (confidence in legend if confidence else "from 0 to 1" in legend)
+        for rel in relations():  # words, symbol and definition, as the ontology states them
+            assert rel.words in legend and rel.symbol in legend and rel.definition and rel.definition in legend
+        assert relations().confidence and relations().confidence in legend and "from 0 to 1" in legend
 
 
 def test_matrix_cells_show_confidence(client: FlaskClient) -> None:
