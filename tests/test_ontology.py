@@ -465,7 +465,8 @@ def test_every_contract_vocabulary_concept_exists():
     schemes = contract_vocabulary()
     assert set(schemes) == {"role", "system-category", "evidence-kind", "risk-kind",
                             "lifecycle-stage", "implementation-status", "inclusion-reason",
-                            "deployer-nature", "art-50-trigger", "applicability-condition"}
+                            "deployer-nature", "art-50-trigger", "applicability-condition", "art-25-trigger",
+                            "art-50-exception", "rbi-mode"}
     for scheme, slugs in schemes.items():
         for slug in slugs:
             concept = URIRef(f"{NGV}{scheme}/{slug}")
