@@ -433,3 +433,26 @@ def test_a_new_ai_system_row_is_operated_by_the_organisation(graphs: dict[str, G
     system = URIRef(PREFIXES["ngorg"] + "fintech/ai-system/kyc-ocr")
     (org,) = set(g.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), NG.Organisation))
     assert (system, NG.operatedBy, org) in result.new
+
+
+def test_the_preview_lists_added_and_removed_lines_with_their_cells(app: Flask) -> None:
+    c, csrf = signed_in(app, "editor")
+    rows = list(csv.DictReader(io.StringIO(c.get("/org/hospital/export/risks.csv").get_data(as_text=True))))
+    gone = rows.pop(0)
+    rows.append(dict(rows[0], id="R-900", title="Spreadsheet macro alters the register", inherent_score=""))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=TEMPLATES["risk-register"].names, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    r = upload(c, csrf, buf.getvalue().encode(), name="risks.csv")
+    assert r.status_code == 303
+    body = c.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'data-count="added">1<' in body and 'data-count="removed">1<' in body and 'data-count="changed">0<' in body
+    added = body[body.index('id="added"'):body.index('id="h-validation"')]
+    assert 'data-key="R-900"' in added and "title: Spreadsheet macro alters the register" in added
+    removed = body[body.index('id="removed"'):]
+    assert f'data-key="{gone["id"]}"' in removed and f"title: {html.escape(gone['title'])}" in removed
+    token = r.headers["Location"].rsplit("/", 1)[-1]
+    assert c.post(f"/org/hospital/upload/{token}/discard", data={"csrf_token": csrf}).status_code == 303
+    assert c.get(r.headers["Location"]).status_code == 404
+    assert b"R-900" not in c.get("/org/hospital/export/risks.csv").data
