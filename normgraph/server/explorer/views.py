@@ -51,7 +51,8 @@ def catalog(key: str) -> Response:
     q = request.args.get("q", "").strip()
     if q:
         found = search_items(st, q, key)
-        return dl.respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": found.hits, "groups": None},
+        return dl.respond("explorer/catalog.html", {"catalog": cat, "q": q, "results": found.hits, "total": found.total,
+                                                    "groups": None},
                           lambda: dl.hits_table(found), lambda: dl.items_graph(found.items), f"{key}-search")
     tree = catalog_index.catalog_tree(st, key)
     # The whole-catalog tree is the largest page (the AI Act: ~1300 items): keep its HTML per data generation,
