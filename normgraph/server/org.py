@@ -21,32 +21,32 @@ from normgraph.store.cache import PerGeneration
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
-#: dashboards per scoped store and data generation, keyed (slug, date)
-_DASHBOARDS = PerGeneration(max_entries=256, max_bytes=32 * 1024 * 1024)
+#: the pages per scoped store and data generation (the HTML is the same for everyone of one scope)
+_PAGES = PerGeneration(max_entries=256, max_bytes=64 * 1024 * 1024, sizeof=len)
 
 
 @bp.get("/")
 def index() -> Response:
     store = current_store()
-    return _page(render_template("org/index.html", orgs=organisations(store)))
+    return _page(_PAGES.get(store, ("index",), lambda: render_template("org/index.html", orgs=organisations(store))))
 
 
 @bp.get("/<slug>")
 def dashboard_page(slug: str) -> Response:
     store = current_store()
     today = judged_date()
+    dated = {"today": today.isoformat()} if request.args.get("today") else {}
+    now = dt.date.today()
 
-    def build() -> object:
-        return dashboard(store, slug, today,
-                         lambda kind, target, part: org_report(store, kind, slug, target, today, part))
+    def build() -> str:
+        board = dashboard(store, slug, today,
+                          lambda kind, target, part: org_report(store, kind, slug, target, today, part))
+        return render_template("org/dashboard.html", board=board, kinds=KINDS, targets=TARGETS, dated=dated, now=now)
 
     try:
-        board = _DASHBOARDS.get(store, (slug, today), build)
+        return _page(_PAGES.get(store, ("dashboard", slug, today, bool(dated), now), build))
     except ReportError as e:
         abort(404, str(e))
-    dated = {"today": today.isoformat()} if request.args.get("today") else {}
-    return _page(render_template("org/dashboard.html", board=board, kinds=KINDS, targets=TARGETS, dated=dated,
-                                 date_given=bool(dated), now=dt.date.today()))
 
 
 def _page(html: str) -> Response:
