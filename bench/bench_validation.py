@@ -18,6 +18,7 @@ from pathlib import Path
 
 from normgraph.loading import load_knowledge
 from normgraph.orgdata import import_files
+from normgraph.orgdata.limits import MAX_ROWS
 from normgraph.orgdata.templates import TEMPLATES
 from normgraph.store.embedded import EmbeddedStore
 from normgraph.validation import validate_org
@@ -37,18 +38,22 @@ STATUS = ("implemented", "implemented", "implemented", "partially-implemented", 
 
 
 def write_org(folder: Path, scale: int = 1, seed: int = 7) -> list[Path]:
-    """The four template CSVs of a synthetic organisation (deterministic for a seed)."""
+    """The four template CSVs of a synthetic organisation (deterministic for a seed); a table of more than
+    MAX_ROWS rows is written in parts, as an organisation that size has to import it."""
     rnd = random.Random(seed)
     n_sys, n_risk, n_ev = 50 * scale, 200 * scale, 5000 * scale
     out: list[Path] = []
 
     def table(kind: str, rows: list[list[str]]) -> None:
-        p = folder / f"{kind}.csv"
-        with p.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(TEMPLATES[kind].names)
-            w.writerows(rows)
-        out.append(p)
+        # an import file holds at most MAX_ROWS rows with its header (orgdata/limits.py): bigger tables go in parts
+        step = MAX_ROWS - 1
+        for part, start in enumerate(range(0, max(1, len(rows)), step), start=1):
+            p = folder / (f"{kind}.csv" if part == 1 else f"{kind}-{part}.csv")
+            with p.open("w", encoding="utf-8", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(TEMPLATES[kind].names)
+                w.writerows(rows[start:start + step])
+            out.append(p)
 
     systems = [f"sys-{i:04d}" for i in range(n_sys)]
     table("ai-systems", [[s, f"System {s}", rnd.choice(["provider", "deployer", "provider; deployer"]),
