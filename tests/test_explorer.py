@@ -668,3 +668,25 @@ def test_wide_tables_scroll_in_a_focusable_region(client: FlaskClient) -> None:
         for m in re.finditer(r"<table class=\"data", html):
             opener = html[: m.start()].rstrip()
             assert re.search(r'<div class="scroll" role="region" aria-label(?:ledby)?="[^"]+" tabindex="0">$', opener), url
+
+
+@pytest.mark.browser
+def test_requirement_table_columns_keep_their_width_on_a_phone(store: EmbeddedStore) -> None:
+    """At 390 px (Chromium) every column of the requirement tables keeps a readable width — the table scrolls in its
+    own box — and the page itself does not scroll sideways."""
+    from playwright import sync_api
+    from test_browser import ARGS, CHROMIUM, warm_server
+
+    with warm_server(store) as base, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": 390, "height": 844})
+            for url in (f"/explore/resource?iri={A519}", "/explore/resource?iri=aiact:art-9"):
+                tab.goto(base + url)
+                widths = tab.evaluate("""() => [...document.querySelectorAll('table.mappings thead th')]
+                    .map(th => [th.textContent.trim(), th.getBoundingClientRect().width])""")
+                assert {name for name, _ in widths} >= {"Counterpart", "Rationale"}, url
+                assert all(w >= 60 for _, w in widths), (url, widths)
+                assert tab.evaluate("document.documentElement.scrollWidth") <= 390, url
+        finally:
+            browser.close()
