@@ -188,7 +188,8 @@ def test_violations_are_summarised_first_with_links_to_their_rows(store: Embedde
     violations = report.extra["violations"]
     assert violations and report.extra["counts"]["violations"] == len(violations)
     overview = render_html(report, embed=True).html
-    assert overview.index("Violations") < overview.index("AI Act duties")
+    body = overview[overview.index('<section id="overview"'):]
+    assert body.index("<h2>Violations</h2>") < body.index("<h2>AI Act duties</h2>")
     hrefs = re.findall(r'<a href="\?section=([^"#]+)#([^"]+)">', overview)
     assert hrefs
     for key, at in hrefs[:20]:  # each link lands on a row of the section it names
@@ -250,8 +251,6 @@ def test_audit_pack_pages_add_up_to_the_whole(store: EmbeddedStore, monkeypatch:
         shown = next(p for p in part.extra["parts"] if p.key == key)
         if shown.kind == "sections":
             sections |= {s.iri for s in shown.data}
-        elif shown.kind == "ai-act":
-            sections |= {s.iri for s in shown.data[1]}
         elif shown.kind == "register":
             items += [e["evidence_iri"] for e in shown.data]
         assert [p.key for p in part.extra["parts"]] == keys  # the same table of contents on every page
@@ -283,3 +282,20 @@ def test_every_table_scrolls_in_a_focusable_labelled_region(store: EmbeddedStore
     html = render_html(build_report(store, kind, "hospital", "iso42001-2023", TODAY), section=ALL).html
     regions = re.findall(r'<div class="scroll" role="region" tabindex="0" aria-label="[^"]+"><table', html)
     assert html.count("<table") == len(regions) > 0
+
+
+def test_many_systems_duties_are_split_into_sections(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large organisation's AI Act duties are not one page: PER_PAGE systems a section, each linked from the
+    overview's summary (here 1 a section, so the hospital's systems get one section each)."""
+    from normgraph.reports import duties
+
+    monkeypatch.setattr(duties, "PER_PAGE", 1)
+    report = soa.build(store, "hospital", TODAY)
+    keys = [p.key for p in report.extra["parts"] if p.key.startswith("ai-act-duties")]
+    systems = report.extra["duties"]
+    assert keys == [f"ai-act-duties-{n}" for n in range(1, len(systems) + 1)] and len(systems) > 1
+    overview = render_html(report).html
+    for s, key in zip(systems, keys, strict=True):
+        assert report.extra["duty_sections"][s.iri] == key
+        assert f'href="?section={key}#sys-{s.iri.rsplit("/", 1)[-1]}"' in overview
+        assert s.label in render_html(report, section=key).html

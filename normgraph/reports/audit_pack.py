@@ -21,13 +21,22 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from normgraph.reports import ReportError, num, run, short, text, vocab_local, words
 from normgraph.reports.common import org_info
-from normgraph.reports.duties import Memo, SystemDuties, by_obligation, duties_or_problem, duties_table, plain
+from normgraph.reports.duties import (
+    Memo,
+    SystemDuties,
+    by_obligation,
+    duties_or_problem,
+    duties_table,
+    duty_parts,
+    plain,
+    sections_of,
+)
 from normgraph.reports.model import Report, Table
 from normgraph.reports.page import OVERVIEW, Links, Part, anchor
 from normgraph.reports.soa import STANDARD_SHORT, applicability, family_key, natural
@@ -36,7 +45,7 @@ from normgraph.store.base import Store
 EVIDENCE_COLUMNS = ["evidence", "kind", "issued", "valid_until", "valid", "owner", "serves", "location", "sha256",
                     "system", "evidence_iri"]
 FINDING_COLUMNS = ["item", "severity", "message", "focus", "shape", "source_provision"]
-AI_ACT, OTHER, FINDINGS, EVIDENCE = "ai-act", "other", "findings", "evidence-"
+AI_ACT, OTHER, FINDINGS, EVIDENCE, DUTIES = "ai-act", "other", "findings", "evidence-", "ai-act-duties"
 KIND_AI_ACT = "AI Act obligation"
 #: evidence items per page of the register, and listed under one control before "and N more"
 PAGE, SHOWN = 200, 25
@@ -136,6 +145,7 @@ class Pack:
         self.entry_of: dict[str, str] = {}
         self.families: dict[str, str] = {}  # key -> label
         self.duties_problem = ""
+        self.duty_sections: list[Part] = []
 
     # ── inputs ──
     def controls(self) -> None:
@@ -153,6 +163,7 @@ class Pack:
 
     def duties(self) -> list[SystemDuties]:
         systems, self.duties_problem = duties_or_problem(self.store, self.slug, self.today, self.memo)
+        self.duty_sections = duty_parts(systems, DUTIES)
         for iri, listed in by_obligation(systems).items():
             first = listed[0]
             sec = self.sections.setdefault(iri, Section(iri, first.notation, first.title, KIND_AI_ACT, part=AI_ACT))
@@ -298,8 +309,9 @@ class Pack:
             return sum(1 for s in self.sections.values() if s.part == key)
 
         out = [Part(key, label, "sections", count(key), members(key)) for key, label in self.families.items()]
-        out.append(Part(AI_ACT, "AI Act: duties per AI system and the evidence of each obligation", "ai-act", count(AI_ACT),
-                        (systems, members(AI_ACT))))
+        out.append(Part(AI_ACT, "AI Act obligations: the systems that owe them and their evidence", "sections", count(AI_ACT),
+                        members(AI_ACT)))
+        out += [p if only in (None, p.key) else replace(p, data=[]) for p in self.duty_sections]
         if count(OTHER):
             out.append(Part(OTHER, "Other requirements evidence serves (clauses, GDPR …)", "sections", count(OTHER), members(OTHER)))
         pages = max(1, -(-counts["evidence_items"] // PAGE))
@@ -322,6 +334,7 @@ class Pack:
         return Report("audit-pack", "Audit evidence pack (ISO/IEC 27001 + ISO/IEC 42001 + EU AI Act)", self.slug,
                       self.info.label, self.info.graph, self.today, tables,
                       {"sections": ordered, "counts": counts, "duties": systems, "duties_problem": self.duties_problem,
+                       "duty_sections": sections_of(self.duty_sections),
                        "violations": violations, "parts": parts,
                        "validation_note": "" if self.validate else "validation not run", "page_size": PAGE, "shown": SHOWN})
 

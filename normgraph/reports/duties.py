@@ -16,11 +16,14 @@ from typing import Any
 from normgraph.applicability import APPLIES, CANNOT_TELL, DOES_NOT_APPLY, Answer, Applicability, ApplicabilityError, assess
 from normgraph.reports import ReportError
 from normgraph.reports.model import Table
+from normgraph.reports.page import Part
 from normgraph.store.base import Store
 
 #: memo(key, compute): how a caller keeps expensive inputs (applicability, validation) for a data generation
 Memo = Callable[[tuple[Any, ...], Callable[[], Any]], Any]
 IN_FORCE, LATER = "in force", "applies later"
+#: AI systems whose duties one section lists in full
+PER_PAGE = 10
 COLUMNS = ["system", "system_kind", "roles", "obligation", "title", "status", "applies_from", "in_force", "why",
            "record", "eased", "system_iri", "obligation_iri"]
 
@@ -146,6 +149,24 @@ def duties_table(systems: list[SystemDuties]) -> Table:
     return Table("ai-act-duties", COLUMNS, [d.row() for s in systems for d in s.duties])
 
 
+def duty_parts(systems: list[SystemDuties], key: str) -> list[Part]:
+    """The report sections listing the duties in full: one (`key`) for up to PER_PAGE systems, else one per
+    PER_PAGE systems (`key`-1, `key`-2 …), so a large organisation's duties are not one page."""
+    def rows(chunk: list[SystemDuties]) -> int:
+        return sum(len(s.duties) for s in chunk)
+
+    if len(systems) <= PER_PAGE:
+        return [Part(key, "AI Act duties per AI system", "duties", rows(systems), systems)]
+    chunks = [systems[i:i + PER_PAGE] for i in range(0, len(systems), PER_PAGE)]
+    return [Part(f"{key}-{n}", f"AI Act duties: {chunk[0].label} … {chunk[-1].label}", "duties", rows(chunk), chunk)
+            for n, chunk in enumerate(chunks, start=1)]
+
+
+def sections_of(parts: list[Part]) -> dict[str, str]:
+    """System IRI -> the key of the section that lists its duties."""
+    return {s.iri: p.key for p in parts for s in p.data}
+
+
 def by_obligation(systems: list[SystemDuties]) -> dict[str, list[Duty]]:
     """Obligation IRI -> the systems' duties under it (catalog order kept)."""
     out: dict[str, list[Duty]] = {}
@@ -155,5 +176,19 @@ def by_obligation(systems: list[SystemDuties]) -> dict[str, list[Duty]]:
     return out
 
 
-__all__ = ["APPLIES", "CANNOT_TELL", "COLUMNS", "Duty", "SystemDuties", "ai_act_duties", "assessed", "by_obligation", "duties_or_problem",
-           "duties_table", "plain"]
+__all__ = [
+    "APPLIES",
+    "CANNOT_TELL",
+    "COLUMNS",
+    "PER_PAGE",
+    "Duty",
+    "SystemDuties",
+    "ai_act_duties",
+    "assessed",
+    "by_obligation",
+    "duties_or_problem",
+    "duties_table",
+    "duty_parts",
+    "plain",
+    "sections_of",
+]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from normgraph.reports import joined, num, run, text, vocab_local
 from normgraph.reports.common import org_info
-from normgraph.reports.duties import Memo, duties_or_problem, duties_table
+from normgraph.reports.duties import Memo, duties_or_problem, duties_table, duty_parts, sections_of
 from normgraph.reports.model import Report, Table, Value
 from normgraph.reports.page import Part
 from normgraph.store.base import Store
@@ -112,10 +112,12 @@ def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None) -> 
     systems, problem = duties_or_problem(store, slug, today, memo)
     duties = duties_table(systems)
     sections = [Part(key, label, "controls", len(members), members) for key, (label, members) in families.items()]
-    sections.append(Part(DUTIES, "AI Act duties per AI system", "duties", len(duties), systems))
+    duty_sections = duty_parts(systems, DUTIES)
+    sections += duty_sections
     return Report("soa", "Statement of Applicability (ISO/IEC 27001:2022 + ISO/IEC 42001:2023 Annex A)",
                   slug, info.label, info.graph, today, [table, duties],
-                  {"summary": summarise(table), "systems": info.systems, "duties": systems, "duties_problem": problem, "links": dict(links),
+                  {"summary": summarise(table), "systems": info.systems, "duties": systems, "duties_problem": problem,
+                   "duty_sections": sections_of(duty_sections), "links": dict(links),
                    "parts": sections})
 
 
