@@ -1,4 +1,5 @@
-"""Dump a store to one file and restore it, exactly (`normgraph dump` / `normgraph restore`).
+"""Dump a store to one file and restore it, exactly (`normgraph dump` / `normgraph restore`); and keep the earlier
+states of organisation graphs so a spreadsheet upload or an import can be undone (OrgHistory, end of this module).
 
 A dump is canonical: blank nodes are relabelled by RDFC-1.0 (W3C RDF Dataset Canonicalization) and
 the quads are sorted, so the same store content always gives the same bytes — dump → restore → dump
@@ -204,7 +205,7 @@ class OrgHistory:
             del kept[: max(0, len(kept) - self.keep)]
             return version
         folder = self._dir(slug)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # organisation data: its files are 0600 too
         atomic_write_bytes(folder / f"{saved}.nt", version.data)
         for old in sorted(folder.glob("*.nt"))[: -self.keep]:
             old.unlink(missing_ok=True)
