@@ -154,6 +154,7 @@ def query_table(timers: dict[str, Callable[[str], float | str]], queries: list[t
     rows = [head, "|---|" + "---|---|" * len(timers)]
     rows.append(f"| **full scan** ({SCAN}) | " + " | ".join(
         f"{scans[n] * 1000:.1f} | 1" if isinstance(scans[n], float) else f"{scans[n]} | –" for n in timers) + " |")
+    print("\n".join(rows), flush=True)
     over: list[str] = []
     for q, text in queries:
         if q.name == SCAN:
