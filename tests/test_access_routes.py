@@ -124,7 +124,9 @@ def _probes(app: Flask, subject: str) -> dict[str, list[tuple[str, str, dict[str
         "api_docs.page": [("GET", "/api/", {})],
         "org_import.import_org_data": [("POST", f"/org/{ORG}/import?format=csv", {"data": b"x"})],
         "reports.report": [*reports["soa"], *reports["risks"], *reports["gap"], ("GET", f"/org/{ORG}/audit-pack", {}),
-                           ("GET", f"/org/{ORG}/audit-pack?format=zip", {})],
+                           ("GET", f"/org/{ORG}/audit-pack?format=zip", {}),
+                           ("GET", f"/org/{ORG}/soa?section=ai-act-duties", {}),
+                           ("GET", f"/org/{ORG}/audit-pack?section=evidence-1", {})],
         "reports.template": [("GET", "/org/templates/soa.csv", {})],
         "org_import.spreadsheets": [("GET", f"/org/{ORG}/spreadsheets", {})],
         "org_import.export": [("GET", f"/org/{ORG}/export/{kind}.{ext}", {})
