@@ -12,8 +12,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from normgraph.reports import TARGETS, ReportError
-from normgraph.reports.dispatch import KINDS
+from normgraph.reports import ReportError
 from normgraph.server.kernel import current_store
 from normgraph.server.org_dashboard import dashboard, organisations
 from normgraph.server.reports import judged_date, org_report
@@ -41,7 +40,7 @@ def dashboard_page(slug: str) -> Response:
     def build() -> str:
         board = dashboard(store, slug, today,
                           lambda kind, target, part: org_report(store, kind, slug, target, today, part))
-        return render_template("org/dashboard.html", board=board, kinds=KINDS, targets=TARGETS, dated=dated, now=now)
+        return render_template("org/dashboard.html", board=board, dated=dated, now=now)
 
     try:
         return _page(_PAGES.get(store, ("dashboard", slug, today, bool(dated), now), build))
