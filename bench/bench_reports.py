@@ -21,12 +21,13 @@ from typing import Any
 from bench.gen_report_org import generate
 from normgraph.reports import audit_pack, gap, org_slugs, prepare_store, risks, soa
 from normgraph.reports.cache import ReportCache
+from normgraph.reports.page import OVERVIEW
 from normgraph.reports.render import to_html, to_xlsx
 from normgraph.store import EmbeddedStore
 
 TODAY = dt.date(2026, 12, 1)
-#: (kind, target, the section first asked for, another section of it)
-PAGES = [("soa", "", None, "27001-A.5"), ("soa", "", "ai-act-duties", "42001-A.6"), ("risks", "", None, None),
+#: (kind, target, the section first asked for, another section of it); "key*": the first section whose key starts so
+PAGES = [("soa", "", None, "27001-A.5"), ("soa", "", "ai-act-duties*", "42001-A.6"), ("risks", "", None, None),
          ("gap", "iso42001-2023", None, None), ("gap", "eu-ai-act", None, None), ("gap", "nist-ai-rmf-1.0", None, None),
          ("audit-pack", "", None, "27001-A.5"), ("audit-pack", "", "evidence-1", "ai-act"),
          ("audit-pack", "", "findings", "42001-A.6")]
@@ -62,7 +63,8 @@ def whole(store: EmbeddedStore, slug: str, validate: bool) -> dict[str, tuple[fl
 def pages(store: EmbeddedStore, slug: str, validate: bool) -> list[tuple[str, float, float | None, float]]:
     """(page, first view, another section, repeat view) through one ReportCache per report."""
     out = []
-    for kind, target, first, other in PAGES:
+    for kind, target, wanted, other in PAGES:
+        first = resolve(store, kind, slug, target, wanted)
         cache = ReportCache()
         if not validate and kind == "audit-pack":  # the validation results as a cache would hold them: none
             cache.memo(store)(("validation", slug, TODAY.isoformat()), lambda: [])
@@ -76,6 +78,15 @@ def pages(store: EmbeddedStore, slug: str, validate: bool) -> list[tuple[str, fl
         out.append((f"{kind}{' ' + target if target else ''} [{first or 'overview'}]" + (f" then [{other}]" if other else ""),
                     t_first, t_other, t_repeat))
     return out
+
+
+def resolve(store: EmbeddedStore, kind: str, slug: str, target: str, section: str | None) -> str | None:
+    """A section key; "prefix*" is the first of the report's sections whose key starts with prefix (asked of a cache
+    of its own, so the timed views start cold)."""
+    if section is None or not section.endswith("*"):
+        return section
+    parts = ReportCache().report(store, kind, slug, target, TODAY, part=OVERVIEW).extra["parts"]
+    return next(p.key for p in parts if p.key.startswith(section[:-1]))
 
 
 def main() -> None:
