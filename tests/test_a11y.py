@@ -47,6 +47,7 @@ class PageType:
     path: str
     signed_in: str = ""  # "" (anonymous), "viewer" or "editor" of hospital
     optional: bool = False  # a page still being built elsewhere: skipped while it answers 404
+    status: int = 200
 
 
 PAGES = [
@@ -56,6 +57,11 @@ PAGES = [
     PageType("catalog", "/explore/catalog/iso27001-2022"),
     PageType("requirement", "/explore/resource?iri=iso27001:A-5-19"),
     PageType("article", "/explore/resource?iri=aiact:art-9"),
+    PageType("obligation", "/explore/resource?iri=aiactob:art-26-1-deployer"),
+    PageType("mapping-record", "/explore/resource?iri=https://w3id.org/normgraph/id/mapping/"
+             "iso42001-2023_to_iso27001-2022-annex-a/A-10-2-to-A-5-19"),
+    PageType("catalog-ai-act", "/explore/catalog/eu-ai-act"),
+    PageType("not-found", "/explore/resource?iri=iso27001:A-99-99", status=404),
     PageType("matrix", "/explore/matrix?from=iso42001-2023&to=iso27001-2022"),
     PageType("neighbourhood", "/explore/neighbourhood?iri=iso27001:A-5-19"),
     PageType("search", "/explore/search?q=supplier"),
@@ -68,6 +74,9 @@ PAGES = [
     PageType("report-risks", f"/org/{ORG}/risks", signed_in="viewer"),
     PageType("report-gap", f"/org/{ORG}/gap", signed_in="viewer"),
     PageType("report-audit-pack", f"/org/{ORG}/audit-pack", signed_in="viewer"),
+    PageType("report-soa-section", f"/org/{ORG}/soa?section=27001-A.5", signed_in="viewer"),
+    PageType("report-audit-findings", f"/org/{ORG}/audit-pack?section=findings", signed_in="viewer"),
+    PageType("report-audit-evidence", f"/org/{ORG}/audit-pack?section=evidence-1", signed_in="viewer"),
     PageType("spreadsheets", f"/org/{ORG}/spreadsheets", signed_in="viewer", optional=True),
     PageType("spreadsheets-editor", f"/org/{ORG}/spreadsheets", signed_in="editor", optional=True),
 ]
@@ -219,9 +228,16 @@ def _audit(page: Any, base: str, kind: PageType, shots: Path) -> list[str]:
         assert resp is not None
         if resp.status == 404 and kind.optional:
             pytest.skip(f"{kind.path} is not there yet (404)")
-        assert resp.status == 200, f"{kind.path} answered {resp.status}"
+        assert resp.status == kind.status, f"{kind.path} answered {resp.status}"
         _settle(page, kind)
         where = f"{kind.name} {kind.path} at {width}px"
+        if width == WIDTHS[0][0]:  # the first Tab reaches the skip link (WCAG 2.4.1), which leads to the main content
+            page.keyboard.press("Tab")
+            skip = page.evaluate("() => { const a = document.activeElement; return a.matches('a.skip') &&"
+                                 " !!document.querySelector(a.getAttribute('href') + ':is(main, [role=main])'); }")
+            if not skip:
+                problems.append(f"{where}: the first Tab does not reach a skip link to the main content")
+            page.evaluate("() => document.activeElement.blur()")
         long_page = page.evaluate("() => document.documentElement.scrollHeight") > 8000  # (the audit pack: ~57,000 px)
         page.screenshot(path=str(shots / f"{kind.name}-{width}.png"), full_page=not long_page)
         page.add_script_tag(path=str(AXE))
