@@ -299,3 +299,23 @@ def test_many_systems_duties_are_split_into_sections(store: EmbeddedStore, monke
         assert report.extra["duty_sections"][s.iri] == key
         assert f'href="?section={key}#sys-{s.iri.rsplit("/", 1)[-1]}"' in overview
         assert s.label in render_html(report, section=key).html
+
+
+def test_cli_lists_duties_and_writes_sections_with_the_explorer_base_given(store: EmbeddedStore) -> None:
+    def invoke(*args: str) -> Any:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(Context, "store", lambda self, **_kw: store)
+            return CliRunner().invoke(main, ["report", *args])
+
+    r = invoke("soa", "--org", "hospital", "--today", "2026-12-01")
+    assert r.exit_code == 0
+    care = next(s for s in soa.build(store, "hospital", TODAY).extra["duties"] if s.iri.endswith("care-eligibility"))
+    assert f"AI Act duties of {care.label} (deployer): {care.counts['in force']} in force, " \
+           f"{care.counts['applies later']} from a later date" in " ".join(r.output.split())
+    r = invoke("soa", "--org", "hospital", "--today", "2026-12-01", "--format", "html", "--section", "27001-A.8",
+               "--explorer-url", "https://regulator.example/explore/resource?iri=")
+    assert r.exit_code == 0 and "<html" in r.output and "A.8 Technological controls" in r.output
+    assert 'href="https://regulator.example/explore/resource?iri=https%3A%2F%2Fw3id.org%2Fnormgraph%2Fid%2Fiso27001-2022%2FA-8-1"' \
+        in r.output
+    r = invoke("soa", "--org", "hospital", "--format", "html", "--section", "nope")
+    assert r.exit_code == 2 and "no section 'nope'" in r.output

@@ -31,6 +31,13 @@ def print_table(report: Report, limit: int | None = None) -> None:
     for row in main_table.rows[:limit]:
         t.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in cols])
     console.print(t)
+    for s in report.extra.get("duties", []):  # SoA, audit pack: each system's AI Act duties in brief
+        c = s.counts
+        console.print(f"AI Act duties of {s.label} ({', '.join(s.roles)}): {c['in force']} in force, {c['applies later']} "
+                      f"from a later date, {c['cannot tell yet']} cannot tell yet"
+                      + (f" (record {', '.join(s.record)})" if s.record else ""), highlight=False)
+    if report.extra.get("duties_problem"):
+        console.print(report.extra["duties_problem"], highlight=False)
     if report.kind == "gap":
         for g in report.table("coverage").rows:
             console.print(f"{g['group']}: {g['full']} fully, {g['no_evidence']} implemented without current evidence, "
