@@ -13,6 +13,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, render_template, request
 
 from normgraph.reports import ReportError
+from normgraph.reports.coverage import WEIGHTING
 from normgraph.server.kernel import current_store
 from normgraph.server.org_dashboard import dashboard, organisations
 from normgraph.server.reports import judged_date, org_report
@@ -40,7 +41,7 @@ def dashboard_page(slug: str) -> Response:
     def build() -> str:
         board = dashboard(store, slug, today,
                           lambda kind, target, part: org_report(store, kind, slug, target, today, part))
-        return render_template("org/dashboard.html", board=board, dated=dated, now=now)
+        return render_template("org/dashboard.html", board=board, dated=dated, now=now, weighting=WEIGHTING)
 
     try:
         return _page(_PAGES.get(store, ("dashboard", slug, today, bool(dated), now), build))
