@@ -4,7 +4,9 @@
 GuardedStore, result cache on) and `oxigraph serve` (PyPI `oxigraph`, loaded with the same graphs via
 its /store endpoint) on loopback ports, then for each server runs N client threads for a fixed time,
 each sending the named queries (queries/*.rq with default parameters) in turn, Accept: SPARQL JSON.
-Reports requests/s, p50/p99 latency and the ratios normgraph/Oxigraph. Figures go to bench/README.md.
+All servers run at once and are measured in turns (`--rounds` slices of --seconds/rounds each), so that on a
+shared machine each meets the same load. Reports answers/s, p50/p99 latency, the queries with the worst
+p99, and the ratios of normgraph (cache on; cache off) to Oxigraph and Virtuoso. Figures: bench/README.md.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -135,7 +137,9 @@ def run_load(url: str, queries: list[str], seconds: float, threads: int, *, unio
     elapsed = run_clients(client, threads)
     flat = sorted(x for lat in latencies for x in lat)
     LAST_PER_QUERY[:] = [x for pq in per_query for x in pq]
+    LAST_LATENCIES[:] = flat
     return {
+        "elapsed": elapsed,
         "requests": len(flat),
         "rps": len(flat) / elapsed,
         "p50_ms": 1000 * statistics.median(flat),
@@ -150,6 +154,8 @@ RETRY_PAUSE = 0.01
 RETRY_FOR = 30.0
 #: (query index, seconds, HTTP status) of every request of the last run_load (for the per-query tail)
 LAST_PER_QUERY: list[tuple[int, float, int]] = []
+#: the latencies of the last run_load, sorted
+LAST_LATENCIES: list[float] = []
 
 
 def tail_by_query(names: list[str], top: int = 5) -> list[str]:
@@ -234,7 +240,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="leave out named queries slower than this on the embedded store (reported)")
     ap.add_argument("--server-threads", type=int, default=8, help="waitress threads of normgraph serve")
     ap.add_argument("--runs", default="oxigraph,virtuoso,normgraph,ng-nocache",
-                    help="which servers, in this order: oxigraph, virtuoso, normgraph (cache on), ng-nocache")
+                    help="which servers: oxigraph, virtuoso, normgraph (cache on), ng-nocache")
+    ap.add_argument("--rounds", type=int, default=4, help="turns each server gets (--seconds in all, per server)")
     args = ap.parse_args(argv)
     picked = pick_queries(args.max_ms)
     names = [n for n, _t in picked]
@@ -242,17 +249,30 @@ def main(argv: list[str] | None = None) -> None:
     runs = args.runs.split(",")
     print(f"{len(queries)} named queries, {args.threads} client threads, {args.seconds:g} s per server; "
           f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
-    results: dict[str, dict[str, float]] = {}
-    for name in runs:
-        with _server(name, args) as (url, union_param):
+    # every server up at once and measured in turns, `rounds` slices each: on a shared machine the load moves
+    # from minute to minute, and interleaved slices give each server the same conditions
+    samples: dict[str, list[tuple[list[float], float, int, int, list[tuple[int, float, int]]]]] = {n: [] for n in runs}
+    with ExitStack() as stack:
+        urls = {name: stack.enter_context(_server(name, args)) for name in runs}
+        for url, union_param in urls.values():
             warm_up(url, queries, union_param=union_param)  # fills normgraph's cache when it is on
-            results[name] = run_load(url, queries, args.seconds, args.threads, union_param=union_param)
-        r = results[name]
+        for _round in range(args.rounds):
+            for name, (url, union_param) in urls.items():
+                r = run_load(url, queries, args.seconds / args.rounds, args.threads, union_param=union_param)
+                samples[name].append((LAST_LATENCIES[:], r["elapsed"], int(r["errors"]), int(r["retries"]),
+                                      LAST_PER_QUERY[:]))
+    results: dict[str, dict[str, float]] = {}
+    for name, got in samples.items():
+        flat = sorted(x for lat, *_rest in got for x in lat)
+        elapsed = sum(g[1] for g in got)
+        results[name] = r = {"rps": len(flat) / elapsed, "p50_ms": 1000 * statistics.median(flat),
+                             "p99_ms": 1000 * flat[min(len(flat) - 1, int(0.99 * len(flat)))]}
         print(f"{name:10s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
-              f"({int(r['requests'])} answers, {int(r['errors'])} errors, {int(r['retries'])} refusals retried; "
-              f"load average {os.getloadavg()[0]:.1f})")
+              f"({len(flat)} answers, {sum(g[2] for g in got)} errors, {sum(g[3] for g in got)} refusals retried)")
+        LAST_PER_QUERY[:] = [x for g in got for x in g[4]]
         for line in tail_by_query(names):
             print(line)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     for ref in ("oxigraph", "virtuoso"):
         if ref not in results:
             continue
