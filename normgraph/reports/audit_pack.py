@@ -284,10 +284,12 @@ class Pack:
                        offset=str((number - 1) * PAGE)).rows
             page_items = register(rows, self.name_of)
         serves_of = {e["evidence_iri"]: [s.iri for s in wanted] for s in wanted for e in s.evidence}
-        finding_rows = self.attach(self.findings(), serves_of)
+        # the register's and the duties' pages show no validation result: they never wait for validation
+        validated = not (key.startswith(EVIDENCE) or key.startswith(DUTIES))
+        finding_rows = self.attach(self.findings() if validated else [], serves_of)
         counts = self.counts(items_n, expired, finding_rows)
         counts["links"] = sum(s.evidence_total for s in self.sections.values())
-        parts = self.parts(counts, systems, finding_rows, page_items, only=key)
+        parts = self.parts(counts, systems, finding_rows, page_items, only=key, validated=validated)
         tables = [Table("evidence", EVIDENCE_COLUMNS, page_items, key="evidence_iri"),
                   Table("findings", FINDING_COLUMNS, finding_rows), duties_table(systems)]
         return self.report(tables, counts, systems, finding_rows, parts)
@@ -298,7 +300,7 @@ class Pack:
                 "warnings": sum(1 for f in findings if f["severity"] == "Warning")}
 
     def parts(self, counts: dict[str, int], systems: list[SystemDuties], findings: list[dict[str, Any]],
-              items: list[dict[str, Any]], only: str | None = None) -> list[Part]:
+              items: list[dict[str, Any]], only: str | None = None, validated: bool = True) -> list[Part]:
         """The table of contents; the section `only` (or all, when None) with its data."""
         def members(key: str) -> list[Section]:
             if only is not None and key != only:
@@ -321,7 +323,7 @@ class Pack:
             shown = items[(n - 1) * PAGE:n * PAGE] if only is None else (items if only == key else [])
             out.append(Part(key, f"Evidence register {first}–{last}" if pages > 1 else "Evidence register",
                             "register", last - first + 1 if counts["evidence_items"] else 0, shown))
-        out.append(Part(FINDINGS, "All validation results", "findings", len(findings),
+        out.append(Part(FINDINGS, "All validation results", "findings", len(findings) if validated else None,
                         findings if only in (None, FINDINGS) else []))
         return out
 
