@@ -4,7 +4,7 @@ dashboard (issue 12).
 Nothing here decides access: the store handed in is the request's scoped store (normgraph/server/kernel.py),
 so an organisation the reader is not granted is not in it — not listed, and unknown to `dashboard()`.
 
-Every figure of the dashboard is taken from the report it summarises (`reports(kind, target)` gives the built
+Every figure of the dashboard is taken from the report it summarises (`reports(kind, target, part)` gives the built
 report, cached per data generation by the caller), so the dashboard and the report pages cannot disagree:
 SoA status counts from the SoA, coverage per target from the gap report's totals (full, implemented without
 current evidence, partial and none kept apart, normgraph.reports.coverage), open violations from the audit
@@ -30,10 +30,9 @@ from normgraph.store.base import Store
 
 #: evidence that stops being current within this many days of the judged date is listed
 EXPIRY_WINDOW = dt.timedelta(days=90)
-#: SoA implementation statuses in the order a reader goes through them (ngv:implementation-status/*)
+#: SoA implementation statuses (ngv:implementation-status/*, and the SoA's "no SoA entry") in the order a reader
+#: goes through them, from done to not begun
 SOA_STATUSES = ("implemented", "partially-implemented", "planned", "not-started", "not-applicable", "no SoA entry")
-SOA_LABELS = {"implemented": "implemented", "partially-implemented": "partially implemented", "planned": "planned",
-              "not-started": "not started", "not-applicable": "not applicable", "no SoA entry": "no SoA entry"}
 #: risks with the highest residual scores shown when the organisation records no risk appetite
 TOP_RISKS = 5
 
@@ -137,7 +136,7 @@ def soa_status(report: Report) -> list[SoAStatus]:
     """The SoA report's summary per standard, in a fixed order of statuses."""
     out = []
     for standard, counts in report.extra["summary"].items():
-        statuses = tuple((s, SOA_LABELS[s], counts[s]) for s in SOA_STATUSES if counts.get(s))
+        statuses = tuple((s, s.replace("-", " "), counts[s]) for s in SOA_STATUSES if counts.get(s))
         out.append(SoAStatus(standard, counts.get("controls", 0), counts.get("applicable: yes", 0),
                              counts.get("applicable: no", 0), counts.get("applicable: not assessed", 0), statuses))
     return out
