@@ -14,6 +14,8 @@
   Budget (issue 13): no named query above about 2 scans on the embedded store.
 
 `python -m bench.bench_load [--engines embedded,oxigraph,virtuoso] [--repeat 5] [--no-build]`
+`python -m bench.bench_load --split explorer-records,mapping-records`: only those queries on the embedded store,
+evaluation (the solutions iterated) apart from evaluation and serialisation, each as full scans.
 """
 
 from __future__ import annotations
@@ -181,7 +183,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--engines", default="embedded,oxigraph,virtuoso")
     ap.add_argument("--repeat", type=int, default=REPEAT)
     ap.add_argument("--no-build", action="store_true", help="skip the full build timing")
+    ap.add_argument("--split", help="comma-separated query names: evaluation apart from serialisation, then stop")
     args = ap.parse_args(argv)
+    if args.split:
+        split(args.split.split(","), args.repeat)
+        return
     engines = args.engines.split(",")
     files = knowledge_files(ROOT, examples=True)
     store = EmbeddedStore()
@@ -211,6 +217,29 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n{len(queries)} named queries, median of {args.repeat} runs each (servers: of {max(1, args.repeat // 2)})")
         for row in query_table(timers, queries)[-2:]:
             print(row)
+
+
+def split(names: list[str], repeat: int) -> None:
+    """Where a query's time goes on the embedded store: evaluating it (solutions iterated, nothing written)
+    and evaluating plus serialising, each as full scans, for queries whose answers are big."""
+
+    store = EmbeddedStore()
+    load_files(store, knowledge_files(ROOT, examples=True), ROOT)
+    ox = store.oxigraph
+
+    def evaluate(text: str) -> Callable[[], object]:
+        return lambda: sum(1 for _ in ox.query(text, use_default_graph_as_union=True))  # type: ignore[attr-defined]
+
+    scan = timed(evaluate(with_prefixes(get_query(SCAN).bind())), repeat)
+    print(f"full scan {scan * 1000:.1f} ms")
+    for name in names:
+        text = with_prefixes(get_query(name).bind())
+        fmt, _accept = result_format(text)
+        ev = timed(evaluate(text), repeat)
+        full = timed(lambda t=text, f=fmt: store.query_serialized(t, f), repeat)
+        size = len(store.query_serialized(text, fmt)[0])
+        print(f"{name}: evaluate {ev * 1000:.1f} ms ({ev / scan:.2f} scans); evaluate + serialise {full * 1000:.1f} ms "
+              f"({full / scan:.2f} scans); answer {size:,} bytes", flush=True)
 
 
 @contextmanager
