@@ -148,8 +148,17 @@ class Pack:
         self.duty_sections: list[Part] = []
 
     # ── inputs ──
+    def shared(self, name: str) -> list[dict[str, Any]]:
+        """The rows of a query every page of the pack reads (the controls, what evidence supports, the counts), kept
+        by the memo so that paging through one pack runs them once per data generation."""
+        def rows() -> list[dict[str, Any]]:
+            return list(run(self.store, name, graph=self.info.graph, today=self.day).rows)
+
+        found: list[dict[str, Any]] = self.memo(("rows", name, self.slug, self.day), rows)
+        return found
+
     def controls(self) -> None:
-        for row in run(self.store, "report-soa", graph=self.info.graph, today=self.day).rows:
+        for row in self.shared("report-soa"):
             iri, standard = text(row["control"]), text(row["standard"])
             family = text(row.get("familyTitle")).strip()
             key = family_key(standard, family)
@@ -198,7 +207,7 @@ class Pack:
 
     def supported(self) -> None:
         """Counts of every supported item (the sections of other items too), without listing the evidence."""
-        for row in run(self.store, "report-audit-supported", graph=self.info.graph, today=self.day).rows:
+        for row in self.shared("report-audit-supported"):
             sec = self.other(text(row["supports"]), row)
             sec.evidence_total, sec.evidence_valid = num(row.get("total")) or 0, num(row.get("valid")) or 0
 
@@ -273,7 +282,7 @@ class Pack:
         self.controls()
         systems = self.duties()
         self.supported()
-        row = run(self.store, "report-audit-counts", graph=self.info.graph, today=self.day).rows[0]
+        row = self.shared("report-audit-counts")[0]
         items_n, expired = num(row.get("items")) or 0, num(row.get("expired")) or 0
         wanted = [s for s in self.sections.values() if s.part == key]
         self.listed(wanted)
