@@ -25,10 +25,9 @@ from werkzeug.routing import BuildError
 from normgraph.orgdata.templates import TEMPLATES, write_template
 from normgraph.reports import TARGETS, ReportError, check_org
 from normgraph.reports.cache import ReportCache
-from normgraph.reports.common import org_info
 from normgraph.reports.dispatch import check_format, formats, render_file, report_name
 from normgraph.reports.model import Report
-from normgraph.reports.page import EXPLORER, Links
+from normgraph.reports.page import EXPLORER, OVERVIEW, Links
 from normgraph.reports.render import MEDIA
 from normgraph.server.kernel import current_store
 from normgraph.store.base import Store
@@ -118,7 +117,7 @@ def _page(store: Store, kind: str, slug: str, target: str, today: dt.date) -> Re
         page = cache.page(store, kind, slug, target, today, section=section, links=links, embed=True)
     except ReportError as e:  # an unknown section (404), or a report that cannot be built on that date (422)
         abort(404 if section and _builds(store, kind, slug, target, today) else 422, str(e))
-    label = org_info(store, slug).label
+    label = org_report(store, kind, slug, target, today, section or OVERVIEW).org_label  # the page's own build
     downloads = [(DOWNLOADS[f], f"{here}?{urlencode({**keep, 'format': f})}") for f in formats(kind) if f != "html"]
     html = render_template("org/report.html", page=page, kind=kind, slug=slug, org_label=label, name=NAMES[kind],
                            target=target, today=today, keep=keep, downloads=downloads)
