@@ -229,7 +229,6 @@ def _audit(page: Any, base: str, kind: PageType, shots: Path) -> list[str]:
         if resp.status == 404 and kind.optional:
             pytest.skip(f"{kind.path} is not there yet (404)")
         assert resp.status == kind.status, f"{kind.path} answered {resp.status}"
-        _settle(page, kind)
         where = f"{kind.name} {kind.path} at {width}px"
         if width == WIDTHS[0][0]:  # the first Tab reaches the skip link (WCAG 2.4.1), which leads to the main content
             page.keyboard.press("Tab")
@@ -238,6 +237,7 @@ def _audit(page: Any, base: str, kind: PageType, shots: Path) -> list[str]:
             if not skip:
                 problems.append(f"{where}: the first Tab does not reach a skip link to the main content")
             page.evaluate("() => document.activeElement.blur()")
+        _settle(page, kind)
         long_page = page.evaluate("() => document.documentElement.scrollHeight") > 8000  # (the audit pack: ~57,000 px)
         page.screenshot(path=str(shots / f"{kind.name}-{width}.png"), full_page=not long_page)
         page.add_script_tag(path=str(AXE))

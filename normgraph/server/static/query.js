@@ -86,6 +86,7 @@
   Yasr.registerPlugin("table", NormgraphTable);
 
   var yasgui = new Yasgui(el, {
+    autofocus: false,  // the page starts at its top (skip link, heading), not inside the editor
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
     endpointCatalogueOptions: Object.assign({}, Yasgui.defaults.endpointCatalogueOptions, {
@@ -149,6 +150,10 @@
   }
   tidy();
   new MutationObserver(tidy).observe(el, { childList: true, subtree: true });
+
+  // on a phone the list of examples comes before the editor: fold it, so the editor is near the top
+  var box = document.getElementById("examples-box");
+  if (box && window.matchMedia && window.matchMedia("(max-width: 800px)").matches) { box.open = false; }
 
   Array.prototype.forEach.call(document.querySelectorAll("button.example"), function (btn) {
     btn.addEventListener("click", function () {
