@@ -225,3 +225,22 @@ def test_requirement_table_on_a_phone(browser_page: object, base_url: str) -> No
         assert page_width[0] <= page_width[1], page_width
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_query_ui_completes_our_prefixes(browser_page: object, base_url: str) -> None:
+    """The editor's prefix completion offers every normgraph prefix (normgraph.iri.PREFIXES), from this page,
+    not from a remote prefix service."""
+    from playwright.sync_api import Page
+
+    from normgraph.iri import PREFIXES
+
+    page: Page = browser_page  # type: ignore[assignment]
+    page.goto(f"{base_url}/query")
+    page.locator(".CodeMirror").wait_for()
+    offered = page.evaluate("() => Yasgui.Yasqe.Autocompleters['normgraph-prefixes']"
+                            ".get(window.normgraphYasgui.getTab().getYasqe())")
+    for prefix, ns in PREFIXES.items():
+        assert f"{prefix}: <{ns}>" in offered, prefix
+    assert offered[0].split(":")[0] in PREFIXES  # ours first, then YASGUI's bundled list
+    assert page.evaluate("() => window.normgraphYasgui.getTab().getYasqe().options.autocompleters") == [
+        "normgraph-prefixes", "variables"]
