@@ -34,7 +34,7 @@ from normgraph.applicability.model import (
     Subject,
     Verdict,
 )
-from normgraph.applicability.rules import derive, verdicts
+from normgraph.applicability.rules import derive, recorded, verdicts
 from normgraph.iri import NGV
 from normgraph.queries import get_query
 from normgraph.store.base import Store
@@ -159,7 +159,7 @@ def assess(store: Store, org_slug: str, on: date | None = None, *, facts: ox.Sto
     found = conflicts(st, on) if check else []
     if found:
         raise FactConflict(found)
-    judge = Judge(obligations(store), conditions(store), verdicts(derive(st)))
+    judge = Judge(obligations(store), conditions(store), verdicts(derive(st)), recorded(st))
     subs = subjects(store, org_slug)
     return Applicability(org_slug, on, subs, judge.answers(subs), judge)
 

@@ -55,9 +55,11 @@ def state(verdicts: Iterable[Verdict]) -> State:
 class Judge:
     """Answers for one organisation's subjects, from the rules' verdicts."""
 
-    def __init__(self, obligations: Iterable[Obligation], conditions: dict[str, Condition], verdicts: Iterable[Verdict]) -> None:
+    def __init__(self, obligations: Iterable[Obligation], conditions: dict[str, Condition], verdicts: Iterable[Verdict],
+                 recorded: dict[str, frozenset[str]] | None = None) -> None:
         self.obligations = tuple(obligations)
         self.conditions = conditions
+        self._recorded = recorded or {}  # subject → template columns already filled in
         self._verdicts: dict[tuple[str, str], list[Verdict]] = defaultdict(list)
         for v in verdicts:
             self._verdicts[(v.subject, v.condition)].append(v)
@@ -104,7 +106,9 @@ class Judge:
                 reasons.append(route.because)
                 start = max(start, ob.applicable_from_annex_i)
         if unknown:
-            record = tuple(dict.fromkeys(c for u in unknown for c in self._record(u)))
+            asked = tuple(dict.fromkeys(c for u in unknown for c in self._record(u)))
+            filled = self._recorded.get(subject.iri, frozenset())
+            record = tuple(c for c in asked if c not in filled) or asked  # the blank ones; all when none is blank
             missing = "; ".join(self._label(u) for u in unknown)
             return Answer(subject, ob, CANNOT_TELL, None,
                           (*reasons, f"cannot tell yet: {missing} — record {', '.join(record)}"), record)

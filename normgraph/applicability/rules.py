@@ -21,6 +21,22 @@ def derive(st: ox.Store) -> list[ox.Triple]:
     return [t for t in st.query(get_query(RULES).bind()) if isinstance(t, ox.Triple)]  # type: ignore[union-attr]
 
 
+def recorded(st: ox.Store) -> dict[str, frozenset[str]]:
+    """Subject IRI → the template columns recorded for it (queries/applicability-recorded.rq), so that "cannot tell
+    yet" names only the deciding columns still blank."""
+    from normgraph.orgdata.templates import recorded_by  # the column ↔ property table lives with the templates
+
+    columns = recorded_by()
+    out: dict[str, set[str]] = defaultdict(set)
+    rows = st.query(get_query("applicability-recorded").bind())
+    assert isinstance(rows, ox.QuerySolutions)
+    for row in rows:
+        prop = str(row["property"].value)
+        if prop.startswith(str(NG)) and (column := columns.get(prop[len(str(NG)):])):
+            out[str(row["subject"].value)].add(column)
+    return {s: frozenset(c) for s, c in out.items()}
+
+
 def verdicts(triples: list[ox.Triple]) -> list[Verdict]:
     """The ng:ConditionVerdict nodes of the rules' output as Verdicts, in a stable order."""
     nodes: dict[str, dict[str, str]] = defaultdict(dict)

@@ -187,6 +187,22 @@ AI_ACT_FACTS: tuple[Fact, ...] = (
 )
 
 
+#: The deciding columns not in AI_ACT_FACTS and the ng: properties that fill them (local names).
+OTHER_FACTS: dict[str, tuple[str, ...]] = {
+    "placed_on_market": ("placedOnMarket", "notYetPlacedOnMarket"),
+    "annex_iii_area": ("annexIIIArea",),
+    "risk_category": ("riskCategory",),
+}
+
+
+def recorded_by() -> dict[str, str]:
+    """ng: property (local name) → the AI-system column it fills: a subject, or its operator, that holds the property
+    has that column recorded, so "cannot tell yet" need not ask for it again."""
+    out = {f.prop: f.column for f in AI_ACT_FACTS}
+    out.update({prop: column for column, props in OTHER_FACTS.items() for prop in props})
+    return out
+
+
 def template_csv(kind: str) -> str:
     t = TEMPLATES[kind]
     buf = io.StringIO()
