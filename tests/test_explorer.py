@@ -690,3 +690,27 @@ def test_requirement_table_columns_keep_their_width_on_a_phone(store: EmbeddedSt
                 assert tab.evaluate("document.documentElement.scrollWidth") <= 390, url
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("iri", ["aiact:art-9", "aiact:art-10", "aiact:art-13", "aiact:art-14", "aiact:art-15",
+                                 "aiact:art-17", "aiact:art-26", "aiact:art-27", "aiact:art-50", "iso42001:6-1-2",
+                                 "iso42001:A-6-2-4", "iso27001:A-5-19"])
+def test_requirement_page_lists_hold_no_duplicates(store: EmbeddedStore, iri: str) -> None:
+    """Each mapping record once, each AI RMF subcategory once, each 42001 item once per obligation, each obligation once."""
+    from collections import Counter
+
+    from normgraph.explorer.page import resource_page
+    from normgraph.iri import expand
+
+    p = resource_page(store, str(expand(iri)))
+    assert p is not None
+
+    def twice(values: list[str]) -> list[str]:
+        return [v for v, n in Counter(values).items() if n > 1]
+
+    assert not twice([r.record.iri for g in p.groups for r in g.rows] + [r.record.iri for r in p.no_counterpart])
+    assert not twice([line.subcategory.iri for line in p.airmf])
+    assert not twice([ob["obligation"].iri for ob in p.obligations])
+    for ob in p.obligations:
+        assert not twice([c["link"].iri for c in ob["controls"]]), ob["obligation"].text
+    assert not twice([h["obligation"].iri + h["record"] for h in p.helped_by_obligations])
