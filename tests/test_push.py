@@ -12,14 +12,18 @@ from pathlib import Path
 import pytest
 import requests
 
+from normgraph.loading import load_knowledge
 from normgraph.push import PushError, push
 from normgraph.store import EmbeddedStore
-from normgraph.store.remote import RemoteStore
+from normgraph.store.profiles import VIRTUOSO
+from normgraph.store.remote import STAGING_MARK, RemoteStore, RemoteStoreError
 
 try:
     from oxigraph_server import OxigraphServer, oxigraph_server, requires_oxigraph
+    from virtuoso_server import PASSWORD, USER, VirtuosoServer, virtuoso  # virtuoso: the session fixture
 except ImportError:  # tests/ imported as a package
     from tests.oxigraph_server import OxigraphServer, oxigraph_server, requires_oxigraph
+    from tests.virtuoso_server import PASSWORD, USER, VirtuosoServer, virtuoso  # noqa: F401
 
 pytestmark = [pytest.mark.remote, requires_oxigraph]
 
@@ -170,3 +174,39 @@ def test_cli_push_real_knowledge_twice_and_interrupted(server: OxigraphServer, f
     assert f"nothing to push: all {pushed} graphs" in out.stdout
     out = subprocess.run([*run, "--dry-run"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and "nothing to push" in out.stdout
+
+
+# -- Virtuoso 7: Digest auth, GSP in bounded chunks (the profile's way) ----------------------------------------
+@pytest.mark.slow
+def test_push_real_knowledge_to_virtuoso_equals_the_embedded_store(virtuoso: VirtuosoServer) -> None:
+    """The whole knowledge and the examples (34 graphs, one of 32k triples) to a real Virtuoso, given only its
+    SPARQL and update endpoints and the profile: the profile finds the GSP endpoint and writes at most
+    `load_chunk_triples` a request (one INSERT DATA of the knowledge runs Virtuoso's SPARQL compiler out of
+    memory). Then every graph holds exactly the embedded store's triples, and a second push does nothing."""
+    src = EmbeddedStore()
+    load_knowledge(src, examples=True)
+    sizes = {g: src.graph_size(g) for g in src.graphs()}
+    assert max(sizes.values()) > 3 * (VIRTUOSO.load_chunk_triples or 0)  # chunked for real
+    dst = RemoteStore(virtuoso.query_url, update_endpoint=virtuoso.auth_url, profile="virtuoso", user=USER,
+                      password=PASSWORD)
+    assert dst.graph_store == virtuoso.store_url
+    try:
+        report = push(src, dst)
+        assert report.ok and len(report.pushed) == len(sizes), report.summary()
+        assert dst.graphs() == sorted(sizes)  # no system graph, no staging graph left
+        assert {g: dst.graph_size(g) for g in sizes} == sizes
+        again = push(src, dst)
+        assert again.pushed == [] and len(again.unchanged) == len(sizes)
+        # a chunked append (replace=False) adds the same triples: a set, so nothing changes
+        big = max(sizes, key=sizes.__getitem__)
+        assert dst.load(src.export("ntriples", big), "ntriples", big, replace=False) == sizes[big]
+        assert not any(STAGING_MARK in g for g in dst.graphs())
+        # without credentials the write is refused, naming the endpoint, and nothing changes
+        anonymous = RemoteStore(virtuoso.query_url, update_endpoint=virtuoso.auth_url, profile="virtuoso")
+        with pytest.raises(RemoteStoreError) as e:
+            anonymous.load("<urn:x:a> <urn:x:b> <urn:x:c> .", "ntriples", big)
+        assert e.value.status == 401 and virtuoso.store_url in str(e.value)
+        assert dst.graph_size(big) == sizes[big]
+    finally:
+        for g in sizes:
+            dst.drop(g)

@@ -1,8 +1,9 @@
-"""`normgraph serve --endpoint URL`: everything served from a real `oxigraph serve` equals the embedded store.
+"""`normgraph serve --endpoint URL`: everything served from a real remote store equals the embedded store.
 
 The real knowledge is pushed (normgraph.push) to a fresh Oxigraph server — a plain one (default graph =
 the unnamed graph: normgraph sends the dataset) and one started with --union-default-graph (native) —
-and `normgraph serve --endpoint …` runs as a real subprocess on a free loopback port. The embedded store
+and to a real Virtuoso 7 (`--store-profile virtuoso`: Digest auth, GSP in chunks, its system graphs
+hidden), and `normgraph serve --endpoint …` runs as a real subprocess on a free loopback port. The embedded store
 behind create_app() (Flask test client) is the reference: named queries, /sparql in three formats,
 explorer pages, linked data and an organisation's report must give the same rows. Then writes with and
 without the token, the store unreachable at start, dying mid-run, and a query slower than the timeout.
@@ -31,6 +32,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 from rdflib.query import Result
 from repo import ROOT
+from requests.auth import HTTPDigestAuth
 
 from normgraph.loading import load_knowledge
 from normgraph.push import push
@@ -41,11 +43,13 @@ from normgraph.store.remote import RemoteStore
 from normgraph.store.served import ServedRemoteStore
 
 try:
-    from oxigraph_server import OxigraphServer, free_port, oxigraph_server, requires_oxigraph
+    from oxigraph_server import free_port, oxigraph_server, requires_oxigraph
     from server_helpers import running
+    from virtuoso_server import PASSWORD, USER, VirtuosoServer, virtuoso  # virtuoso: the session fixture
 except ImportError:  # tests/ imported as a package
-    from tests.oxigraph_server import OxigraphServer, free_port, oxigraph_server, requires_oxigraph
+    from tests.oxigraph_server import free_port, oxigraph_server, requires_oxigraph
     from tests.server_helpers import running
+    from tests.virtuoso_server import PASSWORD, USER, VirtuosoServer, virtuoso  # noqa: F401
 
 pytestmark = [pytest.mark.remote, requires_oxigraph]
 
@@ -78,20 +82,35 @@ def reference(embedded: EmbeddedStore) -> FlaskClient:
 @dataclass
 class Served:
     base: str
-    oxigraph: OxigraphServer
     process: subprocess.Popen[bytes]
-    union: bool
+    kind: str  # "plain-server", "union-server" (Oxigraph) or "virtuoso"
+    query_url: str
+    update_url: str
+    store_url: str
+    profile: str = "standard"
 
-    def direct(self) -> RemoteStore:
-        """Oxigraph itself, not through normgraph serve."""
-        return RemoteStore(self.oxigraph.query_url, update_endpoint=self.oxigraph.update_url,
-                           graph_store=self.oxigraph.store_url)
+    @property
+    def union(self) -> bool:
+        """The remote store's default graph is (given as) the union natively."""
+        return self.kind == "union-server"
+
+    def direct(self, **options: object) -> RemoteStore:
+        """The remote store itself, not through normgraph serve."""
+        creds = {"user": USER, "password": PASSWORD} if self.profile == "virtuoso" else {}
+        return RemoteStore(self.query_url, update_endpoint=self.update_url, graph_store=self.store_url,
+                           profile=self.profile, **creds, **options)  # type: ignore[arg-type]
+
+    def raw_get(self, params: dict[str, str], headers: dict[str, str]) -> requests.Response:
+        """A GET straight to the remote's graph store endpoint (Virtuoso's answers HTTP Digest only)."""
+        auth = HTTPDigestAuth(USER, PASSWORD) if self.profile == "virtuoso" else None
+        return requests.get(self.store_url, params=params, headers=headers, auth=auth, timeout=30)
 
 
-def start_serve(args: list[str], port: int, *, wait: float = 90.0) -> subprocess.Popen[bytes]:
+def start_serve(args: list[str], port: int, *, wait: float = 90.0, env: dict[str, str] | None = None,
+                ) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "normgraph", *args]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "NORMGRAPH_UPDATE_TOKEN": ""})
+                            env={**os.environ, "NORMGRAPH_UPDATE_TOKEN": "", **(env or {})})
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -117,9 +136,32 @@ def stop(proc: subprocess.Popen[bytes]) -> tuple[str, str]:
     return out.decode(), err.decode()
 
 
-@pytest.fixture(scope="module", params=["plain-server", "union-server"])
+def serve_on(kind: str, query_url: str, update_url: str, store_url: str, *, timeout: str,
+             profile: str = "standard") -> Iterator[Served]:
+    port = free_port()
+    proc = start_serve(["serve", "--endpoint", query_url, "--update-endpoint", update_url, "--graph-store", store_url,
+                        "--store-profile", profile, "--port", str(port), "--update-token", TOKEN,
+                        "--timeout", timeout], port,
+                       env={"NORMGRAPH_REMOTE_USER": USER, "NORMGRAPH_REMOTE_PASSWORD": PASSWORD} if profile == "virtuoso"
+                       else None)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", proc, kind, query_url, update_url, store_url, profile)
+    finally:
+        _out, err = stop(proc)
+        assert "Traceback" not in err, err
+
+
+@pytest.fixture(scope="module", params=["plain-server", "union-server", "virtuoso"])
 def served(request: pytest.FixtureRequest, embedded: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory,
            ) -> Iterator[Served]:
+    if request.param == "virtuoso":
+        v: VirtuosoServer = request.getfixturevalue("virtuoso")
+        target = v.store()  # the profile's way: GSP (found from the update endpoint) in chunks, Digest
+        report = push(embedded, target)
+        assert report.ok and len(report.pushed) + len(report.unchanged) == len(embedded.graphs())
+        target.close()
+        yield from serve_on("virtuoso", v.query_url, v.auth_url, v.store_url, timeout="60", profile="virtuoso")
+        return
     union = request.param == "union-server"
     with oxigraph_server(tmp_path_factory.mktemp("ox"), union_default_graph=union) as ox:
         # GSP PUT into one server, SPARQL Update into the other: both write paths of push.
@@ -127,17 +169,10 @@ def served(request: pytest.FixtureRequest, embedded: EmbeddedStore, tmp_path_fac
         report = push(embedded, target)
         assert report.ok and len(report.pushed) == len(embedded.graphs())
         target.close()
-        port = free_port()
         # The plain server gets the union as an explicit dataset, which Oxigraph evaluates far more slowly
-        # (docs/remote-stores.md): give it time; the subcommand form of the options is used here.
-        proc = start_serve(["serve", "--endpoint", ox.query_url, "--update-endpoint", ox.update_url,
-                            "--graph-store", ox.store_url, "--port", str(port), "--update-token", TOKEN,
-                            "--timeout", "20" if union else "120"], port)
-        try:
-            yield Served(f"http://127.0.0.1:{port}", ox, proc, union)
-        finally:
-            _out, err = stop(proc)
-            assert "Traceback" not in err, err
+        # (docs/remote-stores.md): give it time.
+        yield from serve_on(request.param, ox.query_url, ox.update_url, ox.store_url,
+                            timeout="20" if union else "120")
 
 
 # -- comparison helpers -----------------------------------------------------------------------------------------
@@ -146,14 +181,21 @@ _CONCAT = re.compile(r'GROUP_CONCAT\((?:[^;]|\([^)]*\))*;\s*separator\s*=\s*"([^
 
 def concat_columns(name: str) -> dict[str, str]:
     """Columns made by GROUP_CONCAT (-> separator): SPARQL leaves the order of their parts to the store."""
-    return {var: sep for sep, var in _CONCAT.findall(get_query(name).text)}
+    return {var: sep.encode().decode("unicode_escape") for sep, var in _CONCAT.findall(get_query(name).text)}
+
+
+_DECIMAL = re.compile(r"-?\d+\.\d{13,}")
 
 
 def rowset(rows: list[dict[str, str]], unordered: dict[str, str] | None = None) -> set[frozenset[tuple[str, str]]]:
+    """Rows as a set, with what SPARQL leaves to the store made equal: the order of a GROUP_CONCAT's parts,
+    and the digits of a decimal division (AVG) beyond the 12th (Virtuoso computes it as a double)."""
     unordered = unordered or {}
 
     def norm(k: str, v: str) -> str:
-        return unordered[k].join(sorted(v.split(unordered[k]))) if unordered.get(k) else v
+        if unordered.get(k):
+            return unordered[k].join(sorted(v.split(unordered[k])))
+        return f"{float(v):.12g}" if _DECIMAL.fullmatch(v) else v
 
     return {frozenset((k, norm(k, v)) for k, v in r.items()) for r in rows}
 
@@ -175,6 +217,29 @@ def csv_rows(text: str) -> tuple[list[str], set[tuple[str, ...]]]:
 # -- reads: the same answers as the embedded store ---------------------------------------------------------------
 #: named queries whose answer the store may choose (any one triple, LIMIT 1): no two stores need agree
 ARBITRARY = {"union-probe"}
+#: where Virtuoso 7.2 answers a query wrongly and no profile setting can tell (docs/remote-stores.md, "Known
+#: differences"): the exact wrong answer is asserted, so a fix (of Virtuoso or of the query) shows up here
+VIRTUOSO_WRONG = {
+    # a UNION whose branches each BIND after a GRAPH pattern that matches nothing, under an explicit dataset:
+    # one solution with no bindings instead of none
+    "mapping-set-diff": "one row with no bindings",
+    # hospital R-017 (typed ng:AIRisk and ng:Risk, so two rows): Virtuoso leaves ?affects unbound in both,
+    # though ?affectsLabel, read through it in the same OPTIONAL, is bound
+    "report-risk-register": "R-017 without ?affects",
+}
+
+
+def virtuoso_wrong_as_known(name: str, got: set[frozenset[tuple[str, str]]],
+                            want: set[frozenset[tuple[str, str]]]) -> bool:
+    """The answer differs from the embedded store's exactly as VIRTUOSO_WRONG says."""
+    only_got, only_want = got - want, want - got
+    if name == "mapping-set-diff":
+        return got == {frozenset()} and want == set()
+    if name == "report-risk-register":
+        r017 = ("risk", "https://w3id.org/normgraph/id/org/hospital/risk/R-017")
+        without = {frozenset((k, v) for k, v in row if k != "affects") for row in only_want}
+        return len(only_got) == len(only_want) == 2 and only_got == without and all(r017 in row for row in only_got)
+    return False
 
 
 @pytest.mark.slow
@@ -202,7 +267,11 @@ def test_every_named_query_equals_embedded(served: Served, reference: FlaskClien
             assert g["boolean"] == w["boolean"], name
             continue
         assert g["variables"] == w["variables"], name
-        assert rowset(g["rows"], concat_columns(name)) == rowset(w["rows"], concat_columns(name)), name
+        got_rows, want_rows = rowset(g["rows"], concat_columns(name)), rowset(w["rows"], concat_columns(name))
+        if served.profile == "virtuoso" and name in VIRTUOSO_WRONG:
+            assert virtuoso_wrong_as_known(name, got_rows, want_rows), (name, VIRTUOSO_WRONG[name])
+            continue
+        assert got_rows == want_rows, name
         if not w["rows"]:
             empty.add(name)
     # empty with their default parameters, by design: mapping-set-diff (graphs ngg:mappings/old and …/new
@@ -278,7 +347,7 @@ def test_service_description_says_what_the_default_graph_is(served: Served) -> N
     assert got.status_code == 200
     g = Graph().parse(data=got.text, format="turtle")
     comments = " ".join(str(o) for o in g.objects(None, RDFS.comment))
-    assert served.oxigraph.query_url in comments
+    assert served.query_url in comments
     if served.union:
         assert "provides it natively" in comments
     else:
@@ -312,8 +381,7 @@ def test_writes_with_the_token_land_on_oxigraph_and_without_change_nothing(serve
         # asked of Oxigraph directly, not through normgraph
         rows = direct.query(f"SELECT ?o WHERE {{ GRAPH <{G_UPDATE}> {{ <urn:ex:a> <urn:ex:p> ?o }} }}")
         assert [str(r["o"]) for r in rows] == ["via update"]  # type: ignore[union-attr]
-        raw = requests.get(served.oxigraph.store_url, params={"graph": G_GSP},
-                           headers={"Accept": "application/n-triples"}, timeout=30)
+        raw = served.raw_get({"graph": G_GSP}, {"Accept": "application/n-triples"})
         assert raw.status_code == 200 and '"via GSP PUT"' in raw.text
         # and normgraph's own view of the store has it at once
         for g in (G_UPDATE, G_GSP):
@@ -328,7 +396,7 @@ def test_writes_with_the_token_land_on_oxigraph_and_without_change_nothing(serve
 def test_in_process_app_bumps_its_generation_on_writes_and_caps_results(served: Served) -> None:
     """create_app(RemoteStore) under waitress in a thread: our own writes start a new cache generation at
     once; the result cap applies to the bytes the remote returns (422, not truncation)."""
-    store = RemoteStore(served.oxigraph.query_url, update_endpoint=served.oxigraph.update_url)
+    store = served.direct()
     with running(store, update_token=TOKEN, max_results=2000, query_timeout=60) as (base, app):
         served_store = app.extensions["normgraph"].store
         assert isinstance(served_store, ServedRemoteStore) and served_store.cache_ttl > 0

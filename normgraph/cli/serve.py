@@ -53,7 +53,11 @@ def open_remote(ctx: Context) -> Any:
             f"[bold yellow]warning:[/] the remote store {ctx.endpoint} holds none of the normgraph graphs "
             f"({len(graphs)} graph(s) there, none under {NGG}); the explorer, API and reports will be empty. "
             f"Fill it with: {push}", highlight=False, soft_wrap=True)
-    if mode == "dataset":
+    if mode == "dataset" and store.profile.union_default_graph == "dataset":
+        console.print(f"store profile {store.profile.name}: every query is sent with the union of the {len(graphs)} "
+                      "graphs as its dataset (the server's own default graph holds its system graphs too)",
+                      highlight=False)
+    elif mode == "dataset":
         err_console.print(
             f"[bold yellow]warning:[/] the default graph of {ctx.endpoint} is not the union of its named graphs, so "
             f"every query is sent with default-graph-uri and named-graph-uri for all {len(graphs)} graphs: correct, "
@@ -68,8 +72,10 @@ def open_remote(ctx: Context) -> Any:
 
 
 #: Pages whose first rendering runs the slowest named queries (coverage matrix, no-counterpart,
-#: records): rendered once in the background at start-up so the first visitor does not wait for them.
-WARM_PAGES = ("/explore/", "/explore/matrix", "/api/queries/catalog-stats", "/api/queries/graph-provenance")
+#: records) or builds the search index: rendered once in the background at start-up so the first
+#: visitor does not wait for them.
+WARM_PAGES = ("/explore/", "/explore/matrix", "/api/queries/catalog-stats", "/api/queries/graph-provenance",
+              "/explore/search?q=risk")
 
 
 def warm_pages(app: Any) -> threading.Thread:

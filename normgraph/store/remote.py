@@ -39,12 +39,14 @@ our own writes and every `cache_ttl` seconds (NORMGRAPH_REMOTE_CACHE_TTL, defaul
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -76,6 +78,13 @@ from normgraph.store.base import (
 )
 from normgraph.store.oxigraph import rdf_format, to_rdflib
 from normgraph.store.profiles import StoreProfile, store_profile
+from normgraph.store.result_types import (
+    as_boolean,
+    boolean_columns,
+    boolean_predicates,
+    booleans_in_json,
+    concat_columns,
+)
 from normgraph.store.sparql_text import ResultTooLarge, check_sparql, from_clauses, refuse_outbound
 
 UnionMode = TypingLiteral["auto", "native", "dataset"]
@@ -86,7 +95,15 @@ REMOTE_CACHE_TTL = 30.0
 _SD_UNION = "http://www.w3.org/ns/sparql-service-description#UnionDefaultGraph"
 _SD_FEATURE = "http://www.w3.org/ns/sparql-service-description#feature"
 _RETRY_STATUS = frozenset({502, 503, 504})
+_EMPTY = Literal("")
+_OX_BOOLEAN = ox.NamedNode(str(XSD.boolean))
+_OX_INTEGER = ox.NamedNode(str(XSD.integer))
 _GRAPH_CACHE_SECONDS = 5.0
+#: how many query texts are remembered as needing the profile's prologue (then forgotten at once)
+_PROLOGUE_MEMORY = 256
+#: staging graphs of a chunked load are named under the graph loaded (so they belong to the same
+#: organisation, for the access rules) with this marker; graphs() never lists them
+STAGING_MARK = "/x-normgraph-staging-"
 
 T = TypeVar("T")
 
@@ -168,7 +185,9 @@ class RemoteStore:
         self.profile = store_profile(profile)
         self.endpoint = endpoint
         self.update_endpoint = update_endpoint or endpoint
-        self.graph_store = graph_store
+        #: GSP endpoint for load(): the one given, else where the profile says the server has one
+        self.graph_store = graph_store or (urllib.parse.urljoin(self.update_endpoint, self.profile.graph_store_path)
+                                           if self.profile.graph_store_path else None)
         self.location = endpoint
         raw = union_default_graph or os.environ.get("NORMGRAPH_UNION_DEFAULT_GRAPH") or self.profile.union_default_graph
         if raw not in ("auto", "native", "dataset"):
@@ -186,6 +205,8 @@ class RemoteStore:
         self._user = user or os.environ.get("NORMGRAPH_REMOTE_USER")
         self._password = password if password is not None else os.environ.get("NORMGRAPH_REMOTE_PASSWORD")
         self._graph_cache: tuple[float, list[str]] | None = None
+        #: queries the server refused with the profile's `retry_with_prologue` marker (sent with it since)
+        self._with_prologue: set[str] = set()
         self._session = requests.Session()
         self._opener = urllib.request.build_opener()
         if self.profile.auth == "digest" and self._user and not self._token:
@@ -231,6 +252,26 @@ class RemoteStore:
 
     def _sparql_request(self, sparql: str, accept: str, dataset: Dataset | None, timeout: float | None,
                         cap: int | None = None) -> tuple[bytes, str]:
+        """One query; sent again with the profile's prologue when the server refuses it with its marker."""
+        retry = self.profile.retry_with_prologue
+        if retry is None:
+            return self._post_query(sparql, accept, dataset, timeout, cap)
+        marker, prologue = retry
+        if sparql in self._with_prologue:
+            return self._post_query(prologue + sparql, accept, dataset, timeout, cap)
+        try:
+            return self._post_query(sparql, accept, dataset, timeout, cap)
+        except RemoteStoreError as e:
+            if marker not in e.server_message:
+                raise
+        answer = self._post_query(prologue + sparql, accept, dataset, timeout, cap)
+        if len(self._with_prologue) >= _PROLOGUE_MEMORY:
+            self._with_prologue.clear()
+        self._with_prologue.add(sparql)
+        return answer
+
+    def _post_query(self, sparql: str, accept: str, dataset: Dataset | None, timeout: float | None,
+                    cap: int | None = None) -> tuple[bytes, str]:
         """POST one query through SPARQLWrapper's request builder; retried (reads are idempotent)."""
         wrapper = SPARQLWrapper(self.endpoint)
         wrapper.setMethod(POST)
@@ -388,7 +429,7 @@ class RemoteStore:
         form = _query_form(sparql)
         if form == "graph":
             body, ctype = self._sparql_request(sparql, self.profile.graph_accept, dataset, timeout)
-            return GraphResult(self._parse_graph(body, ctype))
+            return GraphResult(self._parse_graph(body, ctype, sparql))
         accept = RESULT_FORMATS[self.results_format]
         body, ctype = self._sparql_request(sparql, accept, dataset, timeout)
         fmt = "xml" if "xml" in ctype else "json"
@@ -400,16 +441,37 @@ class RemoteStore:
             return AskResult(bool(parsed.askAnswer))
         variables = [str(v) for v in parsed.vars or []]
         rows = [{v: _plain(b.get(v)) for v in variables} for b in _bindings(parsed)]
+        if self.profile.integer_booleans:
+            booleans = boolean_columns(sparql)
+            rows = [{v: as_boolean(t, v in booleans) for v, t in row.items()} for row in rows]
+        if self.profile.empty_concat_unbound:
+            concats = concat_columns(sparql)
+            rows = [{v: None if v in concats and t == _EMPTY else t for v, t in row.items()} for row in rows]
         return SelectResult(variables, rows)
 
-    def _parse_graph(self, body: bytes, ctype: str) -> Graph:
+    def _triples(self, body: bytes, ctype: str, sparql: str) -> list[ox.Triple]:
+        """A CONSTRUCT / DESCRIBE answer; with `integer_booleans`, its 1 / 0 booleans as true / false."""
         fmt = ox.RdfFormat.TURTLE if "turtle" in ctype else ox.RdfFormat.N_TRIPLES
-        g = Graph()
         try:
-            for t in ox.parse(body, fmt):
-                g.add((_ox_to_rdflib(t.subject), _ox_to_rdflib(t.predicate), _ox_to_rdflib(t.object)))
+            triples = list(ox.parse(body, fmt))
         except SyntaxError as e:
             raise StoreError(f"{self.endpoint}: cannot read the {ctype} answer: {e}") from None
+        if not self.profile.integer_booleans:
+            return triples
+        predicates = boolean_predicates(sparql)
+        out: list[ox.Triple] = []
+        for t in triples:
+            o = t.object
+            if isinstance(o, ox.Literal) and o.value in ("0", "1") and (
+                    o.datatype == _OX_BOOLEAN or (o.datatype == _OX_INTEGER and t.predicate.value in predicates)):
+                o = ox.Literal("true" if o.value == "1" else "false", datatype=_OX_BOOLEAN)
+            out.append(ox.Triple(t.subject, t.predicate, o))
+        return out
+
+    def _parse_graph(self, body: bytes, ctype: str, sparql: str) -> Graph:
+        g = Graph()
+        for t in self._triples(body, ctype, sparql):
+            g.add((_ox_to_rdflib(t.subject), _ox_to_rdflib(t.predicate), _ox_to_rdflib(t.object)))
         return g
 
     def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
@@ -429,14 +491,30 @@ class RemoteStore:
             if result_format not in RDF_FORMATS or result_format in ("nquads", "trig"):
                 raise ValueError(f"CONSTRUCT/DESCRIBE results cannot be written as {result_format}")
             media = RDF_FORMATS[result_format]
-        body, ctype = self._sparql_request(sparql, media, self._effective_dataset(dataset, sparql), timeout,
-                                           self.max_result_bytes)
+        effective = self._effective_dataset(dataset, sparql)
+        if form == "select" and (self.profile.integer_booleans or self.profile.empty_concat_unbound):
+            # asked as JSON, read back as the profile says, written here in the format asked for
+            body, _ctype = self._sparql_request(sparql, RESULT_FORMATS["json"], effective, timeout,
+                                                self.max_result_bytes)
+            try:
+                return booleans_in_json(body, sparql, result_format,
+                                        empty_concat_unbound=self.profile.empty_concat_unbound), media, form
+            except (ValueError, SyntaxError) as e:
+                raise StoreError(f"{self.endpoint}: cannot read the JSON answer: {e}") from None
+        if form == "graph" and self.profile.integer_booleans:
+            body, ctype = self._sparql_request(sparql, self.profile.graph_accept, effective, timeout,
+                                               self.max_result_bytes)
+            out = io.BytesIO()
+            ox.serialize(self._triples(body, ctype, sparql), out, rdf_format(result_format))
+            return out.getvalue(), media, form
+        body, ctype = self._sparql_request(sparql, media, effective, timeout, self.max_result_bytes)
         return body, (ctype.split(";")[0].strip() or media), form
 
     def graphs(self) -> list[str]:
         result = self._select(get_query("graph-names").bind(), None)
         hidden = set(self.profile.system_graphs)
-        return sorted({str(g) for g in result.column("g") if isinstance(g, URIRef) and str(g) not in hidden})
+        return sorted({str(g) for g in result.column("g")
+                       if isinstance(g, URIRef) and str(g) not in hidden and STAGING_MARK not in str(g)})
 
     def graph_size(self, graph: str) -> int:
         result = self._select(get_query("graph-size").bind({"graph": graph}), None)
@@ -480,7 +558,8 @@ class RemoteStore:
         """Parse locally (a syntax error sends nothing), then replace/extend the graph in one request.
 
         replace=True: GSP PUT ?graph=<g> when a graph store endpoint is set (idempotent, retried), else
-        one SPARQL Update ``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> { … } }``.
+        one SPARQL Update ``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> { … } }``. More triples than
+        the profile's `load_chunk_triples`: see `_load_chunked` (still all or nothing).
         """
         ox_fmt = rdf_format(fmt)
         name = str(data) if isinstance(data, Path) else "data"
@@ -489,10 +568,16 @@ class RemoteStore:
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(raw, ox_fmt)]
         except SyntaxError as e:
             raise RdfSyntaxError(f"{name}: {e}") from None
-        body = io.BytesIO()
-        ox.serialize(triples, body, ox.RdfFormat.N_TRIPLES)
-        nt = body.getvalue()
-        target = _iri(graph)
+        _iri(graph)
+        chunk = self.profile.load_chunk_triples
+        if chunk is not None and len(triples) > chunk:
+            self._load_chunked(triples, graph, replace, chunk)
+        else:
+            self._write(_ntriples(triples), graph, replace)
+        return self.graph_size(graph)
+
+    def _write(self, nt: bytes, graph: str, replace: bool) -> None:
+        """One request: GSP PUT / POST, or one SPARQL Update."""
         if self.graph_store:
             try:
                 self._http("PUT" if replace else "POST", self.graph_store, what=f"{'PUT' if replace else 'POST'} "
@@ -501,15 +586,40 @@ class RemoteStore:
             finally:  # even a failed write may have been applied (the answer can be lost)
                 self._wrote()
         else:
+            target = _iri(graph)
             drop = f"DROP SILENT GRAPH {target} ;\n" if replace else ""
             self.update(f"{drop}INSERT DATA {{ GRAPH {target} {{\n{nt.decode()}\n}} }}")  # counts as a write
-        return self.graph_size(graph)
+
+    def _load_chunked(self, triples: list[ox.Triple], graph: str, replace: bool, chunk: int) -> None:
+        """Chunks appended to a fresh staging graph, then one update moves (replace) or adds it into place.
+
+        Readers never see half a graph: the staging graph is not listed by `graphs()`, so it is in no
+        dataset normgraph sends, and it is named under `graph` (the same organisation's, for the access
+        rules). A failure drops the staging graph and leaves `graph` as it was."""
+        stage = f"{graph}{STAGING_MARK}{uuid.uuid4().hex}"
+        try:
+            for start in range(0, len(triples), chunk):
+                self._write(_ntriples(triples[start:start + chunk]), stage, replace=start == 0)
+            self.update(f"{'MOVE' if replace else 'ADD'} SILENT GRAPH {_iri(stage)} TO GRAPH {_iri(graph)}")
+        except BaseException:
+            with contextlib.suppress(StoreError):
+                self.drop(stage)
+            raise
+        if not replace:  # ADD leaves the staging graph behind (MOVE empties it)
+            with contextlib.suppress(StoreError):  # a staging graph left over is never listed nor read
+                self.drop(stage)
 
     def drop(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH {_iri(graph)}")
 
     def close(self) -> None:
         self._session.close()
+
+
+def _ntriples(triples: list[ox.Triple]) -> bytes:
+    body = io.BytesIO()
+    ox.serialize(triples, body, ox.RdfFormat.N_TRIPLES)
+    return body.getvalue()
 
 
 def _bindings(parsed: Result) -> list[dict[str, Identifier | None]]:

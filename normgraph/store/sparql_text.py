@@ -16,7 +16,9 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 
 class OutboundRefused(ValueError):
@@ -90,8 +92,8 @@ class SparqlInfo:
 #: texts longer than this (characters) are analysed every time, never memoised
 MEMO_MAX_CHARS = 64 * 1024
 _CHECK_ENTRIES = 2048
-_check_memo: OrderedDict[bytes, SparqlInfo] = OrderedDict()  # sha256 of the text -> info
-_check_lock = threading.Lock()
+
+T = TypeVar("T")
 
 
 def text_digest(sparql: str) -> bytes:
@@ -99,24 +101,37 @@ def text_digest(sparql: str) -> bytes:
     return hashlib.sha256(sparql.encode("utf-8", "surrogatepass")).digest()
 
 
+class TextMemo(Generic[T]):
+    """What `analyse` finds in a query text, memoised by the text's sha256 (least recently used first out,
+    at most `entries`; texts over MEMO_MAX_CHARS are analysed every time). Never holds a text."""
+
+    def __init__(self, analyse: Callable[[str], T], entries: int) -> None:
+        self._analyse = analyse
+        self._entries = entries
+        self._memo: OrderedDict[bytes, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, sparql: str) -> T:
+        if len(sparql) > MEMO_MAX_CHARS:
+            return self._analyse(sparql)
+        key = text_digest(sparql)
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        found = self._analyse(sparql)
+        with self._lock:
+            self._memo[key] = found
+            while len(self._memo) > self._entries:
+                self._memo.popitem(last=False)
+        return found
+
+
 def check_sparql(sparql: str) -> SparqlInfo:
     """Form, outbound keyword and FROM of a query/update text (memoised by the text's sha256 for texts up
     to MEMO_MAX_CHARS: the server checks every request, and the named queries are sent again and again;
     the lexer costs ~1.5 ms for 2 KB). The memo never holds a text, so its size is bounded."""
-    if len(sparql) > MEMO_MAX_CHARS:
-        return _analyse(sparql)
-    key = text_digest(sparql)
-    with _check_lock:
-        hit = _check_memo.get(key)
-        if hit is not None:
-            _check_memo.move_to_end(key)
-            return hit
-    info = _analyse(sparql)
-    with _check_lock:
-        _check_memo[key] = info
-        while len(_check_memo) > _CHECK_ENTRIES:
-            _check_memo.popitem(last=False)
-    return info
+    return _check_memo(sparql)
 
 
 def _analyse(sparql: str) -> SparqlInfo:
@@ -131,6 +146,9 @@ def _analyse(sparql: str) -> SparqlInfo:
             break
     outbound = next((kw for w in words for kw in ("SERVICE", "LOAD") if kw in w), None)
     return SparqlInfo(form, outbound, "FROM" in words, not _NONDETERMINISTIC.isdisjoint(words))
+
+
+_check_memo: TextMemo[SparqlInfo] = TextMemo(_analyse, _CHECK_ENTRIES)
 
 
 def from_clauses(sparql: str) -> tuple[list[str], list[str]] | None:
@@ -169,9 +187,10 @@ def from_clauses(sparql: str) -> tuple[list[str], list[str]] | None:
     return defaults, named
 
 
-def _significant_tokens(sparql: str) -> list[tuple[str, str]]:
-    """("word" | "pname" | "iri" | "other", text) for every token but white space, comments and literals;
-    a prefixed name (`ex:thing`, `:thing`, `ex:`) is one "pname" token."""
+def tokens(sparql: str) -> list[tuple[str, str]]:
+    """(kind, text) of every token but white space and comments; kind is the lexer's group name ("word",
+    "var", "iri", "string", "lstring", "other", …), and a prefixed name (`ex:thing`, `:thing`, `ex:`) is
+    one "pname" token."""
     out: list[tuple[str, str]] = []
     pos, n = 0, len(sparql)
     while pos < n:
@@ -180,7 +199,7 @@ def _significant_tokens(sparql: str) -> list[tuple[str, str]]:
             break
         pos = m.end()
         kind = m.lastgroup or "other"
-        if kind in ("ws", "comment", "string", "lstring", "var"):
+        if kind in ("ws", "comment"):
             continue
         text = m.group(kind)
         if kind == "word" and pos < n and sparql[pos] == ":":
@@ -190,6 +209,11 @@ def _significant_tokens(sparql: str) -> list[tuple[str, str]]:
             continue
         out.append((kind, text))
     return out
+
+
+def _significant_tokens(sparql: str) -> list[tuple[str, str]]:
+    """`tokens` without literals and variables: "word", "pname", "iri" or "other"."""
+    return [(kind, text) for kind, text in tokens(sparql) if kind not in ("string", "lstring", "var")]
 
 
 def refuse_outbound(sparql: str) -> SparqlInfo:
