@@ -9,6 +9,7 @@ named graph ngg:org/<slug> (DESIGN.md §3).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from normgraph.catalogs.registry import catalog
 from normgraph.iri import PREFIXES, curie, org_graph, org_slugs
 from normgraph.knowledge import ROOT
 from normgraph.loading import load_knowledge
-from normgraph.queries import get_query, with_prefixes
+from normgraph.queries import QUERIES_DIR, NamedQuery, get_query, with_prefixes
 from normgraph.store.base import SelectResult, Store
 
 #: Gap-analysis targets: CLI/URL key -> the catalog whose items are the targets (scheme and title
@@ -56,11 +57,25 @@ def check_target(target: str) -> tuple[URIRef, str]:
 
 def run(store: Store, name: str, **params: str) -> SelectResult:
     """Run the named query `name` with its parameters bound; SELECT rows."""
-    text = with_prefixes(get_query(name).bind(params))
+    path = QUERIES_DIR / f"{name}.rq"
+    try:
+        version = path.stat().st_mtime_ns
+    except OSError:
+        version = -1  # get_query says what is wrong
+    text = _prepared(name, version).bind(params)
     result = store.query(text)
     if not isinstance(result, SelectResult):
         raise TypeError(f"query {name} is not a SELECT")
     return result
+
+
+@lru_cache(maxsize=256)
+def _prepared(name: str, version: int) -> NamedQuery:
+    """The named query with its PREFIX lines completed, read once per file version: a report page runs the same
+    query for many items, and reading and scanning the file each time cost as much as the engine's answer.
+    (Parameters are bound as full IRIs and literals, so binding never needs another prefix.)"""
+    query = get_query(name)
+    return replace(query, text=with_prefixes(query.text))
 
 
 def text(term: Identifier | None) -> str:

@@ -48,7 +48,7 @@ FINDING_COLUMNS = ["item", "severity", "message", "focus", "shape", "source_prov
 AI_ACT, OTHER, FINDINGS, EVIDENCE, DUTIES = "ai-act", "other", "findings", "evidence-", "ai-act-duties"
 KIND_AI_ACT = "AI Act obligation"
 #: evidence items per page of the register, and listed under one control before "and N more"
-PAGE, SHOWN = 200, 25
+PAGE, SHOWN = 200, 10
 #: evidence rows a section page reads in one query before it asks per item
 BATCH = 2000
 
