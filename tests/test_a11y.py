@@ -77,6 +77,9 @@ PAGES = [
     PageType("report-soa-section", f"/org/{ORG}/soa?section=27001-A.5", signed_in="viewer"),
     PageType("report-audit-findings", f"/org/{ORG}/audit-pack?section=findings", signed_in="viewer"),
     PageType("report-audit-evidence", f"/org/{ORG}/audit-pack?section=evidence-1", signed_in="viewer"),
+    PageType("org-ai-system", f"/explore/resource?iri=https://w3id.org/normgraph/id/org/{ORG}/ai-system/sepsis-cds",
+             signed_in="viewer"),
+    PageType("org-linked-data", f"/id/org/{ORG}/ai-system/sepsis-cds", signed_in="viewer"),
     PageType("spreadsheets", f"/org/{ORG}/spreadsheets", signed_in="viewer", optional=True),
     PageType("spreadsheets-editor", f"/org/{ORG}/spreadsheets", signed_in="editor", optional=True),
 ]
