@@ -236,6 +236,10 @@ def test_soa_sections_add_up_to_the_whole(store: EmbeddedStore) -> None:
     assert sorted(map(unquote, seen)) == sorted(whole)
     with pytest.raises(ReportError, match="no section 'nope'"):
         render_html(report, section="nope")
+    # served: the contents keep the page's other parameters, the overview link too
+    served = render_html(report, links=Links(section="/org/fintech/soa?today=2026-12-01&section="), section="27001-A.5").html
+    assert 'href="/org/fintech/soa?today=2026-12-01">Overview</a>' in served
+    assert 'href="/org/fintech/soa?today=2026-12-01&amp;section=42001-A.6"' in served
 
 
 def test_audit_pack_pages_add_up_to_the_whole(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:

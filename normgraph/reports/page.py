@@ -42,7 +42,9 @@ class Links:
         return self.explorer + quote(iri, safe="")
 
     def to(self, key: str | None, anchor: str = "") -> str:
-        base = "?" if key is None else self.section + quote(key, safe="")
+        """The URL of section `key`, or of the overview (None): the page's URL with its other parameters kept."""
+        overview = self.section.removesuffix("section=").rstrip("&") or "?"
+        base = overview if key is None else self.section + quote(key, safe="")
         return base + (f"#{anchor}" if anchor else "")
 
 
