@@ -113,10 +113,11 @@ def test_internal_queries_are_found_by_name_but_not_offered(tmp_path: Path) -> N
     """The stores' own queries (probes, sizes, derivations) stay out of the listing users see (the API,
     the query UI, the load mixes) and are still run by name."""
     offered = {q.name for q in list_queries()}
-    every = {q.name for q in list_queries(internal=True)}
-    internal = {"union-probe", "graph-size", "graph-names", "graph-triples", "default-graph",
-                "derive-mapping-readings", "resource-exists"}
-    assert internal <= every and not internal & offered and offered == every - internal
+    every = list_queries(internal=True)
+    marked = {q.name for q in every if q.internal}
+    assert {"union-probe", "graph-size", "graph-names", "graph-triples", "default-graph", "derive-mapping-readings",
+            "resource-exists", "full-scan"} <= marked
+    assert offered == {q.name for q in every} - marked and not marked & offered
     assert {"coverage-matrix", "mapping-records", "crosswalk-of-requirement"} <= offered
     assert get_query("union-probe").internal and not get_query("coverage-matrix").internal
     write(tmp_path, "probe", "# title: Probe\n# internal: true\n# description: d\nASK {}\n")
