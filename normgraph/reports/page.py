@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from normgraph.reports import ReportError
@@ -108,11 +109,40 @@ class Linker:
         return self.links.to(key, anchor(at) if at else "")
 
 
+_ENV: Environment | None = None
+
+
+def env() -> Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = Environment(loader=PackageLoader("normgraph.reports", "templates"),
+                           autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+        _ENV.filters["anchor"] = anchor
+    return _ENV
+
+
+def html_context(report: Report) -> dict[str, Any]:
+    """What a report's template reads besides the report: its tables by name and its charts."""
+    from normgraph.reports import charts
+
+    ctx: dict[str, Any] = {"tables": {t.name: t for t in report.tables}}
+    if report.kind == "risks":
+        grid = report.extra["heatmap"]
+        ctx["svg_inherent"] = Markup(charts.heatmap_svg(grid["inherent"], "Inherent risk (before treatment)", "hm-inherent"))
+        ctx["svg_residual"] = Markup(charts.heatmap_svg(grid["residual"], "Residual risk (after treatment)", "hm-residual"))
+    if report.kind == "gap":
+        def share(g: dict[str, Any], status: str) -> float:
+            return float(str(g[f"{status}_pct"]))
+
+        rows = [(str(g["group"]), share(g, "full"), share(g, "no_evidence"), share(g, "partial"), share(g, "none"))
+                for g in report.table("coverage").rows]
+        ctx["svg_coverage"] = Markup(charts.bars_svg(rows, f"Coverage of {report.extra['target_title']}", "cov"))
+    return ctx
+
+
 def render_html(report: Report, *, links: Links | None = None, embed: bool = False,
                 section: str | None = None) -> Page:
     """The report as a page: the overview (section None), one section, or ALL of it (ReportError: unknown key)."""
-    from normgraph.reports.render import env, html_context
-
     links = links or Links()
     sections = parts(report)
     toc = tuple(SectionLink(p.key, p.label, p.rows) for p in sections)

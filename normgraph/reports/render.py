@@ -7,10 +7,9 @@ import csv
 import io
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from normgraph.iri import PREFIXES
 from normgraph.reports.model import Report, Table
+from normgraph.reports.page import ALL, render_html
 from normgraph.store.base import Store
 
 FORMATS = ("table", "csv", "xlsx", "jsonld", "html")
@@ -146,45 +145,8 @@ def _expand_local(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return list(jsonld.expand(doc, {"documentLoader": refuse}))
 
 
-_ENV: Environment | None = None
-
-
-def env() -> Environment:
-    global _ENV
-    if _ENV is None:
-        from normgraph.reports.page import anchor
-
-        _ENV = Environment(loader=PackageLoader("normgraph.reports", "templates"),
-                           autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-        _ENV.filters["anchor"] = anchor
-    return _ENV
-
-
-def html_context(report: Report) -> dict[str, Any]:
-    """What a report's template reads besides the report: its tables by name and its charts."""
-    from markupsafe import Markup
-
-    from normgraph.reports import charts
-
-    ctx: dict[str, Any] = {"tables": {t.name: t for t in report.tables}}
-    if report.kind == "risks":
-        grid = report.extra["heatmap"]
-        ctx["svg_inherent"] = Markup(charts.heatmap_svg(grid["inherent"], "Inherent risk (before treatment)", "hm-inherent"))
-        ctx["svg_residual"] = Markup(charts.heatmap_svg(grid["residual"], "Residual risk (after treatment)", "hm-residual"))
-    if report.kind == "gap":
-        def share(g: dict[str, Any], status: str) -> float:
-            return float(str(g[f"{status}_pct"]))
-
-        rows = [(str(g["group"]), share(g, "full"), share(g, "no_evidence"), share(g, "partial"), share(g, "none"))
-                for g in report.table("coverage").rows]
-        ctx["svg_coverage"] = Markup(charts.bars_svg(rows, f"Coverage of {report.extra['target_title']}", "cov"))
-    return ctx
-
-
 def to_html(report: Report) -> str:
     """The whole report as one standalone document (every section; its contents link to #anchors)."""
-    from normgraph.reports.page import ALL, render_html
-
     return render_html(report, section=ALL).html
 
 
