@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from repo import ROOT
 
 from normgraph.loading import load_knowledge
 from normgraph.push import PushError, push
@@ -209,4 +211,33 @@ def test_push_real_knowledge_to_virtuoso_equals_the_embedded_store(virtuoso: Vir
         assert dst.graph_size(big) == sizes[big]
     finally:
         for g in sizes:
+            dst.drop(g)
+
+
+@pytest.mark.slow
+def test_cli_push_to_virtuoso_as_the_docs_say(virtuoso: VirtuosoServer) -> None:
+    """docs/remote-stores.md's Virtuoso push command, run as written (credentials from the environment)."""
+    docs = (ROOT / "docs" / "remote-stores.md").read_text()
+    assert "normgraph push --endpoint http://127.0.0.1:8890/sparql --update-endpoint http://127.0.0.1:8890/sparql-auth" \
+        in docs and "--store-profile virtuoso" in docs
+    env = {**os.environ, "NORMGRAPH_REMOTE_USER": USER, "NORMGRAPH_REMOTE_PASSWORD": PASSWORD}
+    run = [sys.executable, "-m", "normgraph", "push", "--endpoint", virtuoso.query_url, "--update-endpoint",
+           virtuoso.auth_url, "--store-profile", "virtuoso"]
+    dst = virtuoso.store()
+    try:
+        out = subprocess.run(run, capture_output=True, text=True, timeout=600, env=env)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "pushed " in out.stdout or "nothing to push" in out.stdout
+        again = subprocess.run(run, capture_output=True, text=True, timeout=600, env=env)
+        assert again.returncode == 0 and "nothing to push" in again.stdout, again.stdout + again.stderr
+        small = min(dst.graphs(), key=dst.graph_size)
+        dst.drop(small)
+        without = subprocess.run(run, capture_output=True, text=True, timeout=600,
+                                 env={k: v for k, v in env.items() if not k.startswith("NORMGRAPH_REMOTE_")})
+        assert without.returncode == 1 and "HTTP 401" in without.stderr, without.stdout + without.stderr
+        assert small not in dst.graphs()
+        back = subprocess.run(run, capture_output=True, text=True, timeout=600, env=env)
+        assert back.returncode == 0 and "pushed 1 graph(s)" in back.stdout, back.stdout + back.stderr
+    finally:
+        for g in dst.graphs():
             dst.drop(g)
