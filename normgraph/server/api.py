@@ -21,7 +21,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from normgraph import __version__
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
-from normgraph.server.kernel import ProtocolError, current_store
+from normgraph.server.kernel import ProtocolError, current_store, org_store
 from normgraph.server.negotiation import NotAcceptable, negotiate
 from normgraph.server.results import run_query
 from normgraph.store.base import Store
@@ -163,7 +163,7 @@ def org_applicability(slug: str) -> Response:
     except ValueError:
         raise api_error(400, f"on={raw!r} is not a date (YYYY-MM-DD)", param="on") from None
     system, why = request.args.get("system") or None, request.args.get("why") or None
-    store = current_store()
+    store = org_store(slug)
     try:
         result = assessed(store, slug, on)
     except UnknownOrganisation:  # also an organisation the reader may not see: denied looks like absent

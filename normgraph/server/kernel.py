@@ -33,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 from normgraph.access import audit
 from normgraph.access.model import Principal, scope_of
 from normgraph.access.registry import Registry
+from normgraph.iri import org_graph
 from normgraph.server.config import ServerConfig
 from normgraph.server.principal import authenticate
 from normgraph.store import QuerySyntaxError, QueryTimeout, Store, StoreError
@@ -112,6 +113,19 @@ def current_principal() -> Principal:
 def current_store() -> Store:
     """The store the current request reads and writes: restricted to its principal's scope."""
     return state().scoped_store(scope_of(current_principal()))
+
+
+def org_store(slug: str) -> Store:
+    """The store for what is shown about one organisation (its reports, dashboard, applicability, exports):
+    the public knowledge and that organisation's graph only, when the reader may read it; otherwise the
+    reader's own store, where the organisation is absent (404 like one that does not exist).
+
+    So nothing another organisation's graph says (say, its own label for a public control) can reach this
+    organisation's answers, even for a reader of both; and every reader of the organisation shares one
+    scoped store, hence one set of cached answers. Writes keep going through `current_store()`."""
+    if not scope_of(current_principal()).may_read(str(org_graph(slug))):
+        return current_store()
+    return state().scoped_store(Scope(read=frozenset({slug})))
 
 
 def client_key() -> str:
@@ -269,6 +283,7 @@ __all__ = [
     "error_response",
     "fail",
     "init_app",
+    "org_store",
     "plain",
     "require_write_token",
     "require_writer",

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from normgraph.reports import ReportError
 from normgraph.reports.coverage import WEIGHTING
-from normgraph.server.kernel import current_store
+from normgraph.server.kernel import current_store, org_store
 from normgraph.server.org_dashboard import dashboard, organisations
 from normgraph.server.reports import judged_date, org_report
 from normgraph.store.cache import PerGeneration
@@ -33,7 +33,7 @@ def index() -> Response:
 
 @bp.get("/<slug>")
 def dashboard_page(slug: str) -> Response:
-    store = current_store()
+    store = org_store(slug)
     today = judged_date()
     dated = {"today": today.isoformat()} if request.args.get("today") else {}
     now = dt.date.today()

@@ -45,7 +45,7 @@ from normgraph.orgdata.export import export_rows, template_kind, write_export
 from normgraph.orgdata.preview import MAX_PENDING_BYTES, PENDING_TTL, Pending, PendingUploads, digest, validation_change
 from normgraph.orgdata.tabular import detect_template, read_rows
 from normgraph.orgdata.templates import TEMPLATES
-from normgraph.server.kernel import current_config, current_principal, current_store, require_writer, without_paths
+from normgraph.server.kernel import current_config, current_principal, current_store, org_store, require_writer, without_paths
 from normgraph.server.principal import csrf_token
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
 from normgraph.validation import ValidationError
@@ -366,7 +366,7 @@ def upload(slug: str) -> Response:
         except OrgDataError as e:
             return _bad_upload(slug, OrgDataError(name, e.row, e.column, e.reason, sheet=e.sheet))
     try:
-        checks = validation_change(current_store(), slug, result.new, dt.date.today())
+        checks = validation_change(org_store(slug), slug, result.new, dt.date.today())
     except ValidationError:
         checks = None
     pending = Pending(slug, result.kind, principal.name, name, digest(data),

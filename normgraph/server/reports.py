@@ -29,7 +29,7 @@ from normgraph.reports.dispatch import check_format, formats, render_file, repor
 from normgraph.reports.model import Report
 from normgraph.reports.page import EXPLORER, OVERVIEW, Links
 from normgraph.reports.render import MEDIA
-from normgraph.server.kernel import current_store
+from normgraph.server.kernel import org_store
 from normgraph.store.base import Store
 
 bp = Blueprint("reports", __name__, url_prefix="/org")
@@ -87,7 +87,7 @@ def _respond(kind: str, slug: str) -> Response:
         check_format(kind, fmt)
     except ReportError as e:
         abort(400, str(e))
-    store = current_store()
+    store = org_store(slug)
     try:
         check_org(store, slug)  # an organisation the reader may not see is not in the scoped store: 404 like none
     except ReportError as e:
