@@ -3,7 +3,7 @@
 embedded in memory, embedded on disk, guarded (in memory and on disk), remote against a real
 `oxigraph serve` (plain: union default graph sent as a dataset; and --union-default-graph: native),
 the server's served-remote wrapper, and a real Virtuoso 7 (profile "virtuoso": Digest auth, writes by
-SPARQL Update and by GSP). The remote ones are marked `remote`.
+SPARQL Update, and by GSP in chunks of 2 triples). The remote ones are marked `remote`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -31,6 +31,7 @@ from normgraph.store import (
     Store,
 )
 from normgraph.store.guarded import GuardedStore
+from normgraph.store.profiles import VIRTUOSO
 from normgraph.store.remote import RemoteStore
 from normgraph.store.served import ServedRemoteStore
 from normgraph.store.sparql_text import OutboundRefused, ResultTooLarge
@@ -93,7 +94,12 @@ def _remote(server: OxigraphServer, *, gsp: bool, cap: int | None = CAP) -> Remo
 
 
 def _virtuoso(server: VirtuosoServer, *, gsp: bool) -> RemoteStore:
-    store = server.store(gsp=gsp, cache_ttl=0, retries=0, timeout=30, max_result_bytes=CAP)
+    """"virtuoso": graphs loaded by SPARQL Update (the profile without its GSP endpoint: small graphs only);
+    "virtuoso-gsp": the profile as it is, but 2 triples a request, so every load goes through its chunks,
+    staging graph and MOVE."""
+    profile = replace(VIRTUOSO, load_chunk_triples=2) if gsp else \
+        replace(VIRTUOSO, graph_store_path=None, load_chunk_triples=None)
+    store = server.store(cache_ttl=0, retries=0, timeout=30, max_result_bytes=CAP, profile=profile)
     for g in store.graphs():  # the server is shared by the session: start every test empty
         store.drop(g)
     return store

@@ -116,10 +116,12 @@ class VirtuosoServer:
         return f"{self.base_url}/sparql-graph-crud-auth"
 
     def store(self, *, gsp: bool = False, **options: object) -> RemoteStore:
-        """A RemoteStore on it: reads from /sparql, writes to /sparql-auth (and GSP when `gsp`)."""
+        """A RemoteStore on it: reads from /sparql, updates to /sparql-auth, graphs loaded through the GSP
+        endpoint (given when `gsp`, else found by the profile; `profile=` may give another)."""
+        options.setdefault("profile", "virtuoso")
         return RemoteStore(self.query_url, update_endpoint=self.auth_url,
-                           graph_store=self.store_url if gsp else None, profile="virtuoso", user=USER,
-                           password=PASSWORD, **options)
+                           graph_store=self.store_url if gsp else None, user=USER,
+                           password=PASSWORD, **options)  # type: ignore[arg-type]
 
     def alive(self) -> bool:
         return self.process.poll() is None
