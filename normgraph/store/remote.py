@@ -85,7 +85,7 @@ from normgraph.store.result_types import (
     booleans_in_json,
     concat_columns,
 )
-from normgraph.store.sparql_text import ResultTooLarge, check_sparql, from_clauses, refuse_outbound
+from normgraph.store.sparql_text import ResultTooLarge, check_sparql, from_clauses, refuse_outbound, text_digest
 
 UnionMode = TypingLiteral["auto", "native", "dataset"]
 
@@ -205,8 +205,9 @@ class RemoteStore:
         self._user = user or os.environ.get("NORMGRAPH_REMOTE_USER")
         self._password = password if password is not None else os.environ.get("NORMGRAPH_REMOTE_PASSWORD")
         self._graph_cache: tuple[float, list[str]] | None = None
-        #: queries the server refused with the profile's `retry_with_prologue` marker (sent with it since)
-        self._with_prologue: set[str] = set()
+        #: sha256 of the queries the server refused with the profile's `retry_with_prologue` marker (sent
+        #: with the prologue since; digests, so the memory is bounded whatever the texts)
+        self._with_prologue: set[bytes] = set()
         self._session = requests.Session()
         self._opener = urllib.request.build_opener()
         if self.profile.auth == "digest" and self._user and not self._token:
@@ -257,7 +258,8 @@ class RemoteStore:
         if retry is None:
             return self._post_query(sparql, accept, dataset, timeout, cap)
         marker, prologue = retry
-        if sparql in self._with_prologue:
+        key = text_digest(sparql)
+        if key in self._with_prologue:
             return self._post_query(prologue + sparql, accept, dataset, timeout, cap)
         try:
             return self._post_query(sparql, accept, dataset, timeout, cap)
@@ -267,7 +269,7 @@ class RemoteStore:
         answer = self._post_query(prologue + sparql, accept, dataset, timeout, cap)
         if len(self._with_prologue) >= _PROLOGUE_MEMORY:
             self._with_prologue.clear()
-        self._with_prologue.add(sparql)
+        self._with_prologue.add(key)
         return answer
 
     def _post_query(self, sparql: str, accept: str, dataset: Dataset | None, timeout: float | None,
