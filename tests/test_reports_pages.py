@@ -323,3 +323,18 @@ def test_cli_lists_duties_and_writes_sections_with_the_explorer_base_given(store
         in r.output
     r = invoke("soa", "--org", "hospital", "--format", "html", "--section", "nope")
     assert r.exit_code == 2 and "no section 'nope'" in r.output
+
+
+def test_a_long_risk_register_is_in_sections(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(risks, "PAGE", 10)
+    report = risks.build(store, "hospital", TODAY)
+    whole = [str(r["iri"]) for r in report.table("risks").rows]
+    keys = [p.key for p in render_html(report).sections]
+    assert keys == [f"register-{n}" for n in range(1, -(-len(whole) // 10) + 1)]
+    seen = []
+    for key in keys:
+        html = render_html(report, section=key).html
+        seen += [iri for iri in whole if f'id="risk-{iri.rsplit("/", 1)[-1]}"' in html]
+    assert seen == whole  # every risk on exactly one page, in the register's order
+    overview = render_html(report).html
+    assert "<h2>Register</h2>" not in overview and 'id="hm-residual-t"' in overview

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from normgraph.reports import boolean, num, run, short, text, vocab_local
 from normgraph.reports.common import org_info
 from normgraph.reports.model import Report, Table, Value
+from normgraph.reports.page import Part
 from normgraph.store.base import Store
 
 COLUMNS = ["risk", "kind", "risk_kind", "system_or_asset", "likelihood", "impact", "inherent_score",
            "residual_score", "residual_likelihood", "residual_impact", "residual_placement", "owner",
            "treatment_controls", "unknown_controls", "iri"]
+#: risks per section of the register (an organisation with more has its register in sections)
+PAGE = 200
 PHASES = {"inherent": ("likelihood", "impact"), "residual": ("residual_likelihood", "residual_impact")}
 
 
@@ -102,8 +105,12 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
     unplaced = sum(1 for r in table.rows if r["residual_likelihood"] is None)
     off_scale = [str(r["risk"]) for r in table.rows
                  if any(isinstance(v, int) and not 1 <= v <= 5 for v in (r["likelihood"], r["impact"]))]
+    pages = [table.rows[i:i + PAGE] for i in range(0, len(table.rows), PAGE)] if len(table.rows) > PAGE else []
+    parts = [Part(f"register-{n}", f"Register: risks {(n - 1) * PAGE + 1}–{(n - 1) * PAGE + len(rows)}", "register", len(rows), rows)
+             for n, rows in enumerate(pages, start=1)]
     unknown = [(str(r["risk"]), str(r["iri"]), short(c.iri)) for r in table.rows for c in controls[str(r["iri"])] if not c.known]
     return Report("risks", "Risk register (information security and AI risks)", slug, info.label, info.graph,
                   today, [table], {"heatmap": grid, "residual_unplaced": unplaced, "off_scale": off_scale,
-                                   "controls": controls, "unknown_controls": unknown,
+                                   "controls": controls, "unknown_controls": unknown, "parts": parts, "page_size": PAGE,
+                                   "risk_sections": {str(row["iri"]): p.key for p in parts for row in p.data},
                                    "counts": {k: sum(1 for r in table.rows if r["kind"] == k) for k in ("security", "AI", "other")}})
