@@ -109,6 +109,29 @@ _FOCUS_JS = """() => {
           contrast: s.outlineStyle !== 'none' ? ratio(s.outlineColor, bg) : null};
 }"""
 
+#: what the keyboard focus is on after a Tab: whether it shows a ring and is on screen (WCAG 2.4.7, 2.4.11)
+_TAB_JS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const s = getComputedStyle(e), r = e.getBoundingClientRect();
+  // a date field's focused part is highlighted by the browser itself (and ringed by explorer.css; headless Chromium
+  // does not always report the host as :focus while a part has the focus)
+  const ring = s.outlineStyle !== 'none' && (s.outlineStyle === 'auto' || parseFloat(s.outlineWidth) >= 2)
+               || (s.boxShadow && s.boxShadow !== 'none') || /^(date|time|datetime-local|month|week)$/.test(e.type || '');
+  const f = e.getClientRects()[0] || r;  // a link that wraps: its first line box
+  const cx = Math.min(Math.max(f.left + f.width / 2, 0), innerWidth - 1);
+  const cy = Math.min(Math.max(f.top + f.height / 2, 0), innerHeight - 1);
+  const top = document.elementFromPoint(cx, cy);
+  const onScreen = r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth;
+  const covered = onScreen && top !== null && top !== e && !e.contains(top) && !top.contains(e);
+  return {what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.type ? '[' + e.type + ']' : '')
+                + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '')
+                + ' ' + (e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 40),
+          ring, onScreen, covered, style: s.outlineStyle + ' ' + s.outlineWidth + ' / ' + s.boxShadow,
+          key: e.outerHTML.length + ':' + Math.round(r.top + scrollY) + ':' + Math.round(r.left)};
+}"""
+TAB_STOPS = 40
+
 _AXE_JS = """async (tags) => {
   const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
   return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
@@ -239,6 +262,7 @@ def _audit(page: Any, base: str, kind: PageType, shots: Path) -> list[str]:
                                  " !!document.querySelector(a.getAttribute('href') + ':is(main, [role=main])'); }")
             if not skip:
                 problems.append(f"{where}: the first Tab does not reach a skip link to the main content")
+            problems += _tab_walk(page, where)
             page.evaluate("() => document.activeElement.blur()")
         _settle(page, kind)
         long_page = page.evaluate("() => document.documentElement.scrollHeight") > 8000  # (the audit pack: ~57,000 px)
@@ -265,6 +289,27 @@ def _audit(page: Any, base: str, kind: PageType, shots: Path) -> list[str]:
         elif focus["outline"] not in ("none", "auto") and focus["contrast"] < 3:
             problems.append(f"{where}: focus ring of {focus['text']!r} is {focus['contrast']:.2f}:1 against "
                             f"{focus['background']} (needs 3:1)")
+    return problems
+
+
+def _tab_walk(page: Any, where: str) -> list[str]:
+    """Tab through the first TAB_STOPS stops: each shows a ring, is scrolled into view and not covered, and the
+    focus keeps moving (no trap)."""
+    problems: list[str] = []
+    seen: list[str] = []
+    for _ in range(TAB_STOPS):
+        page.keyboard.press("Tab")
+        at = page.evaluate(_TAB_JS)
+        if at is None:  # past the last stop: back to the document
+            break
+        if not at["ring"]:
+            problems.append(f"{where}: Tab stop {at['what']!r} shows no focus ring ({at['style']})")
+        if not at["onScreen"] or at["covered"]:
+            problems.append(f"{where}: Tab stop {at['what']!r} is {'covered' if at['covered'] else 'off screen'}")
+        if seen[-4:] == [at["key"]] * 4:  # a date field takes a Tab per part (day, month, year, picker); more is a trap
+            problems.append(f"{where}: the focus is stuck on {at['what']!r}")
+            break
+        seen.append(at["key"])
     return problems
 
 
