@@ -68,6 +68,8 @@ def test_api_page_describes_every_operation(client: FlaskClient) -> None:
                 assert f"<code>{p['name']}</code>" in html
     assert "Parameters of GET /api/queries/crosswalk-of-requirement" in html
     assert 'href="/api/openapi.json"' in html
+    # descriptions are CommonMark: code spans are code, and nothing else of the text becomes markup
+    assert "<code>normgraph applicability --format json</code>" in html and "`" not in html
     # the schemas the answers refer to are on the page, and the references lead there
     assert 'id="schema-Applicability"' in html and 'href="#schema-Applicability"' in html
     parsed = _Ids()

@@ -6,9 +6,11 @@ site layout — no script, no renderer fetched or bundled, readable without Java
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, render_template
+from markupsafe import Markup, escape
 
 from normgraph.server.api import openapi_document
 
@@ -53,6 +55,15 @@ def schema_text(schema: dict[str, Any]) -> str:
     return " ".join(words)
 
 
+_CODE = re.compile(r"`([^`]+)`")
+
+
+@bp.app_template_filter("code_spans")
+def code_spans(text: str) -> Markup:
+    """OpenAPI descriptions are CommonMark: show their `code spans` as code (the rest stays plain, escaped)."""
+    return Markup(_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text))))
+
+
 @bp.get("/api/")
 def page() -> str:
     doc = openapi_document()
@@ -63,4 +74,4 @@ def page() -> str:
                            named=[o for o in ops if o["query"]], schemas=schemas)
 
 
-__all__ = ["bp", "operations", "schema_text"]
+__all__ = ["bp", "code_spans", "operations", "schema_text"]
