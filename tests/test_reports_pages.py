@@ -269,6 +269,9 @@ def test_cache_answers_repeat_views_and_follows_the_data(store: EmbeddedStore, t
     first = cache.page(store, "soa", "hospital", "", TODAY, section="27001-A.8", embed=True)
     assert cache.page(store, "soa", "hospital", "", TODAY, section="27001-A.8", embed=True) is first
     assert cache.page(store, "soa", "hospital", "", TODAY, section=None, embed=True) is not first
+    # a control section's page does not wait for the applicability engine: its systems are named, not judged
+    part = cache.report(store, "soa", "hospital", "", TODAY, part="27001-A.8")
+    assert part.extra["duties"] and not any(s.duties for s in part.extra["duties"])
     whole = render_html(cache.report(store, "soa", "hospital", "", TODAY), section=ALL).html
     assert first.html.split('<section id="27001-A-8"', 1)[1].split("</section>")[0] in whole
     extra = tmp_path / "extra.ttl"

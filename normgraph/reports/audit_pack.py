@@ -36,6 +36,7 @@ from normgraph.reports.duties import (
     duty_parts,
     plain,
     sections_of,
+    shared_rows,
 )
 from normgraph.reports.model import Report, Table
 from normgraph.reports.page import OVERVIEW, Links, Part, anchor
@@ -151,11 +152,7 @@ class Pack:
     def shared(self, name: str) -> list[dict[str, Any]]:
         """The rows of a query every page of the pack reads (the controls, what evidence supports, the counts), kept
         by the memo so that paging through one pack runs them once per data generation."""
-        def rows() -> list[dict[str, Any]]:
-            return list(run(self.store, name, graph=self.info.graph, today=self.day).rows)
-
-        found: list[dict[str, Any]] = self.memo(("rows", name, self.slug, self.day), rows)
-        return found
+        return shared_rows(self.store, self.memo, name, graph=self.info.graph, today=self.day)
 
     def controls(self) -> None:
         for row in self.shared("report-soa"):

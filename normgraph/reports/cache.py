@@ -26,7 +26,7 @@ from normgraph.store.base import Store
 from normgraph.store.cache import BoundedCache
 
 #: the reports built per section (dispatch.build_report's `part`)
-PER_PART = ("audit-pack",)
+PER_PART = ("audit-pack", "soa")
 #: what one cached report or input is taken to cost when nothing better is known (reports hold rows of strings)
 REPORT_COST = 4 << 20
 

@@ -47,9 +47,10 @@ def build_report(store: Store, kind: str, org: str, target: str, today: dt.date,
     """The report `kind` of organisation `org` (ReportError for an unknown kind, organisation or target).
 
     `part`: only what the page of that section (or "overview") shows, where the report builds per section (the
-    audit pack); the others build whole. `memo` keeps expensive inputs between pages (normgraph.reports.cache)."""
+    audit pack; the SoA, whose control sections do not ask the applicability engine); the others build whole.
+    `memo` keeps expensive inputs between pages (normgraph.reports.cache)."""
     if kind == "soa":
-        return soa.build(store, org, today, memo)
+        return soa.build(store, org, today, memo, part=part)
     if kind == "risks":
         return risks.build(store, org, today)
     if kind == "gap":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from normgraph.applicability import APPLIES, CANNOT_TELL, DOES_NOT_APPLY, Answer, Applicability, ApplicabilityError, assess
-from normgraph.reports import ReportError
+from normgraph.reports import ReportError, run
 from normgraph.reports.model import Table
 from normgraph.reports.page import Part
 from normgraph.store.base import Store
@@ -113,6 +113,15 @@ def plain(_key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     return compute()
 
 
+def shared_rows(store: Store, memo: Memo | None, name: str, **params: str) -> list[dict[str, Any]]:
+    """The rows of a named query the pages of one report all read, kept by `memo` for the data generation."""
+    def rows() -> list[dict[str, Any]]:
+        return list(run(store, name, **params).rows)
+
+    found: list[dict[str, Any]] = (memo or plain)(("rows", name, *sorted(params.items())), rows)
+    return found
+
+
 def assessed(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> Applicability:
     """The engine's answers for the organisation on `on` (ReportError on contradictory facts), kept by `memo`
     (normgraph.reports.cache) so that every report of one data generation asks the engine once."""
@@ -149,11 +158,20 @@ def duties_table(systems: list[SystemDuties]) -> Table:
     return Table("ai-act-duties", COLUMNS, [d.row() for s in systems for d in s.duties])
 
 
-def duty_parts(systems: list[SystemDuties], key: str) -> list[Part]:
+def unjudged(store: Store, slug: str) -> list[SystemDuties]:
+    """The organisation's AI systems and models with an AI Act role, in the engine's order, without their duties (the
+    engine is not asked): what a page that lists no duties needs for its table of contents."""
+    from normgraph.applicability.inputs import subjects
+
+    return [SystemDuties(s.iri, s.label, s.kind, tuple(_role(r) for r in s.roles), ()) for s in subjects(store, slug)]
+
+
+def duty_parts(systems: list[SystemDuties], key: str, counted: bool = True) -> list[Part]:
     """The report sections listing the duties in full: one (`key`) for up to PER_PAGE systems, else one per
-    PER_PAGE systems (`key`-1, `key`-2 …), so a large organisation's duties are not one page."""
-    def rows(chunk: list[SystemDuties]) -> int:
-        return sum(len(s.duties) for s in chunk)
+    PER_PAGE systems (`key`-1, `key`-2 …), so a large organisation's duties are not one page. Not `counted`: the
+    systems' duties were not asked for (the sections' row counts are unknown)."""
+    def rows(chunk: list[SystemDuties]) -> int | None:
+        return sum(len(s.duties) for s in chunk) if counted else None
 
     if len(systems) <= PER_PAGE:
         return [Part(key, "AI Act duties per AI system", "duties", rows(systems), systems)]
@@ -191,4 +209,6 @@ __all__ = [
     "duty_parts",
     "plain",
     "sections_of",
+    "shared_rows",
+    "unjudged",
 ]

@@ -17,11 +17,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from normgraph.reports import joined, num, run, text, vocab_local
+from normgraph.reports import joined, num, text, vocab_local
 from normgraph.reports.common import org_info
-from normgraph.reports.duties import Memo, duties_or_problem, duties_table, duty_parts, sections_of
+from normgraph.reports.duties import Memo, duties_or_problem, duties_table, duty_parts, sections_of, shared_rows, unjudged
 from normgraph.reports.model import Report, Table, Value
-from normgraph.reports.page import Part
+from normgraph.reports.page import OVERVIEW, Part
 from normgraph.store.base import Store
 
 COLUMNS = [
@@ -52,10 +52,10 @@ class Links:
             bucket.append(item)
 
 
-def soa_links(store: Store, notations: dict[str, str]) -> dict[str, Links]:
+def soa_links(store: Store, notations: dict[str, str], memo: Memo | None = None) -> dict[str, Links]:
     """control IRI -> its Links; `notations` names the via controls ("42001 A.10.3")."""
     out: dict[str, Links] = defaultdict(Links)
-    for row in run(store, "report-soa-links").rows:
+    for row in shared_rows(store, memo, "report-soa-links"):
         entry = out[text(row["control"])]
         entry.add(text(row["kind"]), (text(row["item"]), text(row["itemNotation"])))
         if row.get("via") is not None:
@@ -77,12 +77,14 @@ def family_key(standard: str, family_title: str) -> str:
     return f"{STANDARD_SHORT.get(standard, standard)}-{family_title.split(' ', 1)[0] or 'other'}"
 
 
-def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None) -> Report:
+def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None, part: str | None = None) -> Report:
+    """The SoA; with `part` a control section's key, without asking the applicability engine (its page lists no
+    duties; the table of contents names the duty sections from the systems alone)."""
     info = org_info(store, slug)
-    rows = run(store, "report-soa", graph=info.graph, today=today.isoformat()).rows
+    rows = shared_rows(store, memo, "report-soa", graph=info.graph, today=today.isoformat())
     notations = {text(r["control"]): f"{STANDARD_SHORT.get(text(r['standard']), '')} {text(r['notation'])}".strip()
                  for r in rows}
-    links = soa_links(store, notations)
+    links = soa_links(store, notations, memo)
     table = Table("soa", COLUMNS, key="control")
     families: dict[str, tuple[str, list[dict[str, Value]]]] = {}
     for row in rows:
@@ -109,10 +111,11 @@ def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None) -> 
         standard, family = text(row["standard"]), text(row.get("familyTitle")).strip()
         key = family_key(standard, family)
         families.setdefault(key, (f"{standard} {family}".strip(), []))[1].append(record)
-    systems, problem = duties_or_problem(store, slug, today, memo)
+    judged = part is None or part == OVERVIEW or part.startswith(DUTIES)
+    systems, problem = duties_or_problem(store, slug, today, memo) if judged else (unjudged(store, slug), "")
     duties = duties_table(systems)
     sections = [Part(key, label, "controls", len(members), members) for key, (label, members) in families.items()]
-    duty_sections = duty_parts(systems, DUTIES)
+    duty_sections = duty_parts(systems, DUTIES, counted=judged)
     sections += duty_sections
     return Report("soa", "Statement of Applicability (ISO/IEC 27001:2022 + ISO/IEC 42001:2023 Annex A)",
                   slug, info.label, info.graph, today, [table, duties],
