@@ -27,7 +27,8 @@ from normgraph.store import EmbeddedStore
 
 TODAY = dt.date(2026, 12, 1)
 #: (kind, target, the section first asked for, another section of it); "key*": the first section whose key starts so
-PAGES = [("soa", "", None, "27001-A.5"), ("soa", "", "ai-act-duties*", "42001-A.6"), ("risks", "", None, None),
+PAGES = [("soa", "", None, "27001-A.5"), ("soa", "", "27001-A.8", "42001-A.6"),
+         ("soa", "", "ai-act-duties*", None), ("risks", "", None, None),
          ("gap", "iso42001-2023", None, None), ("gap", "eu-ai-act", None, None), ("gap", "nist-ai-rmf-1.0", None, None),
          ("audit-pack", "", None, "27001-A.5"), ("audit-pack", "", "evidence-1", "ai-act"),
          ("audit-pack", "", "findings", "42001-A.6")]
