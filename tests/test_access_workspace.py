@@ -1,0 +1,130 @@
+"""The third attack review (today's organisation workspace, spreadsheet round trip and explorer search),
+each finding kept as a test: a viewer could make the dashboard answer 500 with a far ?today=, an anonymous
+search repeating one word held a server thread (and the search index's lock) for minutes; and what held:
+uploads, confirmations and restores need an editor of that organisation and the session's CSRF field, and a
+preview is its uploader's alone."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from normgraph.access import Registry
+from normgraph.explorer.search import index, search
+from normgraph.loading import load_knowledge
+from normgraph.server import create_app
+from normgraph.server.kernel import close_app
+from normgraph.store import EmbeddedStore
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    s = EmbeddedStore()
+    load_knowledge(s, examples=True)
+    return s
+
+
+@pytest.fixture(scope="module")
+def app(store: EmbeddedStore) -> Iterator[tuple[Flask, dict[str, str]]]:
+    registry = Registry()
+    tokens = {}
+    for name, org, role in (("fin-viewer", "fintech", "viewer"), ("fin-editor", "fintech", "editor"),
+                            ("fin-editor2", "fintech", "editor"), ("hosp-editor", "hospital", "editor")):
+        registry.add(name)
+        registry.grant(name, org, role)
+        tokens[name] = registry.new_token(name)
+    registry.set_password("fin-editor", PASSWORD)
+    a = create_app(store, config={"workers": 1}, registry=registry)
+    yield a, tokens
+    close_app(a)
+
+
+def _as(tokens: dict[str, str], who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[who]}"}
+
+
+# -- found ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("day", ["9999-12-31", "9999-11-01"])
+def test_a_far_date_on_the_dashboard_is_a_client_error_not_a_crash(app: tuple[Flask, dict[str, str]], day: str) -> None:
+    """?today= within 90 days of the last representable date overflowed the expiry window (500)."""
+    flask_app, tokens = app
+    r = flask_app.test_client().get(f"/org/fintech?today={day}", headers=_as(tokens, "fin-viewer"))
+    assert r.status_code in (200, 400), r.status_code
+    assert flask_app.test_client().get("/org/fintech", headers=_as(tokens, "fin-viewer")).status_code == 200
+
+
+def test_a_search_asks_the_index_for_each_word_once(store: EmbeddedStore) -> None:
+    """'the the the …' (24 times, a 96-byte URL) cost the index quadratic work: 400 repeats of a common word
+    took 80 s of one thread, holding the index's lock, for an anonymous GET. Each word is asked for once, and
+    a query of hundreds of words asks for a bounded number of them."""
+    ix = index(store)
+    statements: list[str] = []
+    ix._db.set_trace_callback(statements.append)
+    try:
+        hostile = " ".join(["the"] * 24 + [f"w{i}" for i in range(200)])
+        assert search(store, hostile).total == 0
+        assert search(store, "the " * 24).total == search(store, "the").total
+    finally:
+        ix._db.set_trace_callback(None)
+    matches = [s.split("MATCH ", 1)[1] for s in statements if "MATCH " in s]
+    assert matches
+    for m in matches:
+        terms = [t for t in m.split('"')[1::2] if t]
+        assert len(terms) == len(set(terms)), f"a word asked for twice: {m[:120]}"
+        assert len(terms) <= 64, f"{len(terms)} terms in one MATCH"
+
+
+# -- held -------------------------------------------------------------------------------------------------
+def _csv(client: FlaskClient, headers: dict[str, str]) -> bytes:
+    r = client.get("/org/fintech/export/risks.csv", headers=headers)
+    assert r.status_code == 200
+    return r.data
+
+
+def test_cookie_uploads_and_restores_need_the_csrf_field(app: tuple[Flask, dict[str, str]]) -> None:
+    flask_app, _tokens = app
+    client = flask_app.test_client()
+    client.get("/access/signin")
+    with client.session_transaction() as sess:
+        csrf = sess["csrf"]
+    assert client.post("/access/signin", data={"name": "fin-editor", "password": PASSWORD, "csrf_token": csrf}).status_code == 303
+    with client.session_transaction() as sess:
+        csrf = sess["csrf"]
+    data = _csv(client, {})
+    for fields in ({}, {"csrf_token": "forged"}):  # another site's form: no field, or a wrong one
+        up = client.post("/org/fintech/upload", data={"file": (io.BytesIO(data), "risks.csv"), **fields},
+                         content_type="multipart/form-data")
+        assert up.status_code == 401
+        assert client.post("/org/fintech/restore", data=fields).status_code == 401
+    up = client.post("/org/fintech/upload", data={"file": (io.BytesIO(data), "risks.csv"), "csrf_token": csrf},
+                     content_type="multipart/form-data")
+    assert up.status_code == 303
+    preview = up.headers["Location"]
+    assert client.post(preview + "/confirm", data={}).status_code == 401
+    assert client.post(preview + "/discard", data={"csrf_token": csrf}).status_code == 303
+
+
+def test_a_preview_is_its_uploaders_and_writes_are_editors(app: tuple[Flask, dict[str, str]]) -> None:
+    flask_app, tokens = app
+    client = flask_app.test_client()
+    data = _csv(client, _as(tokens, "fin-viewer"))
+    up = client.post("/org/fintech/upload?format=json", headers=_as(tokens, "fin-editor"),
+                     data={"file": (io.BytesIO(data), "risks.csv")}, content_type="multipart/form-data")
+    assert up.status_code == 200
+    preview = up.get_json()["preview"]
+    assert client.get(preview, headers=_as(tokens, "fin-editor2")).status_code == 404  # another editor
+    assert client.post(preview + "/confirm", headers=_as(tokens, "fin-editor2")).status_code == 404
+    assert client.post(preview + "/confirm", headers=_as(tokens, "fin-viewer")).status_code == 403
+    assert client.post(preview + "/confirm", headers=_as(tokens, "hosp-editor")).status_code == 404  # as if absent
+    assert client.post(preview + "/confirm").status_code == 401
+    assert client.post(preview.replace("fintech", "hospital") + "/confirm", headers=_as(tokens, "hosp-editor")).status_code == 404
+    again = client.post("/org/fintech/upload?format=json", headers=_as(tokens, "hosp-editor"),
+                        data={"file": (io.BytesIO(data), "risks.csv")}, content_type="multipart/form-data")
+    assert again.status_code == 404
+    assert client.post(preview + "/discard?format=json", headers=_as(tokens, "fin-editor")).status_code == 200
