@@ -341,3 +341,19 @@ def test_a_long_risk_register_is_in_sections(store: EmbeddedStore, monkeypatch: 
     assert seen == whole  # every risk on exactly one page, in the register's order
     overview = render_html(report).html
     assert "<h2>Register</h2>" not in overview and 'id="hm-residual-t"' in overview
+
+
+def test_gap_ai_act_rows_say_when_each_duty_is_due(store: EmbeddedStore) -> None:
+    """hospital.ttl: its deployer duties for care-eligibility apply from 2030-08-02 (Art. 111(2)); the gap report says
+    so on every row and counts them apart from the duties in force, instead of calling all of them today's new work."""
+    report = gap.build(store, "hospital", "eu-ai-act", TODAY)
+    reqs = {r.notation: r for r in report.extra["requirements"]}
+    assert reqs["Art. 27(1) deployer"].due == "applies from 2030-08-02"
+    assert reqs["Art. 4 deployer"].due == "in force"
+    due = report.extra["due"]
+    assert due["in force"] + due["later"] + due["cannot tell yet"] == len(reqs)
+    assert due["later"] > 0 and due["new work in force"] <= due["in force"]
+    assert {row["due"] for row in report.table("gap").rows} >= {"in force", "applies from 2030-08-02"}
+    assert "applies from 2030-08-02" in render_html(report).html
+    later = gap.build(store, "hospital", "eu-ai-act", dt.date(2030, 8, 2)).extra["requirements"]
+    assert next(r for r in later if r.notation == "Art. 27(1) deployer").due == "in force"

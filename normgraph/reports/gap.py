@@ -29,7 +29,7 @@ from normgraph.mappings.relations import relations
 from normgraph.reports import TARGETS, check_target, coverage, num, run, short, text, words
 from normgraph.reports.common import org_info
 from normgraph.reports.coverage import STATS_COLUMNS, GroupStats
-from normgraph.reports.duties import Memo, assessed
+from normgraph.reports.duties import APPLIES, IN_FORCE, Duty, Memo, assessed, duty
 from normgraph.reports.model import Report, Table
 from normgraph.store.base import Store
 
@@ -132,6 +132,7 @@ class Requirement:
     links: list[Link] = field(default_factory=list)
     no_counterpart: list[tuple[str, str]] = field(default_factory=list)  # (record IRI, rationale)
     candidates: list[str] = field(default_factory=list)  # 27001/42001 items that would reach it
+    due: str = ""  # AI Act: "in force", "applies from 2027-08-02" or "cannot tell yet: record …" (the engine's answer)
 
     @property
     def coverage(self) -> str:
@@ -202,9 +203,24 @@ def link_to(iri: str, item: Implemented, relation: str, row: dict[str, str] | No
                 r.get("rationale", ""))
 
 
-def _owed(store: Store, slug: str, today: dt.date, memo: Memo | None) -> dict[str, set[str]]:
-    """The AI Act obligations the organisation's systems owe, from the one applicability engine (as validation)."""
-    return assessed(store, slug, today, memo).owed()
+def _owed(store: Store, slug: str, today: dt.date, memo: Memo | None) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """The AI Act obligations the organisation's systems owe, from the one applicability engine (as validation), and
+    when each is due, in words: "in force" when it is for some system on `today`, else "applies from D" (the
+    earliest date), else "cannot tell yet: record …" — never a duty of a later date shown as due now."""
+    result = assessed(store, slug, today, memo)
+    answers: dict[str, list[Duty]] = {}
+    for a in result.owed_answers():
+        answers.setdefault(a.obligation.iri, []).append(duty(a, today))
+    due = {}
+    for iri, listed in answers.items():
+        dated = sorted(d.applies_from for d in listed if d.status == APPLIES and d.applies_from)
+        if any(d.in_force for d in listed):
+            due[iri] = IN_FORCE
+        elif dated:
+            due[iri] = f"applies from {dated[0].isoformat()}"
+        else:
+            due[iri] = next(d.state for d in listed)
+    return result.owed(), due
 
 
 def analyse(store: Store, slug: str, target: str, today: dt.date,
@@ -212,7 +228,7 @@ def analyse(store: Store, slug: str, target: str, today: dt.date,
     scheme, _title = check_target(target)
     info = org_info(store, slug)
     impl = implemented(store, info.graph, today)
-    owed = _owed(store, slug, today, memo) if target == "eu-ai-act" else {}
+    owed, due = _owed(store, slug, today, memo) if target == "eu-ai-act" else ({}, {})
     params = {"obligations": " ".join(sorted(owed))} if target == "eu-ai-act" else {}
     reqs: dict[str, Requirement] = {}
     for row in run(store, TARGET_QUERY[target], **params).rows:
@@ -222,7 +238,7 @@ def analyse(store: Store, slug: str, target: str, today: dt.date,
         systems = tuple(sorted(owed.get(iri, ()))) or (tuple(text(row.get("systems")).split()) if row.get("systems") is not None else ())
         reqs[iri] = Requirement(iri, text(row["notation"]), text(row.get("title")), text(row["part"]),
                                 text(row.get("group")), text(row.get("groupTitle")).strip(),
-                                num(row.get("order")) or 0, systems)
+                                num(row.get("order")) or 0, systems, due=due.get(iri, ""))
     for iri, req in reqs.items():
         if iri in impl:
             req.links.append(link_to(iri, impl[iri], "is"))
@@ -282,7 +298,7 @@ def stats(reqs: list[Requirement], isms_only: bool = False) -> tuple[GroupStats,
 
 
 COLUMNS = ["requirement", "title", "part", "group", "coverage", "covered_by", "current_evidence", "mapping_records",
-           "relations", "reason", "candidates", "applies_via_systems", "iri"]
+           "relations", "reason", "candidates", "applies_via_systems", "due", "iri"]
 
 
 def sort_key(notation: str) -> list[tuple[int, int, str]]:
@@ -306,6 +322,18 @@ def reuse_table(reqs: list[Requirement]) -> Table:
          "iri": iris[k]}
         for k, v in sorted(reuse.items(), key=lambda kv: sort_key(kv[0]))
     ], key="iso27001_control")
+
+
+def due_counts(reqs: list[Requirement]) -> dict[str, int]:
+    """AI Act targets: how many are in force on the date, apply from a later date, cannot be told yet — and of the
+    new work, how many are in force (the rest is not due now)."""
+    def kind(r: Requirement) -> str:
+        return "in force" if r.due == IN_FORCE else "later" if r.due.startswith("applies from") else "cannot tell yet"
+
+    dated = [r for r in reqs if r.due]
+    out = {k: sum(1 for r in dated if kind(r) == k) for k in ("in force", "later", "cannot tell yet")}
+    out["new work in force"] = sum(1 for r in dated if kind(r) == "in force" and r.coverage == coverage.NONE)
+    return out
 
 
 def headline(reqs: list[Requirement]) -> dict[str, int]:
@@ -346,6 +374,7 @@ def build(store: Store, slug: str, target: str, today: dt.date, memo: Memo | Non
             "reason": r.reason,
             "candidates": "; ".join(r.candidates[:8]),
             "applies_via_systems": "; ".join(labels.get(s, short(s)) for s in r.systems),
+            "due": r.due,
             "iri": r.iri,
         })
     group_table = Table("coverage", STATS_COLUMNS, [total.as_row()] + [g.as_row() for g in groups])
@@ -356,7 +385,7 @@ def build(store: Store, slug: str, target: str, today: dt.date, memo: Memo | Non
                   [table, group_table, baseline_table, reuse_table(reqs)],
                   {"target": target, "target_title": title, "scheme": str(scheme), "requirements": reqs,
                    "total": total, "groups": groups, "baseline": baseline, "implemented_27001": impl_27001,
-                   "answer": headline(reqs), "weighting": coverage.WEIGHTING, "legend": LEGEND,
+                   "answer": headline(reqs), "weighting": coverage.WEIGHTING, "legend": LEGEND, "due": due_counts(reqs),
                    "targets": [(key, catalog(cat).title) for key, cat in TARGETS.items()]})
 
 
