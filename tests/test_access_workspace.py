@@ -128,3 +128,36 @@ def test_a_preview_is_its_uploaders_and_writes_are_editors(app: tuple[Flask, dic
                         data={"file": (io.BytesIO(data), "risks.csv")}, content_type="multipart/form-data")
     assert again.status_code == 404
     assert client.post(preview + "/discard?format=json", headers=_as(tokens, "fin-editor")).status_code == 200
+
+
+def _with_entity_bomb(xlsx: bytes) -> bytes:
+    """The workbook with its first sheet replaced by a 'billion laughs' entity bomb."""
+    import zipfile
+
+    lol = ['<!ENTITY lol "lollollollollollollollollollol">'] + [
+        f'<!ENTITY lol{i + 1} "{(f"&lol{i};" if i else "&lol;") * 10}">' for i in range(9)]
+    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [' + "".join(lol) + ']><worksheet xmlns="http://schemas.openxmlformats.org/'
+            'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+            '</sheetData></worksheet>')
+    src = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            z.writestr(item, bomb if item.filename == "xl/worksheets/sheet1.xml" else src.read(item.filename))
+    return out.getvalue()
+
+
+def test_a_hostile_workbook_is_refused_without_naming_server_paths(app: tuple[Flask, dict[str, str]]) -> None:
+    """An entity bomb in a sheet is refused (400, memory untouched) — but the message named the upload's
+    temporary folder on the server ('could not read worksheets from /tmp/ng-upload-…/x.xlsx')."""
+    flask_app, tokens = app
+    client = flask_app.test_client()
+    xlsx = client.get("/org/fintech/export/risks.xlsx", headers=_as(tokens, "fin-viewer")).data
+    r = client.post("/org/fintech/upload?format=json", headers=_as(tokens, "fin-editor"),
+                    data={"file": (io.BytesIO(_with_entity_bomb(xlsx)), "x.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 400
+    body = r.get_data(as_text=True)
+    assert "/tmp" not in body and "ng-upload" not in body, body
+    page = client.post("/org/fintech/upload", headers=_as(tokens, "fin-editor"),
+                       data={"file": (io.BytesIO(_with_entity_bomb(xlsx)), "x.xlsx")}, content_type="multipart/form-data")
+    assert page.status_code == 400 and "ng-upload" not in page.get_data(as_text=True)
