@@ -137,8 +137,7 @@ def client_key() -> str:
 def _note_access(mode: str, graphs: tuple[str, ...]) -> None:
     """A scoped store's access hook: collect the organisation graphs of this request for the audit trail."""
     if has_request_context():
-        seen = g.setdefault("ng_access", {"read": set(), "write": set()})
-        seen[mode].update(graphs)
+        audit.note(g.setdefault("ng_access", {}), mode, graphs)
     else:
         audit.record("(no request)", mode, sorted(graphs))
 
@@ -147,10 +146,8 @@ def _audit_request(resp: Response) -> Response:
     seen = g.get("ng_access")
     if seen:
         name = current_principal().name
-        for mode in ("write", "read"):
-            if seen[mode]:
-                audit.record(name, mode, sorted(seen[mode]), method=request.method, path=request.path,
-                             status=resp.status_code)
+        for mode, graphs in audit.records(seen):
+            audit.record(name, mode, graphs, method=request.method, path=request.path, status=resp.status_code)
     return resp
 
 

@@ -32,6 +32,7 @@ import pyoxigraph as ox
 from normgraph.iri import NGG
 from normgraph.store.base import Dataset, QueryResult, QuerySyntaxError, Store
 from normgraph.store.oxigraph import rdf_format
+from normgraph.store.query_reach import query_access
 from normgraph.store.sparql_text import check_sparql, from_clauses
 
 #: every graph under this IRI belongs to one organisation (the first path segment is its slug)
@@ -91,6 +92,19 @@ EVERYTHING = Scope(None, None, True, True)
 AccessHook = Callable[[str, tuple[str, ...]], None]
 
 
+def _chosen_graphs(sparql: str, dataset: Dataset | None) -> tuple[str, ...] | None:
+    """The graphs a query of an unrestricted scope asked for (FROM / FROM NAMED or the protocol's lists);
+    None when it reads the union default graph."""
+    if dataset is None:
+        return None
+    if dataset.from_query:
+        clauses = from_clauses(sparql)
+        return None if clauses is None else tuple(clauses[0]) + tuple(clauses[1])
+    if dataset.default_graphs is None or dataset.named_graphs is None:
+        return None
+    return tuple(dataset.default_graphs) + tuple(dataset.named_graphs)
+
+
 class ScopedStore:
     """`inner` as seen by one scope (see the module docstring)."""
 
@@ -131,13 +145,19 @@ class ScopedStore:
         if private and self.on_access is not None:
             self.on_access(mode, private)
 
+    def _audit_query(self, sparql: str, graphs: tuple[str, ...], chosen: tuple[str, ...] | None) -> None:
+        """A query's audit records: a read of the graphs it names or chooses, a read-scope of the rest it could
+        reach through the union (normgraph.access.audit.query_access)."""
+        for mode, reached in query_access(sparql, graphs, chosen):
+            self._audit(mode, reached)
+
     def dataset_for(self, sparql: str, dataset: Dataset | None) -> Dataset | None:
         """The dataset the engine gets: only visible graphs, whatever the request or the query asks for."""
         graphs, _private = self.visible()
         if self.scope.reads_everything:
             if dataset is None and check_sparql(sparql).has_from:
                 dataset = Dataset(from_query=True)
-            self._audit("read", graphs)
+            self._audit_query(sparql, graphs, _chosen_graphs(sparql, dataset))
             return dataset
         requested_default: tuple[str, ...] | None = None
         requested_named: tuple[str, ...] | None = None
@@ -149,7 +169,7 @@ class ScopedStore:
                 raise QuerySyntaxError("FROM / FROM NAMED must name graphs by absolute IRIs or declared prefixes")
             requested_default, requested_named = tuple(clauses[0]), tuple(clauses[1])
         if requested_default is None and requested_named is None:
-            self._audit("read", graphs)
+            self._audit_query(sparql, graphs, None)
             return ScopeDataset(graphs or (NO_GRAPH,), graphs)
         allowed = set(graphs)
         default = graphs if requested_default is None else tuple(g for g in requested_default if g in allowed)
