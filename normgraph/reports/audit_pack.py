@@ -286,9 +286,12 @@ class Pack:
         page_items: list[dict[str, Any]] = []
         if key.startswith(EVIDENCE):
             number = _page_number(key)
-            rows = run(self.store, "report-audit-evidence-page", graph=self.info.graph, today=self.day, limit=str(PAGE),
-                       offset=str((number - 1) * PAGE)).rows
-            page_items = register(rows, self.name_of)
+            ids = run(self.store, "report-audit-evidence-ids", graph=self.info.graph, limit=str(PAGE),
+                      offset=str((number - 1) * PAGE)).rows
+            if ids:  # the page's items first, then their description: the engine then reads only those
+                rows = run(self.store, "report-audit-evidence-page", graph=self.info.graph, today=self.day,
+                           evidence=" ".join(text(r["evidence"]) for r in ids)).rows
+                page_items = register(rows, self.name_of)
         serves_of = {e["evidence_iri"]: [s.iri for s in wanted] for s in wanted for e in s.evidence}
         # the register's and the duties' pages show no validation result: they never wait for validation
         validated = not (key.startswith(EVIDENCE) or key.startswith(DUTIES))
