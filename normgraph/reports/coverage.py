@@ -38,9 +38,9 @@ SHORT = {FULL: "fully", NO_EVIDENCE: "no current evidence", PARTIAL: "in part", 
 PARTIAL_WEIGHT = 0.5
 WEIGHTING = ("Weighted reuse counts each requirement once, by its best link, and a link only when current evidence "
              "shows its implemented item on the date: 1 when the item covers the requirement fully; 1/2 when it covers "
-             "it in part with an overlap in substance (intersectsWith, subsetOf, or a partially implemented item), "
-             "because the record says some but not all of it is met and nobody says how much; 0 for a relatedTo link "
-             "(no overlap claimed) and for no link.")
+             "it in part with an overlap in substance (the item intersects with it, is a subset of it, or is only partly "
+             "implemented), because the record says some but not all of it is met and nobody says how much; 0 for an item "
+             "that is only related to it (no overlap claimed) and for no link.")
 NO_OVERLAP = "relatedTo"  # the relation that claims no overlap in substance (DESIGN.md §10)
 
 
