@@ -34,6 +34,8 @@ WEIGHTS = (10.0, 5.0, 1.0, 0.5)
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 _MARK = ("\x02", "\x03")  # snippet highlight markers (never in the indexed text)
 _WORD = re.compile(r"\w+")
+#: the most distinct words of one search that reach the index (the rest of a longer query is ignored)
+MAX_WORDS = 32
 #: the indexes kept: a few data generations of one store, bounded in bytes too (each knows its size)
 _INDEXES = PerGeneration(max_entries=4, max_bytes=256 * 1024 * 1024, sizeof=lambda ix: ix.nbytes)
 
@@ -220,7 +222,9 @@ def _search(store: Store, q: str, key: str | None, limit: int) -> Results:
             item = ix.items[row]
             scored.append((-score, 0.0, row, _hit(ix, item, names, "identifier", "", "")))
     else:
-        words = [w.casefold() for w in _WORD.findall(q)]
+        # each word once, and a bounded number of them: FTS5's work grows with repeated terms, and a search
+        # runs in the server process for anonymous readers (no query worker, no admission control)
+        words = list(dict.fromkeys(w.casefold() for w in _WORD.findall(q)))[:MAX_WORDS]
         for tier, rank, row, body, cross in ix.text_hits(words) if words else []:
             item = ix.items[row]
             where = {1: "title", 2: "text", 3: "crosswalk"}[tier]

@@ -23,6 +23,7 @@ from normgraph import __version__
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
 from normgraph.server.kernel import ProtocolError, current_store, org_store
 from normgraph.server.negotiation import NotAcceptable, negotiate
+from normgraph.server.reports import JUDGEABLE
 from normgraph.server.results import run_query
 from normgraph.store.base import Store
 from normgraph.store.cache import PerGeneration
@@ -162,6 +163,9 @@ def org_applicability(slug: str) -> Response:
         on = dt.date.fromisoformat(raw) if raw else dt.date.today()
     except ValueError:
         raise api_error(400, f"on={raw!r} is not a date (YYYY-MM-DD)", param="on") from None
+    if not JUDGEABLE[0] <= on <= JUDGEABLE[1]:
+        raise api_error(400, f"on={raw!r} is outside the dates normgraph judges ({JUDGEABLE[0]} to {JUDGEABLE[1]})",
+                        param="on")
     system, why = request.args.get("system") or None, request.args.get("why") or None
     store = org_store(slug)
     try:

@@ -335,6 +335,8 @@ def export(slug: str, kind: str, ext: str) -> Response:
 
 
 def _bad_upload(slug: str, e: OrgDataError) -> Response:
+    # the upload sits in a temporary folder on the server: a parser's message may name it
+    e = OrgDataError(e.file, e.row, e.column, without_paths(e.reason), sheet=e.sheet)
     if _wants_json():
         resp = _bad(e.file, e.row, e.column, e.reason)
         resp.set_data(json.dumps({**json.loads(resp.get_data()), "sheet": e.sheet}))

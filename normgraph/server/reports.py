@@ -42,6 +42,8 @@ _lock = threading.Lock()
 NAMES = {"soa": "Statement of Applicability", "risks": "Risk register", "gap": "Gap analysis",
          "audit-pack": "Audit evidence pack"}
 DEFAULT_TARGET = "iso42001-2023"
+#: the dates a page may be judged on: date arithmetic (expiry windows) must never overflow
+JUDGEABLE = (dt.date(1900, 1, 1), dt.date(9000, 12, 31))
 DOWNLOADS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "jsonld": "JSON-LD", "zip": "offline bundle (ZIP)"}
 
 
@@ -66,9 +68,12 @@ def judged_date() -> dt.date:
     if not raw:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         abort(400, f"today={raw!r} is not a date (YYYY-MM-DD)")
+    if not JUDGEABLE[0] <= day <= JUDGEABLE[1]:
+        abort(400, f"today={raw!r} is outside the dates normgraph judges ({JUDGEABLE[0]} to {JUDGEABLE[1]})")
+    return day
 
 
 def _explorer_prefix() -> str:
