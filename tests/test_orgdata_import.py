@@ -214,3 +214,23 @@ def test_cli_import_and_template(tmp_path: Path) -> None:
     r = runner.invoke(main, ["--store", str(store_dir), "import", str(out), "--org", "acme"])
     assert r.exit_code == 0, r.output
     assert "graph/org/acme> (10 triples now)" in r.output
+
+
+def test_an_inventory_imported_from_spreadsheets_alone_is_operated_by_the_organisation() -> None:
+    """No template states the organisation, so a CSV-only organisation could never clear 'AI system is not
+    linked to the organisation that operates it' (42001 4.3 / A.4.2). The import records the organisation
+    once and links every system to it; an --add import links to the organisation already there."""
+    from normgraph.loading import load_knowledge
+    from normgraph.validation import validate_org
+
+    store = EmbeddedStore()
+    load_knowledge(store, examples=False)
+    import_files(store, [TEMPLATES_DIR / "ai-systems.csv", TEMPLATES_DIR / "soa.csv"], "acme")
+    rows = store.query(f"SELECT ?s ?o WHERE {{ GRAPH <{org_graph('acme')}> {{ ?s <{NG}operatedBy> ?o }} }}")
+    operators = {str(r["o"]) for r in rows}
+    assert operators == {ORG + "organisation/acme"} and len(rows) >= 1
+    messages = [str(r.message) for r in validate_org(store, "acme").results]
+    assert not [m for m in messages if "not linked to the organisation" in m]
+    import_files(store, [TEMPLATES_DIR / "ai-systems.csv"], "acme", replace=False)
+    again = store.query(f"SELECT DISTINCT ?o WHERE {{ GRAPH <{org_graph('acme')}> {{ ?s <{NG}operatedBy> ?o }} }}")
+    assert {str(r["o"]) for r in again} == operators

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from normgraph.iri import local_id, org_graph
+from normgraph.iri import NG, NGORG, local_id, org_graph
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.store.base import Store
 
@@ -55,8 +55,32 @@ def import_files(store: Store, paths: Iterable[Path | str], org_slug: str, *, re
     union = Graph()
     for p in paths:
         union += import_file(p, org_slug)
+    existing = None if replace else store.export("ntriples", str(org_graph(org_slug)))
+    link_systems_to_organisation(union, org_slug, existing)
     data = union.serialize(format="nt", encoding="utf-8")
     return store.load(data, "ntriples", str(org_graph(org_slug)), replace=replace)
 
 
-__all__ = ["OrgDataError", "import_file", "import_files"]
+def link_systems_to_organisation(g: Graph, org_slug: str, existing: bytes | None = None) -> None:
+    """Every AI system operated by the organisation (ISO/IEC 42001 4.3, A.4.2): an import of spreadsheets alone
+    has no Turtle stating the organisation, so the organisation is recorded (…/id/org/<slug>/organisation/<slug>,
+    labelled with its slug) when neither the files nor the graph already there (`existing`, N-Triples) have one,
+    and each AI system not linked to an operator is linked to it."""
+    systems = [s for s in g.subjects(RDF.type, NG.AISystem) if (s, NG.operatedBy, None) not in g]
+    if not systems:
+        return
+    orgs = sorted(g.subjects(RDF.type, NG.Organisation), key=str)
+    if not orgs and existing:
+        before = Graph().parse(data=existing, format="nt")
+        orgs = sorted(before.subjects(RDF.type, NG.Organisation), key=str)
+    if orgs:
+        org = orgs[0]
+    else:
+        org = URIRef(f"{NGORG}{org_slug}/organisation/{local_id(org_slug)}")
+        g.add((org, RDF.type, NG.Organisation))
+        g.add((org, RDFS.label, Literal(org_slug)))
+    for s in systems:
+        g.add((s, NG.operatedBy, org))
+
+
+__all__ = ["OrgDataError", "import_file", "import_files", "link_systems_to_organisation"]
