@@ -161,3 +161,19 @@ def test_a_hostile_workbook_is_refused_without_naming_server_paths(app: tuple[Fl
     page = client.post("/org/fintech/upload", headers=_as(tokens, "fin-editor"),
                        data={"file": (io.BytesIO(_with_entity_bomb(xlsx)), "x.xlsx")}, content_type="multipart/form-data")
     assert page.status_code == 400 and "ng-upload" not in page.get_data(as_text=True)
+
+
+def test_organisation_data_is_never_kept_by_a_shared_or_browser_cache(app: tuple[Flask, dict[str, str]]) -> None:
+    """The organisation pages say `Cache-Control: private, no-store` (not for the next person at that browser,
+    nor for a proxy's cache), but the same organisation's data through the applicability API, /store and
+    /sparql carried no Cache-Control at all. Every answer to a signed-in request must not be stored."""
+    from urllib.parse import quote
+
+    flask_app, tokens = app
+    graph = "https://w3id.org/normgraph/graph/org/fintech"
+    client = flask_app.test_client()
+    for path in ("/org/fintech", "/api/orgs/fintech/applicability", f"/store?graph={quote(graph)}",
+                 "/sparql?query=" + quote(f"SELECT * WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT 3")):
+        r = client.get(path, headers=_as(tokens, "fin-viewer"))
+        assert r.status_code == 200, path
+        assert "no-store" in (r.headers.get("Cache-Control") or ""), (path, r.headers.get("Cache-Control"))
