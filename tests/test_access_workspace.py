@@ -177,3 +177,15 @@ def test_organisation_data_is_never_kept_by_a_shared_or_browser_cache(app: tuple
         r = client.get(path, headers=_as(tokens, "fin-viewer"))
         assert r.status_code == 200, path
         assert "no-store" in (r.headers.get("Cache-Control") or ""), (path, r.headers.get("Cache-Control"))
+
+
+@pytest.mark.parametrize("slug", ["..", "-", "%00", "%C3%A9"])
+def test_a_slug_that_is_no_identifier_is_absent_not_a_crash(app: tuple[Flask, dict[str, str]], slug: str) -> None:
+    """kernel.org_store() made the organisation's graph IRI before asking whether the reader may read it, and
+    org_graph() refuses such slugs with ValueError: anonymous requests got a 500 on every organisation route."""
+    flask_app, tokens = app
+    client = flask_app.test_client()
+    for headers in ({}, _as(tokens, "fin-viewer")):
+        for path in (f"/org/{slug}", f"/org/{slug}/soa", f"/api/orgs/{slug}/applicability",
+                     f"/org/{slug}/audit-pack?format=zip"):
+            assert client.get(path, headers=headers).status_code == 404, (path, headers)
