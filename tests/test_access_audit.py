@@ -86,6 +86,11 @@ def test_an_export_is_a_read_of_its_organisation(app: tuple[Flask, str]) -> None
     assert ("read", [FINTECH]) in trail
 
 
+def test_an_organisations_pages_are_reads_of_that_organisation_only(app: tuple[Flask, str]) -> None:
+    for path in ("/org/fintech", "/org/fintech/soa", "/api/orgs/fintech/applicability"):
+        assert _trail(app, path) == [("read", [FINTECH])], path
+
+
 def test_the_records_of_one_request() -> None:
     visible = (FINTECH, HOSPITAL)
     prefixed = "PREFIX o: <https://w3id.org/normgraph/graph/org/> SELECT * { GRAPH o:hospital { ?s ?p ?o } }"
