@@ -172,29 +172,28 @@ class EmbeddedStore:
             # A file into a new graph of an on-disk store: Oxigraph's bulk loader streams it from disk and
             # commits once at the end (all or nothing, like `oxigraph load`), instead of one write batch
             # holding the whole file in memory.
-            with self._writing(graph):
-                try:
-                    self._store.bulk_load(path=str(data), format=OX_RDF[fmt], to_graph=target)
-                except SyntaxError as e:
-                    raise RdfSyntaxError(f"{name}: {e}") from None
-                except OSError as e:
-                    raise StoreError(f"{self.location}: loading {name} into <{graph}>: {e}") from e
-                finally:
-                    self.generation += 1
+            with self._loading(graph, name):
+                self._store.bulk_load(path=str(data), format=OX_RDF[fmt], to_graph=target)
             return self.graph_size(graph)
         raw = data.read_bytes() if isinstance(data, Path) else data.encode() if isinstance(data, str) else data
         if fmt == "rdfxml":
             refuse_xml_declarations(raw)
+        with self._loading(graph, name):
+            self._load(raw, fmt, graph, target, replace)
+        return self.graph_size(graph)
+
+    @contextmanager
+    def _loading(self, graph: str, name: str) -> Iterator[None]:
+        """Around a load of `name` into `graph`: its errors as the store's, a new generation either way."""
         with self._writing(graph):
             try:
-                self._load(raw, fmt, graph, target, replace)
+                yield
             except SyntaxError as e:
                 raise RdfSyntaxError(f"{name}: {e}") from None
             except OSError as e:
                 raise StoreError(f"{self.location}: loading {name} into <{graph}>: {e}") from e
             finally:
                 self.generation += 1
-        return self.graph_size(graph)
 
     def _holds(self, graph: ox.NamedNode) -> bool:
         return any(True for _ in self._store.quads_for_pattern(None, None, None, graph))
