@@ -170,3 +170,17 @@ def test_cli_today_changes_the_answer(store: EmbeddedStore) -> None:
     lines = out.output.replace("\n", " ")
     assert "All requirements: 5 fully, 4 implemented without current evidence, 4 in part, 57 not at all of 70" in lines
     assert "ISO/IEC 27001 alone (ignoring the 42001 lines of the SoA): 1 fully" in lines and "% covered" not in lines
+
+
+def test_a_requirement_reached_only_by_related_to_is_not_covered(store: EmbeddedStore) -> None:
+    """relatedTo claims no overlap in substance (weight 0): a requirement reached only so is "not at all", its
+    related items listed as such. fintech on 2026-12-01: every AI RMF link is relatedTo → 72 none, 0 in part
+    (was 69 "in part" next to 0.0 % weighted reuse); AI Act Art. 16(k) provider rests on A.8.5 relatedTo only."""
+    day = dt.date(2026, 12, 1)
+    nist = gap.build(store, "fintech", "nist-ai-rmf-1.0", day).extra["total"]
+    assert (nist.total, nist.full, nist.no_evidence, nist.partial, nist.none) == (72, 0, 0, 0, 72)
+    reqs = {r.notation: r for r in gap.build(store, "fintech", "eu-ai-act", day).extra["requirements"]}
+    art16k = reqs["Art. 16(k) provider"]
+    assert art16k.links and all(link.relation == coverage.NO_OVERLAP for link in art16k.links)
+    assert art16k.coverage == coverage.NONE and art16k.weight == 0.0
+    assert "Related, no overlap claimed: ISO/IEC 42001 A.8.5 is related to it" in art16k.reason

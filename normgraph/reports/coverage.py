@@ -8,9 +8,11 @@ A target requirement is, on the judged date,
 - **implemented, no current evidence** (``no_evidence``) when such an item exists but no current
   evidence supports it: the claim may be true, nothing shows it on that date (expired, future-dated
   or missing evidence);
-- **covered in part** (``partial``) when it is reached only by records of partial strength
-  (intersectsWith, subsetOf, relatedTo) or only from partially implemented items;
-- **not at all** (``none``) otherwise.
+- **covered in part** (``partial``) when it is reached only by records of partial strength that claim an
+  overlap in substance (intersectsWith, subsetOf) or only from partially implemented items;
+- **not at all** (``none``) otherwise — also when the only links are relatedTo records: those claim no
+  overlap in substance (weight 0 below), so they are listed as "related, no overlap claimed", never as
+  coverage.
 The four are counted and reported separately and never added together.
 
 The one weighted figure, **weighted reuse**, is the share of the target that recorded work is shown
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 FULL, NO_EVIDENCE, PARTIAL, NONE = "full", "no_evidence", "partial", "none"
 STATUSES = (FULL, NO_EVIDENCE, PARTIAL, NONE)
@@ -55,6 +57,9 @@ class LinkLike(Protocol):
     def relation(self) -> str: ...
 
 
+L = TypeVar("L", bound=LinkLike)
+
+
 def link_weight(link: LinkLike) -> float:
     """What one link counts towards the weighted reuse figure (module docstring)."""
     if not link.evidenced:
@@ -71,7 +76,12 @@ def status(links: Iterable[LinkLike]) -> str:
         return FULL
     if any(link.full_strength for link in links):
         return NO_EVIDENCE
-    return PARTIAL if links else NONE
+    return PARTIAL if overlapping(links) else NONE
+
+
+def overlapping(links: Iterable[L]) -> list[L]:
+    """The links whose relation claims an overlap in substance (all but relatedTo)."""
+    return [link for link in links if link.relation != NO_OVERLAP]
 
 
 def weight(links: Iterable[LinkLike]) -> float:

@@ -155,10 +155,14 @@ class Requirement:
             return "Implemented, but no current evidence: " + "; ".join(
                 link.describe() for link in self.links if link.full_strength)
         if state == coverage.PARTIAL:
-            return "; ".join(link.describe() for link in self.links)
+            return "; ".join(link.describe() for link in coverage.overlapping(self.links))
+        related = [link.describe() for link in self.links if link.relation == coverage.NO_OVERLAP]
+        also = f" Related, no overlap claimed: {'; '.join(related)}" if related else ""
         if self.no_counterpart:
             return "New control needed — the curators found no counterpart: " + " ".join(
-                r for _rec, r in self.no_counterpart if r)
+                r for _rec, r in self.no_counterpart if r) + also
+        if related:
+            return "New control needed — no implemented item overlaps it in substance." + also
         return "New control needed — no mapping from any implemented control"
 
 
@@ -312,7 +316,7 @@ def reuse_table(reqs: list[Requirement]) -> Table:
     reuse: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"full": [], "no_evidence": [], "partial": []})
     iris: dict[str, str] = {}
     for r in reqs:
-        for link in r.isms_links():
+        for link in coverage.overlapping(r.isms_links()):
             kind = "full" if link.full else ("no_evidence" if link.full_strength else "partial")
             reuse[link.source_notation][kind].append(r.notation)
             iris[link.source_notation] = link.source
