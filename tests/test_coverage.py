@@ -55,7 +55,7 @@ def test_exact_statuses_on_the_first_date(store: EmbeddedStore) -> None:
         "A.2.3": coverage.PARTIAL, "A.2.4": coverage.PARTIAL,  # intersect 27001 A.5.1
         "A.3.2": coverage.NO_EVIDENCE,  # implemented control, no evidence at all
         "A.6.2.8": coverage.NO_EVIDENCE,  # its evidence is issued after the judged date
-        "A.10.2": coverage.PARTIAL, "A.10.3": coverage.PARTIAL,  # intersect A.5.19 (no evidence: still in part)
+        "A.10.2": coverage.NO_EVIDENCE, "A.10.3": coverage.NO_EVIDENCE,  # intersect A.5.19 only, which has no evidence
     }
 
 
@@ -69,12 +69,12 @@ def test_nothing_is_assumed_for_clauses(store: EmbeddedStore) -> None:
 
 def test_counts_are_separate_and_add_up_with_one_weighted_figure(store: EmbeddedStore) -> None:
     """On 2026-06-01: 5 full (7.5.2, 7.5.3, 9.2.1, 9.2.2, A.2.2), 4 without current evidence (6.1.2, 9.1,
-    A.3.2, A.6.2.8), 4 in part, 57 none of 70. Weighted: 5 × 1 + A.2.3, A.2.4 × 1/2 (A.5.1 evidenced)
+    A.3.2, A.6.2.8; and A.10.2, A.10.3 reached in part only by A.5.19, which has no evidence), 2 in part, 57 none of 70. Weighted: 5 × 1 + A.2.3, A.2.4 × 1/2 (A.5.1 evidenced)
     + A.10.2, A.10.3 × 0 (A.5.19 has no evidence) = 6 → 8.6 %."""
     report = gap.build(store, "coverage-dates", "iso42001-2023", BEFORE)
     total = report.table("coverage").rows[0]
-    assert (total["requirements"], total["full"], total["no_evidence"], total["partial"], total["none"]) == (70, 5, 4, 4, 57)
-    assert (total["full_pct"], total["no_evidence_pct"], total["partial_pct"], total["none_pct"]) == (7.1, 5.7, 5.7, 81.4)
+    assert (total["requirements"], total["full"], total["no_evidence"], total["partial"], total["none"]) == (70, 5, 6, 2, 57)
+    assert (total["full_pct"], total["no_evidence_pct"], total["partial_pct"], total["none_pct"]) == (7.1, 8.6, 2.9, 81.4)
     assert total["weighted_reuse_pct"] == 8.6
     assert "covered_pct" not in total
     for row in report.table("coverage").rows:
@@ -84,18 +84,19 @@ def test_counts_are_separate_and_add_up_with_one_weighted_figure(store: Embedded
 
 def test_weighted_figure_rule_after_expiry(store: EmbeddedStore) -> None:
     """On 2026-07-01 POL-1 has ended: A.2.2's own link and A.5.1's links to A.2.2–A.2.4 count 0;
-    A.6.2.8 gains its evidence (1): 5 × 1 = 5 of 70 → 7.1 %."""
+    A.6.2.8 gains its evidence (1): 5 × 1 = 5 of 70 → 7.1 %. Nothing is in part any more: A.2.3, A.2.4 (via the
+    no longer evidenced A.5.1) join the 6 without current evidence → 8."""
     total = gap.build(store, "coverage-dates", "iso42001-2023", AFTER).table("coverage").rows[0]
-    assert (total["full"], total["no_evidence"], total["partial"], total["none"]) == (5, 4, 4, 57)
+    assert (total["full"], total["no_evidence"], total["partial"], total["none"]) == (5, 8, 0, 57)
     assert total["weighted_reuse_pct"] == 7.1
 
 
 def test_27001_only_baseline_ignores_the_42001_lines(store: EmbeddedStore) -> None:
     """ISO 27001 items alone: 7.5.3 (full, DOC-1); A.2.2–A.2.4 via A.5.1, A.10.2–A.10.3 via A.5.19 in
-    part: 1 full, 5 partial; weighted (1 + 3 × 1/2 from the evidenced A.5.1 + 0 from A.5.19) / 70 = 3.6 %."""
+    part, the latter without current evidence: 1 full, 2 without current evidence, 3 partial; weighted (1 + 3 × 1/2 from the evidenced A.5.1 + 0 from A.5.19) / 70 = 3.6 %."""
     report = gap.build(store, "coverage-dates", "iso42001-2023", BEFORE)
     base = report.table("baseline-27001").rows[0]
-    assert (base["full"], base["no_evidence"], base["partial"], base["none"]) == (1, 0, 5, 64)
+    assert (base["full"], base["no_evidence"], base["partial"], base["none"]) == (1, 2, 3, 64)
     assert base["weighted_reuse_pct"] == 3.6
     assert report.extra["baseline"].full == 1
 
@@ -168,7 +169,7 @@ def test_cli_today_changes_the_answer(store: EmbeddedStore) -> None:
         mp.setattr(Context, "store", lambda self, **_kw: store)
         out = CliRunner().invoke(main, ["report", "gap", "--org", "coverage-dates", "--today", "2026-06-01"])
     lines = out.output.replace("\n", " ")
-    assert "All requirements: 5 fully, 4 implemented without current evidence, 4 in part, 57 not at all of 70" in lines
+    assert "All requirements: 5 fully, 6 implemented without current evidence, 2 in part, 57 not at all of 70" in lines
     assert "ISO/IEC 27001 alone (ignoring the 42001 lines of the SoA): 1 fully" in lines and "% covered" not in lines
 
 
@@ -184,3 +185,18 @@ def test_a_requirement_reached_only_by_related_to_is_not_covered(store: Embedded
     assert art16k.links and all(link.relation == coverage.NO_OVERLAP for link in art16k.links)
     assert art16k.coverage == coverage.NONE and art16k.weight == 0.0
     assert "Related, no overlap claimed: ISO/IEC 42001 A.8.5 is related to it" in art16k.reason
+
+
+def test_in_part_needs_current_evidence_and_the_date_changes_it(store: EmbeddedStore) -> None:
+    """A partial link counts only with current evidence on the date. fintech F3: Art. 12(2) provider is reached
+    only through 42001 A.6.2.8 (implemented, no evidence) -> "implemented, no current evidence", not "in part";
+    Art. 9(9) provider through A.5.4 is in part while IA-NS-2026 / IA-NORA-2026 are current, and no longer once
+    they end (2027-03-14); the coverage-dates fixture's A.10.2 rests on 27001 A.5.19 without evidence."""
+    def reqs(day: dt.date) -> dict[str, gap.Requirement]:
+        return {r.notation: r for r in gap.build(store, "fintech", "eu-ai-act", day).extra["requirements"]}
+
+    before, after = reqs(dt.date(2026, 12, 1)), reqs(dt.date(2027, 6, 1))
+    assert before["Art. 12(2) provider"].coverage == coverage.NO_EVIDENCE
+    assert "A.6.2.8 intersects with it and would cover it in part with current evidence" in before["Art. 12(2) provider"].reason
+    assert (before["Art. 9(9) provider"].coverage, after["Art. 9(9) provider"].coverage) == (coverage.PARTIAL, coverage.NO_EVIDENCE)
+    assert states(store, BEFORE)["A.10.2"] == coverage.NO_EVIDENCE

@@ -75,7 +75,8 @@ def test_soa_hospital_golden(store: EmbeddedStore) -> None:
 def test_gap_iso42001_percentages_hand_computed(store: EmbeddedStore) -> None:
     """Annex A (38 controls). Full: A.2.2 (implemented itself, evidence 'Policy set v3' current on
     2026-12-01). In part: A.2.3, A.2.4 (intersect 27001 A.5.1), A.10.2, A.10.3 (intersect A.5.19),
-    A.6.2.6 (intersects A.8.16, partially implemented), A.6.2.8 (itself, partially implemented). Every
+    A.6.2.6 (intersects A.8.16) and A.6.2.8 (itself, partially implemented) are reached only by items without
+    current evidence -> "implemented, no current evidence", not in part. Every
     42001->27001 Annex A record is intersectsWith or relatedTo, so 27001 alone never covers a 42001
     control fully. Full, partial and none are reported apart (the old covered_pct 18.4 added 2.6 + 15.8);
     weighted reuse counts links whose item has current evidence: A.2.2 (1), A.2.3, A.2.4 via A.5.1 and
@@ -83,14 +84,15 @@ def test_gap_iso42001_percentages_hand_computed(store: EmbeddedStore) -> None:
     report = gap.build(store, "reports-small", "iso42001-2023", TODAY)
     cov = {r["group"]: r for r in report.table("coverage").rows}
     annex = cov["Annex A (all)"]
-    assert (annex["requirements"], annex["full"], annex["partial"], annex["none"]) == (38, 1, 6, 31)
-    assert (annex["full_pct"], annex["partial_pct"], annex["none_pct"]) == (2.6, 15.8, 81.6)
+    assert (annex["requirements"], annex["full"], annex["partial"], annex["none"]) == (38, 1, 4, 31)
+    assert annex["no_evidence"] == 2
+    assert (annex["full_pct"], annex["partial_pct"], annex["none_pct"]) == (2.6, 10.5, 81.6)
     assert annex["weighted_reuse_pct"] == 7.9 and "covered_pct" not in annex
     a2 = cov["A.2 Policies related to AI"]
     assert (a2["full"], a2["partial"], a2["none"]) == (1, 2, 0)
     reqs = {r.notation: r for r in report.extra["requirements"]}
     assert reqs["A.2.2"].coverage == "full"
-    assert reqs["A.6.2.8"].coverage == "partial"  # partially implemented: never "full"
+    assert reqs["A.6.2.8"].coverage == "no_evidence"  # partially implemented, its evidence ended: never "full"
     a102 = reqs["A.10.2"]
     assert a102.coverage == "partial"
     assert {(link.source_notation, link.relation) for link in a102.links} == {("A.5.19", "intersectsWith")}
@@ -115,22 +117,24 @@ def test_gap_ai_act_applicable_obligations(store: EmbeddedStore) -> None:
     testing unrecorded) and Arts 6(4), 49(2) that cannot be told yet (placing on the market, route, derogation
     unrecorded) = 65, but not Art. 50(1)-(2) (its Art. 50 category is unrecorded); chatbot (deployer, asserted
     art-50) -> Arts 4, 5(1) and Art. 50(3)-(4) (triggers unrecorded), not Art. 5(2)-(4) (no law enforcement) = 4.
-    Covered in part only through 42001 A.6.2.8 (partially implemented): Art. 12(1), 12(2), 12(3),
-    19(1) provider; Art. 21(2) is only relatedTo A.6.2.8 (no overlap claimed): not at all --
+    Reached in part only through 42001 A.6.2.8 (partially implemented, its evidence ended): Art. 12(1), 12(2),
+    12(3), 19(1) provider -> "implemented, no current evidence", none in part; Art. 21(2) is only relatedTo
+    A.6.2.8 (no overlap claimed): not at all --
     Art. 26(6) is a deployer duty for high-risk systems, and the chatbot is not high-risk."""
     report = gap.build(store, "reports-small", "eu-ai-act", TODAY)
     reqs = {r.notation: r for r in report.extra["requirements"]}
     assert len(reqs) == 69
     assert "Art. 5(2) deployer" not in reqs and "Art. 50(1) provider" not in reqs
     assert "Art. 26(6) deployer" not in reqs
-    partial = sorted(n for n, r in reqs.items() if r.coverage == "partial")
-    assert partial == ["Art. 12(1) provider", "Art. 12(2) provider", "Art. 12(3) provider",
+    no_evidence = sorted(n for n, r in reqs.items() if r.coverage == "no_evidence")
+    assert no_evidence == ["Art. 12(1) provider", "Art. 12(2) provider", "Art. 12(3) provider",
                        "Art. 19(1) provider"]
     assert reqs["Art. 21(2) provider"].coverage == "none"
     # art-12-1-provider supersetOf A.6.2.8: read from A.6.2.8's side it is subsetOf -> in part
     assert reqs["Art. 12(1) provider"].links[0].relation == "subsetOf"
     total = report.table("coverage").rows[0]
-    assert (total["full"], total["partial"], total["none"], total["partial_pct"], total["none_pct"]) == (0, 4, 65, 5.8, 94.2)
+    assert (total["full"], total["partial"], total["none"], total["partial_pct"], total["none_pct"]) == (0, 0, 65, 0.0, 94.2)
+    assert total["no_evidence"] == 4
 
 
 def test_gap_airmf_is_never_full_from_nist_related_records(store: EmbeddedStore) -> None:

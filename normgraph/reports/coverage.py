@@ -7,9 +7,11 @@ A target requirement is, on the judged date,
   before it, not ended before it);
 - **implemented, no current evidence** (``no_evidence``) when such an item exists but no current
   evidence supports it: the claim may be true, nothing shows it on that date (expired, future-dated
-  or missing evidence);
+  or missing evidence) — and likewise when it is reached in part only by items without current
+  evidence (a partial link counts no more than a full one without evidence);
 - **covered in part** (``partial``) when it is reached only by records of partial strength that claim an
-  overlap in substance (intersectsWith, subsetOf) or only from partially implemented items;
+  overlap in substance (intersectsWith, subsetOf) or only from partially implemented items, and at
+  least one such item has current evidence on the date;
 - **not at all** (``none``) otherwise — also when the only links are relatedTo records: those claim no
   overlap in substance (weight 0 below), so they are listed as "related, no overlap claimed", never as
   coverage.
@@ -76,7 +78,10 @@ def status(links: Iterable[LinkLike]) -> str:
         return FULL
     if any(link.full_strength for link in links):
         return NO_EVIDENCE
-    return PARTIAL if overlapping(links) else NONE
+    overlap = overlapping(links)
+    if any(link.evidenced for link in overlap):
+        return PARTIAL
+    return NO_EVIDENCE if overlap else NONE
 
 
 def overlapping(links: Iterable[L]) -> list[L]:

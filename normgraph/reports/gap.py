@@ -112,7 +112,8 @@ class Link:
             return f"{self.name} itself: {self.state}"
         how = "covers it fully" if self.full else ("would cover it fully with current evidence" if self.full_strength
                                                     else "claims no overlap in substance" if self.relation == coverage.NO_OVERLAP
-                                                    else "covers it in part")
+                                                    else "covers it in part" if self.evidenced
+                                                    else "would cover it in part with current evidence")
         said = ", ".join(filter(None, [f"mapping by {self.creator}" if self.creator else "",
                                        f"confidence {words.confidence_words(self.confidence)}" if self.confidence else ""]))
         chain = f"; inferred through {len(self.derived_from)} stated mappings" if self.derived_from else ""
@@ -152,10 +153,10 @@ class Requirement:
         if state == coverage.FULL:
             return "; ".join(link.describe() for link in self.links if link.full)
         if state == coverage.NO_EVIDENCE:
-            return "Implemented, but no current evidence: " + "; ".join(
-                link.describe() for link in self.links if link.full_strength)
+            shown = [link for link in self.links if link.full_strength] or coverage.overlapping(self.links)
+            return "Implemented, but no current evidence: " + "; ".join(link.describe() for link in shown)
         if state == coverage.PARTIAL:
-            return "; ".join(link.describe() for link in coverage.overlapping(self.links))
+            return "; ".join(link.describe() for link in coverage.overlapping(self.links) if link.evidenced)
         related = [link.describe() for link in self.links if link.relation == coverage.NO_OVERLAP]
         also = f" Related, no overlap claimed: {'; '.join(related)}" if related else ""
         if self.no_counterpart:
