@@ -68,8 +68,9 @@ def test_nothing_is_assumed_for_clauses(store: EmbeddedStore) -> None:
 
 
 def test_counts_are_separate_and_add_up_with_one_weighted_figure(store: EmbeddedStore) -> None:
-    """On 2026-06-01: 5 full (7.5.2, 7.5.3, 9.2.1, 9.2.2, A.2.2), 4 without current evidence (6.1.2, 9.1,
-    A.3.2, A.6.2.8; and A.10.2, A.10.3 reached in part only by A.5.19, which has no evidence), 2 in part, 57 none of 70. Weighted: 5 × 1 + A.2.3, A.2.4 × 1/2 (A.5.1 evidenced)
+    """On 2026-06-01: 5 full (7.5.2, 7.5.3, 9.2.1, 9.2.2, A.2.2), 6 without current evidence (6.1.2, 9.1,
+    A.3.2, A.6.2.8; and A.10.2, A.10.3 reached in part only by A.5.19, which has no evidence), 2 in part,
+    57 none of 70. Weighted: 5 × 1 + A.2.3, A.2.4 × 1/2 (A.5.1 evidenced)
     + A.10.2, A.10.3 × 0 (A.5.19 has no evidence) = 6 → 8.6 %."""
     report = gap.build(store, "coverage-dates", "iso42001-2023", BEFORE)
     total = report.table("coverage").rows[0]
@@ -93,7 +94,8 @@ def test_weighted_figure_rule_after_expiry(store: EmbeddedStore) -> None:
 
 def test_27001_only_baseline_ignores_the_42001_lines(store: EmbeddedStore) -> None:
     """ISO 27001 items alone: 7.5.3 (full, DOC-1); A.2.2–A.2.4 via A.5.1, A.10.2–A.10.3 via A.5.19 in
-    part, the latter without current evidence: 1 full, 2 without current evidence, 3 partial; weighted (1 + 3 × 1/2 from the evidenced A.5.1 + 0 from A.5.19) / 70 = 3.6 %."""
+    part, the latter without current evidence: 1 full, 2 without current evidence, 3 partial;
+    weighted (1 + 3 × 1/2 from the evidenced A.5.1 + 0 from A.5.19) / 70 = 3.6 %."""
     report = gap.build(store, "coverage-dates", "iso42001-2023", BEFORE)
     base = report.table("baseline-27001").rows[0]
     assert (base["full"], base["no_evidence"], base["partial"], base["none"]) == (1, 2, 3, 64)
