@@ -202,3 +202,20 @@ def test_in_part_needs_current_evidence_and_the_date_changes_it(store: EmbeddedS
     assert "A.6.2.8 intersects with it and would cover it in part with current evidence" in before["Art. 12(2) provider"].reason
     assert (before["Art. 9(9) provider"].coverage, after["Art. 9(9) provider"].coverage) == (coverage.PARTIAL, coverage.NO_EVIDENCE)
     assert states(store, BEFORE)["A.10.2"] == coverage.NO_EVIDENCE
+
+
+def test_evidence_for_an_obligation_itself_covers_it_while_current(store: EmbeddedStore) -> None:
+    """fintech: IA-NS-2026 (NorthScore's FRIA, to 2027-03-14) supports Art. 27(1) deployer for NorthScore, the
+    system that owes it; NORA-TN-2026 (to 2027-10-31) supports Art. 50(1) provider for Nora. On 2026-12-01 both are
+    covered fully by the obligation itself, the evidence named (validation and the audit pack read the same);
+    on 2027-06-01 the FRIA has ended: Art. 27(1) is no longer covered by it."""
+    def reqs(day: dt.date) -> dict[str, gap.Requirement]:
+        return {r.notation: r for r in gap.build(store, "fintech", "eu-ai-act", day).extra["requirements"]}
+
+    before, after = reqs(dt.date(2026, 12, 1)), reqs(dt.date(2027, 6, 1))
+    art27, art50 = before["Art. 27(1) deployer"], before["Art. 50(1) provider"]
+    assert (art27.coverage, art50.coverage) == (coverage.FULL, coverage.FULL)
+    assert "Art. 27(1) deployer itself: implemented as its evidence shows; current evidence: IA-NS-2026" in art27.reason
+    assert "NORA-TN-2026" in art50.reason
+    assert after["Art. 27(1) deployer"].coverage != coverage.FULL
+    assert after["Art. 50(1) provider"].coverage == coverage.FULL

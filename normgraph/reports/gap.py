@@ -2,7 +2,8 @@
 
 What the organisation implements is what it records (report-gap-implemented), as the ontology has it:
 SoA entries with status implemented or partially implemented for Annex A controls, and clauses 4-10
-through the documented information (evidence, ng:supports) that shows them; nothing is assumed.
+through the documented information (evidence, ng:supports) that shows them; for the AI Act, an obligation
+its evidence supports for each system that owes it (report-gap-obligation-evidence); nothing is assumed.
 Whether an item is shown working on the judged date is its current evidence (report-gap-evidence).
 How a target is then covered — fully, implemented without current evidence, in part, not at all —
 and the one weighted figure are normgraph.reports.coverage's rules; a target reached by nothing gets
@@ -199,6 +200,32 @@ def implemented(store: Store, graph: str, today: dt.date) -> dict[str, Implement
     return out
 
 
+def obligation_evidence(store: Store, graph: str, today: dt.date, owed: dict[str, set[str]],
+                        notations: dict[str, str]) -> dict[str, Implemented]:
+    """AI Act obligations the organisation implements itself, as its evidence shows (report-gap-obligation-evidence):
+    recorded when, for every system that owes it, some evidence supports it and concerns that system or none (the
+    whole organisation); shown on `today` by that evidence where it is current — as validation and the audit pack read it."""
+    rows: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    for row in run(store, "report-gap-obligation-evidence", graph=graph, today=today.isoformat()).rows:
+        rows[text(row["item"])].append((text(row["name"]), text(row.get("system")), text(row.get("current")) == "true"))
+    out: dict[str, Implemented] = {}
+    for iri, found in rows.items():
+        systems = owed.get(iri)
+        if systems is None:
+            continue
+        if not all(_for_system(found, s, current_only=False) for s in systems):
+            continue  # some system that owes it has no evidence for it: not recorded as implemented
+        current = [_for_system(found, s, current_only=True) for s in systems or {""}]
+        shown = set().union(*current) if all(current) else set()  # shown only if shown for every system
+        out[iri] = Implemented("implemented", "evidence", notations.get(iri) or short(iri), tuple(sorted(shown)))
+    return out
+
+
+def _for_system(found: list[tuple[str, str, bool]], system: str, *, current_only: bool) -> set[str]:
+    """Names of the evidence that concerns `system` or no system (and is current, with `current_only`)."""
+    return {n for n, sys, cur in found if sys in ("", system) and (cur or not current_only)}
+
+
 def link_to(iri: str, item: Implemented, relation: str, row: dict[str, str] | None = None) -> Link:
     """A link from the implemented item `iri`; `row` holds the record's columns (none for "is")."""
     r = row or {}
@@ -244,6 +271,8 @@ def analyse(store: Store, slug: str, target: str, today: dt.date,
         reqs[iri] = Requirement(iri, text(row["notation"]), text(row.get("title")), text(row["part"]),
                                 text(row.get("group")), text(row.get("groupTitle")).strip(),
                                 num(row.get("order")) or 0, systems, due=due.get(iri, ""))
+    if target == "eu-ai-act":
+        impl.update(obligation_evidence(store, info.graph, today, owed, {iri: r.notation for iri, r in reqs.items()}))
     for iri, req in reqs.items():
         if iri in impl:
             req.links.append(link_to(iri, impl[iri], "is"))
