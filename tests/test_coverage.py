@@ -10,6 +10,7 @@ intersectsWith; 42001 7.5.3 equalTo 27001 7.5.3).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from repo import ROOT
@@ -219,3 +220,26 @@ def test_evidence_for_an_obligation_itself_covers_it_while_current(store: Embedd
     assert "NORA-TN-2026" in art50.reason
     assert after["Art. 27(1) deployer"].coverage != coverage.FULL
     assert after["Art. 50(1) provider"].coverage == coverage.FULL
+
+
+def test_obligation_evidence_counts_only_for_the_system_that_owes_it(tmp_path: Path) -> None:
+    """Evidence that supports Art. 9(8) provider (owed by fintech's NorthScore only) but concerns Nora does not
+    cover it; the same evidence naming no system (the whole organisation) does."""
+    owed_by = "<https://w3id.org/normgraph/id/org/fintech/ai-system/{}>"
+    head = ("@prefix ng: <https://w3id.org/normgraph/ont#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+            "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n")
+
+    def art98(concerns: str) -> str:
+        s = EmbeddedStore()
+        prepare_store(s)
+        extra = tmp_path / "extra.ttl"
+        extra.write_text(head + "<https://w3id.org/normgraph/id/org/fintech/evidence/MON-X> a ng:Evidence ;"
+                         ' skos:notation "MON-X" ; ng:issued "2026-01-01"^^xsd:date ; ' + concerns +
+                         " ng:supports <https://w3id.org/normgraph/id/eu-ai-act-obligation/art-9-8-provider> .\n")
+        s.load(extra, "turtle", "https://w3id.org/normgraph/graph/org/fintech", replace=False)
+        reqs = gap.build(s, "fintech", "eu-ai-act", dt.date(2026, 12, 1)).extra["requirements"]
+        return next(r.coverage for r in reqs if r.notation == "Art. 9(8) provider")
+
+    assert art98(f"ng:concernsSystem {owed_by.format('nora-assistant')} ;") == coverage.PARTIAL  # as without it
+    assert art98(f"ng:concernsSystem {owed_by.format('northscore')} ;") == coverage.FULL
+    assert art98("") == coverage.FULL
