@@ -320,3 +320,17 @@ def test_evidence_issued_after_the_judged_date_is_not_current(store: EmbeddedSto
     evidence = run(store, "report-audit-evidence", graph="https://w3id.org/normgraph/graph/org/hospital",
                    today=before.isoformat())
     assert evidence.rows and not any(str(r["valid"]) == "true" for r in evidence.rows)
+
+
+def test_soa_ai_act_column_names_only_duties_the_organisation_owes(store: EmbeddedStore) -> None:
+    """hospital deploys its high-risk systems and provides none: an SoA line lists no high-risk provider duty nor an
+    importer's or distributor's (they would read as owed); 42001 A.5.4 names Art. 27(1) deployer (owed for its 5(a)
+    eligibility system) but not Art. 9(9) provider, and A.10.3 names none of Art. 17(1) provider, 23(1) importer,
+    24(1) distributor, 25(4) provider. The same on a control-section page, built for that section alone."""
+    day = dt.date(2026, 12, 1)
+    for part in (None, "42001-A.5", "42001-A.10"):
+        rows = {(r["standard"][:13], r["control"]): r for r in soa.build(store, "hospital", day, part=part).table("soa").rows}
+        assert rows[("ISO/IEC 42001", "A.5.4")]["ai_act_obligations"] == "Art. 27(1) deployer"
+        assert rows[("ISO/IEC 42001", "A.10.3")]["ai_act_obligations"] == ""
+        named = " ".join(str(r["ai_act_obligations"]) for r in rows.values())
+        assert "deployer" in named and not any(w in named for w in ("Art. 9(9) provider", "importer", "distributor"))

@@ -135,6 +135,15 @@ def assessed(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> 
     return result
 
 
+def owed_obligations(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> set[str]:
+    """The IRIs of the obligations the organisation owes on `on` (the engine's owed(); none when its facts
+    contradict each other — the report says why in its duties section)."""
+    try:
+        return set(assessed(store, slug, on, memo).owed())
+    except ReportError:
+        return set()
+
+
 def ai_act_duties(store: Store, slug: str, on: dt.date, memo: Memo | None = None) -> list[SystemDuties]:
     """Per AI system and model with an AI Act role: its listed duties on `on` (ReportError on contradictory facts)."""
     result = assessed(store, slug, on, memo)

@@ -2,9 +2,9 @@
 
 One row per Annex A control of both standards (93 + 38 = 131), whether or not the organisation has
 an SoA entry for it (a control without an entry is "not assessed": a finding in itself). Each row
-also names the AI Act obligations and AI RMF subcategories the control relates to through mapping
-records (queries/report-soa-links.rq), and the SoA lists each AI system's AI Act duties with their
-dates and reasons, from the applicability engine (normgraph.reports.duties).
+also names the AI Act obligations (only those the organisation owes, by the applicability engine) and
+AI RMF subcategories the control relates to through mapping records (queries/report-soa-links.rq), and
+the SoA lists each AI system's AI Act duties with their dates and reasons, from the applicability engine (normgraph.reports.duties).
 
 Sections: one per Annex A theme or objective of each standard (27001 A.5–A.8, 42001 A.2–A.10) and
 one for the AI Act duties; the overview has the counts and each system's duties in brief.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from normgraph.reports import joined, num, text, vocab_local
 from normgraph.reports.common import org_info
-from normgraph.reports.duties import Memo, duties_or_problem, duties_table, duty_parts, sections_of, shared_rows, unjudged
+from normgraph.reports.duties import Memo, duties_or_problem, duties_table, duty_parts, owed_obligations, sections_of, shared_rows, unjudged
 from normgraph.reports.model import Report, Table, Value
 from normgraph.reports.page import OVERVIEW, Part
 from normgraph.store.base import Store
@@ -78,13 +78,15 @@ def family_key(standard: str, family_title: str) -> str:
 
 
 def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None, part: str | None = None) -> Report:
-    """The SoA; with `part` a control section's key, without asking the applicability engine (its page lists no
-    duties; the table of contents names the duty sections from the systems alone)."""
+    """The SoA; with `part` a control section's key, its page lists no duties (the table of contents names the duty
+    sections from the systems alone) — the engine is still asked which obligations are owed, for the rows' AI Act
+    column (once per data generation with the report cache's `memo`)."""
     info = org_info(store, slug)
     rows = shared_rows(store, memo, "report-soa", graph=info.graph, today=today.isoformat())
     notations = {text(r["control"]): f"{STANDARD_SHORT.get(text(r['standard']), '')} {text(r['notation'])}".strip()
                  for r in rows}
     links = soa_links(store, notations, memo)
+    owed = owed_obligations(store, slug, today, memo)  # the column names only duties the organisation owes
     table = Table("soa", COLUMNS, key="control")
     families: dict[str, tuple[str, list[dict[str, Value]]]] = {}
     for row in rows:
@@ -102,7 +104,7 @@ def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None, par
             "owner": text(row.get("ownerName")) or ("(unnamed)" if row.get("owner") is not None else ""),
             "evidence_current": num(row.get("evidenceCurrent")) or 0,
             "evidence_expired": num(row.get("evidenceExpired")) or 0,
-            "ai_act_obligations": "; ".join(n for _i, n in lk.obligation),
+            "ai_act_obligations": "; ".join(n for i, n in lk.obligation if i in owed),
             "ai_rmf_subcategories": "; ".join(n for _i, n in lk.airmf),
             "links_via": "; ".join(n for _i, n in lk.via),
             "iri": iri,
