@@ -163,8 +163,6 @@ def test_a_hostile_workbook_is_refused_without_naming_server_paths(app: tuple[Fl
     assert page.status_code == 400 and "ng-upload" not in page.get_data(as_text=True)
 
 
-@pytest.mark.xfail(strict=True, reason="REQUESTS.md: to: lead (workspace's normgraph/server/__init__.py) from: guard — "
-                   "_cors after_request: answers to signed-in requests have no Cache-Control")
 def test_organisation_data_is_never_kept_by_a_shared_or_browser_cache(app: tuple[Flask, dict[str, str]]) -> None:
     """The organisation pages say `Cache-Control: private, no-store` (not for the next person at that browser,
     nor for a proxy's cache), but the same organisation's data through the applicability API, /store and
@@ -181,8 +179,6 @@ def test_organisation_data_is_never_kept_by_a_shared_or_browser_cache(app: tuple
         assert "no-store" in (r.headers.get("Cache-Control") or ""), (path, r.headers.get("Cache-Control"))
 
 
-@pytest.mark.xfail(strict=True, reason="REQUESTS.md: to: lead from: guard — normgraph/server/kernel.py:126 org_store(): 500 "
-                   "for anyone on /org/.., /org/-, /org/%00, /org/é (regression of 6c2f7e1)")
 @pytest.mark.parametrize("slug", ["..", "-", "%00", "%C3%A9"])
 def test_a_slug_that_is_no_identifier_is_absent_not_a_crash(app: tuple[Flask, dict[str, str]], slug: str) -> None:
     """kernel.org_store() made the organisation's graph IRI before asking whether the reader may read it, and

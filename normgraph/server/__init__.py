@@ -100,6 +100,9 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     def _cors(resp: Response) -> Response:
         for key, value in SECURITY_HEADERS.items():
             resp.headers.setdefault(key, value)
+        if not current_principal().anonymous:  # may hold organisation data: no browser or shared cache keeps it
+            resp.headers.setdefault("Cache-Control", "private, no-store")
+        resp.vary.update(("Authorization", "Cookie"))  # an anonymous answer never serves a signed-in request
         # CORS is for anonymous reads and tools with their own bearer token; never with credentials
         # (no Access-Control-Allow-Credentials), and never for a request a session cookie signed in
         if request.path.startswith(CORS_PREFIXES) and current_principal().via != "session":

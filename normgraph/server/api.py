@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, jsonify, request
 
 from normgraph import __version__
+from normgraph.iri import org_graph
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
 from normgraph.server.kernel import ProtocolError, current_store, org_store
 from normgraph.server.negotiation import NotAcceptable, negotiate
@@ -167,6 +168,10 @@ def org_applicability(slug: str) -> Response:
         raise api_error(400, f"on={raw!r} is outside the dates normgraph judges ({JUDGEABLE[0]} to {JUDGEABLE[1]})",
                         param="on")
     system, why = request.args.get("system") or None, request.args.get("why") or None
+    try:
+        org_graph(slug)
+    except ValueError:  # a slug no organisation can have: absent, like one that does not exist
+        raise api_error(404, f"no organisation {slug!r}") from None
     store = org_store(slug)
     try:
         result = assessed(store, slug, on)

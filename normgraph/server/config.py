@@ -16,7 +16,7 @@
 | NORMGRAPH_TRUSTED_USER_HEADER | a reverse proxy's single sign-on header naming the principal (trusted only when set) | — |
 | NORMGRAPH_SECURE_COOKIES | session cookie only over HTTPS (1/0) | 0 |
 | NORMGRAPH_HEAVY_PER_CLIENT | query workers one client may hold at once (admission control) | half the workers |
-| NORMGRAPH_TRUSTED_PROXIES | reverse proxies in front of normgraph whose X-Forwarded-For / -Proto / -Host are believed (client address for fairness and sign-in throttling, https for cookies) | 0 (headers ignored) |
+| NORMGRAPH_TRUSTED_PROXIES | reverse proxies in front whose X-Forwarded-For / -Proto / -Host are believed | 0 (ignored) |
 """
 
 from __future__ import annotations

@@ -123,7 +123,11 @@ def org_store(slug: str) -> Store:
     So nothing another organisation's graph says (say, its own label for a public control) can reach this
     organisation's answers, even for a reader of both; and every reader of the organisation shares one
     scoped store, hence one set of cached answers. Writes keep going through `current_store()`."""
-    if not scope_of(current_principal()).may_read(str(org_graph(slug))):
+    try:
+        graph = str(org_graph(slug))
+    except ValueError:  # no organisation can have that slug: absent, for anyone
+        return current_store()
+    if not scope_of(current_principal()).may_read(graph):
         return current_store()
     return state().scoped_store(Scope(read=frozenset({slug})))
 
