@@ -109,6 +109,14 @@ o:ai-system\\/s a ng:AISystem ; rdfs:label "Scoring"@en ; ng:operatedBy o:organi
         store.drop(GRAPH + "sparse3")
 
 
+def test_judging_a_date_before_a_placing_date_judges_that_system_not_yet_placed(store: EmbeddedStore) -> None:
+    """The hospital put ShiftMatch into service on 2026-06-15: on 2026-06-01 it was not yet placed; the others are judged."""
+    result = assess(store, "hospital", date(2026, 6, 1))
+    reasons = " ".join(a.why() for a in result.answers if a.subject.key == "shift-roster")
+    assert "not yet placed on the market or put into service on 2026-06-01 (placed_on_market 2026-06-15)" in reasons
+    assert {s.key for s in result.subjects} - {"shift-roster"}
+
+
 def test_owed_answers_are_what_owed_says_with_dates_and_reasons(store: EmbeddedStore) -> None:
     """What the SoA and the audit pack list per system: the answers behind owed(), each dated and explained."""
     result = assess(store, "fintech", date(2026, 8, 3))
@@ -174,9 +182,8 @@ o:ai-system\\/pump a ng:AISystem ; rdfs:label "Infusion pump AI"@en ; ng:operate
 """)
     with pytest.raises(FactConflict) as e:
         assess(store, "contra", date(2026, 12, 1))
-    assert {(c.subject.rsplit("/", 1)[-1], c.column) for c in e.value.conflicts} == {
-        ("pump", "annex_i_product"), ("pump", "placed_on_market")}
-    assert "2027-01-10 is after the date judged on, 2026-12-01" in str(e.value)
+    # placed 2027-01-10, judged 2026-12-01: not yet placed then, no contradiction (the import refuses a future date)
+    assert {(c.subject.rsplit("/", 1)[-1], c.column) for c in e.value.conflicts} == {("pump", "annex_i_product")}
     store.drop(GRAPH + "contra")
 
 
@@ -209,7 +216,7 @@ o:ai-system\\/s a ng:AISystem ; rdfs:label "S"@en ; ng:operatedBy o:organisation
         assert reason in e.value.reason and "ai-system/s" in e.value.reason
 
 
-def test_cli_refuses_a_placing_on_the_market_after_the_judged_date(tmp_path: Path) -> None:
+def test_cli_judges_a_system_placed_after_the_judged_date_as_not_yet_placed(tmp_path: Path) -> None:
     data = tmp_path / "late.ttl"
     data.write_text(HEADER.replace("/org/bank-deployer/", "/org/late/") + r"""o:organisation\/org a ng:Organisation .
 o:ai-system\/bot a ng:AISystem ; rdfs:label "Bot"@en ; ng:operatedBy o:organisation\/org ; ng:aiActRole role:provider ;
@@ -219,8 +226,10 @@ o:ai-system\/bot a ng:AISystem ; rdfs:label "Bot"@en ; ng:operatedBy o:organisat
     p = subprocess.run([*cli, "import", str(data), "--org", "late"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     p = subprocess.run([*cli, "applicability", "--org", "late", "--on", "2026-05-01"], capture_output=True, text=True, timeout=300)
-    assert p.returncode == 2
-    assert "bot, column 'placed_on_market': 2026-06-01 is after the date judged on, 2026-05-01" in " ".join(p.stderr.split())
+    assert p.returncode == 0, p.stderr  # looking back before the placing date: not yet placed then, no contradiction
+    p = subprocess.run([*cli, "applicability", "--org", "late", "--on", "2026-05-01", "--why", "art-50-1-provider"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "not yet placed on the market on 2026-05-01 (placed_on_market 2026-06-01)" in " ".join(p.stdout.split())
     p = subprocess.run([*cli, "applicability", "--org", "late", "--on", "2026-08-03"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0 and "Art. 50(1) provider" in p.stdout and "applies (in force)" in p.stdout
     bad = tmp_path / "systems.csv"

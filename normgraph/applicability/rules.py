@@ -16,9 +16,9 @@ _SUBJECT, _CONDITION, _HOLDS = str(NG.verdictSubject), str(NG.verdictCondition),
 _BECAUSE, _FROM = str(NG.becauseOf), str(NG.holdsFrom)
 
 
-def derive(st: ox.Store) -> list[ox.Triple]:
-    """The rules' output over the facts in `st` (not added to it)."""
-    return [t for t in st.query(get_query(RULES).bind()) if isinstance(t, ox.Triple)]  # type: ignore[union-attr]
+def derive(st: ox.Store, on: date) -> list[ox.Triple]:
+    """The rules' output over the facts in `st` (not added to it), judged on `on` (a later placing date: not yet placed)."""
+    return [t for t in st.query(get_query(RULES).bind({"on": on.isoformat()})) if isinstance(t, ox.Triple)]  # type: ignore[union-attr]
 
 
 def recorded(st: ox.Store) -> dict[str, frozenset[str]]:
