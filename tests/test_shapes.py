@@ -86,3 +86,18 @@ def test_invalid_fixture_reports_exactly_its_shape(store: EmbeddedStore, shapes:
     assert r.message and r.source_provision.startswith("https://w3id.org/normgraph/id/")
     assert r.standard in ("ISO/IEC 27001:2022", "ISO/IEC 42001:2023", "EU AI Act (Regulation (EU) 2024/1689)")
     assert res.conforms == (exp["severity"] != "Violation")
+
+
+def test_shape_messages_are_plain_words() -> None:
+    """Audit-pack findings quote sh:message: no property names, camelCase or datatype CURIEs."""
+    import re
+
+    from rdflib.namespace import SH
+
+    from normgraph.validation import load_shapes
+
+    shapes = load_shapes()
+    messages = [str(m) for m in shapes.objects(None, SH.message)]
+    assert messages
+    bad = [m for m in messages if re.search(r"\b(ng|xsd|ngsh):\w|\b[a-z]+[A-Z]\w*", m)]
+    assert not bad, bad
