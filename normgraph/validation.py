@@ -37,7 +37,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -48,7 +48,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import BNode, Node
 
 from normgraph import knowledge
-from normgraph.applicability import CANNOT_TELL, Applicability, ApplicabilityError, assess
+from normgraph.applicability import APPLIES, CANNOT_TELL, Answer, Applicability, ApplicabilityError, assess
 from normgraph.applicability.inputs import UnknownOrganisation, catalog_ntriples, org_ntriples
 from normgraph.catalogs.registry import catalog_of
 from normgraph.iri import NG, curie, local_id, org_graph
@@ -58,6 +58,7 @@ from normgraph.store.base import SelectResult, Store
 
 SHAPES_DIR = ROOT / "shapes"
 #: The obligation whose duty validation also states as `dpv:hasObligation` in the classification it returns.
+OBLIGATION_NS = "https://w3id.org/normgraph/id/eu-ai-act-obligation/"
 FRIA = URIRef("https://w3id.org/normgraph/id/eu-ai-act-obligation/art-27-1-deployer")
 #: Validation facts (ngsh: terms the shapes read), derived after classification and the validation date.
 VALIDATION_FACTS: tuple[str, ...] = ("validate-current-evidence",)
@@ -218,6 +219,8 @@ class PreparedData:
     derived: bytes
     #: The validation facts' output (N-Triples), ngsh: terms only.
     facts: bytes
+    #: (subject IRI, obligation IRI) → the engine's owed answer on the validation date (severity follows it).
+    owed: dict[tuple[str, str], Answer] = field(default_factory=dict)
 
     def nt(self) -> bytes:
         return _nt(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
@@ -261,14 +264,52 @@ def prepare_data(store: Store, org_slug: str, today: date) -> PreparedData:
     st = ox.Store()
     st.load(_org_nt(store, org_slug), ox.RdfFormat.N_TRIPLES)
     st.load(catalog_ntriples(store, str(org_graph(org_slug))), ox.RdfFormat.N_TRIPLES)
-    derived = _classification(store, org_slug, today, st)
+    answers: dict[tuple[str, str], Answer] = {}
+    derived = _classification(store, org_slug, today, st, answers)
     st.add(ox.Quad(ox.NamedNode(str(VALIDATION_NODE)), ox.NamedNode(str(DCTERMS.date)),
                    ox.Literal(today.isoformat(), datatype=ox.NamedNode(str(XSD.date)))))
     facts = _run_constructs(st, VALIDATION_FACTS)
-    return PreparedData(st, derived, facts)
+    return PreparedData(st, derived, facts, answers)
 
 
-def _classification(store: Store, org_slug: str, today: date, st: ox.Store) -> bytes:
+def _obligations_of(shapes: Graph, shape: Node) -> set[str]:
+    """The AI Act obligations a shape checks (the ngsh:mayOwe values it names, anywhere under it)."""
+    seen: set[Node] = set()
+    todo: list[Node] = [shape]
+    found: set[str] = set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for _p, o in shapes.predicate_objects(node):
+            if isinstance(o, URIRef) and str(o).startswith(OBLIGATION_NS):
+                found.add(str(o))
+            elif isinstance(o, BNode):
+                todo.append(o)
+    return found
+
+
+def follow_the_engine(rows: list[ResultRow], shapes: Graph, owed: dict[tuple[str, str], Answer], today: date) -> list[ResultRow]:
+    """Severity follows the engine's answer on `today`: a duty in force stays a Violation; one that applies later is a
+    Warning "due from DATE"; one the engine cannot tell yet is left to the ApplicabilityUndecided Warning."""
+    out: list[ResultRow] = []
+    for row in rows:
+        if row.severity != "Violation" or row.shape.startswith("_:"):
+            out.append(row)
+            continue
+        answers = [owed[(row.focus, o)] for o in _obligations_of(shapes, URIRef(row.shape)) if (row.focus, o) in owed]
+        if not answers or any(a.due_on(today) for a in answers):
+            out.append(row)
+            continue
+        later = sorted(a.applies_from for a in answers if a.status == APPLIES and a.applies_from is not None)
+        if later:
+            out.append(replace(row, severity="Warning", message=f"{row.message} (due from {later[0].isoformat()})"))
+    return out
+
+
+def _classification(store: Store, org_slug: str, today: date, st: ox.Store,
+                    answers: dict[tuple[str, str], Answer] | None = None) -> bytes:
     """The engine's answers as triples, loaded into `st`: classification (returned) and ngsh:mayOwe (not returned)."""
     try:
         result = assess(store, org_slug, today, facts=st, check=False)
@@ -277,6 +318,8 @@ def _classification(store: Store, org_slug: str, today: date, st: ox.Store) -> b
     derived = Graph()
     for iri in result.high_risk():
         derived.add((URIRef(iri), RDF.type, NG.HighRiskAISystem))
+    if answers is not None:
+        answers.update({(a.subject.iri, a.obligation.iri): a for a in result.owed_answers()})
     owed = Graph()
     for obligation, subjects in result.owed().items():
         for subject in subjects:
@@ -436,7 +479,9 @@ def validate_org(store: Store, org_slug: str, today: date | None = None, *, engi
     prepared = prepare_data(store, org_slug, today)
     # turbo reads the Oxigraph store natively; pySHACL needs an rdflib graph (one N-Triples parse)
     data: Graph | ox.Store = prepared.store if engine == "turbo" else prepared.graph()
+    shapes = shapes if shapes is not None else load_shapes()
     report, rows = validate_graph(data, shapes, engine, store)
+    rows = follow_the_engine(rows, shapes, prepared.owed, today)
     return ValidationResult(org=org_slug, today=today, engine=engine, results=rows, report=report,
                             derived=_rdflib(prepared.derived))
 

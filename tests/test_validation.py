@@ -35,7 +35,7 @@ EXPECTED = {
         ("RiskTreatmentShape", "org/hospital/risk/R-023", "Violation"),                           # H4
         ("TreatedByReferenceShape", "iso27001-2022/A-5-38", "Violation"),                         # H5
         ("EvidenceSha256Shape", "org/hospital/evidence/SEC-NTP-2026", "Violation"),               # H6
-        ("Art27FRIAShape", "org/hospital/ai-system/shift-roster", "Violation"),                   # H7
+        ("Art27FRIAShape", "org/hospital/ai-system/shift-roster", "Warning"),  # H7: due from 2030-08-02 (Art. 111(2))
         ("SoA42001CounterpartShape", "org/hospital/soa/iso42001-A-4-3", "Info"),                  # H8
         ("SoA42001CounterpartShape", "org/hospital/soa/iso42001-A-6-2-8", "Info"),
         ("SoA42001CounterpartShape", "org/hospital/soa/iso42001-A-10-3", "Info"),
@@ -95,6 +95,13 @@ def test_example_org_gaps_are_exactly_the_documented_ones(results: dict, org: st
     assert not res.conforms
 
 
+def test_severity_follows_the_engine_on_the_validation_date(results: dict) -> None:
+    """H7: Art. 27 applies to ShiftMatch only from 2030-08-02 (Art. 111(2), public authority): a Warning saying so on
+    2026-12-01, not a Violation against a duty not yet in force."""
+    h7 = [r for r in results[("hospital", "pyshacl")].results if r.shape == NGSH + "Art27FRIAShape"]
+    assert [(r.severity, "due from 2030-08-02" in r.message) for r in h7] == [("Warning", True)]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("org", sorted(EXPECTED))
 def test_engines_agree_exactly(results: dict, org: str) -> None:
@@ -147,7 +154,7 @@ def test_report_grouped_by_standard_and_clause_and_serialisations(results: dict)
     assert fria.focus_label == "ShiftMatch staff rostering and task allocation"
     assert fria.source_provision == ID + "eu-ai-act/art-27" and "Art. 27" in fria.message
     doc = res.to_json()
-    assert doc["counts"] == {"Violation": 7, "Warning": 0, "Info": 3} and doc["conforms"] is False
+    assert doc["counts"] == {"Violation": 6, "Warning": 1, "Info": 3} and doc["conforms"] is False
     rep = Graph().parse(data=res.to_turtle(), format="turtle")
     assert len(list(rep.subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#ValidationResult")))) == 10
 
@@ -170,7 +177,7 @@ def test_cli_validate_exit_codes_and_formats(tmp_path: Path) -> None:
     r = runner.invoke(main, ["validate", "--org", "hospital", "--engine", "turbo", "--date", "2026-12-01", "--format", "json"])
     assert r.exit_code == 1, r.output
     doc = json.loads(r.output)
-    assert doc["org"] == "hospital" and doc["counts"]["Violation"] == 7
+    assert doc["org"] == "hospital" and doc["counts"]["Violation"] == 6
     r = runner.invoke(main, ["validate", "--org", "nosuch", "--engine", "turbo"])
     assert r.exit_code == 2 and "no organisation 'nosuch'" in r.output
     # an on-disk store across separate processes (the real CLI): import a conforming org, validate → 0
