@@ -290,6 +290,9 @@ AI_SYSTEMS = ("id,name,role,risk_category,annex_iii_area,intended_purpose,annex_
     ("score,Scoring,deployer,,5(b),Scores,no,,private-entity; public-body,none,", "deployer_nature", "private-entity together"),
     ("chat,Chat,provider,,,Chats,no,,,none; interacts-with-people,", "art_50_triggers", "none together"),
     ("score,Scoring,provider,,5(b),Scores,no,yes,,none,,yes", "art_6_3_derogation", "profiles natural persons is always high-risk"),
+    ("score,Retail credit scoring,deployer,minimal-risk,5(b),Creditworthiness,no,,financial-institution,none,2026-09-01,",
+     "risk_category", "annex_iii_area 5(b) is high-risk (Art. 6(2)) unless art_6_3_derogation is yes, but risk_category says minimal-risk"),
+    ("bot,Bot,deployer,art-50-system,4(a),Ranks,no,no,,none,2026-09-01,", "risk_category", "but risk_category says art-50-system"),
 ])
 def test_import_refuses_bad_facts_with_file_row_and_column(tmp_path: Path, row: str, column: str, reason: str) -> None:
     path = tmp_path / "systems.csv"
