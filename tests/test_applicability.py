@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
-from normgraph.applicability import APPLIES, CANNOT_TELL, ApplicabilityError, FactConflict, assess
+from normgraph.applicability import APPLIES, CANNOT_TELL, DOES_NOT_APPLY, ApplicabilityError, FactConflict, assess
 from normgraph.cli import main
 from normgraph.loading import load_knowledge
 from normgraph.orgdata import OrgDataError, import_file
@@ -115,6 +115,12 @@ def test_judging_a_date_before_a_placing_date_judges_that_system_not_yet_placed(
     reasons = " ".join(a.why() for a in result.answers if a.subject.key == "shift-roster")
     assert "not yet placed on the market or put into service on 2026-06-01 (placed_on_market 2026-06-15)" in reasons
     assert {s.key for s in result.subjects} - {"shift-roster"}
+
+
+def test_the_notified_body_number_is_owed_only_where_a_notified_body_took_part(store: EmbeddedStore) -> None:
+    """Art. 48(4): fintech's NorthScore (Annex III 5(b)) follows internal control (Art. 43(2))."""
+    a = assess(store, "fintech", date(2026, 12, 1)).why("northscore", "art-48-4-provider")
+    assert a.status == DOES_NOT_APPLY and "internal control without a notified body (Art. 43(2)" in a.why()
 
 
 def test_owed_answers_are_what_owed_says_with_dates_and_reasons(store: EmbeddedStore) -> None:
