@@ -123,6 +123,24 @@ def test_the_notified_body_number_is_owed_only_where_a_notified_body_took_part(s
     assert a.status == DOES_NOT_APPLY and "internal control without a notified body (Art. 43(2)" in a.why()
 
 
+def test_post_market_monitoring_is_eased_for_financial_institutions_only_for_annex_iii_point_5(store: EmbeddedStore) -> None:
+    """Art. 72(4) second subparagraph: a bank providing 4(a) recruitment AI owes Art. 72(1) in full; 5(b) scoring is eased."""
+    _org(store, "bankhr", """o:organisation\\/org a ng:Organisation ; rdfs:label "Bank HR"@en ;
+    ng:deployerNature nat:financial-institution .
+o:ai-system\\/hr a ng:AISystem ; rdfs:label "HR screening"@en ; ng:operatedBy o:organisation\\/org ; ng:aiActRole role:provider ;
+    ng:intendedPurpose "Rank job applicants."@en ; ng:annexIIIArea aiact:annex-III-4-a ;
+    ng:placedOnMarket "2026-09-01"^^xsd:date ; ng:annexXComponent false .
+o:ai-system\\/score a ng:AISystem ; rdfs:label "Scoring"@en ; ng:operatedBy o:organisation\\/org ; ng:aiActRole role:provider ;
+    ng:intendedPurpose "Creditworthiness."@en ; ng:annexIIIArea aiact:annex-III-5-b ;
+    ng:placedOnMarket "2026-09-01"^^xsd:date ; ng:annexXComponent false .
+""")
+    result = assess(store, "bankhr", date(2026, 12, 4))
+    assert not result.why("hr", "art-72-1-provider").eased
+    eased = result.why("score", "art-72-1-provider").eased
+    assert len(eased) == 1 and "Annex III point 5 only" in eased[0], result.why("score", "art-72-1-provider")
+    store.drop(GRAPH + "bankhr")
+
+
 def test_owed_answers_are_what_owed_says_with_dates_and_reasons(store: EmbeddedStore) -> None:
     """What the SoA and the audit pack list per system: the answers behind owed(), each dated and explained."""
     result = assess(store, "fintech", date(2026, 8, 3))
