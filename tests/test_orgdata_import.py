@@ -234,3 +234,21 @@ def test_an_inventory_imported_from_spreadsheets_alone_is_operated_by_the_organi
     import_files(store, [TEMPLATES_DIR / "ai-systems.csv"], "acme", replace=False)
     again = store.query(f"SELECT DISTINCT ?o WHERE {{ GRAPH <{org_graph('acme')}> {{ ?s <{NG}operatedBy> ?o }} }}")
     assert {str(r["o"]) for r in again} == operators
+
+
+def test_the_cli_import_links_a_spreadsheet_inventory_to_the_organisation(tmp_path: Path) -> None:
+    """`normgraph import` (what a spreadsheet user runs) records the organisation too, not only import_files."""
+    import subprocess
+    import sys
+
+    store_dir = str(tmp_path / "store")
+    cli = [sys.executable, "-m", "normgraph", "--store", store_dir]
+    done = subprocess.run([*cli, "import", str(TEMPLATES_DIR / "ai-systems.csv"), "--org", "acme"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    store = EmbeddedStore(store_dir)
+    try:
+        rows = store.query(f"SELECT ?o WHERE {{ GRAPH <{org_graph('acme')}> {{ ?s <{NG}operatedBy> ?o }} }}")
+        assert {str(r["o"]) for r in rows} == {ORG + "organisation/acme"}
+    finally:
+        store.close()

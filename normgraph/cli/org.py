@@ -41,7 +41,7 @@ def import_(ctx: Context, files: tuple[Path, ...], org_slug: str, add: bool) -> 
     from rdflib import Graph
 
     from normgraph.backup import replace_org_graph
-    from normgraph.orgdata import OrgDataError, import_file
+    from normgraph.orgdata import OrgDataError, import_file, link_systems_to_organisation
     from normgraph.store import StoreError
 
     union = Graph()
@@ -55,6 +55,7 @@ def import_(ctx: Context, files: tuple[Path, ...], org_slug: str, add: bool) -> 
     from normgraph.iri import org_graph
 
     store = ctx.store(show_progress=sys.stderr.isatty())
+    link_systems_to_organisation(union, org_slug, store.export("ntriples", str(org_graph(org_slug))) if add else None)
     try:
         size = replace_org_graph(store, _history(ctx), org_slug, union.serialize(format="nt", encoding="utf-8"),
                                  f"before importing {', '.join(f.name for f in files)}", add=add)

@@ -37,7 +37,7 @@ from werkzeug.formparser import parse_form_data
 from normgraph.access.model import Principal, scope_of
 from normgraph.backup import OrgHistory, history_folder, replace_org_graph, restore_previous
 from normgraph.iri import local_id, org_graph
-from normgraph.orgdata import import_file
+from normgraph.orgdata import import_file, link_systems_to_organisation
 from normgraph.orgdata.diff import plan
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.export import FORMATS as EXPORT_FORMATS
@@ -218,9 +218,10 @@ def import_org_data(slug: str) -> Response:
             except OrgDataError as e:
                 return _bad(name, e.row, e.column, e.reason)
             names.append(name)
+        graph = str(org_graph(slug))
+        link_systems_to_organisation(union, slug, current_store().export("ntriples", graph) if not replace else None)
         loaded = len(union)
         data = union.serialize(format="nt", encoding="utf-8")
-    graph = str(org_graph(slug))
     try:
         with _WRITING:
             size = replace_org_graph(current_store(), _round_trip().history, slug, data,
