@@ -243,3 +243,16 @@ def test_obligation_evidence_counts_only_for_the_system_that_owes_it(tmp_path: P
     assert art98(f"ng:concernsSystem {owed_by.format('nora-assistant')} ;") == coverage.PARTIAL  # as without it
     assert art98(f"ng:concernsSystem {owed_by.format('northscore')} ;") == coverage.FULL
     assert art98("") == coverage.FULL
+
+
+@pytest.mark.parametrize("slug", ["fintech", "hospital"])
+def test_the_impact_assessments_cover_42001_clauses_6_1_4_and_8_4(store: EmbeddedStore, slug: str) -> None:
+    """Issue 10's symptom: 42001 6.1.4 (AI system impact assessment, planning) and 8.4 (performing it) showed
+    as new work for organisations that implement A.5.2/A.5.3 and hold current impact assessments. The
+    examples record the clauses through that evidence, so the gap shows them covered fully while it is
+    current — and not once it has ended (fintech's IA-NS-2026 ends 2027-03-14, hospital's IA-ELIG-2026
+    2027-03-29)."""
+    now = states(store, dt.date(2026, 12, 1), slug)
+    assert now.get("6.1.4") == coverage.FULL and now.get("8.4") == coverage.FULL, now
+    later = states(store, dt.date(2027, 6, 1), slug)
+    assert later.get("6.1.4") != coverage.FULL and later.get("8.4") != coverage.FULL, later
