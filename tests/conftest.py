@@ -12,6 +12,8 @@ import pytest
 from repo import ROOT
 
 from normgraph.iri import graph_for_path
+from normgraph.loading import load_knowledge
+from normgraph.store import EmbeddedStore
 
 #: The reference pack ($NORMGRAPH_SOURCES, else shared/reference beside the checkout).
 SOURCES = Path(os.environ.get("NORMGRAPH_SOURCES") or Path(__file__).parents[1].parent / "shared" / "reference")
@@ -66,3 +68,17 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     yield attempts
     assert attempts == [], f"something tried to reach the network: {attempts}"
+
+
+@pytest.fixture(scope="module")
+def example_store() -> EmbeddedStore:
+    """The knowledge and both example organisations in an embedded store, once per test module."""
+    s = EmbeddedStore()
+    load_knowledge(s, examples=True)
+    return s
+
+
+@pytest.fixture(scope="module")
+def store(example_store: EmbeddedStore) -> EmbeddedStore:
+    """`store` for modules that do not define their own: the example store."""
+    return example_store

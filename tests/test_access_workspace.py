@@ -15,19 +15,11 @@ from flask.testing import FlaskClient
 
 from normgraph.access import Registry
 from normgraph.explorer.search import index, search
-from normgraph.loading import load_knowledge
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
 from normgraph.store import EmbeddedStore
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(scope="module")
-def store() -> EmbeddedStore:
-    s = EmbeddedStore()
-    load_knowledge(s, examples=True)
-    return s
 
 
 @pytest.fixture(scope="module")

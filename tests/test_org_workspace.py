@@ -34,13 +34,6 @@ MARKS = {"hospital": ("/org/hospital", "St. Aldhelm", f"{ID}hospital/"),
 
 
 @pytest.fixture(scope="module")
-def store() -> EmbeddedStore:
-    s = EmbeddedStore()
-    load_knowledge(s, examples=True)
-    return s
-
-
-@pytest.fixture(scope="module")
 def app(store: EmbeddedStore) -> Iterator[tuple[Flask, dict[str, str]]]:
     registry = Registry()
     tokens = {}

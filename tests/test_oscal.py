@@ -34,13 +34,6 @@ DATA_FILE = {"eu-ai-act-obligation": "eu-ai-act-obligations"}
 
 
 @pytest.fixture(scope="module")
-def store() -> EmbeddedStore:
-    s = EmbeddedStore()
-    load_knowledge(s, examples=True)
-    return s
-
-
-@pytest.fixture(scope="module")
 def exports(store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("oscal")
     out = {}
