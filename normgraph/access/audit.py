@@ -1,5 +1,6 @@
 """The audit trail of organisation data (ISO/IEC 27001:2022 A.8.15, logging): who read or wrote which
-organisation graph, when, through which request. One JSON object per line on the logger
+organisation graph, when, through which request — and who changed who may see what (`change`, with
+"access": "manage"). One JSON object per line on the logger
 "normgraph.audit"; `normgraph serve` writes it to a file beside the access database. Secrets never
 appear in it (only principal names)."""
 
@@ -9,7 +10,7 @@ import datetime as dt
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from normgraph.store.query_reach import named_in, query_access  # what a query could reach: the store layer's to say
@@ -24,6 +25,18 @@ def record(principal: str, mode: str, graphs: list[str], *, method: str = "", pa
         "principal": principal, "access": mode, "graphs": graphs,
         "method": method, "path": path, "status": status,
     }, ensure_ascii=False))
+
+
+def change(principal: str, action: str, subject: str, *, organisation: str | None = None, outcome: str = "done",
+           where: str = "", details: Mapping[str, object] | None = None) -> None:
+    """One change of who may see what (normgraph/access/manage.py): who did `action` to principal `subject`
+    (on `organisation`), when, and whether it was done or refused. `details` name a role, a token number,
+    an expiry — never a secret."""
+    LOGGER.info(json.dumps({
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+        "principal": principal, "access": "manage", "action": action, "subject": subject,
+        "organisation": organisation, **(details or {}), "outcome": outcome, "where": where,
+    }, ensure_ascii=False, default=str))
 
 
 #: the kinds of access a record names. "read": the request asked for these graphs by name (GRAPH <g>, FROM,
@@ -66,4 +79,4 @@ def log_to(path: Path) -> logging.Handler:
     return handler
 
 
-__all__ = ["LOGGER", "MODES", "log_to", "named_in", "note", "query_access", "record", "records"]
+__all__ = ["LOGGER", "MODES", "change", "log_to", "named_in", "note", "query_access", "record", "records"]

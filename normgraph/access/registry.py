@@ -27,7 +27,7 @@ from normgraph.access.model import ROLES, Principal
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS principals (name TEXT PRIMARY KEY, admin INTEGER NOT NULL DEFAULT 0,
                                        kind TEXT NOT NULL DEFAULT 'person', created TEXT NOT NULL,
-                                       session_epoch TEXT NOT NULL DEFAULT '');
+                                       session_epoch TEXT NOT NULL DEFAULT '', disabled TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS grants (name TEXT NOT NULL REFERENCES principals(name) ON DELETE CASCADE,
                                    org TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (name, org));
 CREATE TABLE IF NOT EXISTS secrets (id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -89,6 +89,8 @@ class Registry:
             if "session_epoch" not in columns:  # a database from before session epochs
                 self._db.execute("ALTER TABLE principals ADD COLUMN session_epoch TEXT NOT NULL DEFAULT ''")
                 self._db.execute("UPDATE principals SET session_epoch = lower(hex(randomblob(16)))")
+            if "disabled" not in columns:  # a database from before principals could be disabled
+                self._db.execute("ALTER TABLE principals ADD COLUMN disabled TEXT NOT NULL DEFAULT ''")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -142,24 +144,39 @@ class Registry:
         with self._tx() as db:
             db.execute("UPDATE principals SET session_epoch = ? WHERE name = ?", (_new_epoch(), name))
 
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        """Disable a principal (or enable it again): while disabled, no token, password, sign-in link, session
+        or single sign-on header of it is accepted (`principal()` does not find it). Its grants and tokens are
+        kept for when it is enabled again; its sessions end now either way."""
+        with self._tx() as db:
+            if db.execute("UPDATE principals SET disabled = ?, session_epoch = ? WHERE name = ?",
+                          (_now().isoformat() if disabled else "", _new_epoch(), name)).rowcount == 0:
+                raise AccessError(f"no principal {name!r}")
+
     def set_admin(self, name: str, admin: bool) -> None:
         with self._tx() as db:
             if db.execute("UPDATE principals SET admin = ? WHERE name = ?", (int(admin), name)).rowcount == 0:
                 raise AccessError(f"no principal {name!r}")
 
     def principals(self) -> list[dict[str, object]]:
+        """Every principal, disabled ones too (`disabled`: when, or ''), with its roles."""
         with self._lock:
-            rows = self._db.execute("SELECT name, admin, kind, created FROM principals ORDER BY name").fetchall()
-        return [{"name": n, "admin": bool(a), "kind": k, "created": c, "roles": self.principal(n).roles}  # type: ignore[union-attr]
-                for n, a, k, c in rows]
+            rows = self._db.execute("SELECT name, admin, kind, created, disabled FROM principals ORDER BY name").fetchall()
+            grants = self._db.execute("SELECT name, org, role FROM grants ORDER BY org").fetchall()
+        roles: dict[str, dict[str, str]] = {}
+        for n, org, role in grants:
+            roles.setdefault(n, {})[org] = role
+        return [{"name": n, "admin": bool(a), "kind": k, "created": c, "disabled": d, "roles": roles.get(n, {})}
+                for n, a, k, c, d in rows]
 
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM principals").fetchone()[0])
 
     def principal(self, name: str, via: str = "anonymous") -> Principal | None:
+        """The principal `name` as it acts now; None when there is none or it is disabled."""
         with self._lock:
-            row = self._db.execute("SELECT admin FROM principals WHERE name = ?", (name,)).fetchone()
+            row = self._db.execute("SELECT admin FROM principals WHERE name = ? AND disabled = ''", (name,)).fetchone()
             if row is None:
                 return None
             roles = dict(self._db.execute("SELECT org, role FROM grants WHERE name = ?", (name,)).fetchall())

@@ -86,6 +86,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     _optional_blueprint(app, "normgraph.server.org_import")
     _optional_blueprint(app, "normgraph.server.reports")
     _optional_blueprint(app, "normgraph.server.org")
+    _optional_blueprint(app, "normgraph.server.access_admin")
 
     @app.before_request
     def _limit_body() -> Response | None:
