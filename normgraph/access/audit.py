@@ -63,6 +63,11 @@ def records(seen: dict[str, set[str]]) -> list[tuple[str, list[str]]]:
     return out
 
 
+def trail_path(access_db: Path) -> Path:
+    """Where the audit trail of the principal database `access_db` is kept: beside it (`access.audit.log`)."""
+    return access_db.with_name(access_db.name.removesuffix(".sqlite") + ".audit.log")
+
+
 def log_to(path: Path) -> logging.Handler:
     """Append the audit trail to `path` (created readable by its owner only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,4 +84,4 @@ def log_to(path: Path) -> logging.Handler:
     return handler
 
 
-__all__ = ["LOGGER", "MODES", "change", "log_to", "named_in", "note", "query_access", "record", "records"]
+__all__ = ["LOGGER", "MODES", "change", "log_to", "named_in", "note", "query_access", "record", "records", "trail_path"]

@@ -118,6 +118,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     """
     from waitress.server import create_server
 
+    from normgraph.access import audit
     from normgraph.access.registry import Registry
     from normgraph.cli.access import access_path
     from normgraph.server import create_app
@@ -137,7 +138,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     path = access_path(ctx, access_db)
     registry = Registry(path)
     config["access_db"] = str(path)
-    config["audit_log"] = str(path.with_name(path.name.removesuffix(".sqlite") + ".audit.log"))
+    config["audit_log"] = str(audit.trail_path(path))
     if not any(p["admin"] for p in registry.principals()):
         registry.add(LOCAL_ADMIN, admin=True)
     store = open_remote(ctx) if ctx.endpoint else None
