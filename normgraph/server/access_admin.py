@@ -24,6 +24,7 @@ from werkzeug.exceptions import NotFound
 from normgraph.access.manage import CREDENTIALS, Absent, Conflict, Manager, Refused, Shown
 from normgraph.access.model import ROLES, Principal
 from normgraph.server.kernel import current_principal, current_store, state
+from normgraph.server.org_dashboard import organisations
 from normgraph.server.principal import csrf_ok, csrf_token
 
 bp = Blueprint("access_admin", __name__)
@@ -54,8 +55,6 @@ def _administered(actor: Principal) -> list[str]:
 
 def _organisations(manager: Manager) -> list[str]:
     """Every organisation the global admin may grant: those in the store and those named in grants."""
-    from normgraph.server.org_dashboard import organisations
-
     return sorted({o.slug for o in organisations(current_store())} | set(manager.granted_orgs()))
 
 
