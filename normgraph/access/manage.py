@@ -36,6 +36,7 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
 #: how a new principal first signs in
 CREDENTIALS = ("link", "password", "token", "none")
 MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # a passphrase fits; megabytes of "password" are not hashed
 MAX_LABEL = 100
 MAX_DAYS = 3660.0
 
@@ -285,8 +286,8 @@ def _role(role: str) -> None:
 
 
 def _password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise Refused(f"A password needs at least {MIN_PASSWORD} characters.")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Refused(f"A password needs at least {MIN_PASSWORD} characters (and at most {MAX_PASSWORD}).")
 
 
 def _label(label: str) -> None:
