@@ -432,3 +432,27 @@ def test_the_cli_disables_and_writes_the_audit_trail(tmp_path: Path) -> None:
     for handler in [h for h in LOGGER.handlers if getattr(h, "baseFilename", "").startswith(str(tmp_path))]:
         LOGGER.removeHandler(handler)
         handler.close()
+
+
+def test_a_single_sign_on_principal_needs_the_csrf_token_too(tmp_path: Path) -> None:
+    """Behind a proxy that names people in a header, the browser sends that sign-on with any cross-site form: the
+    access pages still want the session's CSRF token from the page."""
+    from tests.server_helpers import fixture_store
+
+    registry = Registry(tmp_path / "access.sqlite")
+    registry.add("root", admin=True)
+    app = create_app(fixture_store(), config={"workers": 1, "trusted_user_header": "X-Forwarded-User"},
+                     registry=registry)
+    try:
+        client = app.test_client()
+        client.environ_base["HTTP_X_FORWARDED_USER"] = "root"
+        form = {"action": "invite", "name": "via-sso", "credential": "none"}
+        assert client.post("/access/", data=form).status_code == 400
+        assert registry.principal("via-sso") is None
+        assert client.get("/access/").status_code == 200
+        with client.session_transaction() as sess:
+            csrf = sess["csrf"]
+        assert client.post("/access/", data={**form, "csrf_token": csrf}).status_code == 303
+        assert registry.principal("via-sso") is not None
+    finally:
+        close_app(app)
