@@ -304,6 +304,30 @@ def test_a_single_sign_on_header_is_trusted_only_when_configured() -> None:
             close_app(app)
 
 
+def test_a_single_sign_on_user_needs_the_csrf_token_to_write() -> None:
+    """The browser sends the proxy's sign-on with a cross-site form as it sends a cookie: a write from
+    the sign-on header alone would let any web page write with the user's rights."""
+    registry = Registry()
+    registry.add("ann")
+    registry.grant("ann", ORG, "editor")
+    app = create_app(fixture_store(), config={"guard": False, "trusted_user_header": "X-Forwarded-User"},
+                     registry=registry)
+    try:
+        client = app.test_client()
+        sso = {"X-Forwarded-User": "ann"}
+        graph = GRAPH
+        body = "<http://x/a> <http://x/b> <http://x/c> ."
+        forged = client.post(f"/store?graph={graph}", data=body, content_type="application/n-triples", headers=sso)
+        assert forged.status_code in (401, 403, 404)
+        assert b"http://x/a" not in client.get(f"/store?graph={graph}", headers=sso).data
+        csrf = client.get("/access/me", headers=sso).get_json()["csrf_token"]
+        ok = client.post(f"/store?graph={graph}", data=body, content_type="application/n-triples",
+                         headers={**sso, "X-CSRF-Token": csrf})
+        assert ok.status_code in (200, 201, 204)
+    finally:
+        close_app(app)
+
+
 def test_password_guessing_is_slowed_down(app: Flask) -> None:
     registry: Registry = app.extensions["normgraph"].registry
     registry.set_password("editor", "a long enough password")

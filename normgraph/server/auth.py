@@ -126,7 +126,7 @@ def signout() -> Response:
 def me() -> Response:
     p = authenticate()
     body = {"principal": None if p.anonymous else p.name, "admin": p.admin, "organisations": p.roles, "via": p.via}
-    if p.via == "session":
+    if p.via in ("session", "sso"):  # both ride along with cross-site forms, so both writes need it
         body["csrf_token"] = csrf_token()
     resp = jsonify(body)
     resp.headers["Cache-Control"] = "no-store"

@@ -13,6 +13,8 @@ a reverse proxy's single sign-on header (only when configured), or nobody (anony
 * NORMGRAPH_TRUSTED_USER_HEADER (e.g. X-Forwarded-User): the proxy in front of normgraph signs people
   in and names them in this header. Trusted only when configured, and only names principals that exist
   in the access database. Configure it only behind a proxy that removes the header from clients.
+  Its state-changing requests need the CSRF token as cookie requests do (the proxy's sign-on rides
+  along with cross-site forms just as a cookie does).
 
 The kernel asks `authenticate()`; the sign-in pages are in auth.py.
 """
@@ -71,6 +73,9 @@ def _authenticate() -> Principal:
     if header:
         name = request.headers.get(header)
         if name:
+            # the browser sends the proxy's sign-on with any cross-site form too: writes need the CSRF token
+            if not csrf_ok():
+                return ANONYMOUS
             found = st.registry.principal(name.strip(), "sso")
             return found if found is not None else ANONYMOUS
     name = session.get("principal")
