@@ -1,7 +1,8 @@
 """The lexical SPARQL guard every store and the server apply before anything runs.
 
 `check_sparql()` finds the query form, SERVICE / LOAD keywords and FROM clauses, skipping strings,
-IRIs, comments, variables and prefixed names. A word that merely *contains* SERVICE or LOAD counts as
+IRIs, comments, variables and prefixed names. A word or a prefix label (`SERVICE:x` is read by
+Oxigraph as SERVICE followed by `:x`) that merely *contains* SERVICE or LOAD counts as
 one (also written with codepoint escapes): Oxigraph reads `trueSERVICE` or `1e0SERVICE` as a literal
 followed by the keyword, and no SPARQL keyword or function name contains either word. (Oxigraph
 expands codepoint escapes inside strings and IRIs only, as this lexer does; tests/test_access_outbound.py
@@ -144,7 +145,10 @@ def _analyse(sparql: str) -> SparqlInfo:
         if w in ("CONSTRUCT", "DESCRIBE"):
             form = "graph"
             break
-    outbound = next((kw for w in words for kw in ("SERVICE", "LOAD") if kw in w), None)
+    # a prefix label counts too: Oxigraph's parser has no word boundaries and reads `SERVICE:x` as the
+    # keyword SERVICE followed by the prefixed name `:x` (so a prefix called service: or load: is refused)
+    labels = [_unescape(text.split(":", 1)[0]).upper() for kind, text in tokens(sparql) if kind == "pname"]
+    outbound = next((kw for w in words + labels for kw in ("SERVICE", "LOAD") if kw in w), None)
     return SparqlInfo(form, outbound, "FROM" in words, not _NONDETERMINISTIC.isdisjoint(words))
 
 
