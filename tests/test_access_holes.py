@@ -261,6 +261,33 @@ def test_editors_write_their_organisation_only(app: Flask) -> None:
     assert editor.delete(f"/store?graph={GRAPH}").status_code == 204
 
 
+@pytest.mark.parametrize("method", ["post", "put"])
+def test_an_upload_into_one_graph_cannot_write_another_by_naming_it(app: Flask, method: str) -> None:
+    """JSON-LD is a dataset format: a document's own named graphs would keep their names when loaded
+    "into" the request's graph, so an editor of one organisation could write another's graph or the
+    public catalogs (attack review A9)."""
+    editor, root = as_(app, "editor"), as_(app, "root")
+    other = "https://w3id.org/normgraph/graph/org/other"
+    assert root.put(f"/store?graph={other}", data=b"<http://x/o> <http://x/p> 'kept' .",
+                    content_type="text/turtle").status_code == 201
+    before = {g: root.get(f"/store?graph={g}", headers={"Accept": "application/n-triples"}).data
+              for g in (other, GRAPH)}
+    doc = json.dumps({"@graph": [
+        {"@id": other, "@graph": [{"@id": "http://x/planted", "http://www.w3.org/2000/01/rdf-schema#label": "BY-EDITOR"}]},
+        {"@id": "http://x/mine", "http://www.w3.org/2000/01/rdf-schema#label": "mine"}]})
+    r = getattr(editor, method)(f"/store?graph={GRAPH}", data=doc, content_type="application/ld+json")
+    assert r.status_code == 400 and other in r.get_data(as_text=True)
+    after = {g: root.get(f"/store?graph={g}", headers={"Accept": "application/n-triples"}).data for g in (other, GRAPH)}
+    assert after == before  # neither graph changed: refused before anything was written
+    hits = root.get("/sparql", query_string={"query": 'ASK { GRAPH ?g { ?s ?p "BY-EDITOR" } }'},
+                    headers={"Accept": "application/sparql-results+json"}).get_json()
+    assert hits["boolean"] is False
+    # the document's own graph named as the request's graph is fine: its triples go there
+    own = json.dumps({"@id": GRAPH, "@graph": [{"@id": "http://x/mine", "http://www.w3.org/2000/01/rdf-schema#label": "mine"}]})
+    assert getattr(editor, method)(f"/store?graph={GRAPH}", data=own, content_type="application/ld+json").status_code in (200, 201, 204)
+    assert b"http://x/mine" in root.get(f"/store?graph={GRAPH}", headers={"Accept": "application/n-triples"}).data
+
+
 def test_huge_query_texts_and_parallel_dumps_are_bounded(app: Flask) -> None:
     client = app.test_client()
     huge = "ASK {} #" + "x" * (1024 * 1024)

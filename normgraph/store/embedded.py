@@ -40,6 +40,7 @@ from normgraph.store.oxigraph import (
     refuse_xml_declarations,
     to_oxigraph,
     to_rdflib,
+    triples_for,
     write_result,
 )
 from normgraph.store.sparql_text import refuse_outbound
@@ -168,7 +169,8 @@ class EmbeddedStore:
         rdf_format(fmt)
         name = str(data) if isinstance(data, Path) else "data"
         target = ox.NamedNode(graph)
-        if isinstance(data, Path) and self.path and fmt != "rdfxml" and not self._holds(target):
+        if isinstance(data, Path) and self.path and not OX_RDF[fmt].supports_datasets and fmt != "rdfxml" \
+                and not self._holds(target):
             # A file into a new graph of an on-disk store: Oxigraph's bulk loader streams it from disk and
             # commits once at the end (all or nothing, like `oxigraph load`), instead of one write batch
             # holding the whole file in memory.
@@ -179,7 +181,7 @@ class EmbeddedStore:
         if fmt == "rdfxml":
             refuse_xml_declarations(raw)
         with self._loading(graph, name):
-            self._load(raw, fmt, graph, target, replace)
+            self._load(raw, fmt, graph, target, replace, name)
         return self.graph_size(graph)
 
     @contextmanager
@@ -198,10 +200,14 @@ class EmbeddedStore:
     def _holds(self, graph: ox.NamedNode) -> bool:
         return any(True for _ in self._store.quads_for_pattern(None, None, None, graph))
 
-    def _load(self, raw: bytes, fmt: str, graph: str, target: ox.NamedNode, replace: bool) -> None:
-        if replace and self._holds(target):
-            # Parse first (so a syntax error changes nothing), then swap in one SPARQL Update.
-            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(raw, OX_RDF[fmt])]
+    def _load(self, raw: bytes, fmt: str, graph: str, target: ox.NamedNode, replace: bool, name: str) -> None:
+        if OX_RDF[fmt].supports_datasets or (replace and self._holds(target)):
+            # Parse first (a syntax error, or a named graph other than the target, changes nothing), then
+            # write in one SPARQL Update.
+            triples = triples_for(raw, fmt, graph, name)
+            if not replace:
+                self._store.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+                return
             body = io.BytesIO()
             ox.serialize(triples, body, ox.RdfFormat.N_TRIPLES)
             self._store.update(

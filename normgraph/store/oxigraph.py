@@ -48,6 +48,27 @@ def refuse_xml_declarations(raw: bytes) -> None:
         raise RdfSyntaxError("RDF/XML with a DOCTYPE or entity declaration is refused (entity expansion)")
 
 
+def triples_for(raw: bytes, fmt: str, graph: str, name: str = "data") -> list[ox.Triple]:
+    """The triples of a document to be loaded into `graph`. A dataset format (JSON-LD, TriG, N-Quads)
+    may name graphs of its own; loading "into a graph" must not write any other graph (one organisation's
+    editor could otherwise write another's graph or the public catalogs), so a document naming a graph
+    other than `graph` is refused (RdfSyntaxError), and one naming `graph` itself gives its triples."""
+    ox_fmt = rdf_format(fmt)
+    try:
+        quads = ox.parse(raw, ox_fmt)
+        triples = []
+        for q in quads:
+            if not isinstance(q.graph_name, ox.DefaultGraph) and not (
+                    isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == graph):
+                raise RdfSyntaxError(
+                    f"{name}: the document names the graph {q.graph_name} but is loaded into <{graph}>; "
+                    "send this graph's triples only (no named graphs of their own)")
+            triples.append(ox.Triple(q.subject, q.predicate, q.object))
+    except SyntaxError as e:
+        raise RdfSyntaxError(f"{name}: {e}") from None
+    return triples
+
+
 def rdf_format(fmt: str) -> ox.RdfFormat:
     """pyoxigraph's format for a short name; ValueError naming the known ones."""
     if fmt not in OX_RDF:

@@ -72,11 +72,10 @@ from normgraph.store.base import (
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
-    RdfSyntaxError,
     SelectResult,
     StoreError,
 )
-from normgraph.store.oxigraph import rdf_format, to_rdflib
+from normgraph.store.oxigraph import rdf_format, to_rdflib, triples_for
 from normgraph.store.profiles import StoreProfile, store_profile
 from normgraph.store.result_types import (
     as_boolean,
@@ -563,13 +562,9 @@ class RemoteStore:
         one SPARQL Update ``DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> { … } }``. More triples than
         the profile's `load_chunk_triples`: see `_load_chunked` (still all or nothing).
         """
-        ox_fmt = rdf_format(fmt)
         name = str(data) if isinstance(data, Path) else "data"
         raw = data.read_bytes() if isinstance(data, Path) else data.encode() if isinstance(data, str) else data
-        try:
-            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(raw, ox_fmt)]
-        except SyntaxError as e:
-            raise RdfSyntaxError(f"{name}: {e}") from None
+        triples = triples_for(raw, fmt, graph, name)
         _iri(graph)
         chunk = self.profile.load_chunk_triples
         if chunk is not None and len(triples) > chunk:
