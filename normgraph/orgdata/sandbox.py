@@ -141,18 +141,26 @@ def _child(job: Callable[[], object], fd: int, caps: Caps) -> None:
         _limit(resource.RLIMIT_DATA, inherited + caps.memory)
     _limit(resource.RLIMIT_CPU, caps.cpu)
     sys.addaudithook(_refuse_outside)
+    out_of_memory = pickle.dumps(("memory", None))  # made now: when it is needed, nothing more may be allocated
     try:
         message = pickle.dumps(("ok", job()), protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
-        message = pickle.dumps(("memory", None))
-    except Exception as e:  # every failure goes back to the parent, which re-raises it
-        try:
-            message = pickle.dumps(("err", e), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # an exception that does not pickle: its text
-            message = pickle.dumps(("err", RuntimeError(f"{type(e).__name__}: {e}")))
+        message = out_of_memory
+    except BaseException as e:  # every failure goes back to the parent, which re-raises it
+        message = _failure(e, out_of_memory)
     view = memoryview(message)
     while view:
         view = view[os.write(_PIPE_FD, view):]
+
+
+def _failure(e: BaseException, out_of_memory: bytes) -> bytes:
+    try:
+        try:
+            return pickle.dumps(("err", e), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # an exception that does not pickle: its text
+            return pickle.dumps(("err", RuntimeError(f"{type(e).__name__}: {e}")))
+    except MemoryError:
+        return out_of_memory
 
 
 def _refuse_outside(event: str, _args: tuple[object, ...]) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import Flask, current_app
 
 from normgraph.orgdata.preview import copy_graphs, load_scratch
 from normgraph.orgdata.sandbox import Caps, run_capped
@@ -41,9 +41,11 @@ def _slots() -> Admission:
     return found
 
 
-def running() -> int:
-    """Uploads being read now (for tests and the bench)."""
-    slots = _slots()
+def running(app: Flask) -> int:
+    """Uploads `app` is reading now."""
+    slots: Admission | None = app.extensions.get(_STATE)
+    if slots is None:
+        return 0
     with slots.lock:
         return sum(slots.running.values())
 
