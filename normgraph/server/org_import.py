@@ -415,7 +415,7 @@ def upload(slug: str) -> Response:
             return _bad_upload(slug, e)
         except (UploadBusy, WorkerLimit) as e:
             return _refused_upload(slug, name, e)
-    pending = Pending(slug, made.kind, principal.name, name, made.base, made.data, made.diff, made.checks)
+    pending = Pending(slug, made.kind, principal.name, name, made.base, made.packed, made.diff, made.checks)
     if not _round_trip().pending.add(pending):
         return _json(413, error=f"{name}: the change is too large to preview (at most {MAX_PENDING_BYTES} bytes)")
     if _wants_json():
