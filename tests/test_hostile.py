@@ -31,6 +31,7 @@ from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.sandbox import Caps, WorkerLimit, run_capped
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
+from normgraph.server.upload_admission import upload_slot
 from tests.server_helpers import GRAPH_A, TOKEN, Listener, fixture_store
 
 LIMIT = 64 * 1024
@@ -324,3 +325,26 @@ def test_the_reader_of_an_upload_cannot_reach_the_network_or_outgrow_its_caps() 
                    Caps())
     assert (bad.value.file, bad.value.sheet, bad.value.row, bad.value.column) == ("soa.xlsx", "soa", 4, "applicable")
     assert run_capped(lambda: "answer", Caps()) == "answer"
+
+
+def test_a_jsonld_upload_is_read_in_an_upload_slot() -> None:
+    """A JSON-LD body sent to /store is parsed (its contexts checked) in an upload's child process, holding
+    an upload slot: when none is free the answer is a fast 503 with Retry-After, and nothing is written."""
+    app = create_app(fixture_store(), config={"update_token": TOKEN, "upload_workers": 1, "guard": False})
+    try:
+        c = app.test_client()
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        doc = b'{"@id": "http://example.org/s", "http://example.org/p": "o"}'
+        graph = "http://example.org/jsonld-upload"
+        with app.test_request_context(headers=auth), upload_slot():  # another upload of this client is being read
+            busy = c.put("/store", query_string={"graph": graph}, data=doc, headers=auth,
+                         content_type="application/ld+json")
+            assert busy.status_code == 503 and busy.headers["Retry-After"]
+            assert graph not in app.extensions["normgraph"].store.graphs()
+        done = c.put("/store", query_string={"graph": graph}, data=doc, headers=auth, content_type="application/ld+json")
+        assert done.status_code == 201 and app.extensions["normgraph"].store.graph_size(graph) == 1
+        deep = c.put("/store", query_string={"graph": graph}, data=b"[" * 100 + b"]" * 100, headers=auth,
+                     content_type="application/ld+json")
+        assert deep.status_code == 400 and "nested deeper" in deep.get_data(as_text=True)
+    finally:
+        close_app(app)

@@ -101,13 +101,14 @@ def _receive(fd: int, pid: int, caps: Caps) -> bytes | None:
     deadline = time.monotonic() + caps.wall
     chunks: list[bytes] = []
     size = 0
+    poll = select.poll()  # not select(): a busy server's descriptors may be numbered past FD_SETSIZE
+    poll.register(fd, select.POLLIN)
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             os.kill(pid, signal.SIGKILL)
             raise WorkerLimit("time", f"reading it took longer than {caps.wall:g} s")
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
+        if not poll.poll(remaining * 1000):
             continue
         chunk = os.read(fd, 1 << 20)
         if not chunk:
