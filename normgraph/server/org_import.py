@@ -223,7 +223,7 @@ def import_org_data(slug: str) -> Response:
             paths.append((name, path))
         existing = current_store().export("ntriples", graph) if not replace else None
         try:
-            data, loaded = read_upload(lambda: _read_files(paths, slug, KINDS[kind] if kind else None, existing))
+            data, loaded = read_upload(lambda: _read_files(paths, slug, kind, existing))
         except OrgDataError as e:
             return _bad(e.file, e.row, e.column, e.reason)
         except (UploadBusy, WorkerLimit) as e:
@@ -242,18 +242,18 @@ def import_org_data(slug: str) -> Response:
     return _json(200, graph=graph, files=names, triples_loaded=loaded, graph_size=size, replaced=replace)
 
 
-def _read_files(files: list[tuple[str, Path]], slug: str, template: str | None,
+def _read_files(files: list[tuple[str, Path]], slug: str, kind: str | None,
                 existing: bytes | None) -> tuple[bytes, int]:
     """Parse and check every file (in the upload's child process): their triples as N-Triples, and how many.
-    `template`: what a CSV/XLSX file must be; `existing`: the graph added to (None when replaced)."""
+    `kind`: what a CSV/XLSX file must be (?kind=); `existing`: the graph added to (None when replaced)."""
     union = Graph()
     for name, path in files:
         try:
-            if template is not None and path.suffix in (".csv", ".xlsx"):
+            if kind is not None and path.suffix in (".csv", ".xlsx"):
                 header, _rows = read_rows(path, max_rows=1)  # the header only: the import reads the rows
                 found = detect_template(path, header).kind
-                if found != template:
-                    raise OrgDataError(path, 1, None, f"this is a {found} table, not {template}")
+                if found != KINDS[kind]:
+                    raise OrgDataError(path, 1, None, f"this is a {found} table, not {kind} ({KINDS[kind]})")
             union += import_file(path, slug)
         except OrgDataError as e:
             raise OrgDataError(name, e.row, e.column, e.reason, sheet=e.sheet) from None
