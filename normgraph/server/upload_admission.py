@@ -54,11 +54,15 @@ def running(app: Flask) -> int:
 def upload_slot() -> Iterator[None]:
     """Hold one upload slot for the current client, or raise UploadBusy at once."""
     slots = _slots()
-    with heavy(client_key()):
+    client = client_key()
+    with heavy(client):
         try:
             taken = slots.admit()
-        except Busy as e:
-            raise UploadBusy(str(e).replace("query worker", "upload worker").replace("queries", "uploads")) from None
+        except Busy:
+            with slots.lock:
+                mine = slots.running[client]
+            raise UploadBusy(f"your other upload{'s are' if mine > 1 else ' is'} still being read" if mine
+                             else "every upload worker is busy") from None
     try:
         yield
     finally:
