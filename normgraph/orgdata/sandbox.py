@@ -14,7 +14,9 @@ everything the parse allocated goes away with the child.
 
 Inputs reach the child through the fork (copy-on-write memory), so a job is any callable: nothing but the
 result is copied. Fork under `quiet` (the store's lock, when it has one) so no other thread of the server is
-inside the store at that moment; the child only reads in-memory data it inherited.
+inside the store at that moment; the child only reads in-memory data it inherited. Another lock some thread
+held at the fork stays held in the child: the ones a job can meet are a few short memo-table sections, and a
+child stuck on one is stopped at the wall limit like a slow one (503, try again), the server unaffected.
 """
 
 from __future__ import annotations
