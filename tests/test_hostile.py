@@ -7,7 +7,8 @@
   store's N-Quads dump unchanged;
 - bodies over the upload limit (query, update, GSP, import) get 413 without the body being read: the
   app never touches wsgi.input, waitress answers after the headers alone, and a chunked body is cut off
-  at the cap.
+  at the cap;
+- an uploaded file is read in a child process that cannot open a socket or outgrow its memory and time.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ import requests
 from repo import ROOT
 from waitress.server import create_server
 
+from normgraph.orgdata.errors import OrgDataError
+from normgraph.orgdata.sandbox import Caps, WorkerLimit, run_capped
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
-from tests.server_helpers import GRAPH_A, TOKEN, fixture_store
+from normgraph.server.upload_admission import upload_slot
+from tests.server_helpers import GRAPH_A, TOKEN, Listener, fixture_store
 
 LIMIT = 64 * 1024
 TIMEOUT = 2.0
@@ -286,3 +290,61 @@ def test_chunked_oversized_upload_over_http_gets_413(rw: tuple[str, Any]) -> Non
                       headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/csv"}, timeout=30)
     assert r.status_code == 413
     assert dump(base) == before
+
+
+# -- the child process an upload is read in (normgraph/orgdata/sandbox.py) -----------------------------------
+
+def _connect(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+
+
+def test_the_reader_of_an_upload_cannot_reach_the_network_or_outgrow_its_caps() -> None:
+    """What parses an upload runs in a child that may open no socket (a loopback listener receives nothing),
+    allocate no more than its memory cap and run no longer than its time limit; each failure comes back to
+    the server as an answer (the error, or WorkerLimit), and a bad cell keeps its file, sheet, row and column."""
+    listener = Listener()
+    try:
+        with pytest.raises(PermissionError, match="socket"):
+            run_capped(lambda: _connect(listener.port), Caps())
+        _connect(listener.port)  # the listener itself answers this process
+        deadline = time.monotonic() + 5
+        while len(listener.hits) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(listener.hits) == 1  # only the server's own connection reached it
+    finally:
+        listener.close()
+    with pytest.raises(WorkerLimit) as memory:
+        run_capped(lambda: len(bytearray(512 * 1024**2)), Caps(memory=64 * 1024**2))
+    assert memory.value.kind == "memory"
+    with pytest.raises(WorkerLimit) as slow:
+        run_capped(lambda: sum(range(10**12)), Caps(cpu=1, wall=30))
+    assert slow.value.kind == "time"
+    with pytest.raises(OrgDataError) as bad:
+        run_capped(lambda: (_ for _ in ()).throw(OrgDataError("soa.xlsx", 4, "applicable", "perhaps?", sheet="soa")),
+                   Caps())
+    assert (bad.value.file, bad.value.sheet, bad.value.row, bad.value.column) == ("soa.xlsx", "soa", 4, "applicable")
+    assert run_capped(lambda: "answer", Caps()) == "answer"
+
+
+def test_a_jsonld_upload_is_read_in_an_upload_slot() -> None:
+    """A JSON-LD body sent to /store is parsed (its contexts checked) in an upload's child process, holding
+    an upload slot: when none is free the answer is a fast 503 with Retry-After, and nothing is written."""
+    app = create_app(fixture_store(), config={"update_token": TOKEN, "upload_workers": 1, "guard": False})
+    try:
+        c = app.test_client()
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        doc = b'{"@id": "http://example.org/s", "http://example.org/p": "o"}'
+        graph = "http://example.org/jsonld-upload"
+        with app.test_request_context(headers=auth), upload_slot():  # another upload of this client is being read
+            busy = c.put("/store", query_string={"graph": graph}, data=doc, headers=auth,
+                         content_type="application/ld+json")
+            assert busy.status_code == 503 and busy.headers["Retry-After"]
+            assert graph not in app.extensions["normgraph"].store.graphs()
+        done = c.put("/store", query_string={"graph": graph}, data=doc, headers=auth, content_type="application/ld+json")
+        assert done.status_code == 201 and app.extensions["normgraph"].store.graph_size(graph) == 1
+        deep = c.put("/store", query_string={"graph": graph}, data=b"[" * 100 + b"]" * 100, headers=auth,
+                     content_type="application/ld+json")
+        assert deep.status_code == 400 and "nested deeper" in deep.get_data(as_text=True)
+    finally:
+        close_app(app)

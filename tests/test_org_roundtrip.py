@@ -14,9 +14,11 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,6 +27,7 @@ from openpyxl import load_workbook
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from bench.bench_upload import row_cap_risks
 from normgraph.access import Registry
 from normgraph.backup import graph_digest
 from normgraph.iri import NG, PREFIXES
@@ -32,10 +35,12 @@ from normgraph.loading import load_knowledge
 from normgraph.orgdata.diff import TableDiff, plan
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.export import KINDS, export_rows, write_export
+from normgraph.orgdata.limits import MAX_ROWS
 from normgraph.orgdata.preview import PENDING_TTL, Pending, PendingUploads
 from normgraph.orgdata.templates import TEMPLATES
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
+from normgraph.server.upload_admission import running
 from normgraph.store import EmbeddedStore
 from tests.test_access_holes import signin_form
 
@@ -456,3 +461,100 @@ def test_the_preview_lists_added_and_removed_lines_with_their_cells(app: Flask) 
     assert c.post(f"/org/hospital/upload/{token}/discard", data={"csrf_token": csrf}).status_code == 303
     assert c.get(r.headers["Location"]).status_code == 404
     assert b"R-900" not in c.get("/org/hospital/export/risks.csv").data
+
+
+# -- admission and caps: an upload is read in a capped child process, a few at a time (issue 11) -------------
+
+def _app_with(**config: object) -> Flask:
+    store = EmbeddedStore()
+    load_knowledge(store, examples=True)
+    registry = Registry()
+    for name in ("editor", "other-editor"):
+        registry.add(name)
+        registry.grant(name, "hospital", "editor")
+    application = create_app(store, config={"workers": 1, "query_timeout": 60, **config}, registry=registry)
+    application.testing = True
+    return application
+
+
+def _hospital_graph(c: FlaskClient) -> bytes:
+    return c.get("/store", query_string={"graph": HOSPITAL_GRAPH}, headers={"Accept": "application/n-triples"}).data
+
+
+@pytest.mark.slow
+def test_an_upload_over_the_memory_or_time_cap_is_refused_and_writes_nothing() -> None:
+    """The reading of an upload may use `upload_memory` bytes and `upload_timeout` seconds, then it is
+    stopped: the server answers (413 memory, 503 time, naming the file) and keeps going."""
+    body = row_cap_risks()
+    for config, status, words in (({"upload_memory": 64 * 1024**2}, 413, "an upload may use"),
+                                  ({"upload_timeout": 1}, 503, "1 s")):
+        application = _app_with(**config)
+        try:
+            c = with_token(application, "editor")
+            before = _hospital_graph(c)
+            r = c.post("/org/hospital/upload?format=json", data={"file": (io.BytesIO(body), "big.csv")},
+                       content_type="multipart/form-data")
+            assert r.status_code == status, r.get_data(as_text=True)
+            assert r.get_json()["error"].startswith("big.csv: ") and words in r.get_json()["error"]
+            assert ("Retry-After" in r.headers) == (status == 503)
+            imported = c.post("/org/hospital/import?kind=risks&format=csv&filename=big.csv", data=body,
+                              content_type="text/csv")
+            assert imported.status_code == status and words in imported.get_json()["error"]
+            assert graph_digest(_hospital_graph(c)) == graph_digest(before)
+            assert c.get("/").status_code == 200
+            kept = application.extensions.get("normgraph.org_import")
+            assert kept is None or len(kept.pending) == 0  # no preview was kept
+        finally:
+            close_app(application)
+
+
+@pytest.mark.slow
+def test_uploads_are_read_a_few_at_a_time_and_cheap_pages_answer_meanwhile() -> None:
+    """While one client's upload at the row cap is being read: that client's second upload gets a fast 503
+    with Retry-After (one client holds at most half of the upload slots), another client's upload is read,
+    and the home page and a cached named query answer — all before the first upload is done."""
+    application = _app_with(upload_workers=2)
+    try:
+        a, b = with_token(application, "editor"), with_token(application, "other-editor")
+        small = a.get("/org/hospital/export/risks.csv").data
+        assert a.get("/api/queries/graph-provenance").status_code == 200  # now cached
+        big = row_cap_risks()
+        answers: list[Any] = []
+        first = threading.Thread(target=lambda: answers.append(a.post(
+            "/org/hospital/upload?format=json", data={"file": (io.BytesIO(big), "big.csv")},
+            content_type="multipart/form-data")))
+        first.start()
+        while running(application) == 0 and first.is_alive():
+            time.sleep(0.05)
+        again = a.post("/org/hospital/upload?format=json", data={"file": (io.BytesIO(small), "risks.csv")},
+                       content_type="multipart/form-data")
+        assert again.status_code == 503 and again.headers["Retry-After"]
+        assert "not read" in again.get_json()["error"]
+        assert a.get("/").status_code == 200
+        assert a.get("/api/queries/graph-provenance").status_code == 200
+        other = b.post("/org/hospital/upload?format=json", data={"file": (io.BytesIO(small), "risks.csv")},
+                       content_type="multipart/form-data")
+        assert other.status_code == 200 and other.get_json()["diff"]["changed"] == []
+        assert first.is_alive() and not answers  # the big upload is still being read
+        first.join()
+        assert answers[0].status_code == 200, answers[0].get_data(as_text=True)[:300]
+        assert len(answers[0].get_json()["diff"]["added"]) == MAX_ROWS - 1 - len(small.splitlines()[1:])
+        assert running(application) == 0
+    finally:
+        close_app(application)
+
+
+def test_a_confirmation_that_reaches_another_server_process_is_told_so(app: Flask) -> None:
+    """Previews wait in the server process that made them; with several processes (gunicorn workers) a
+    confirmation may reach another one, which says so rather than "expired"."""
+    c = with_token(app, "editor")
+    r = c.post("/org/hospital/upload?format=json", data={"file": (io.BytesIO(c.get(
+        "/org/hospital/export/risks.csv").data), "risks.csv")}, content_type="multipart/form-data")
+    token = r.get_json()["token"]
+    tag, _rest = token.split("-", 1)
+    elsewhere = ("0" if tag[0] != "0" else "1") + tag[1:] + "-" + _rest
+    for answer in (c.post(f"/org/hospital/upload/{elsewhere}/confirm"), c.get(f"/org/hospital/upload/{elsewhere}")):
+        assert answer.status_code == 404 and "made by another" in answer.get_data(as_text=True)
+    gone = c.post("/org/hospital/upload/no-such-preview/confirm")
+    assert gone.status_code == 404 and "another" not in gone.get_data(as_text=True)
+    assert c.post(f"/org/hospital/upload/{token}/confirm?format=json").status_code == 200

@@ -24,8 +24,16 @@ class OrgDataError(ValueError):
             where += f", column {column!r}"
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickled whole (an upload is read in a child process, sandbox.py), not rebuilt from the message alone
+        return (_rebuild, (self.file, self.row, self.column, self.reason, self.sheet))
+
     def in_sheet(self, sheet: str | None) -> OrgDataError:
         """The same error, naming the workbook sheet it is in."""
         if not sheet or self.sheet:
             return self
         return OrgDataError(self.file, self.row, self.column, self.reason, sheet=sheet)
+
+
+def _rebuild(file: str, row: int | None, column: str | None, reason: str, sheet: str | None) -> OrgDataError:
+    return OrgDataError(file, row, column, reason, sheet=sheet)

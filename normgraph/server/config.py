@@ -16,6 +16,9 @@
 | NORMGRAPH_TRUSTED_USER_HEADER | a reverse proxy's single sign-on header naming the principal (trusted only when set) | — |
 | NORMGRAPH_SECURE_COOKIES | session cookie only over HTTPS (1/0) | 0 |
 | NORMGRAPH_HEAVY_PER_CLIENT | query workers one client may hold at once (admission control) | half the workers |
+| NORMGRAPH_UPLOAD_WORKERS | organisation uploads read at once, each in a capped child process (one client: half) | 2 |
+| NORMGRAPH_UPLOAD_TIMEOUT | seconds reading one upload may take (wall; CPU likewise) before it is stopped | 180 |
+| NORMGRAPH_UPLOAD_MEMORY | bytes of memory reading one upload may allocate | 2147483648 |
 | NORMGRAPH_TRUSTED_PROXIES | reverse proxies in front whose X-Forwarded-For / -Proto / -Host are believed | 0 (ignored) |
 """
 
@@ -45,6 +48,9 @@ class ServerConfig:
     secure_cookies: bool = False
     heavy_per_client: int | None = None
     trusted_proxies: int = 0
+    upload_workers: int = 2
+    upload_timeout: float = 180.0
+    upload_memory: int = 2 * 1024**3
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> ServerConfig:
@@ -66,6 +72,9 @@ class ServerConfig:
             "secure_cookies": ("NORMGRAPH_SECURE_COOKIES", _bool),
             "heavy_per_client": ("NORMGRAPH_HEAVY_PER_CLIENT", int),
             "trusted_proxies": ("NORMGRAPH_TRUSTED_PROXIES", _count),
+            "upload_workers": ("NORMGRAPH_UPLOAD_WORKERS", _count),
+            "upload_timeout": ("NORMGRAPH_UPLOAD_TIMEOUT", float),
+            "upload_memory": ("NORMGRAPH_UPLOAD_MEMORY", int),
         }
         for name, (var, conv) in readers.items():
             raw = env.get(var)

@@ -5,8 +5,9 @@
   (N-Quads default, TriG).
 - PUT (replace), POST (add to), DELETE `/store?graph=IRI`: only with the update token (see /sparql).
   The default graph is a read-only union: writes to `?default` are refused with 400.
-- Uploads: Turtle, N-Triples, JSON-LD (no remote @context / @import, at most 64 levels deep: 400), RDF/XML
-  (no DOCTYPE or entity declarations: 400).
+- Uploads: Turtle, N-Triples, JSON-LD (no remote @context / @import, at most 64 levels deep: 400; checked in an
+  upload's capped child process, so 503 with Retry-After when the upload slots are busy), RDF/XML (no DOCTYPE
+  or entity declarations: 400).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from flask import Blueprint, Response, request
 from normgraph.exports.jsonld import inline_own_context
 from normgraph.iri import is_iri
 from normgraph.orgdata.limits import MAX_JSON_DEPTH, json_depth
+from normgraph.orgdata.sandbox import WorkerLimit
 from normgraph.queries import get_query
 from normgraph.server.kernel import current_store, fail, require_write_token, store_failure
 from normgraph.server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
 from normgraph.server.results import run_query
+from normgraph.server.upload_admission import RETRY_AFTER, UploadBusy, read_upload
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
 from normgraph.store.oxigraph import refuse_xml_declarations
 from normgraph.store.remote import RemoteStoreError
@@ -119,16 +122,34 @@ def graph_store() -> Response:
 
 def reject_remote_context(data: bytes) -> bytes:
     """The JSON-LD upload with normgraph's own context inlined; 400 when it names any other external
-    context (@context string or @import): a processor would fetch it, and normgraph never does."""
+    context (@context string or @import): a processor would fetch it, and normgraph never does.
+
+    Read in an upload's capped child process (normgraph/server/upload_admission.py): parsed JSON takes many
+    times its size in memory, and the server keeps only the rewritten document."""
+    try:
+        return read_upload(lambda: inline_context(data))
+    except ValueError as e:
+        raise fail(400, str(e)) from None
+    except UploadBusy as e:
+        raise fail(503, f"{e}; try again in {RETRY_AFTER} s", {"Retry-After": str(RETRY_AFTER)}) from None
+    except WorkerLimit as e:
+        if e.kind == "time":
+            raise fail(503, f"JSON-LD upload: {e}", {"Retry-After": str(RETRY_AFTER)}) from None
+        raise fail(413, f"JSON-LD upload: {e}") from None
+
+
+def inline_context(data: bytes) -> bytes:
+    """The JSON-LD document with normgraph's own context inlined; ValueError when it is not JSON, is nested
+    deeper than MAX_JSON_DEPTH or names another external context."""
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as e:
-        raise fail(400, f"JSON-LD is not valid JSON: {e}") from None
+        raise ValueError(f"JSON-LD is not valid JSON: {e}") from None
     except RecursionError:
         doc = None
     if doc is None or json_depth(doc) > MAX_JSON_DEPTH:
-        raise fail(400, f"JSON-LD nested deeper than {MAX_JSON_DEPTH} levels")
+        raise ValueError(f"JSON-LD nested deeper than {MAX_JSON_DEPTH} levels")
     doc, remote = inline_own_context(doc)
     if remote:
-        raise fail(400, f"remote JSON-LD context {remote[0]} is not fetched; inline the context")
+        raise ValueError(f"remote JSON-LD context {remote[0]} is not fetched; inline the context")
     return json.dumps(doc).encode("utf-8")

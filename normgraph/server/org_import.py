@@ -13,6 +13,9 @@ selects the template; a different template is refused); Turtle/JSON-LD are taken
   is read through a cap and refused with 413 as soon as it passes the limit.
 - Every file is parsed and checked before anything is written; the first bad cell gives 400 JSON
   `{"error", "file", "row", "column", "reason"}` and the store is unchanged.
+- The files are read in a capped child process (normgraph/server/upload_admission.py): at most
+  NORMGRAPH_UPLOAD_WORKERS at once, one client at most half of them; when none is free, 503 with Retry-After
+  at once. Over the memory cap: 413; over the time limit: 503. The server keeps only the triples read.
 - Success: 200 JSON `{"graph", "files", "triples_loaded", "graph_size"}`.
 """
 
@@ -38,17 +41,26 @@ from normgraph.access.model import Principal, scope_of
 from normgraph.backup import OrgHistory, history_folder, replace_org_graph, restore_previous
 from normgraph.iri import local_id, org_graph
 from normgraph.orgdata import import_file, link_systems_to_organisation
-from normgraph.orgdata.diff import plan
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.export import FORMATS as EXPORT_FORMATS
 from normgraph.orgdata.export import export_rows, template_kind, write_export
-from normgraph.orgdata.preview import MAX_PENDING_BYTES, PENDING_TTL, Pending, PendingUploads, digest, validation_change
+from normgraph.orgdata.preview import (
+    MAX_PENDING_BYTES,
+    PENDING_TTL,
+    Pending,
+    PendingUploads,
+    Previewed,
+    digest,
+    made_elsewhere,
+    make_preview,
+)
+from normgraph.orgdata.sandbox import WorkerLimit
 from normgraph.orgdata.tabular import detect_template, read_rows
 from normgraph.orgdata.templates import TEMPLATES
-from normgraph.server.kernel import current_config, current_principal, current_store, org_store, require_writer, without_paths
+from normgraph.server.kernel import current_config, current_principal, current_store, require_writer, without_paths
 from normgraph.server.principal import csrf_token
+from normgraph.server.upload_admission import RETRY_AFTER, UploadBusy, read_upload, scratch_for
 from normgraph.store import QueryTimeout, RdfSyntaxError, StoreError
-from normgraph.validation import ValidationError
 
 bp = Blueprint("org_import", __name__)
 
@@ -197,8 +209,8 @@ def import_org_data(slug: str) -> Response:
     if not any(content for _n, content in uploads):
         return _bad(uploads[0][0], None, None, "empty upload")
 
-    union = Graph()
-    names: list[str] = []
+    paths: list[tuple[str, Path]] = []
+    graph = str(org_graph(slug))
     with tempfile.TemporaryDirectory(prefix="ng-import-") as tmp:
         for i, (name, content) in enumerate(uploads):
             suffix = _suffix_for(name, fmt, None if len(uploads) > 1 else request.mimetype)
@@ -208,20 +220,15 @@ def import_org_data(slug: str) -> Response:
             path = Path(tmp) / str(i) / _safe_name(name, suffix)
             path.parent.mkdir()
             path.write_bytes(content)
-            try:
-                if kind is not None and suffix in (".csv", ".xlsx"):
-                    header, _rows = read_rows(path, max_rows=1)  # the header only: the import reads the rows
-                    template = detect_template(path, header)
-                    if template.kind != KINDS[kind]:
-                        raise OrgDataError(path, 1, None, f"this is a {template.kind} table, not {kind} ({KINDS[kind]})")
-                union += import_file(path, slug)
-            except OrgDataError as e:
-                return _bad(name, e.row, e.column, e.reason)
-            names.append(name)
-        graph = str(org_graph(slug))
-        link_systems_to_organisation(union, slug, current_store().export("ntriples", graph) if not replace else None)
-        loaded = len(union)
-        data = union.serialize(format="nt", encoding="utf-8")
+            paths.append((name, path))
+        existing = current_store().export("ntriples", graph) if not replace else None
+        try:
+            data, loaded = read_upload(lambda: _read_files(paths, slug, kind, existing))
+        except OrgDataError as e:
+            return _bad(e.file, e.row, e.column, e.reason)
+        except (UploadBusy, WorkerLimit) as e:
+            return _refused(paths[0][0], e)
+    names = [name for name, _path in paths]
     try:
         with _WRITING:
             size = replace_org_graph(current_store(), _round_trip().history, slug, data,
@@ -233,6 +240,41 @@ def import_org_data(slug: str) -> Response:
     except (StoreError, ValueError) as e:
         return _json(500, error=without_paths(f"store error: {e}"))
     return _json(200, graph=graph, files=names, triples_loaded=loaded, graph_size=size, replaced=replace)
+
+
+def _read_files(files: list[tuple[str, Path]], slug: str, kind: str | None,
+                existing: bytes | None) -> tuple[bytes, int]:
+    """Parse and check every file (in the upload's child process): their triples as N-Triples, and how many.
+    `kind`: what a CSV/XLSX file must be (?kind=); `existing`: the graph added to (None when replaced)."""
+    union = Graph()
+    for name, path in files:
+        try:
+            if kind is not None and path.suffix in (".csv", ".xlsx"):
+                header, _rows = read_rows(path, max_rows=1)  # the header only: the import reads the rows
+                found = detect_template(path, header).kind
+                if found != KINDS[kind]:
+                    raise OrgDataError(path, 1, None, f"this is a {found} table, not {kind} ({KINDS[kind]})")
+            union += import_file(path, slug)
+        except OrgDataError as e:
+            raise OrgDataError(name, e.row, e.column, e.reason, sheet=e.sheet) from None
+    link_systems_to_organisation(union, slug, existing)
+    return union.serialize(format="nt", encoding="utf-8"), len(union)
+
+
+def _refused(name: str, e: UploadBusy | WorkerLimit) -> Response:
+    """The answer when an upload is not read: no free slot or over the time limit (503 with Retry-After: try
+    again), or over the memory or result cap (413: the file is too big to read here; split it)."""
+    if isinstance(e, WorkerLimit) and e.kind != "time":
+        return _json(413, error=f"{name}: {e}; split the file", file=name)
+    resp = _json(503, error=f"{name}: {_busy_reason(e)}", file=name)
+    resp.headers["Retry-After"] = str(RETRY_AFTER)
+    return resp
+
+
+def _busy_reason(e: UploadBusy | WorkerLimit) -> str:
+    if isinstance(e, UploadBusy):
+        return f"not read: {e} (uploads are read a few at a time; try again in {RETRY_AFTER} s)"
+    return f"{e}; try again when the server is less busy, or split the file"
 
 
 # -- the spreadsheet round trip: export, upload with preview, confirm, restore -----------------------
@@ -358,33 +400,48 @@ def upload(slug: str) -> Response:
     kind = request.form.get("kind") or None
     if kind is not None and kind not in EXPORT_KINDS:
         return _bad_upload(slug, OrgDataError(name, None, None, f"unknown kind {kind!r}; use {', '.join(EXPORT_KINDS)}"))
-    data, current = _current_graph(slug)
+    data = current_store().export("ntriples", str(org_graph(slug)))
+    scratch = scratch_for(slug)
+    today = dt.date.today()
     with tempfile.TemporaryDirectory(prefix="ng-upload-") as tmp:
         path = Path(tmp) / _safe_name(name, suffix)
         storage.save(path)
+        storage.close()
         if path.stat().st_size == 0:
             return _bad_upload(slug, OrgDataError(name, None, None, "empty file"))
         try:
-            result = plan(current, path, slug, kind)
+            made: Previewed = read_upload(lambda: make_preview(data, path, name, slug, kind, scratch, today))
         except OrgDataError as e:
-            return _bad_upload(slug, OrgDataError(name, e.row, e.column, e.reason, sheet=e.sheet))
-    try:
-        checks = validation_change(org_store(slug), slug, result.new, dt.date.today())
-    except ValidationError:
-        checks = None
-    pending = Pending(slug, result.kind, principal.name, name, digest(data),
-                      result.new.serialize(format="nt", encoding="utf-8"), result.diff, checks)
+            return _bad_upload(slug, e)
+        except (UploadBusy, WorkerLimit) as e:
+            return _refused_upload(slug, name, e)
+    pending = Pending(slug, made.kind, principal.name, name, made.base, made.packed, made.diff, made.checks)
     if not _round_trip().pending.add(pending):
         return _json(413, error=f"{name}: the change is too large to preview (at most {MAX_PENDING_BYTES} bytes)")
     if _wants_json():
         return _json(200, token=pending.token, preview=url_for(".preview", slug=slug, token=pending.token),
-                     diff=result.diff.to_json(), validation=checks.to_json() if checks else None)
+                     diff=made.diff.to_json(), validation=made.checks.to_json() if made.checks else None)
     return _see(url_for(".preview", slug=slug, token=pending.token))
+
+
+def _refused_upload(slug: str, name: str, e: UploadBusy | WorkerLimit) -> Response:
+    if _wants_json():
+        return _refused(name, e)
+    if isinstance(e, WorkerLimit) and e.kind != "time":
+        return _page(slug, status=413, error=OrgDataError(name, None, None, f"{e}; split the file"))
+    resp = _page(slug, status=503, error=OrgDataError(name, None, None, _busy_reason(e)))
+    resp.headers["Retry-After"] = str(RETRY_AFTER)
+    return resp
 
 
 def _pending(slug: str, token: str, principal: Principal, *, take: bool) -> Pending:
     store = _round_trip().pending
     found = (store.pop if take else store.get)(token, slug, principal.name)
+    if found is None and made_elsewhere(token):
+        abort(404, "no such preview in this server process: previews wait in the server process that made them, "
+                   "and this one was made by another (with several server processes, such as gunicorn workers, "
+                   "the confirmation must reach the same process: run one, or use sticky sessions); "
+                   "upload the file again")
     if found is None:
         abort(404, "no such preview: it was applied or discarded, or it expired (previews wait "
                    f"{PENDING_TTL // 60} minutes); upload the file again")
@@ -412,7 +469,7 @@ def confirm(slug: str, token: str) -> Response:
     principal = _writer(slug)
     p = _pending(slug, token, principal, take=True)
     with _WRITING:  # no other upload or restore between the check and the write
-        data, _graph = _current_graph(slug)
+        data = current_store().export("ntriples", str(org_graph(slug)))
         if digest(data) != p.base:
             return _json(409, error=f"the data of {slug!r} changed since this preview was made; upload the file again")
         size = replace_org_graph(current_store(), _round_trip().history, slug, p.data,
