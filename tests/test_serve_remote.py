@@ -354,6 +354,26 @@ def test_service_description_says_what_the_default_graph_is(served: Served) -> N
         assert "default-graph-uri and named-graph-uri" in comments
 
 
+def test_anonymous_readers_cannot_choose_graphs_with_the_stores_own_extensions(served: Served) -> None:
+    """Virtuoso adds the graphs of a query's own `DEFINE input:default-graph-uri` to the dataset normgraph
+    sends, and runs `bif:` procedures: only SPARQL 1.1 without the store's extensions is sent on."""
+    secret = "https://w3id.org/normgraph/graph/org/fintech"
+    assert secret in served.direct().graphs()  # it is there to be read
+    json_accept = {"Accept": "application/sparql-results+json"}
+    tries = [f"DEFINE input:default-graph-uri <{secret}> SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }}",
+             f"define input:named-graph-uri <{secret}> SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} LIMIT 5",
+             'SELECT (bif:sys_stat("st_dbms_ver") AS ?v) {}']  # undeclared prefix: not SPARQL 1.1 anywhere
+    if served.profile == "virtuoso":  # its own functions, by a declared prefix
+        tries.append('PREFIX b: <http://www.openlinksw.com/schemas/bif#> SELECT (b:sys_stat("st_dbms_ver") AS ?v) {}')
+    for query in tries:
+        r = requests.get(f"{served.base}/sparql", params={"query": query}, headers=json_accept, timeout=60)
+        assert r.status_code == 400, (query, r.status_code, r.text[:300])
+    seen = requests.get(f"{served.base}/sparql", headers=json_accept, timeout=120,
+                        params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"}).json()
+    graphs = {b["g"]["value"] for b in seen["results"]["bindings"]}
+    assert graphs and secret not in graphs
+
+
 # -- writes land on the remote store, only with the token ----------------------------------------------------------
 def test_writes_with_the_token_land_on_oxigraph_and_without_change_nothing(served: Served) -> None:
     direct = served.direct()

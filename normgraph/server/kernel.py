@@ -22,6 +22,7 @@ workers, a test's fork) that exits would otherwise stop the query workers its pa
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import weakref
@@ -209,7 +210,9 @@ def _store_error_status(e: Exception, location: str) -> tuple[int, str]:
     if isinstance(e, RemoteStoreError):
         if e.status is None:
             return 503, f"the remote store is unavailable: {e}"
-        return 502, f"the remote store failed: {e}"
+        # its message may name its internals (users, rewritten queries): logged, not shown
+        logging.getLogger("normgraph.server").warning("remote store error: %s", e)
+        return 502, f"the remote store answered with an error (HTTP {e.status}); the server's log has its message"
     return 500, f"store error: {e}"
 
 

@@ -38,6 +38,9 @@ class StoreProfile:
       store's answer), not "".
     * `retry_with_prologue` – (marker in the server's error message, query prologue): a query refused
       with that marker is sent once more with the prologue in front of it, and so from then on.
+    * `refused_iri_parts`, `refused_prefix_labels` – the server's own extensions (functions, pseudo-graphs)
+      reached by IRI or by a prefix label it knows without a declaration: a client's query naming one
+      is refused before it is sent (sparql11.py; every store also refuses DEFINE and non-SPARQL 1.1).
     """
 
     name: str
@@ -51,6 +54,8 @@ class StoreProfile:
     integer_booleans: bool = False
     empty_concat_unbound: bool = False
     retry_with_prologue: tuple[str, str] | None = None
+    refused_iri_parts: tuple[str, ...] = ()
+    refused_prefix_labels: tuple[str, ...] = ()
 
 
 #: Oxigraph server, Fuseki, GraphDB, …: the protocols as written (the default).
@@ -77,6 +82,9 @@ STANDARD = StoreProfile("standard")
 #:   (Oxigraph: unbound) — read back as unbound (`empty_concat_unbound`).
 #: * A dataset with default graphs but no named graph: without `named-graph-uri` Virtuoso's GRAPH ?g
 #:   sees every graph (Oxigraph sees none, as the protocol says) — `no_graph` is sent instead.
+#: * A query's own `DEFINE input:default-graph-uri` / `input:named-graph-uri` pragmas are *added* to the
+#:   dataset sent, and `bif:` / `sql:` call server procedures: only SPARQL 1.1 is sent (sparql11.py), and
+#:   the IRIs and prefixes of Virtuoso's extensions are refused.
 #: * Content negotiation works for every result format normgraph asks for (JSON, XML, CSV, TSV,
 #:   N-Triples, Turtle); a syntax error is HTTP 400 with Virtuoso's SP030 message, as elsewhere.
 #: Not adaptable here (server configuration, see docs): [SPARQL] ResultSetMaxRows silently truncates
@@ -98,6 +106,9 @@ VIRTUOSO = StoreProfile(
     integer_booleans=True,
     empty_concat_unbound=True,
     retry_with_prologue=("SQ200", 'DEFINE sql:select-option "order"\n'),
+    # bif: / sql: built-ins (server procedures, e.g. bif:sys_stat), its schema and pseudo-graphs
+    refused_iri_parts=("openlinksw.com/",),
+    refused_prefix_labels=("bif", "sql", "virtrdf"),
 )
 
 PROFILES: dict[str, StoreProfile] = {p.name: p for p in (STANDARD, VIRTUOSO)}

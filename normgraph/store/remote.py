@@ -84,6 +84,7 @@ from normgraph.store.result_types import (
     booleans_in_json,
     concat_columns,
 )
+from normgraph.store.sparql11 import require_sparql11
 from normgraph.store.sparql_text import ResultTooLarge, check_sparql, from_clauses, refuse_outbound, text_digest
 
 UnionMode = TypingLiteral["auto", "native", "dataset"]
@@ -475,14 +476,21 @@ class RemoteStore:
             g.add((_ox_to_rdflib(t.subject), _ox_to_rdflib(t.predicate), _ox_to_rdflib(t.object)))
         return g
 
+    def _admit(self, sparql: str, *, update: bool = False) -> None:
+        """Before a text is sent: no SERVICE / LOAD (the remote server would fetch the targets), and only
+        SPARQL 1.1 without the server's own extensions (they can choose graphs past the dataset sent)."""
+        refuse_outbound(sparql)
+        require_sparql11(sparql, update=update, refused_iri_parts=self.profile.refused_iri_parts,
+                         refused_prefix_labels=self.profile.refused_prefix_labels)
+
     def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
-        refuse_outbound(sparql)  # the remote server would fetch SERVICE / LOAD targets: never
+        self._admit(sparql)
         return self._query(sparql, self._effective_dataset(dataset, sparql), timeout)
 
     def query_serialized(
         self, sparql: str, result_format: str, *, dataset: Dataset | None = None, timeout: float | None = None
     ) -> tuple[bytes, str, str]:
-        refuse_outbound(sparql)
+        self._admit(sparql)
         form = _query_form(sparql)
         if form in ("select", "ask"):
             if result_format not in RESULT_FORMATS:
@@ -548,7 +556,11 @@ class RemoteStore:
     # -- writing ---------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
         """POST one SPARQL Update (never retried: a lost answer cannot tell whether it was applied)."""
-        refuse_outbound(sparql)
+        self._admit(sparql, update=True)
+        self._send_update(sparql)
+
+    def _send_update(self, sparql: str) -> None:
+        """POST an update normgraph wrote itself (a load, a move, a drop: IRIs checked by `_iri`)."""
         try:
             self._http("POST", self.update_endpoint, what="update", retry=False, data=sparql.encode(),
                        headers={"Content-Type": "application/sparql-update; charset=utf-8"})
@@ -585,7 +597,7 @@ class RemoteStore:
         else:
             target = _iri(graph)
             drop = f"DROP SILENT GRAPH {target} ;\n" if replace else ""
-            self.update(f"{drop}INSERT DATA {{ GRAPH {target} {{\n{nt.decode()}\n}} }}")  # counts as a write
+            self._send_update(f"{drop}INSERT DATA {{ GRAPH {target} {{\n{nt.decode()}\n}} }}")  # counts as a write
 
     def _load_chunked(self, triples: list[ox.Triple], graph: str, replace: bool, chunk: int) -> None:
         """Chunks appended to a fresh staging graph, then one update moves (replace) or adds it into place.
@@ -597,7 +609,7 @@ class RemoteStore:
         try:
             for start in range(0, len(triples), chunk):
                 self._write(_ntriples(triples[start:start + chunk]), stage, replace=start == 0)
-            self.update(f"{'MOVE' if replace else 'ADD'} SILENT GRAPH {_iri(stage)} TO GRAPH {_iri(graph)}")
+            self._send_update(f"{'MOVE' if replace else 'ADD'} SILENT GRAPH {_iri(stage)} TO GRAPH {_iri(graph)}")
         except BaseException:
             with contextlib.suppress(StoreError):
                 self.drop(stage)
@@ -607,7 +619,7 @@ class RemoteStore:
                 self.drop(stage)
 
     def drop(self, graph: str) -> None:
-        self.update(f"DROP SILENT GRAPH {_iri(graph)}")
+        self._send_update(f"DROP SILENT GRAPH {_iri(graph)}")
 
     def close(self) -> None:
         self._session.close()
