@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -21,6 +22,7 @@ from normgraph.iri import NG, NGV, PREFIXES, expand, local_id
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.facts import check_ai_act_facts
 from normgraph.orgdata.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, check_xlsx_size
+from normgraph.orgdata.ntriples import Triple, ntriples
 from normgraph.orgdata.templates import AI_ACT_FACTS, REASONS, STANDARDS, STATUSES, TEMPLATES, Template
 from normgraph.reports.render import FORMULA_STARTS
 
@@ -165,12 +167,21 @@ def detect_template(path: Path, header: list[str]) -> Template:
 
 # -- cell conversion --------------------------------------------------------------------------------
 
+class _Triples(list[Triple]):
+    """The triples of a table, in the order the rows state them: a list, not an rdflib Graph, because adding to a
+    Graph (its indexes, per triple) cost more than the whole rest of the conversion."""
+
+    def add(self, triple: Triple) -> None:
+        self.append(triple)
+
+
 class _Ctx:
     def __init__(self, path: Path, slug: str) -> None:
         self.path = path
         self.slug = local_id(slug)
         self.base = f"{PREFIXES['ngorg']}{self.slug}/"
-        self.g = Graph()
+        self.g = _Triples()
+        self.people: set[URIRef] = set()
         self.row = 0
 
     def err(self, column: str | None, reason: str) -> OrgDataError:
@@ -183,7 +194,9 @@ class _Ctx:
 
     def person(self, value: str, column: str = "owner") -> URIRef:
         p = self.iri("person", value, column)
-        self.g.add((p, RDF.type, NG.Person))
+        if p not in self.people:  # stated once, however many rows name the person
+            self.people.add(p)
+            self.g.add((p, RDF.type, NG.Person))
         return p
 
     def vocab(self, scheme: str, value: str, allowed: tuple[str, ...], column: str) -> URIRef:
@@ -389,9 +402,7 @@ def _ai_system(c: _Ctx, r: Row) -> None:
         sup = c.iri("supplier", r["supplier"], "supplier")
         g.add((s, NG.suppliedBy, sup))
         g.add((sup, RDF.type, NG.Supplier))
-    orgs = list(c.g.subjects(RDF.type, NG.Organisation))
-    if orgs:
-        g.add((s, NG.operatedBy, orgs[0]))
+    # no template states the organisation: normgraph.orgdata.link_systems_to_organisation links the systems to it
     _ai_act_facts(c, r, s)
 
 
@@ -421,10 +432,20 @@ class TableImport:
     """One table read: its template, the triples of its converted rows, the rows taken as they were."""
 
     template: Template
-    graph: Graph
+    #: the triples of the converted rows, in row order (a triple stated by two rows is listed twice)
+    triples: list[Triple]
     #: keys of rows equal to the `keep` row of the same key (not converted) → their spreadsheet row
     kept: dict[str, int]
     sheet: str | None
+    #: the triples as N-Triples: what the contradiction check read, and what an import loads
+    ntriples: bytes = b""
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The triples as an rdflib Graph (built on first use: the import itself never needs one)."""
+        g = Graph()
+        g.addN((s, p, o, g) for s, p, o in self.triples)
+        return g
 
 
 def row_key(kind: str, r: Row) -> str:
@@ -469,8 +490,9 @@ def _convert(path: Path, org_slug: str, template: Template, rows: list[tuple[int
         CONVERTERS[template.kind](c, r)
         if template.kind == "ai-systems":
             row_of[str(c.iri("ai-system", r["id"], "id"))] = n
-    check_ai_act_facts(path, c.g, row_of)
-    return TableImport(template, c.g, kept, sheet)
+    nt = ntriples(c.g)
+    check_ai_act_facts(path, nt, row_of)
+    return TableImport(template, c.g, kept, sheet, nt)
 
 
 def import_table(path: Path, org_slug: str) -> Graph:
