@@ -93,13 +93,18 @@ class _Operators:
         self.orgs: set[Node] = set()
 
     def see(self, triples: Iterable[Triple]) -> None:
+        # compared as text (str.__eq__, in C): rdflib's term equality is Python code, run for every triple here
+        same = str.__eq__
+        a, system, org, operated_by = str(RDF.type), str(NG.AISystem), str(NG.Organisation), str(NG.operatedBy)
         for s, p, o in triples:
-            if p == RDF.type:
-                if o == NG.AISystem:
+            if not isinstance(p, URIRef):
+                continue
+            if same(p, a) and isinstance(o, URIRef):
+                if same(o, system):
                     self.systems.add(s)
-                elif o == NG.Organisation:
+                elif same(o, org):
                     self.orgs.add(s)
-            elif p == NG.operatedBy:
+            elif same(p, operated_by):
                 self.operated.add(s)
 
     def links(self, org_slug: str, existing: bytes | None) -> list[Triple]:
