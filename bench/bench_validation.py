@@ -56,10 +56,15 @@ def write_org(folder: Path, scale: int = 1, seed: int = 7) -> list[Path]:
             out.append(p)
 
     systems = [f"sys-{i:04d}" for i in range(n_sys)]
-    table("ai-systems", [[s, f"System {s}", rnd.choice(["provider", "deployer", "provider; deployer"]),
-                          rnd.choice(["high-risk", "minimal-risk", "art-50-system"]),
-                          rnd.choice(["", "", "5(b)", "4(a)", "5(a)"]), "operation-monitoring", f"Purpose of {s}", "", ""]
-                         for s in systems])
+    inventory = []
+    for s in systems:
+        role = rnd.choice(["provider", "deployer", "provider; deployer"])
+        category = rnd.choice(["high-risk", "minimal-risk", "art-50-system"])
+        area = rnd.choice(["", "", "5(b)", "4(a)", "5(a)"])
+        # an Annex III system is high-risk unless it claims the Art. 6(3) derogation (the import refuses the rest)
+        inventory.append([s, f"System {s}", role, "high-risk" if area else category, area, "operation-monitoring",
+                          f"Purpose of {s}", "", ""])
+    table("ai-systems", inventory)
     soa = [["iso27001", c, "yes", "risk", "", rnd.choice(STATUS), "Measure", "owner-1"] for c in C27]
     soa += [["iso42001", c, "yes", "risk; legal", "", rnd.choice(STATUS), "Measure", "owner-2"] for c in C42]
     table("soa", soa)

@@ -14,19 +14,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from normgraph.iri import NG, NGORG, local_id, org_graph
 from normgraph.orgdata.errors import OrgDataError
+from normgraph.orgdata.ntriples import Triple, ntriples
 from normgraph.store.base import Store
+
+if TYPE_CHECKING:
+    from normgraph.orgdata.tabular import TableImport
 
 TABULAR = {".csv", ".xlsx"}
 RDF_SUFFIXES = {".ttl", ".jsonld", ".json"}
 
 
-def import_file(path: Path | str, org_slug: str) -> Graph:
-    """One file → its triples for organisation `org_slug`; raises OrgDataError(file, row, column, reason)."""
+def _parse(path: Path | str, org_slug: str) -> TableImport | Graph:
+    """One file read and checked: a table's TableImport, or an RDF file's graph."""
     path = Path(path)
     try:
         local_id(org_slug)
@@ -36,9 +42,9 @@ def import_file(path: Path | str, org_slug: str) -> Graph:
         raise OrgDataError(path, None, None, "no such file")
     suffix = path.suffix.lower()
     if suffix in TABULAR:
-        from normgraph.orgdata.tabular import import_table
+        from normgraph.orgdata.tabular import read_table
 
-        return import_table(path, org_slug)
+        return read_table(path, org_slug)
     if suffix in RDF_SUFFIXES:
         from normgraph.orgdata.rdfimport import import_rdf
 
@@ -46,19 +52,78 @@ def import_file(path: Path | str, org_slug: str) -> Graph:
     raise OrgDataError(path, None, None, f"unsupported file type {suffix!r} (want .csv, .xlsx, .ttl, .jsonld, .json)")
 
 
+def import_file(path: Path | str, org_slug: str) -> Graph:
+    """One file → its triples for organisation `org_slug`; raises OrgDataError(file, row, column, reason)."""
+    got = _parse(path, org_slug)
+    return got if isinstance(got, Graph) else got.graph
+
+
 def import_files(store: Store, paths: Iterable[Path | str], org_slug: str, *, replace: bool = True) -> int:
     """Parse every file, then load their union into the organisation's graph in one atomic store.load.
 
     replace=True (the default) makes the files the complete new content of ngg:org/<slug>; replace=False adds
     to what the graph holds. Returns the graph's size afterwards. Nothing is loaded when any file fails.
+
+    Each file is kept as N-Triples once checked (no rdflib Graph of the union: building one cost more than the
+    whole conversion and ten times the memory); the store drops triples stated by several files.
     """
-    union = Graph()
+    chunks: list[bytes] = []
+    operators = _Operators()
     for p in paths:
-        union += import_file(p, org_slug)
+        got = _parse(p, org_slug)
+        if isinstance(got, Graph):
+            operators.see(got)
+            chunks.append(got.serialize(format="nt", encoding="utf-8"))
+        else:
+            operators.see(got.triples)
+            chunks.append(got.ntriples)
     existing = None if replace else store.export("ntriples", str(org_graph(org_slug)))
-    link_systems_to_organisation(union, org_slug, existing)
-    data = union.serialize(format="nt", encoding="utf-8")
+    chunks.append(ntriples(operators.links(org_slug, existing)))
+    data = b"".join(chunks)
+    del chunks
     return store.load(data, "ntriples", str(org_graph(org_slug)), replace=replace)
+
+
+class _Operators:
+    """What linking AI systems to their organisation needs to know of the triples seen (subjects only)."""
+
+    def __init__(self) -> None:
+        self.systems: set[Node] = set()
+        self.operated: set[Node] = set()
+        self.orgs: set[Node] = set()
+
+    def see(self, triples: Iterable[Triple]) -> None:
+        # compared as text (str.__eq__, in C): rdflib's term equality is Python code, run for every triple here
+        same = str.__eq__
+        a, system, org, operated_by = str(RDF.type), str(NG.AISystem), str(NG.Organisation), str(NG.operatedBy)
+        for s, p, o in triples:
+            if not isinstance(p, URIRef):
+                continue
+            if same(p, a) and isinstance(o, URIRef):
+                if same(o, system):
+                    self.systems.add(s)
+                elif same(o, org):
+                    self.orgs.add(s)
+            elif same(p, operated_by):
+                self.operated.add(s)
+
+    def links(self, org_slug: str, existing: bytes | None) -> list[Triple]:
+        """The triples link_systems_to_organisation adds (see there)."""
+        systems = self.systems - self.operated
+        if not systems:
+            return []
+        orgs = sorted(self.orgs, key=str)
+        if not orgs and existing:
+            before = Graph().parse(data=existing, format="nt")
+            orgs = sorted(before.subjects(RDF.type, NG.Organisation), key=str)
+        out: list[Triple] = []
+        if orgs:
+            org = orgs[0]
+        else:
+            org = URIRef(f"{NGORG}{org_slug}/organisation/{local_id(org_slug)}")
+            out += [(org, RDF.type, NG.Organisation), (org, RDFS.label, Literal(org_slug))]
+        out += [(s, NG.operatedBy, org) for s in sorted(systems, key=str)]
+        return out
 
 
 def link_systems_to_organisation(g: Graph, org_slug: str, existing: bytes | None = None) -> None:
@@ -66,21 +131,10 @@ def link_systems_to_organisation(g: Graph, org_slug: str, existing: bytes | None
     has no Turtle stating the organisation, so the organisation is recorded (…/id/org/<slug>/organisation/<slug>,
     labelled with its slug) when neither the files nor the graph already there (`existing`, N-Triples) have one,
     and each AI system not linked to an operator is linked to it."""
-    systems = [s for s in g.subjects(RDF.type, NG.AISystem) if (s, NG.operatedBy, None) not in g]
-    if not systems:
-        return
-    orgs = sorted(g.subjects(RDF.type, NG.Organisation), key=str)
-    if not orgs and existing:
-        before = Graph().parse(data=existing, format="nt")
-        orgs = sorted(before.subjects(RDF.type, NG.Organisation), key=str)
-    if orgs:
-        org = orgs[0]
-    else:
-        org = URIRef(f"{NGORG}{org_slug}/organisation/{local_id(org_slug)}")
-        g.add((org, RDF.type, NG.Organisation))
-        g.add((org, RDFS.label, Literal(org_slug)))
-    for s in systems:
-        g.add((s, NG.operatedBy, org))
+    operators = _Operators()
+    operators.see(g)
+    for t in operators.links(org_slug, existing):
+        g.add(t)
 
 
 __all__ = ["OrgDataError", "import_file", "import_files", "link_systems_to_organisation"]

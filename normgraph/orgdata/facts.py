@@ -34,13 +34,16 @@ def annex_iii_points() -> bytes:
     return buf.getvalue()
 
 
-def check_ai_act_facts(file: Path | str, graph: Graph, rows: dict[str, int] | None = None, on: date | None = None) -> None:
-    """Raise OrgDataError for the first contradictory fact in `graph` (`rows`: subject IRI → spreadsheet row)."""
+def check_ai_act_facts(file: Path | str, graph: Graph | bytes, rows: dict[str, int] | None = None,
+                       on: date | None = None) -> None:
+    """Raise OrgDataError for the first contradictory fact in `graph` (an rdflib Graph or N-Triples; `rows`: subject
+    IRI → spreadsheet row)."""
     if not len(graph):
         return
     st = ox.Store()
     try:  # rdflib lets through terms Oxigraph refuses (a language tag such as "@n"): say so, do not crash
-        st.load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+        st.load(graph if isinstance(graph, bytes) else graph.serialize(format="nt", encoding="utf-8"),
+                ox.RdfFormat.N_TRIPLES)
     except SyntaxError as e:
         raise OrgDataError(file, None, None, f"not valid RDF: {e.msg}") from None
     st.load(annex_iii_points(), ox.RdfFormat.N_TRIPLES)

@@ -11,20 +11,46 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF as _RDF
+from rdflib.namespace import RDFS as _RDFS
+from rdflib.namespace import SKOS as _SKOS
+from rdflib.namespace import XSD as _XSD
+from rdflib.namespace import DefinedNamespace
 
 from normgraph.catalogs.registry import catalog, catalogs
-from normgraph.iri import NG, NGV, PREFIXES, expand, local_id
+from normgraph.iri import NG as _NG
+from normgraph.iri import NGV, PREFIXES, expand, local_id
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.facts import check_ai_act_facts
 from normgraph.orgdata.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, check_xlsx_size
+from normgraph.orgdata.ntriples import Triple, ntriples
 from normgraph.orgdata.templates import AI_ACT_FACTS, REASONS, STANDARDS, STATUSES, TEMPLATES, Template
 from normgraph.reports.render import FORMULA_STARTS
 
 Row = dict[str, str]
+
+
+class _Terms:
+    """A namespace whose terms are built once each: rdflib builds and checks a new URIRef on every `NG.x`, which
+    cost a third of the conversion of a large table."""
+
+    def __init__(self, ns: Namespace | type[DefinedNamespace]) -> None:
+        self._ns = ns
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = URIRef(getattr(self._ns, name))
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        return getattr(self, name)
+
+
+NG, RDF, RDFS, SKOS, XSD = _Terms(_NG), _Terms(_RDF), _Terms(_RDFS), _Terms(_SKOS), _Terms(_XSD)
 
 RISK_KINDS = ("confidentiality", "integrity", "availability", "bias", "drift", "robustness", "adversarial-attack",
               "hallucination", "explainability", "privacy", "safety")
@@ -165,12 +191,24 @@ def detect_template(path: Path, header: list[str]) -> Template:
 
 # -- cell conversion --------------------------------------------------------------------------------
 
+class _Triples(list[Triple]):
+    """The triples of a table, in the order the rows state them: a list, not an rdflib Graph, because adding to a
+    Graph (its indexes, per triple) cost more than the whole rest of the conversion."""
+
+    def add(self, triple: Triple) -> None:
+        self.append(triple)
+
+
 class _Ctx:
     def __init__(self, path: Path, slug: str) -> None:
         self.path = path
         self.slug = local_id(slug)
         self.base = f"{PREFIXES['ngorg']}{self.slug}/"
-        self.g = Graph()
+        self.g = _Triples()
+        self.people: set[URIRef] = set()
+        #: terms already converted from a cell (vocabulary values, catalog references), as each cell gives the same
+        #: term for the same text; only successful conversions are kept, so every bad cell is still refused
+        self.terms: dict[tuple[object, ...], URIRef] = {}
         self.row = 0
 
     def err(self, column: str | None, reason: str) -> OrgDataError:
@@ -183,14 +221,20 @@ class _Ctx:
 
     def person(self, value: str, column: str = "owner") -> URIRef:
         p = self.iri("person", value, column)
-        self.g.add((p, RDF.type, NG.Person))
+        if p not in self.people:  # stated once, however many rows name the person
+            self.people.add(p)
+            self.g.add((p, RDF.type, NG.Person))
         return p
 
     def vocab(self, scheme: str, value: str, allowed: tuple[str, ...], column: str) -> URIRef:
         v = value.strip().lower()
         if v not in allowed:
             raise self.err(column, f"{value!r} is not one of: {', '.join(allowed)}")
-        return URIRef(f"{NGV}{scheme}/{v}")
+        key = (scheme, v)
+        term = self.terms.get(key)
+        if term is None:
+            term = self.terms[key] = URIRef(f"{NGV}{scheme}/{v}")
+        return term
 
     def integer(self, value: str, column: str, lo: int | None = None, hi: int | None = None) -> Literal:
         try:
@@ -220,6 +264,13 @@ class _Ctx:
 
     def ref(self, value: str, standard: str, column: str, *, controls_only: bool = False) -> URIRef:
         """A catalog reference: notation + standard column, or a CURIE/IRI of a normgraph catalog."""
+        key = ("ref", value, standard, controls_only)
+        term = self.terms.get(key)
+        if term is None:
+            term = self.terms[key] = self._ref(value, standard, column, controls_only)
+        return term
+
+    def _ref(self, value: str, standard: str, column: str, controls_only: bool) -> URIRef:
         v = value.strip()
         if ":" in v and not _NOTATION.match(v):
             prefix = v.split(":", 1)[0]
@@ -389,9 +440,7 @@ def _ai_system(c: _Ctx, r: Row) -> None:
         sup = c.iri("supplier", r["supplier"], "supplier")
         g.add((s, NG.suppliedBy, sup))
         g.add((sup, RDF.type, NG.Supplier))
-    orgs = list(c.g.subjects(RDF.type, NG.Organisation))
-    if orgs:
-        g.add((s, NG.operatedBy, orgs[0]))
+    # no template states the organisation: normgraph.orgdata.link_systems_to_organisation links the systems to it
     _ai_act_facts(c, r, s)
 
 
@@ -421,10 +470,20 @@ class TableImport:
     """One table read: its template, the triples of its converted rows, the rows taken as they were."""
 
     template: Template
-    graph: Graph
+    #: the triples of the converted rows, in row order (a triple stated by two rows is listed twice)
+    triples: list[Triple]
     #: keys of rows equal to the `keep` row of the same key (not converted) → their spreadsheet row
     kept: dict[str, int]
     sheet: str | None
+    #: the triples as N-Triples: what the contradiction check read, and what an import loads
+    ntriples: bytes = b""
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The triples as an rdflib Graph (built on first use: the import itself never needs one)."""
+        g = Graph()
+        g.addN((s, p, o, g) for s, p, o in self.triples)
+        return g
 
 
 def row_key(kind: str, r: Row) -> str:
@@ -469,8 +528,9 @@ def _convert(path: Path, org_slug: str, template: Template, rows: list[tuple[int
         CONVERTERS[template.kind](c, r)
         if template.kind == "ai-systems":
             row_of[str(c.iri("ai-system", r["id"], "id"))] = n
-    check_ai_act_facts(path, c.g, row_of)
-    return TableImport(template, c.g, kept, sheet)
+    nt = ntriples(c.g)
+    check_ai_act_facts(path, nt, row_of)
+    return TableImport(template, c.g, kept, sheet, nt)
 
 
 def import_table(path: Path, org_slug: str) -> Graph:
