@@ -38,30 +38,25 @@ from normgraph.iri import curie
 @pass_context
 def import_(ctx: Context, files: tuple[Path, ...], org_slug: str, add: bool) -> None:
     """Import CSV/XLSX templates, Turtle or JSON-LD into one organisation's graph (all files or none)."""
-    from rdflib import Graph
-
     from normgraph.backup import replace_org_graph
-    from normgraph.orgdata import OrgDataError, import_file, link_systems_to_organisation
+    from normgraph.iri import org_graph
+    from normgraph.orgdata import CheckedFiles, OrgDataError, distinct_lines
     from normgraph.store import StoreError
 
-    union = Graph()
+    checked = CheckedFiles(org_slug)
     try:
         for f in files:
-            g = import_file(f, org_slug)
-            err_console.print(f"checked {f}: {len(g)} triples", style="dim")
-            union += g
+            err_console.print(f"checked {f}: {checked.add(f)} triples", style="dim")
     except OrgDataError as e:
         fail(f"{e} — nothing was imported")
-    from normgraph.iri import org_graph
-
     store = ctx.store(show_progress=sys.stderr.isatty())
-    link_systems_to_organisation(union, org_slug, store.export("ntriples", str(org_graph(org_slug))) if add else None)
+    data = checked.ntriples(store.export("ntriples", str(org_graph(org_slug))) if add else None)
     try:
-        size = replace_org_graph(store, _history(ctx), org_slug, union.serialize(format="nt", encoding="utf-8"),
+        size = replace_org_graph(store, _history(ctx), org_slug, data,
                                  f"before importing {', '.join(f.name for f in files)}", add=add)
     except StoreError as e:
         fail(str(e))
-    console.print(f"{'added' if add else 'loaded'} {len(union)} triples from {len(files)} file(s) into "
+    console.print(f"{'added' if add else 'loaded'} {distinct_lines(data)} triples from {len(files)} file(s) into "
                   f"{curie(str(org_graph(org_slug)))} ({size} triples now)")
 
 

@@ -58,30 +58,50 @@ def import_file(path: Path | str, org_slug: str) -> Graph:
     return got if isinstance(got, Graph) else got.graph
 
 
+class CheckedFiles:
+    """Files parsed and checked one by one for one organisation, kept as N-Triples once checked (no rdflib
+    Graph of the union: building one cost more than the whole conversion and ten times the memory). The
+    CLI, the server's upload child and `import_files` all gather an import this way."""
+
+    def __init__(self, org_slug: str) -> None:
+        self.org_slug = org_slug
+        self._chunks: list[bytes] = []
+        self._operators = _Operators()
+
+    def add(self, path: Path | str) -> int:
+        """Parse and check one file (OrgDataError naming file, row and column); the number of its triples."""
+        got = _parse(path, self.org_slug)
+        if isinstance(got, Graph):
+            self._operators.see(got)
+            self._chunks.append(got.serialize(format="nt", encoding="utf-8"))
+            return len(got)
+        self._operators.see(got.triples)
+        self._chunks.append(got.ntriples)
+        return len(set(got.triples))
+
+    def ntriples(self, existing: bytes | None = None) -> bytes:
+        """Every file's triples, and the links of each AI system to its organisation (`existing`: the graph added
+        to, as N-Triples; None when the files replace it). A triple stated by several files is there twice;
+        the store keeps one."""
+        return b"".join([*self._chunks, ntriples(self._operators.links(self.org_slug, existing))])
+
+
+def distinct_lines(data: bytes) -> int:
+    """How many different triples an N-Triples document (one triple a line, as written here) holds."""
+    return len({line for line in data.splitlines() if line.strip()})
+
+
 def import_files(store: Store, paths: Iterable[Path | str], org_slug: str, *, replace: bool = True) -> int:
     """Parse every file, then load their union into the organisation's graph in one atomic store.load.
 
     replace=True (the default) makes the files the complete new content of ngg:org/<slug>; replace=False adds
     to what the graph holds. Returns the graph's size afterwards. Nothing is loaded when any file fails.
-
-    Each file is kept as N-Triples once checked (no rdflib Graph of the union: building one cost more than the
-    whole conversion and ten times the memory); the store drops triples stated by several files.
     """
-    chunks: list[bytes] = []
-    operators = _Operators()
+    files = CheckedFiles(org_slug)
     for p in paths:
-        got = _parse(p, org_slug)
-        if isinstance(got, Graph):
-            operators.see(got)
-            chunks.append(got.serialize(format="nt", encoding="utf-8"))
-        else:
-            operators.see(got.triples)
-            chunks.append(got.ntriples)
+        files.add(p)
     existing = None if replace else store.export("ntriples", str(org_graph(org_slug)))
-    chunks.append(ntriples(operators.links(org_slug, existing)))
-    data = b"".join(chunks)
-    del chunks
-    return store.load(data, "ntriples", str(org_graph(org_slug)), replace=replace)
+    return store.load(files.ntriples(existing), "ntriples", str(org_graph(org_slug)), replace=replace)
 
 
 class _Operators:
@@ -108,7 +128,10 @@ class _Operators:
                 self.operated.add(s)
 
     def links(self, org_slug: str, existing: bytes | None) -> list[Triple]:
-        """The triples link_systems_to_organisation adds (see there)."""
+        """Every AI system is operated by the organisation (ISO/IEC 42001 4.3, A.4.2): an import of spreadsheets
+        alone has no Turtle stating the organisation, so the organisation is recorded (…/id/org/<slug>/
+        organisation/<slug>, labelled with its slug) when neither the files nor the graph already there
+        (`existing`, N-Triples) have one, and each AI system not linked to an operator is linked to it."""
         systems = self.systems - self.operated
         if not systems:
             return []
@@ -126,15 +149,4 @@ class _Operators:
         return out
 
 
-def link_systems_to_organisation(g: Graph, org_slug: str, existing: bytes | None = None) -> None:
-    """Every AI system operated by the organisation (ISO/IEC 42001 4.3, A.4.2): an import of spreadsheets alone
-    has no Turtle stating the organisation, so the organisation is recorded (…/id/org/<slug>/organisation/<slug>,
-    labelled with its slug) when neither the files nor the graph already there (`existing`, N-Triples) have one,
-    and each AI system not linked to an operator is linked to it."""
-    operators = _Operators()
-    operators.see(g)
-    for t in operators.links(org_slug, existing):
-        g.add(t)
-
-
-__all__ = ["OrgDataError", "import_file", "import_files", "link_systems_to_organisation"]
+__all__ = ["CheckedFiles", "OrgDataError", "distinct_lines", "import_file", "import_files"]

@@ -440,7 +440,7 @@ def _ai_system(c: _Ctx, r: Row) -> None:
         sup = c.iri("supplier", r["supplier"], "supplier")
         g.add((s, NG.suppliedBy, sup))
         g.add((sup, RDF.type, NG.Supplier))
-    # no template states the organisation: normgraph.orgdata.link_systems_to_organisation links the systems to it
+    # no template states the organisation: normgraph.orgdata.CheckedFiles links the systems to it
     _ai_act_facts(c, r, s)
 
 

@@ -40,7 +40,7 @@ from werkzeug.formparser import parse_form_data
 from normgraph.access.model import Principal, scope_of
 from normgraph.backup import OrgHistory, history_folder, replace_org_graph, restore_previous
 from normgraph.iri import local_id, org_graph
-from normgraph.orgdata import import_file, link_systems_to_organisation
+from normgraph.orgdata import CheckedFiles, distinct_lines
 from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.export import FORMATS as EXPORT_FORMATS
 from normgraph.orgdata.export import export_rows, template_kind, write_export
@@ -246,7 +246,7 @@ def _read_files(files: list[tuple[str, Path]], slug: str, kind: str | None,
                 existing: bytes | None) -> tuple[bytes, int]:
     """Parse and check every file (in the upload's child process): their triples as N-Triples, and how many.
     `kind`: what a CSV/XLSX file must be (?kind=); `existing`: the graph added to (None when replaced)."""
-    union = Graph()
+    checked = CheckedFiles(slug)
     for name, path in files:
         try:
             if kind is not None and path.suffix in (".csv", ".xlsx"):
@@ -254,11 +254,11 @@ def _read_files(files: list[tuple[str, Path]], slug: str, kind: str | None,
                 found = detect_template(path, header).kind
                 if found != KINDS[kind]:
                     raise OrgDataError(path, 1, None, f"this is a {found} table, not {kind} ({KINDS[kind]})")
-            union += import_file(path, slug)
+            checked.add(path)
         except OrgDataError as e:
             raise OrgDataError(name, e.row, e.column, e.reason, sheet=e.sheet) from None
-    link_systems_to_organisation(union, slug, existing)
-    return union.serialize(format="nt", encoding="utf-8"), len(union)
+    data = checked.ntriples(existing)
+    return data, distinct_lines(data)
 
 
 def _refused(name: str, e: UploadBusy | WorkerLimit) -> Response:
