@@ -149,4 +149,13 @@ class _Operators:
         return out
 
 
-__all__ = ["CheckedFiles", "OrgDataError", "distinct_lines", "import_file", "import_files"]
+def link_systems_to_organisation(g: Graph, org_slug: str, existing: bytes | None = None) -> None:
+    """The links CheckedFiles adds, added to a Graph of imported triples (`import_file`'s answers)."""
+    operators = _Operators()
+    operators.see(g)
+    for t in operators.links(org_slug, existing):
+        g.add(t)
+
+
+__all__ = ["CheckedFiles", "OrgDataError", "distinct_lines", "import_file", "import_files",
+           "link_systems_to_organisation"]
