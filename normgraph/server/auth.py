@@ -108,7 +108,7 @@ def signin() -> Response:
     session["epoch"] = registry.session_epoch(principal.name)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
-    return redirect("/", code=303)  # type: ignore[return-value]
+    return _forget(redirect("/", code=303))  # type: ignore[arg-type]  # nothing of whoever signed in before
 
 
 @bp.post("/signout")
@@ -119,7 +119,15 @@ def signout() -> Response:
     if principal.via == "session":  # every cookie of this principal stops working, a saved copy too
         state().registry.end_sessions(principal.name)
     session.clear()
-    return redirect("/", code=303)  # type: ignore[return-value]
+    return _forget(redirect("/", code=303))  # type: ignore[arg-type]
+
+
+def _forget(resp: Response) -> Response:
+    """The browser drops what this site kept (localStorage such as the query page's tabs, the HTTP cache): on a
+    shared browser the next person sees nothing of the last one's organisation data. Browsers honour it over
+    HTTPS and on localhost; the query page keeps no results in the first place (static/query.js)."""
+    resp.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return resp
 
 
 @bp.get("/me")
