@@ -4,6 +4,8 @@ exit codes."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -291,7 +293,7 @@ def test_cli_text_json_csv_why_and_exit_codes() -> None:
     assert "Annex III(5)(b): Art. 27(1) names deployers of Annex III 5(b) and 5(c) systems" in ob["why"]
     r = runner.invoke(main, ["applicability", "--org", "fintech", "--on", "2026-07-01", "--format", "csv"])
     assert r.exit_code == 0, r.output
-    lines = r.output.splitlines()
+    lines = [",".join(row) for row in csv.reader(io.StringIO(r.output, newline=""))]  # every field is quoted
     assert lines[0].startswith("subject,subject_label,obligation,notation")
     nora = [ln for ln in lines if "nora-assistant" in ln and "art-50-1-provider" in ln]
     assert len(nora) == 1 and ",applies,2026-08-02,no," in nora[0]  # not yet in force on 2026-07-01

@@ -53,7 +53,7 @@ except ImportError:  # tests/ imported as a package
 
 pytestmark = [pytest.mark.remote, requires_oxigraph]
 
-TOKEN = "remote-serve-token"
+TOKEN = "remote-serve-token-at-least-32-characters"  # the minimum for --update-token
 #: the reference reads as the admin too: the example organisations' data is private
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 TODAY = "2026-12-01"

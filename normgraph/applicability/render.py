@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from normgraph.applicability import Answer, Applicability
 from normgraph.applicability.model import APPLIES, CANNOT_TELL, DOES_NOT_APPLY
+from normgraph.exports.csvsafe import csv_text
 
 CSV_COLUMNS = ("subject", "subject_label", "obligation", "notation", "title", "status", "applies_from", "in_force",
                "why", "record", "eased")
@@ -50,12 +49,10 @@ def as_json(result: Applicability, answers: list[Answer]) -> str:
 
 
 def as_csv(result: Applicability, answers: list[Answer]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
+    rows = []
     for a in answers:
         d = a.to_json(result.on)
-        w.writerow([d["subject"], d["subject_label"], d["obligation"], d["notation"], d["title"], d["status"],
-                    d["applies_from"] or "", "yes" if d["in_force"] else "no", " · ".join(a.reasons),
-                    "; ".join(a.record), "; ".join(a.eased)])
-    return buf.getvalue()
+        rows.append([d["subject"], d["subject_label"], d["obligation"], d["notation"], d["title"], d["status"],
+                     d["applies_from"] or "", "yes" if d["in_force"] else "no", " · ".join(a.reasons),
+                     "; ".join(a.record), "; ".join(a.eased)])
+    return csv_text(CSV_COLUMNS, rows)

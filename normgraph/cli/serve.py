@@ -15,6 +15,7 @@ the server in order: the store is closed and the exit code is 0.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from typing import Any
@@ -99,7 +100,11 @@ def warm_pages(app: Any) -> threading.Thread:
               help="Query worker processes (default $NORMGRAPH_WORKERS or 2; embedded store only).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="waitress threads.")
 @click.option("--update-token", envvar="NORMGRAPH_UPDATE_TOKEN", default=None,
-              help="Enable SPARQL Update / GSP writes for 'Authorization: Bearer TOKEN' (default: read-only).")
+              help="A bearer token that acts as the global admin (at least 32 characters). Prefer "
+                   "$NORMGRAPH_UPDATE_TOKEN or --update-token-file: on the command line every local user "
+                   "reads it in ps.")
+@click.option("--update-token-file", envvar="NORMGRAPH_UPDATE_TOKEN_FILE", default=None,
+              type=click.Path(dir_okay=False), help="Read the update token from the first line of this file.")
 @click.option("--timeout", "timeout", default=None, type=float, help="Query time limit in seconds (default 10).")
 @click.option("--examples/--no-examples", default=True, help="Also load the example organisations (embedded store).")
 @click.option("--access", "access_db", envvar="NORMGRAPH_ACCESS", default=None,
@@ -107,7 +112,7 @@ def warm_pages(app: Any) -> threading.Thread:
 @remote_store_options
 @pass_context
 def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int, update_token: str | None,
-          timeout: float | None, examples: bool, access_db: str | None) -> None:
+          update_token_file: str | None, timeout: float | None, examples: bool, access_db: str | None) -> None:
     """Serve the graph over HTTP: /sparql, /store, /api, /id/… (see normgraph/server/README.md).
 
     With --endpoint, serve a remote SPARQL 1.1 store instead of the embedded one (nothing is loaded
@@ -128,6 +133,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
         fail("give either --store PATH (embedded store) or --endpoint URL (remote store), not both")
     if not ctx.endpoint and (ctx.update_endpoint or ctx.graph_store):
         fail("--update-endpoint / --graph-store need --endpoint (the remote query endpoint)")
+    update_token = _update_token(update_token, update_token_file)
     config = {
         "store_path": str(ctx.store_path) if ctx.store_path else None,
         "update_token": update_token,
@@ -138,7 +144,8 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     path = access_path(ctx, access_db)
     registry = Registry(path)
     config["access_db"] = str(path)
-    config["audit_log"] = str(audit.trail_path(path))
+    if not os.environ.get("NORMGRAPH_AUDIT_LOG"):  # else ServerConfig.from_env takes the operator's file
+        config["audit_log"] = str(audit.trail_path(path))
     if not any(p["admin"] for p in registry.principals()):
         registry.add(LOCAL_ADMIN, admin=True)
     store = open_remote(ctx) if ctx.endpoint else None
@@ -176,6 +183,31 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
 
 #: the global admin `normgraph serve` makes on first start (when the principal database has no admin)
 LOCAL_ADMIN = "admin"
+
+
+def _update_token(given: str | None, path: str | None) -> str | None:
+    """The update token from --update-token / $NORMGRAPH_UPDATE_TOKEN or the file, checked (exit 2 when too
+    short or unreadable); a warning when it was typed on the command line."""
+    from normgraph.server.config import check_update_token, read_token_file
+
+    source = click.get_current_context().get_parameter_source("update_token")
+    try:
+        if given and path:
+            raise ValueError("give the update token once: --update-token (or $NORMGRAPH_UPDATE_TOKEN) or "
+                             "--update-token-file (or $NORMGRAPH_UPDATE_TOKEN_FILE)")
+        if path:
+            given = read_token_file(path, "--update-token-file")
+            check_update_token(given, f"--update-token-file {path}")
+        elif given:
+            on_argv = source == click.core.ParameterSource.COMMANDLINE
+            check_update_token(given, "--update-token" if on_argv else "NORMGRAPH_UPDATE_TOKEN")
+            if on_argv:
+                err_console.print("[bold yellow]warning:[/] --update-token on the command line is readable by every "
+                                  "local user (ps, /proc); use NORMGRAPH_UPDATE_TOKEN or --update-token-file",
+                                  highlight=False, soft_wrap=True)
+    except ValueError as e:
+        fail(str(e))
+    return given or None
 
 
 def _stop(_signum: int, _frame: object) -> None:

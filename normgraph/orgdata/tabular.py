@@ -7,6 +7,7 @@ cell is checked before anything is returned; the first bad cell raises OrgDataEr
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from rdflib.namespace import XSD as _XSD
 from rdflib.namespace import DefinedNamespace
 
 from normgraph.catalogs.registry import catalog, catalogs
+from normgraph.exports.csvsafe import restore
 from normgraph.iri import NG as _NG
 from normgraph.iri import NGV, PREFIXES, expand, local_id
 from normgraph.orgdata.errors import OrgDataError
@@ -29,7 +31,6 @@ from normgraph.orgdata.facts import check_ai_act_facts
 from normgraph.orgdata.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_ROWS, check_xlsx_size
 from normgraph.orgdata.ntriples import Triple, ntriples
 from normgraph.orgdata.templates import AI_ACT_FACTS, REASONS, STANDARDS, STATUSES, TEMPLATES, Template
-from normgraph.reports.render import FORMULA_STARTS
 
 Row = dict[str, str]
 
@@ -91,8 +92,8 @@ def _cell(v: object) -> str:
 
 
 def _unneutralised(cell: str) -> str:
-    """A CSV cell our exports neutralised ("'=…", normgraph/reports/render.py) read back as the text it was."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+    """A CSV cell our exports neutralised ("'=…", normgraph/exports/csvsafe.py) read back as the text it was."""
+    return restore(cell)
 
 
 def _capped(path: Path, rows: Iterator[list[object]], max_rows: int) -> list[list[object]]:
@@ -137,10 +138,10 @@ def _read(path: Path, max_rows: int, sheet_seen: list[str]) -> tuple[list[str], 
     suffix = path.suffix.lower()
     if suffix == ".csv":
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = path.read_bytes().decode("utf-8-sig")  # as written: a CR in a cell is not a line break
         except UnicodeDecodeError as e:
             raise OrgDataError(path, None, None, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
-        reader = csv.reader(text.splitlines())
+        reader = csv.reader(io.StringIO(text, newline=""))  # a line break inside a quoted cell stays in it
         try:
             table = _capped(path, (list(map(_unneutralised, r)) for r in reader), max_rows)
         except csv.Error as e:  # e.g. a field over the csv module's own limit (131,072 characters)

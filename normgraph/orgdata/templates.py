@@ -204,6 +204,8 @@ def recorded_by() -> dict[str, str]:
 
 
 def template_csv(kind: str) -> str:
+    """The blank template: the header and the fixed example row from this module, no organisation's data, so
+    it is written plainly (data/templates/ holds it byte for byte); exports use normgraph.exports.csvsafe."""
     t = TEMPLATES[kind]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -3,10 +3,10 @@ CSS, inline SVG charts, no external assets)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
+from normgraph.exports.csvsafe import csv_text
 from normgraph.iri import PREFIXES
 from normgraph.reports.model import Report, Table
 from normgraph.reports.page import ALL, render_html
@@ -19,25 +19,8 @@ MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlforma
 REPORT_NS = "https://w3id.org/normgraph/ont/report#"
 
 
-#: what a spreadsheet reads as the start of a formula (OWASP, "CSV injection")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula, made plain text by a leading apostrophe (CSV);
-    anything else as it is. Only the exported cell changes, never the data in the graph."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def to_csv(table: Table) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=table.columns, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for row in table.rows:
-        w.writerow({k: ("" if v is None else neutralise(v)) for k, v in row.items()})
-    return buf.getvalue()
+    return csv_text(table.columns, ([row.get(c) for c in table.columns] for row in table.rows))
 
 
 def to_xlsx(report: Report) -> bytes:

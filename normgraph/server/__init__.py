@@ -19,6 +19,7 @@ from normgraph.access.registry import Registry
 from normgraph.loading import load_knowledge
 from normgraph.server import api, auth, gsp, linked_data, sparql
 from normgraph.server.config import ServerConfig
+from normgraph.server.hosts import relative_location
 from normgraph.server.kernel import current_principal, error_response, init_app
 from normgraph.store import EmbeddedStore, Store
 from normgraph.store.served import served
@@ -76,6 +77,9 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.trusted_proxies, x_proto=cfg.trusted_proxies,  # type: ignore[method-assign]
                                 x_host=cfg.trusted_proxies)
     app.config["JSON_SORT_KEYS"] = False
+    if cfg.trusted_hosts:  # any other Host header: 400 (normgraph/server/hosts.py)
+        app.config["TRUSTED_HOSTS"] = cfg.trusted_hosts
+    app.after_request(relative_location)
     init_app(app, the_store, cfg, registry)
 
     for module in (sparql, gsp, api, linked_data, auth):

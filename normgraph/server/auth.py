@@ -3,69 +3,56 @@ or name and password), /access/signout, /access/me. Who sent a request is princi
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import OrderedDict, deque
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, session
 
-from normgraph.server.kernel import state
-from normgraph.server.principal import CSRF_FIELD, authenticate, csrf_ok, csrf_token
+from normgraph.server.kernel import error_response, state
+from normgraph.server.principal import CSRF_FIELD, authenticate, bearer, csrf_ok, csrf_token
+from normgraph.server.throttle import WINDOW, Failures, client_address
 
 bp = Blueprint("access", __name__, url_prefix="/access")
 
 
-class _Failures:
-    """Failed password sign-ins per name and per address in the last WINDOW seconds: past LIMIT, that name
-    or address is refused (429) until the window passes — guessing passwords online stays slow.
-
-    Bounded in bytes whatever is submitted: a name or address is kept as a 16-byte digest, each with at
-    most LIMIT times, and at most `max_keys` of them (the least recently failed go first). Only a failure
-    is recorded; asking whether one is blocked stores nothing."""
+class _Failures(Failures):
+    """Failed password sign-ins. Past LIMIT failures from one address (whatever the names), that address is
+    refused (429) until the window passes; past NAME_LIMIT failures for one name from all addresses together,
+    that name is. So one client cannot lock anyone else out (it is stopped after LIMIT tries, all of them its
+    own), while guessing one name from many addresses is still bounded; locking a name out takes failures from
+    NAME_LIMIT / LIMIT addresses within the window (docs/security.md, "Sign-in throttling")."""
 
     LIMIT = 5
-    WINDOW = 15 * 60.0
+    NAME_LIMIT = 50
 
     def __init__(self, max_keys: int = 10_000) -> None:
-        self.max_keys = max_keys
-        self._seen: OrderedDict[bytes, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _keys(name: str, addr: str) -> tuple[bytes, bytes]:
-        return _digest16("name:" + name), _digest16("addr:" + addr)
+        super().__init__({"name": self.NAME_LIMIT, "addr": self.LIMIT}, max_keys)
 
     def blocked(self, name: str, addr: str) -> bool:
-        since = time.monotonic() - self.WINDOW
-        with self._lock:
-            return any(sum(t >= since for t in self._seen.get(k, ())) >= self.LIMIT for k in self._keys(name, addr))
+        return self.over({"name": name, "addr": client_address(addr)})
 
     def failed(self, name: str, addr: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in self._keys(name, addr):
-                times = self._seen.pop(k, None) or deque(maxlen=self.LIMIT)
-                times.append(now)
-                self._seen[k] = times  # the most recent failure last
-            while len(self._seen) > self.max_keys:
-                self._seen.popitem(last=False)
-
-    def __len__(self) -> int:
-        """How many names and addresses are remembered (each costs a fixed number of bytes)."""
-        with self._lock:
-            return len(self._seen)
-
-
-def _digest16(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        self.count({"name": name, "addr": client_address(addr)})
 
 
 def _failures() -> _Failures:
     """This application's failed sign-ins."""
     return current_app.extensions.setdefault("normgraph_signin_failures", _Failures())
+
+
+@bp.before_app_request
+def _refuse_bearer_guessing() -> Response | None:
+    """A request with a bearer token from an address that sent too many wrong ones lately: 429, before
+    anything else (principal.py counts them), whether this token is right or not — else the answer would
+    still tell a right guess from a wrong one."""
+    if not bearer():
+        return None
+    authenticate()
+    if not g.get("ng_bearer_throttled"):
+        return None
+    resp = error_response(429, "too many wrong bearer tokens from this address; try again later")
+    resp.headers["Retry-After"] = str(int(WINDOW))
+    return resp
 
 
 def _page(message: str = "", status: int = 200, token: str = "") -> Response:
@@ -108,7 +95,7 @@ def signin() -> Response:
     session["epoch"] = registry.session_epoch(principal.name)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
-    return redirect("/", code=303)  # type: ignore[return-value]
+    return _forget(redirect("/", code=303))  # type: ignore[arg-type]  # nothing of whoever signed in before
 
 
 @bp.post("/signout")
@@ -119,7 +106,15 @@ def signout() -> Response:
     if principal.via == "session":  # every cookie of this principal stops working, a saved copy too
         state().registry.end_sessions(principal.name)
     session.clear()
-    return redirect("/", code=303)  # type: ignore[return-value]
+    return _forget(redirect("/", code=303))  # type: ignore[arg-type]
+
+
+def _forget(resp: Response) -> Response:
+    """The browser drops what this site kept (localStorage such as the query page's tabs, the HTTP cache): on a
+    shared browser the next person sees nothing of the last one's organisation data. Browsers honour it over
+    HTTPS and on localhost; the query page keeps no results in the first place (static/query.js)."""
+    resp.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return resp
 
 
 @bp.get("/me")

@@ -3,7 +3,8 @@
 | variable | meaning | default |
 |---|---|---|
 | NORMGRAPH_STORE | on-disk embedded store to serve (else in memory, loaded from ontology/ and data/) | — |
-| NORMGRAPH_UPDATE_TOKEN | enables SPARQL Update and GSP writes for `Authorization: Bearer <token>` | — (read-only) |
+| NORMGRAPH_UPDATE_TOKEN | the update token: `Authorization: Bearer <token>` acts as the global admin; at least 32 characters | — |
+| NORMGRAPH_UPDATE_TOKEN_FILE | a file whose first line is the update token (instead of the variable) | — |
 | NORMGRAPH_QUERY_TIMEOUT | seconds a query may run before it is killed (503) | 10 |
 | NORMGRAPH_MAX_RESULTS | largest serialised result in bytes; bigger answers get 422, never truncation | 67108864 |
 | NORMGRAPH_MAX_UPLOAD | largest request body in bytes (413 above it) | 16777216 |
@@ -12,14 +13,20 @@
 | NORMGRAPH_EXAMPLES | also load data/examples (1/0) | 1 |
 | NORMGRAPH_CACHE | result cache entries (0 = off) | 512 |
 | NORMGRAPH_ACCESS | the principal database (SQLite; `normgraph access …` manages it) | — (in memory: only the update token) |
-| NORMGRAPH_AUDIT_LOG | file the audit trail of organisation data is appended to | — (logger `normgraph.audit` only) |
+| NORMGRAPH_AUDIT_LOG | file the audit trail of organisation data is appended to | — (`serve`: beside the access database) |
 | NORMGRAPH_TRUSTED_USER_HEADER | a reverse proxy's single sign-on header naming the principal (trusted only when set) | — |
 | NORMGRAPH_SECURE_COOKIES | session cookie only over HTTPS (1/0) | 0 |
 | NORMGRAPH_HEAVY_PER_CLIENT | query workers one client may hold at once (admission control) | half the workers |
 | NORMGRAPH_UPLOAD_WORKERS | organisation uploads read at once, each in a capped child process (one client: half) | 2 |
 | NORMGRAPH_UPLOAD_TIMEOUT | seconds reading one upload may take (wall; CPU likewise) before it is stopped | 180 |
 | NORMGRAPH_UPLOAD_MEMORY | bytes of memory reading one upload may allocate | 2147483648 |
+| NORMGRAPH_TRUSTED_HOSTS | comma-separated host names this server answers to (any other Host header: 400) | — (any) |
 | NORMGRAPH_TRUSTED_PROXIES | reverse proxies in front whose X-Forwarded-For / -Proto / -Host are believed | 0 (ignored) |
+
+The update token is the global admin, so one read from the environment, a file or `normgraph serve`'s flag
+must have at least MIN_UPDATE_TOKEN characters (`check_update_token`; `python -c "import secrets;
+print(secrets.token_urlsafe(32))"` makes one). A value a program passes to create_app(config=…) itself is
+that program's own and is not checked (tests use short ones).
 """
 
 from __future__ import annotations
@@ -27,7 +34,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
+
+#: the fewest characters an update token from the environment, a file or the command line may have
+MIN_UPDATE_TOKEN = 32
 
 
 @dataclass
@@ -51,6 +62,7 @@ class ServerConfig:
     upload_workers: int = 2
     upload_timeout: float = 180.0
     upload_memory: int = 2 * 1024**3
+    trusted_hosts: list[str] | None = None
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> ServerConfig:
@@ -75,6 +87,7 @@ class ServerConfig:
             "upload_workers": ("NORMGRAPH_UPLOAD_WORKERS", _count),
             "upload_timeout": ("NORMGRAPH_UPLOAD_TIMEOUT", float),
             "upload_memory": ("NORMGRAPH_UPLOAD_MEMORY", int),
+            "trusted_hosts": ("NORMGRAPH_TRUSTED_HOSTS", _hosts),
         }
         for name, (var, conv) in readers.items():
             raw = env.get(var)
@@ -90,13 +103,39 @@ class ServerConfig:
                 raise ValueError(f"unknown server setting {key!r}; known: {', '.join(sorted(known))}")
             if value is not None:
                 setattr(cfg, key, _origins(value) if key == "cors_origins" and isinstance(value, str) else value)
+        token_file = env.get("NORMGRAPH_UPDATE_TOKEN_FILE")
+        if token_file and not (overrides or {}).get("update_token"):
+            cfg.update_token = read_token_file(token_file, "NORMGRAPH_UPDATE_TOKEN_FILE")
+        if cfg.update_token and not (overrides or {}).get("update_token"):
+            check_update_token(cfg.update_token, "NORMGRAPH_UPDATE_TOKEN")
         if cfg.update_token == "":
             cfg.update_token = None
         return cfg
 
 
+def check_update_token(token: str, source: str) -> None:
+    """ValueError naming `source` when the update token is too short to be the global admin's secret."""
+    if len(token) < MIN_UPDATE_TOKEN:
+        raise ValueError(
+            f"{source}: the update token acts as the global admin and must have at least {MIN_UPDATE_TOKEN} "
+            "characters; make one with: python -c \"import secrets; print(secrets.token_urlsafe(32))\"")
+
+
+def read_token_file(path: str, source: str) -> str:
+    """The first line of a token file, stripped; ValueError naming `source` and the file when unreadable."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"{source}: cannot read the token file {path}: {e.__class__.__name__}") from None
+    return lines[0].strip() if lines else ""
+
+
 def _origins(raw: str) -> list[str]:
     return [o.strip() for o in raw.split(",") if o.strip()] or ["*"]
+
+
+def _hosts(raw: str) -> list[str]:
+    return [h.strip() for h in raw.split(",") if h.strip()]
 
 
 def _count(raw: str) -> int:

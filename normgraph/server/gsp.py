@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Blueprint, Response, request
 
@@ -22,7 +24,7 @@ from normgraph.iri import is_iri
 from normgraph.orgdata.limits import MAX_JSON_DEPTH, json_depth
 from normgraph.orgdata.sandbox import WorkerLimit
 from normgraph.queries import get_query
-from normgraph.server.kernel import current_store, fail, require_write_token, store_failure
+from normgraph.server.kernel import client_key, current_store, fail, require_write_token, store_failure
 from normgraph.server.negotiation import GRAPH_TYPES, NotAcceptable, negotiate
 from normgraph.server.results import run_query
 from normgraph.server.upload_admission import RETRY_AFTER, UploadBusy, read_upload
@@ -35,7 +37,24 @@ bp = Blueprint("gsp", __name__)
 DATASET_TYPES: dict[str, tuple[str, ...]] = {"nquads": ("application/n-quads",), "trig": ("application/trig",)}
 UPLOAD_TYPES = {media: name for name, ms in GRAPH_TYPES.items() for media in ms if media not in ("text/plain",)}
 UPLOAD_TYPES["application/json"] = "jsonld"
-_DUMPS = threading.BoundedSemaphore(1)
+#: whole-store dumps made at once (each client one at a time)
+MAX_DUMPS = 2
+_DUMPING: set[str] = set()
+_DUMPING_LOCK = threading.Lock()
+
+
+@contextmanager
+def _dump_slot(client: str) -> Iterator[None]:
+    """A dump slot for `client`, or 503 with Retry-After when it has one already or all are taken."""
+    with _DUMPING_LOCK:
+        if client in _DUMPING or len(_DUMPING) >= MAX_DUMPS:
+            raise fail(503, "another whole-store dump is being made; try again shortly", {"Retry-After": "5"})
+        _DUMPING.add(client)
+    try:
+        yield
+    finally:
+        with _DUMPING_LOCK:
+            _DUMPING.discard(client)
 
 
 def _target() -> str | None:
@@ -62,13 +81,10 @@ def graph_store() -> Response:
                 fmt = negotiate(request, DATASET_TYPES)
             except NotAcceptable as e:
                 raise fail(406, str(e)) from None
-            # a whole-store dump is the heaviest read there is: one at a time, the others told to come back
-            if not _DUMPS.acquire(blocking=False):
-                raise fail(503, "another whole-store dump is being made; try again shortly", {"Retry-After": "5"})
-            try:
+            # a whole-store dump is the heaviest read there is: one at a time per client, MAX_DUMPS at once in
+            # all, the others told to come back (one client looping on dumps no longer keeps everyone out)
+            with _dump_slot(client_key()):
                 body = store.export(fmt)
-            finally:
-                _DUMPS.release()
             resp = Response(body, content_type=DATASET_TYPES[fmt][0])
             resp.headers["Vary"] = "Accept"
             return resp

@@ -3,7 +3,9 @@ a reverse proxy's single sign-on header (only when configured), or nobody (anony
 
 * `Authorization: Bearer <token>`: a token from `normgraph access token add`, or the configured
   update token (NORMGRAPH_UPDATE_TOKEN), which acts as the global admin (constant-time comparison).
-  A wrong token makes the request anonymous, and a write with it is refused with 403.
+  A wrong token makes the request anonymous, and a write with it is refused with 403. Wrong tokens are
+  counted per client address: past BEARER_LIMIT within 15 minutes, every bearer request from that address
+  gets 429 until the window passes, the right token too (else the answer would still tell a right guess).
 * the session cookie (Flask's session: signed with a key kept in the access database; HttpOnly,
   SameSite=Lax). A state-changing request (anything but GET / HEAD / OPTIONS, and POST /sparql
   queries) made with the cookie must carry the session's CSRF token (`X-CSRF-Token` header or
@@ -23,14 +25,18 @@ The kernel asks `authenticate()`; the sign-in pages are in auth.py.
 from __future__ import annotations
 
 import hmac
+import io
 import secrets
 from typing import Any
 
 from flask import current_app, g, request, session
 
 from normgraph.access.model import ANONYMOUS, Principal
+from normgraph.server.throttle import Failures, client_address
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: wrong bearer tokens one address may send within throttle.WINDOW before its bearer requests get 429
+BEARER_LIMIT = 20
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
@@ -38,6 +44,11 @@ CSRF_FIELD = "csrf_token"
 def _state() -> Any:
     """The application's state (normgraph.server.kernel.AppState; read here without importing the kernel)."""
     return current_app.extensions["normgraph"]
+
+
+def _bearer_failures() -> Failures:
+    """This application's wrong bearer tokens, per client address."""
+    return current_app.extensions.setdefault("normgraph_bearer_failures", Failures({"addr": BEARER_LIMIT}))
 
 
 def bearer() -> str | None:
@@ -61,12 +72,18 @@ def _authenticate() -> Principal:
     st = _state()
     token = bearer()
     if token is not None:
+        address = {"addr": client_address(request.remote_addr)}
+        if token and _bearer_failures().over(address):  # auth.py answers 429
+            g.ng_bearer_throttled = g.ng_bad_credentials = True
+            return ANONYMOUS
         legacy = st.config.update_token
         if legacy and token and hmac.compare_digest(token.encode(), legacy.encode()):
             return Principal("update-token", admin=True, via="token")
         found = st.registry.by_token(token) if token else None
         if found is None:
             g.ng_bad_credentials = True
+            if token:  # another scheme (Basic for a proxy in front) is not a guess
+                _bearer_failures().count(address)
             return ANONYMOUS
         return found
     header = st.config.trusted_user_header
@@ -101,9 +118,23 @@ def csrf_ok() -> bool:
     if request.method in SAFE_METHODS or _is_query_post():
         return True
     expected = session.get("csrf")
-    given = request.headers.get(CSRF_HEADER) or (request.form.get(CSRF_FIELD) if request.mimetype in (
-        "application/x-www-form-urlencoded", "multipart/form-data") else None)
+    given = request.headers.get(CSRF_HEADER) or _form_field(CSRF_FIELD)
     return bool(expected and given and hmac.compare_digest(str(expected), str(given)))
+
+
+def _form_field(name: str) -> str | None:
+    """A field of a form body, read so that the route can still read the body after this check: parsing a
+    multipart form consumes `request.stream`, which the import route (org_import.py) reads itself. So the
+    body is read once and kept (`get_data(cache=True)`; its size was checked against the upload limit
+    before any route runs), the form is parsed from that copy, and the route gets a fresh stream over it."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return request.form.get(name)
+    if request.mimetype != "multipart/form-data":
+        return None
+    body = request.get_data(cache=True)
+    value = request.form.get(name)  # parsed from the cached body
+    request.stream = io.BytesIO(body)  # werkzeug caches it per request: replaced, not re-read
+    return value
 
 
 def csrf_token() -> str:
@@ -114,4 +145,4 @@ def csrf_token() -> str:
     return str(token)
 
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "SAFE_METHODS", "authenticate", "bearer", "csrf_ok", "csrf_token"]
+__all__ = ["BEARER_LIMIT", "CSRF_FIELD", "CSRF_HEADER", "SAFE_METHODS", "authenticate", "bearer", "csrf_ok", "csrf_token"]

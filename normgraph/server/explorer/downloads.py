@@ -3,8 +3,6 @@ that picks HTML, CSV or JSON-LD by ?format= or Accept."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -21,10 +19,10 @@ from normgraph.explorer.neighbourhood import Neighbourhood
 from normgraph.explorer.page import MappingRow, ResourcePage
 from normgraph.explorer.records import NO_TERM, Record, records, relation_words
 from normgraph.explorer.search import Results
+from normgraph.exports.csvsafe import csv_text
 from normgraph.exports.jsonld import to_jsonld
 from normgraph.iri import NG
 from normgraph.mappings.records import add_record
-from normgraph.reports.render import neutralise
 from normgraph.server.explorer.layout import Drawing
 from normgraph.server.negotiation import NotAcceptable, negotiate
 from normgraph.store import Store
@@ -48,11 +46,7 @@ def respond(template: str, context: dict[str, Any], table: TableFn, graph: Graph
         return Response(str(e) + "\n", status=406, mimetype="text/plain")
     if fmt == "csv":
         head, rows = table()
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(head)
-        writer.writerows([neutralise(v) for v in row] for row in rows)
-        resp = Response(buf.getvalue(), content_type="text/csv; charset=utf-8")
+        resp = Response(csv_text(head, rows), content_type="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     elif fmt == "jsonld":
         doc = to_jsonld(graph())

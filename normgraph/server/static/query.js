@@ -8,7 +8,11 @@
      explorer page for them (cfg.resourceUrl) in the same window, never to the unresolved w3id.org address;
    - keyboard: Tab and Shift+Tab leave the editor (CodeMirror would indent), Escape leaves it too; the
      editor is a labelled contenteditable (read by screen readers);
-   - names for YASGUI's unlabelled controls, and the results in their own scrolling, focusable box. */
+   - names for YASGUI's unlabelled controls, and the results in their own scrolling, focusable box;
+   - results are never kept in the browser (YASGUI keeps each tab's response in localStorage, where the next
+     user of a shared browser saw the last one's organisation rows): only each tab's query text is, and
+     responses an earlier version kept are dropped on load. Signing out also clears the site's storage
+     (Clear-Site-Data, normgraph/server/auth.py). */
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("ng-config").textContent);
@@ -17,6 +21,24 @@
   if (!window.Yasgui || !el) { return; }
 
   var Yasqe = Yasgui.Yasqe, Yasr = Yasgui.Yasr;
+  var PERSISTENCE_ID = "normgraph-yasgui-" + window.location.host;
+
+  /* Remove the responses a tab kept in localStorage (store.js items: {namespace, val, exp, time}). */
+  function dropStoredResponses() {
+    try {
+      var raw = window.localStorage.getItem(PERSISTENCE_ID + "_config");
+      var item = raw ? JSON.parse(raw) : null;
+      var tabs = item && item.val && item.val.tabConfig;
+      if (!tabs) { return; }
+      var changed = false;
+      Object.keys(tabs).forEach(function (id) {
+        var yasr = tabs[id] && tabs[id].yasr;
+        if (yasr && yasr.response !== undefined) { delete yasr.response; changed = true; }
+      });
+      if (changed) { window.localStorage.setItem(PERSISTENCE_ID + "_config", JSON.stringify(item)); }
+    } catch (e) { /* no storage, or not ours to read: nothing of ours kept */ }
+  }
+  dropStoredResponses();
   // Class/property autocompletion asks a remote service (LOV): never from here. Prefix completion offers
   // ours first, then YASGUI's bundled list (prefixCcApi stays null: nothing is fetched).
   var ours = Object.keys(cfg.prefixes).sort().map(function (p) { return p + ": <" + cfg.prefixes[p] + ">"; });
@@ -92,10 +114,11 @@
     endpointCatalogueOptions: Object.assign({}, Yasgui.defaults.endpointCatalogueOptions, {
       getData: function () { return [{ endpoint: endpoint }]; }
     }),
-    persistenceId: "normgraph-yasgui-" + window.location.host,
+    persistenceId: PERSISTENCE_ID,
     populateFromUrl: true,
     yasqe: { value: cfg.defaultQuery, autocompleters: completers },
-    yasr: { pluginOrder: ["table", "response"], defaultPlugin: "table", prefixes: cfg.prefixes }
+    // a response of more than 0 characters is not kept (YASR's getAsStoreObject): the query text only
+    yasr: { pluginOrder: ["table", "response"], defaultPlugin: "table", prefixes: cfg.prefixes, maxPersistentResponseSize: 0 }
   });
   window.normgraphYasgui = yasgui;
 
