@@ -278,6 +278,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline", type=Path, help="a source tree (e.g. `git archive` of an earlier commit) for the "
                                                   "-base runs: before and after in the same run")
     ap.add_argument("--rounds", type=int, default=4, help="turns each server gets (--seconds in all, per server)")
+    ap.add_argument("--serial-seconds", type=float, default=0.0,
+                    help="then each server for this long with one client, one query at a time (its cost per answer "
+                         "without concurrency: the ratio the scheduler cannot move)")
     args = ap.parse_args(argv)
     picked = pick_queries(args.max_ms)
     names = [n for n, _t in picked]
@@ -302,6 +305,8 @@ def main(argv: list[str] | None = None) -> None:
                 cpu[name][1] += after[1] - before[1]
                 samples[name].append((LAST_LATENCIES[:], r["elapsed"], int(r["errors"]), int(r["retries"]),
                                       LAST_PER_QUERY[:]))
+        serial = {name: run_load(url, queries, args.serial_seconds, 1, union_param=union_param)
+                  for name, (url, union_param, _pid) in urls.items()} if args.serial_seconds > 0 else {}
     results: dict[str, dict[str, float]] = {}
     for name, got in samples.items():
         flat = sorted(x for lat, *_rest in got for x in lat)
@@ -315,6 +320,9 @@ def main(argv: list[str] | None = None) -> None:
         LAST_PER_QUERY[:] = [x for g in got for x in g[4]]
         for line in tail_by_query(names):
             print(line)
+    for name, r in serial.items():
+        print(f"one at a time: {name:10s} {r['rps']:8.1f} answers/s, mean {1000 / r['rps']:.2f} ms per answer "
+              f"({r['requests']} answers)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     for ref in ("oxigraph", "virtuoso", "ng-nocache-base"):
         if ref not in results:
@@ -323,7 +331,9 @@ def main(argv: list[str] | None = None) -> None:
             if name != ref and name.startswith(("normgraph", "ng-nocache")):
                 ng, other = results[name], results[ref]
                 print(f"ratio {name}/{ref}: throughput {ng['rps'] / other['rps']:.2f}x, "
-                      f"p50 {ng['p50_ms'] / other['p50_ms']:.2f}x, p99 {ng['p99_ms'] / other['p99_ms']:.2f}x")
+                      f"p50 {ng['p50_ms'] / other['p50_ms']:.2f}x, p99 {ng['p99_ms'] / other['p99_ms']:.2f}x"
+                      + (f"; one at a time {serial[name]['rps'] / serial[ref]['rps']:.2f}x"
+                         if name in serial and ref in serial else ""))
 
 
 @contextmanager
