@@ -8,9 +8,9 @@ server answers 503 with Retry-After): a slot freed is taken at once by a waiting
 idle between the end of one query and a refused client's retry, and nothing queues for long. The queue is
 a few deep because a refusal is not free: the request was read, checked and answered, and the client sends
 it again (with 8 clients on 2 workers and one waiter per slot, refused requests outnumbered answers and cost
-the server process about as much CPU again as the answers themselves; bench/README.md). The application's own named queries
-(explorer, REST API, reports) may also use one more worker that heavy queries never get (guarded.py forks it
-when needed), so they are never stuck behind slow client queries. Cached answers never reach a worker, so
+the server process about as much CPU again as the answers themselves; bench/README.md). The application's
+own named queries (explorer, REST API, reports) may also use one more worker that heavy queries never get
+(guarded.py forks it when needed), so they are never stuck behind slow client queries. Cached answers never reach a worker, so
 they are never refused.
 
 The server marks a request's queries with `heavy(client)`; the guarded store asks `admit()` / `done()`.
