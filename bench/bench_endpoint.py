@@ -12,6 +12,7 @@ p99, and the ratios of normgraph (cache on; cache off) to Oxigraph and Virtuoso.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import statistics
@@ -56,12 +57,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_normgraph(workers: int, *, cache: bool, threads: int = 16) -> tuple[subprocess.Popen[bytes], str]:
+def start_normgraph(workers: int, *, cache: bool, threads: int = 16,
+                    source: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """`normgraph serve` on a free port; `source`: run the code of that source tree (e.g. an earlier commit's
+    `git archive`) instead of this one, for a before/after in the same run."""
     port = _free_port()
     # the bench's clients all come from 127.0.0.1: let that one client use every worker (admission.py)
     env = {**os.environ, "NORMGRAPH_CACHE": "512" if cache else "0", "NORMGRAPH_HEAVY_PER_CLIENT": str(workers)}
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     proc = subprocess.Popen([sys.executable, "-m", "normgraph", "serve", "--port", str(port), "--no-examples",
-                             "--workers", str(workers), "--threads", str(threads)], cwd=ROOT, env=env,
+                             "--workers", str(workers), "--threads", str(threads)], cwd=source or ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/sparql"
     _wait(url, proc)
@@ -96,8 +102,14 @@ def run_load(url: str, queries: list[str], seconds: float, threads: int, *, unio
     cores, requests' own work and gunzipping big answers under the clients' GIL added tens of ms to the
     measured tail that no server caused. A 503 (normgraph's admission control refusing a query while every
     worker is busy, normgraph/store/admission.py) is retried after RETRY_PAUSE, as a client honouring
-    Retry-After would, and the latency counts from the first attempt: throughput is answers per second."""
+    Retry-After would, and the latency counts from the first attempt.
+
+    Throughput ("rps") is answers per second of the slice: an answer that ends after the slice's end counts
+    for the share of it that fell inside. Dividing all answers by the time until the last one ended (as
+    before, "elapsed") undercounts a server with long queries: its clients stop one by one while the last
+    ones finish, and the cores idle meanwhile (Oxigraph's explorer-records took up to 4 s of a 6-s slice)."""
     latencies: list[list[float]] = [[] for _ in range(threads)]
+    credit = [0.0] * threads  # answers inside the slice, the last one of each client pro rata
     errors = [0] * threads
     retries = [0] * threads
     per_query: list[list[tuple[int, float, int]]] = [[] for _ in range(threads)]  # (query index, seconds, status)
@@ -114,6 +126,7 @@ def run_load(url: str, queries: list[str], seconds: float, threads: int, *, unio
             k = n % len(queries)
             n += 1
             started = time.perf_counter()
+            began = time.monotonic()
             while True:
                 try:
                     conn.request("GET", paths[k], headers=headers)
@@ -129,6 +142,8 @@ def run_load(url: str, queries: list[str], seconds: float, threads: int, *, unio
                 retries[i] += 1
                 time.sleep(RETRY_PAUSE)
             latencies[i].append(time.perf_counter() - started)
+            ended = time.monotonic()
+            credit[i] += 1.0 if ended <= stop else max(0.0, stop - began) / max(ended - began, 1e-9)
             per_query[i].append((k, latencies[i][-1], status))
             if status != 200:
                 errors[i] += 1
@@ -141,7 +156,9 @@ def run_load(url: str, queries: list[str], seconds: float, threads: int, *, unio
     return {
         "elapsed": elapsed,
         "requests": len(flat),
-        "rps": len(flat) / elapsed,
+        "credit": sum(credit),
+        "window": seconds,
+        "rps": sum(credit) / seconds,
         "p50_ms": 1000 * statistics.median(flat),
         "p99_ms": 1000 * flat[min(len(flat) - 1, int(0.99 * len(flat)))],
         "errors": sum(errors),
@@ -171,6 +188,32 @@ def tail_by_query(names: list[str], top: int = 5) -> list[str]:
     bad = {names[k]: status for k, _s, status in LAST_PER_QUERY if status != 200}
     lines += [f"  not 200: {name} -> {status}" for name, status in sorted(bad.items())]
     return lines
+
+
+def process_cpu(pid: int | None) -> tuple[float, float]:
+    """(CPU seconds of the process, of its live child processes) so far, from /proc; (0, 0) where unreadable.
+
+    A normgraph server's query workers are its children; Oxigraph's and Virtuoso's servers work in their own
+    process (threads)."""
+    if pid is None:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def own(p: int | str) -> float:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    children: set[str] = set()
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                children.update((task / "children").read_text().split())
+    except OSError:
+        pass
+    return own(pid), sum(own(c) for c in children)
 
 
 def run_clients(client: Callable[[int], None], threads: int) -> float:
@@ -216,8 +259,9 @@ def pick_queries(max_ms: float) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def virtuoso_endpoint() -> Iterator[str]:
-    """Virtuoso 7 (tests/virtuoso_server.py) with the knowledge loaded graph by graph; its anonymous /sparql.
+def virtuoso_endpoint() -> Iterator[tuple[str, int]]:
+    """Virtuoso 7 (tests/virtuoso_server.py) with the knowledge loaded graph by graph; its anonymous /sparql
+    and the server's process id.
 
     Its default graph is the union of every graph it holds (Virtuoso's own system graphs too), so the
     named queries run there as they are, without a dataset."""
@@ -228,7 +272,7 @@ def virtuoso_endpoint() -> Iterator[str]:
         store = server.store(gsp=True, timeout=300)
         for path in knowledge_files(ROOT):
             store.load(path, "turtle", str(graph_for_path(path, ROOT)))
-        yield server.query_url
+        yield server.query_url, server.process.pid
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -240,8 +284,14 @@ def main(argv: list[str] | None = None) -> None:
                     help="leave out named queries slower than this on the embedded store (reported)")
     ap.add_argument("--server-threads", type=int, default=8, help="waitress threads of normgraph serve")
     ap.add_argument("--runs", default="oxigraph,virtuoso,normgraph,ng-nocache",
-                    help="which servers: oxigraph, virtuoso, normgraph (cache on), ng-nocache")
+                    help="which servers: oxigraph, virtuoso, normgraph (cache on), ng-nocache; a normgraph run named "
+                         "with -w<N> has N query workers (ng-nocache-w3), one named with -base runs --baseline's code")
+    ap.add_argument("--baseline", type=Path, help="a source tree (e.g. `git archive` of an earlier commit) for the "
+                                                  "-base runs: before and after in the same run")
     ap.add_argument("--rounds", type=int, default=4, help="turns each server gets (--seconds in all, per server)")
+    ap.add_argument("--serial-seconds", type=float, default=0.0,
+                    help="then each server for this long with one client, one query at a time (its cost per answer "
+                         "without concurrency: the ratio the scheduler cannot move)")
     args = ap.parse_args(argv)
     picked = pick_queries(args.max_ms)
     names = [n for n, _t in picked]
@@ -252,56 +302,84 @@ def main(argv: list[str] | None = None) -> None:
     # every server up at once and measured in turns, `rounds` slices each: on a shared machine the load moves
     # from minute to minute, and interleaved slices give each server the same conditions
     samples: dict[str, list[tuple[list[float], float, int, int, list[tuple[int, float, int]]]]] = {n: [] for n in runs}
+    cpu: dict[str, list[float]] = {n: [0.0, 0.0] for n in runs}  # CPU seconds: server process, its children
+    credits: dict[str, float] = {n: 0.0 for n in runs}  # answers inside the slices (run_load's "credit")
     with ExitStack() as stack:
         urls = {name: stack.enter_context(_server(name, args)) for name in runs}
-        for url, union_param in urls.values():
+        for url, union_param, _pid in urls.values():
             warm_up(url, queries, union_param=union_param)  # fills normgraph's cache when it is on
         for _round in range(args.rounds):
-            for name, (url, union_param) in urls.items():
+            for name, (url, union_param, pid) in urls.items():
+                before = process_cpu(pid)
                 r = run_load(url, queries, args.seconds / args.rounds, args.threads, union_param=union_param)
+                after = process_cpu(pid)
+                cpu[name][0] += after[0] - before[0]
+                cpu[name][1] += after[1] - before[1]
                 samples[name].append((LAST_LATENCIES[:], r["elapsed"], int(r["errors"]), int(r["retries"]),
                                       LAST_PER_QUERY[:]))
+                credits[name] += r["credit"]
+        serial = {name: run_load(url, queries, args.serial_seconds, 1, union_param=union_param)
+                  for name, (url, union_param, _pid) in urls.items()} if args.serial_seconds > 0 else {}
     results: dict[str, dict[str, float]] = {}
     for name, got in samples.items():
         flat = sorted(x for lat, *_rest in got for x in lat)
         elapsed = sum(g[1] for g in got)
-        results[name] = r = {"rps": len(flat) / elapsed, "p50_ms": 1000 * statistics.median(flat),
+        results[name] = r = {"rps": credits[name] / args.seconds, "p50_ms": 1000 * statistics.median(flat),
                              "p99_ms": 1000 * flat[min(len(flat) - 1, int(0.99 * len(flat)))]}
-        print(f"{name:10s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
-              f"({len(flat)} answers, {sum(g[2] for g in got)} errors, {sum(g[3] for g in got)} refusals retried)")
+        own, children = (1000 * c / max(1, len(flat)) for c in cpu[name])
+        print(f"{name:10s} {r['rps']:8.1f} req/s (all answers / time to the last: {len(flat) / elapsed:.1f})  "
+              f"p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
+              f"({len(flat)} answers, {sum(g[2] for g in got)} errors, {sum(g[3] for g in got)} refusals retried; "
+              f"CPU per answer: server process {own:.2f} ms" + (f", query workers {children:.2f} ms)" if children else ")"))
         LAST_PER_QUERY[:] = [x for g in got for x in g[4]]
         for line in tail_by_query(names):
             print(line)
+    for name, r in serial.items():
+        print(f"one at a time: {name:10s} {r['rps']:8.1f} answers/s, mean {1000 / r['rps']:.2f} ms per answer "
+              f"({r['requests']} answers)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
-    for ref in ("oxigraph", "virtuoso"):
+    for ref in ("oxigraph", "virtuoso", "ng-nocache-base"):
         if ref not in results:
             continue
-        for name in ("normgraph", "ng-nocache"):
-            if name in results:
+        for name in results:
+            if name != ref and name.startswith(("normgraph", "ng-nocache")):
                 ng, other = results[name], results[ref]
                 print(f"ratio {name}/{ref}: throughput {ng['rps'] / other['rps']:.2f}x, "
-                      f"p50 {ng['p50_ms'] / other['p50_ms']:.2f}x, p99 {ng['p99_ms'] / other['p99_ms']:.2f}x")
+                      f"p50 {ng['p50_ms'] / other['p50_ms']:.2f}x, p99 {ng['p99_ms'] / other['p99_ms']:.2f}x"
+                      + (f"; one at a time {serial[name]['rps'] / serial[ref]['rps']:.2f}x"
+                         if name in serial and ref in serial else ""))
 
 
 @contextmanager
-def _server(name: str, args: argparse.Namespace) -> Iterator[tuple[str, bool]]:
-    """(query URL, whether to ask for the union default graph) of one server, stopped afterwards."""
+def _server(name: str, args: argparse.Namespace) -> Iterator[tuple[str, bool, int | None]]:
+    """(query URL, whether to ask for the union default graph, server process id) of one server, stopped
+    afterwards."""
     if name == "virtuoso":
-        with virtuoso_endpoint() as url:
-            yield url, False
+        with virtuoso_endpoint() as (url, pid):
+            yield url, False, pid
         return
     if name == "oxigraph":
         with tempfile.TemporaryDirectory() as tmp:
             proc, url = start_oxigraph(Path(tmp) / "ox")
             try:
-                yield url, True  # Oxigraph's server: the default graph is the union only with `union-default-graph`
+                # Oxigraph's server: the default graph is the union only with `union-default-graph`
+                yield url, True, proc.pid
             finally:
                 proc.terminate()
                 proc.wait(30)
         return
-    proc, url = start_normgraph(args.workers, cache=name == "normgraph", threads=args.server_threads)
+    parts = name.split("-")
+    if parts[0] not in ("normgraph", "ng") or (parts[0] == "ng" and parts[1:2] != ["nocache"]):
+        raise SystemExit(f"unknown server {name!r}")
+    workers = next((int(p[1:]) for p in parts if p[:1] == "w" and p[1:].isdigit()), args.workers)
+    source = None
+    if "base" in parts:
+        if args.baseline is None:
+            raise SystemExit(f"{name}: give --baseline SOURCE_TREE")
+        source = args.baseline.resolve()
+    proc, url = start_normgraph(workers, cache=parts[0] == "normgraph", threads=args.server_threads, source=source)
     try:
-        yield url, False
+        yield url, False, proc.pid
     finally:
         proc.terminate()
         proc.wait(30)

@@ -21,6 +21,11 @@ from normgraph.store.sparql_text import OutboundRefused, ResultTooLarge, check_s
 #: 2.5 MB of JSON: sending it, and parsing it on the client, dominated the endpoint's p99).
 GZIP_MIN_BYTES = 32 * 1024
 
+#: zlib's fastest level: on explorer-records' 2.8 MB of JSON, 5.3 ms and 129 KB against level 5's 11.2 ms and
+#: 100 KB. Uncached, every big answer is compressed again in the server process, on the cores the query
+#: workers need; the bytes saved by a higher level do not pay for that CPU.
+GZIP_LEVEL = 1
+
 #: The compressed form of recent bodies. A cached result is the same bytes object on every hit, so
 #: the compressed form is kept per object: the entry holds the body, so its id cannot be reused while
 #: the entry lives. An entry costs the body and its compressed form.
@@ -79,9 +84,9 @@ def gzipped(body: bytes) -> bytes | None:
     hit = _gzipped.get(key)
     if hit is not None and hit[0] is body:
         return hit[1]
-    encoded = gzip.compress(body, compresslevel=5, mtime=0)
+    encoded = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
     _gzipped.put(key, (body, encoded), len(body) + len(encoded))
     return encoded
 
 
-__all__ = ["GZIP_MIN_BYTES", "accepts_gzip", "gzipped", "run_query"]
+__all__ = ["GZIP_LEVEL", "GZIP_MIN_BYTES", "accepts_gzip", "gzipped", "run_query"]

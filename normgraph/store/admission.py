@@ -2,12 +2,15 @@
 
 Queries are of two classes. A client's own SPARQL text (/sparql) is "heavy": all heavy queries together use
 at most the pool's `workers`, one client at most `per_client` of them (default half the workers). When no
-slot is free a heavy query waits a moment (at most QUEUE_WAIT seconds, with at most `workers` queries
-waiting in all and a client's share of them each), then is refused with `Busy` (the server answers 503 with
-Retry-After): a slot freed is taken at once by a waiting query, so workers do not idle between the end of
-one query and a refused client's retry, and nothing queues for long. The application's own named queries
-(explorer, REST API, reports) may also use one more worker that heavy queries never get (guarded.py forks it
-when needed), so they are never stuck behind slow client queries. Cached answers never reach a worker, so
+slot is free a heavy query waits a moment (at most QUEUE_WAIT seconds, with at most QUEUE_DEPTH queries
+waiting per slot in all, and per slot of a client's share for each client), then is refused with `Busy` (the
+server answers 503 with Retry-After): a slot freed is taken at once by a waiting query, so workers do not
+idle between the end of one query and a refused client's retry, and nothing queues for long. The queue is
+a few deep because a refusal is not free: the request was read, checked and answered, and the client sends
+it again (with 8 clients on 2 workers and one waiter per slot, refused requests outnumbered answers and cost
+the server process about as much CPU again as the answers themselves; bench/README.md). The application's
+own named queries (explorer, REST API, reports) may also use one more worker that heavy queries never get
+(guarded.py forks it when needed), so they are never stuck behind slow client queries. Cached answers never reach a worker, so
 they are never refused.
 
 The server marks a request's queries with `heavy(client)`; the guarded store asks `admit()` / `done()`.
@@ -27,6 +30,8 @@ from normgraph.store.base import QueryTimeout
 
 #: how long a heavy query may wait for a free slot before it is refused
 QUEUE_WAIT = 0.25
+#: how many heavy queries may wait per heavy slot (in all, and per slot of a client's share)
+QUEUE_DEPTH = 3
 
 #: the client whose heavy query runs in this context (None: the application's own query)
 _HEAVY: contextvars.ContextVar[str | None] = contextvars.ContextVar("normgraph_heavy_client", default=None)
@@ -57,6 +62,7 @@ class Admission:
     workers: int
     per_client: int | None = None
     queue_wait: float = QUEUE_WAIT
+    queue_depth: int = QUEUE_DEPTH
     running: Counter[str] = field(default_factory=Counter)
     waiting: Counter[str] = field(default_factory=Counter)
     lock: threading.Condition = field(default_factory=threading.Condition)
@@ -82,8 +88,8 @@ class Admission:
                     self.running[client] += 1
                     return client
                 remaining = deadline - time.monotonic()
-                if (remaining <= 0 or sum(self.waiting.values()) >= self.heavy_slots
-                        or self.waiting[client] >= self.share):
+                if (remaining <= 0 or sum(self.waiting.values()) >= self.queue_depth * self.heavy_slots
+                        or self.waiting[client] >= self.queue_depth * self.share):
                     if self.running[client] >= self.share:
                         raise Busy(f"you already run {self.running[client]} queries at once; wait for them")
                     raise Busy("every query worker is busy; try again shortly")

@@ -148,6 +148,8 @@ class ScopedStore:
     def _audit_query(self, sparql: str, graphs: tuple[str, ...], chosen: tuple[str, ...] | None) -> None:
         """A query's audit records: a read of the graphs it names or chooses, a read-scope of the rest it could
         reach through the union (normgraph.access.audit.query_access)."""
+        if self.on_access is None or not self.visible()[1]:
+            return  # no organisation graph to record: the query text need not be read (tokens cost ~0.5 ms)
         for mode, reached in query_access(sparql, graphs, chosen):
             self._audit(mode, reached)
 
