@@ -135,7 +135,9 @@ def test_on_disk_store_reads_from_a_snapshot(tmp_path: Path) -> None:
         ('SELECT * { ?s ?p "SERVICE <x> {}" }', None),
         ("SELECT * { ?s ?p '''LOAD\n<x>''' }", None),
         ("SELECT * { ?s <http://x/SERVICE> ?service } # SERVICE <x>", None),
-        ("PREFIX service: <http://x/> SELECT * { ?s service:load ?o . ?s ?p ex:a.SERVICE }", None),
+        ("PREFIX ex: <http://x/> SELECT * { ?s ex:service ?o . ?s ?p ex:a.SERVICE }", None),
+        # a prefix label is read as a word: Oxigraph reads `service:load` at a pattern's start as SERVICE + :load
+        ("PREFIX service: <http://x/> SELECT * { ?s service:load ?o }", "SERVICE"),
         ("SELECT * { ?s ?p ?o FILTER(?o < 3 && ?o > 1) SERVICE <x> {} }", "SERVICE"),
     ],
 )
