@@ -305,6 +305,23 @@ def test_a_large_organisations_pages_never_wait_for_validation(store: EmbeddedSt
     assert overview.extra["counts"]["violations"] == whole.extra["counts"]["violations"]
 
 
+def test_many_findings_are_paged_and_each_link_lands_on_its_row(store: EmbeddedStore,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large organisation's validation results are pages of FINDINGS_PAGE (here 3), together exactly the whole
+    pack's, and every link to a result (the overview's violations) names the page that lists it."""
+    monkeypatch.setattr(audit_pack, "FINDINGS_PAGE", 3)
+    whole = audit_pack.build(store, "fintech", TODAY)
+    keys = [p.key for p in whole.extra["parts"] if p.kind == "findings"]
+    assert keys[0] == "findings" and keys[1] == "findings-2" and len(keys) == -(-len(whole.table("findings").rows) // 3)
+    paged = [f for key in keys for p in audit_pack.build(store, "fintech", TODAY, part=key).extra["parts"]
+             if p.key == key for f in p.data]
+    assert [f["number"] for f in paged] == [f["number"] for f in whole.table("findings").rows]
+    overview = render_html(audit_pack.build(store, "fintech", TODAY, part=OVERVIEW), embed=True).html
+    links = re.findall(r'<a href="\?section=(findings[^"#]*)#(finding-\d+)">', overview)
+    for key, at in links:
+        assert f'id="{at}"' in render_html(audit_pack.build(store, "fintech", TODAY, part=key), section=key).html
+
+
 @pytest.mark.parametrize("kind", ["soa", "risks", "gap", "audit-pack"])
 def test_every_table_scrolls_in_a_focusable_labelled_region(store: EmbeddedStore, kind: str) -> None:
     """WCAG 1.4.10 reflow at 320 px and axe's scrollable-region-focusable: no table widens the page; each sits in a

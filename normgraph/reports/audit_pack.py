@@ -50,6 +50,8 @@ AI_ACT, OTHER, FINDINGS, EVIDENCE, DUTIES = "ai-act", "other", "findings", "evid
 KIND_AI_ACT = "AI Act obligation"
 #: evidence items per page of the register, and listed under one control before "and N more"
 PAGE, SHOWN = 200, 10
+#: validation results per page of the findings (a large organisation has thousands: one page of them took seconds)
+FINDINGS_PAGE = 500
 #: evidence rows a section page reads in one query before it asks per item
 BATCH = 2000
 #: evidence items up to which a page validates the organisation in the request (the examples: well under a second);
@@ -252,7 +254,7 @@ class Pack:
             out.append({"item": "; ".join(s.notation for s in hit) or "(organisation)", "severity": f["severity"],
                         "message": f["message"], "focus": f["focus_label"] or short(f["focus"]), "shape": short(f["shape"]),
                         "source_provision": named.get(f["source_provision"]) or short(f["source_provision"]),
-                        "provision_iri": f["source_provision"],
+                        "provision_iri": f["source_provision"], "page": findings_key(number),
                         "at": [(s.part, s.anchor, s.notation, s.iri) for s in hit], "number": number})
         return out
 
@@ -359,8 +361,15 @@ class Pack:
             shown = items[(n - 1) * PAGE:n * PAGE] if only is None else (items if only == key else [])
             out.append(Part(key, f"Evidence register {first}–{last}" if pages > 1 else "Evidence register",
                             "register", last - first + 1 if counts["evidence_items"] else 0, shown))
-        out.append(Part(FINDINGS, "All validation results", "findings", len(findings) if validated else None,
-                        findings if only in (None, FINDINGS) else []))
+        if not validated or len(findings) <= FINDINGS_PAGE:
+            out.append(Part(FINDINGS, "All validation results", "findings", len(findings) if validated else None,
+                            findings if only in (None, FINDINGS) else []))
+            return out
+        for n in range(1, -(-len(findings) // FINDINGS_PAGE) + 1):
+            key, first = findings_key((n - 1) * FINDINGS_PAGE + 1), (n - 1) * FINDINGS_PAGE
+            chunk = findings[first:first + FINDINGS_PAGE]
+            out.append(Part(key, f"Validation results {first + 1}–{first + len(chunk)}", "findings", len(chunk),
+                            chunk if only in (None, key) else []))
         return out
 
     def report(self, tables: list[Table], counts: dict[str, int], systems: list[SystemDuties],
@@ -376,6 +385,12 @@ class Pack:
                        "violations": violations, "parts": parts,
                        "validation_note": PENDING if self.pending else "" if self.validate else "validation not run",
                        "validation_pending": self.pending, "page_size": PAGE, "shown": SHOWN})
+
+
+def findings_key(number: int) -> str:
+    """The section of the findings that lists validation result `number` (1-based): "findings", "findings-2", …"""
+    page = (number - 1) // FINDINGS_PAGE + 1
+    return FINDINGS if page == 1 else f"{FINDINGS}-{page}"
 
 
 def _page_number(key: str) -> int:

@@ -208,10 +208,10 @@ def obligation_evidence(store: Store, graph: str, today: dt.date, owed: dict[str
     # item -> system ("" for none) -> (names of its evidence, names of its current evidence)
     rows: dict[str, dict[str, tuple[set[str], set[str]]]] = defaultdict(dict)
     for row in run(store, "report-gap-obligation-evidence", graph=graph, today=today.isoformat()).rows:
-        every, current = rows[text(row["item"])].setdefault(text(row.get("system")), (set(), set()))
-        every.add(text(row["name"]))
+        named, current_named = rows[text(row["item"])].setdefault(text(row.get("system")), (set(), set()))
+        named.add(text(row["name"]))
         if text(row.get("current")) == "true":
-            current.add(text(row["name"]))
+            current_named.add(text(row["name"]))
     out: dict[str, Implemented] = {}
     for iri, found in rows.items():
         systems = owed.get(iri)
