@@ -12,12 +12,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
-from normgraph.applicability import APPLIES, CANNOT_TELL, DOES_NOT_APPLY, ApplicabilityError, FactConflict, assess
+from normgraph.applicability import APPLIES, CANNOT_TELL, DOES_NOT_APPLY, ApplicabilityError, FactConflict, assess, conflicts
+from normgraph.applicability.inputs import catalog_ntriples, facts_store, org_ntriples
 from normgraph.cli import main
 from normgraph.loading import load_knowledge
 from normgraph.orgdata import OrgDataError, import_file
@@ -46,6 +48,20 @@ def store() -> EmbeddedStore:
 
 def _org(store: EmbeddedStore, slug: str, body: str) -> None:
     store.load((HEADER.replace("/org/bank-deployer/", f"/org/{slug}/") + body).encode(), "turtle", GRAPH + slug)
+
+
+@pytest.mark.parametrize("org", ["fintech", "hospital", "fx", *SCENARIOS])
+def test_the_facts_the_engine_selects_decide_as_the_whole_organisation_graph_does(store: EmbeddedStore, org: str) -> None:
+    """assess() judges only the facts queries/applicability-facts.rq selects; over the whole organisation graph with
+    all its catalog facts (what validation hands the engine) every answer, reason and column to record is the same."""
+    whole = ox.Store()
+    whole.load(org_ntriples(store, org), ox.RdfFormat.N_TRIPLES)
+    whole.load(catalog_ntriples(store, GRAPH + org), ox.RdfFormat.N_TRIPLES)
+    for on in (date(2025, 3, 1), date(2026, 12, 1), date(2031, 1, 1)):
+        selected = assess(store, org, on, check=False)
+        assert selected.answers == assess(store, org, on, facts=whole, check=False).answers
+        assert selected.high_risk() == assess(store, org, on, facts=whole, check=False).high_risk()
+    assert conflicts(facts_store(store, org), date.max) == conflicts(whole, date.max)
 
 
 @pytest.mark.parametrize("org", ["fintech", "hospital", "fx", *SCENARIOS])

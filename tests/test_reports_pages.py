@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -278,6 +279,47 @@ def test_cache_answers_repeat_views_and_follows_the_data(store: EmbeddedStore, t
     extra.write_text("<https://example.org/x> <https://example.org/p> 1 .\n", encoding="utf-8")
     store.load(extra, "turtle", "https://example.org/g")  # a write: a new data generation
     assert cache.page(store, "soa", "hospital", "", TODAY, section="27001-A.8", embed=True) is not first
+
+
+def test_a_large_organisations_pages_never_wait_for_validation(store: EmbeddedStore,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above SYNC_EVIDENCE evidence items (here 0: fintech counts as large) no page of the audit pack runs validation:
+    the first starts it in the background, once per data generation, and says its results are being computed (that
+    page is not kept); once they are there the findings are exactly the whole pack's."""
+    monkeypatch.setattr(audit_pack, "SYNC_EVIDENCE", 0)
+    cache = ReportCache()
+    first = cache.page(store, "audit-pack", "fintech", "", TODAY, section="findings", embed=True)
+    assert audit_pack.PENDING in first.html and 'id="finding-1"' not in first.html
+    deadline = time.monotonic() + 600  # not a timing assertion: only a bound on a hung validation
+    while not cache.has(store, ("validation", "fintech", TODAY.isoformat())):
+        assert time.monotonic() < deadline, "background validation never finished"
+        time.sleep(0.05)
+    ready = cache.page(store, "audit-pack", "fintech", "", TODAY, section="findings", embed=True)
+    assert ready is not first and audit_pack.PENDING not in ready.html and 'id="finding-1"' in ready.html
+    whole = audit_pack.build(store, "fintech", TODAY)
+    shown = cache.report(store, "audit-pack", "fintech", "", TODAY, part="findings")
+    def key(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+        return [(str(r["severity"]), str(r["message"]), str(r["focus"])) for r in rows]
+    assert key(shown.table("findings").rows) == key(whole.table("findings").rows) and whole.extra["violations"]
+    overview = cache.report(store, "audit-pack", "fintech", "", TODAY, part=OVERVIEW)
+    assert overview.extra["counts"]["violations"] == whole.extra["counts"]["violations"]
+
+
+def test_many_findings_are_paged_and_each_link_lands_on_its_row(store: EmbeddedStore,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large organisation's validation results are pages of FINDINGS_PAGE (here 3), together exactly the whole
+    pack's, and every link to a result (the overview's violations) names the page that lists it."""
+    monkeypatch.setattr(audit_pack, "FINDINGS_PAGE", 3)
+    whole = audit_pack.build(store, "fintech", TODAY)
+    keys = [p.key for p in whole.extra["parts"] if p.kind == "findings"]
+    assert keys[0] == "findings" and keys[1] == "findings-2" and len(keys) == -(-len(whole.table("findings").rows) // 3)
+    paged = [f for key in keys for p in audit_pack.build(store, "fintech", TODAY, part=key).extra["parts"]
+             if p.key == key for f in p.data]
+    assert [f["number"] for f in paged] == [f["number"] for f in whole.table("findings").rows]
+    overview = render_html(audit_pack.build(store, "fintech", TODAY, part=OVERVIEW), embed=True).html
+    links = re.findall(r'<a href="\?section=(findings[^"#]*)#(finding-\d+)">', overview)
+    for key, at in links:
+        assert f'id="{at}"' in render_html(audit_pack.build(store, "fintech", TODAY, part=key), section=key).html
 
 
 @pytest.mark.parametrize("kind", ["soa", "risks", "gap", "audit-pack"])

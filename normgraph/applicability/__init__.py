@@ -21,7 +21,7 @@ from datetime import date
 
 import pyoxigraph as ox
 
-from normgraph.applicability.inputs import UnknownOrganisation, conditions, obligations, org_store, subjects
+from normgraph.applicability.inputs import UnknownOrganisation, conditions, facts_store, obligations, subjects
 from normgraph.applicability.judge import Judge
 from normgraph.applicability.model import (
     APPLIES,
@@ -149,13 +149,14 @@ def assess(store: Store, org_slug: str, on: date | None = None, *, facts: ox.Sto
            check: bool = True) -> Applicability:
     """Judge every AI system and model of organisation `org_slug` against every AI Act obligation on `on`.
 
-    `facts` is an in-memory store already holding the organisation graph and its catalog facts (validation passes
-    the one it prepared); by default it is built from `store`. Raises UnknownOrganisation, and FactConflict when
+    `facts` is an in-memory store already holding the organisation's facts (validation passes the one it prepared,
+    the whole organisation graph and its catalog facts); by default only the facts the rules read are taken from
+    `store` (queries/applicability-facts.rq). Raises UnknownOrganisation, and FactConflict when
     `check` finds contradictory facts (validation passes check=False: its shapes report bad references such as an
     unknown Annex III point as results, and the importer refuses contradictions before they reach the store).
     """
     on = on or date.today()
-    st = facts if facts is not None else org_store(store, org_slug)
+    st = facts if facts is not None else facts_store(store, org_slug)
     # a placing date after `on` is no contradiction here (the system was not yet placed on `on`); a placing date in
     # the future is refused against the real date, on import only (orgdata.facts)
     found = conflicts(st, date.max) if check else []

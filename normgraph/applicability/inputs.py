@@ -1,7 +1,9 @@
-"""What the engine reads: the organisation graph, the catalog facts it mentions, the obligations and conditions.
+"""What the engine reads: the facts of the organisation's AI systems, the obligations and conditions.
 
-The organisation's facts are judged in a small in-memory Oxigraph store (the organisation graph plus the catalog
-facts it refers to, as validation prepares them), so the rules never see another organisation's data.
+The organisation's facts are judged in a small in-memory Oxigraph store holding only what the rules read
+(queries/applicability-facts.rq: the AI systems and models, their operators, what evidence about them serves, and
+the catalog facts these name), so the rules never see another organisation's data and an assessment does not copy
+the organisation's risks, controls and evidence register.
 """
 
 from __future__ import annotations
@@ -21,15 +23,20 @@ class UnknownOrganisation(ApplicabilityError):
     """No graph ngg:org/<slug> in the store."""
 
 
-def org_ntriples(store: Store, org_slug: str) -> bytes:
-    """The organisation graph as N-Triples, or UnknownOrganisation naming the known ones."""
+def org_graph_of(store: Store, org_slug: str) -> str:
+    """The organisation's graph IRI, or UnknownOrganisation naming the known ones."""
     graph = str(org_graph(org_slug))
     graphs = store.graphs()
     if graph not in graphs:
         base = graph.rsplit("/", 1)[0] + "/"
         known = ", ".join(sorted(g.rsplit("/", 1)[-1] for g in graphs if g.startswith(base)))
         raise UnknownOrganisation(f"no organisation {org_slug!r} in {store.location} (graph <{graph}>); known: {known or 'none'}")
-    return store.export("ntriples", graph)
+    return graph
+
+
+def org_ntriples(store: Store, org_slug: str) -> bytes:
+    """The organisation graph as N-Triples, or UnknownOrganisation naming the known ones."""
+    return store.export("ntriples", org_graph_of(store, org_slug))
 
 
 def catalog_ntriples(store: Store, graph: str) -> bytes:
@@ -39,11 +46,12 @@ def catalog_ntriples(store: Store, graph: str) -> bytes:
     return body
 
 
-def org_store(store: Store, org_slug: str) -> ox.Store:
-    """An in-memory store with the organisation graph and its catalog facts in the default graph."""
+def facts_store(store: Store, org_slug: str) -> ox.Store:
+    """An in-memory store with, in its default graph, the facts the rules read about the organisation (one query)."""
+    query = get_query("applicability-facts").bind({"graph": org_graph_of(store, org_slug)})
+    body, _media, _form = store.query_serialized(query, "ntriples")
     st = ox.Store()
-    st.load(org_ntriples(store, org_slug), ox.RdfFormat.N_TRIPLES)
-    st.load(catalog_ntriples(store, str(org_graph(org_slug))), ox.RdfFormat.N_TRIPLES)
+    st.load(body, ox.RdfFormat.N_TRIPLES)
     return st
 
 

@@ -50,8 +50,16 @@ AI_ACT, OTHER, FINDINGS, EVIDENCE, DUTIES = "ai-act", "other", "findings", "evid
 KIND_AI_ACT = "AI Act obligation"
 #: evidence items per page of the register, and listed under one control before "and N more"
 PAGE, SHOWN = 200, 10
+#: validation results per page of the findings (a large organisation has thousands: one page of them took seconds)
+FINDINGS_PAGE = 500
 #: evidence rows a section page reads in one query before it asks per item
 BATCH = 2000
+#: evidence items up to which a page validates the organisation in the request (the examples: well under a second);
+#: above, validation runs once per data generation in the background and the pages say its results are coming
+#: (validation grows with the organisation: about 15 s at 5,000 evidence items, a minute at 50,000)
+SYNC_EVIDENCE = 1000
+PENDING = ("Validation results are being computed for this version of the data (once, in the background); "
+           "reload this page in a moment to see them.")
 
 
 @dataclass
@@ -138,8 +146,11 @@ def register(rows: list[dict[str, Any]], name_of: Callable[[str, dict[str, Any]]
 class Pack:
     """Builds the pack, or one part of it."""
 
-    def __init__(self, store: Store, slug: str, today: dt.date, validate: bool, memo: Memo) -> None:
+    def __init__(self, store: Store, slug: str, today: dt.date, validate: bool, memo: Memo,
+                 later: Memo | None = None) -> None:
         self.store, self.slug, self.today, self.validate, self.memo = store, slug, today, validate, memo
+        self.later = later
+        self.pending = False  # the validation results are being computed in the background
         self.info = org_info(store, slug)
         self.day = today.isoformat()
         self.sections: dict[str, Section] = {}
@@ -153,6 +164,14 @@ class Pack:
         """The rows of a query every page of the pack reads (the controls, what evidence supports, the counts), kept
         by the memo so that paging through one pack runs them once per data generation."""
         return shared_rows(self.store, self.memo, name, graph=self.info.graph, today=self.day)
+
+    def register_ids(self) -> list[str]:
+        """Every evidence item's IRI in register order (by IRI), kept per data generation: a register page is a slice."""
+        def ids() -> list[str]:
+            return sorted(text(r["evidence"]) for r in run(self.store, "report-audit-evidence-ids", graph=self.info.graph).rows)
+
+        found: list[str] = self.memo(("evidence-ids", self.info.graph), ids)
+        return found
 
     def controls(self) -> None:
         for row in self.shared("report-soa"):
@@ -177,11 +196,21 @@ class Pack:
             sec.status = "; ".join(f"{d.system_label}: {d.state}" for d in listed)
         return systems
 
-    def findings(self) -> list[dict[str, str]]:
+    def findings(self, evidence_items: int = 0) -> list[dict[str, str]]:
+        """The validation results; for a large organisation with `later` (pages), [] and self.pending until the
+        background run is done."""
         if not self.validate:
             return []
-        rows: list[dict[str, str]] = self.memo(("validation", self.slug, self.day),
-                                               lambda: validation_rows(self.store, self.slug, self.today))
+        key = ("validation", self.slug, self.day)
+
+        def compute() -> list[dict[str, str]]:
+            return validation_rows(self.store, self.slug, self.today)
+
+        if self.later is not None and evidence_items > SYNC_EVIDENCE:
+            ready: list[dict[str, str]] | None = self.later(key, compute)
+            self.pending = ready is None
+            return ready or []
+        rows: list[dict[str, str]] = self.memo(key, compute)
         return rows
 
     def name_of(self, target: str, row: dict[str, Any]) -> str:
@@ -225,7 +254,7 @@ class Pack:
             out.append({"item": "; ".join(s.notation for s in hit) or "(organisation)", "severity": f["severity"],
                         "message": f["message"], "focus": f["focus_label"] or short(f["focus"]), "shape": short(f["shape"]),
                         "source_provision": named.get(f["source_provision"]) or short(f["source_provision"]),
-                        "provision_iri": f["source_provision"],
+                        "provision_iri": f["source_provision"], "page": findings_key(number),
                         "at": [(s.part, s.anchor, s.notation, s.iri) for s in hit], "number": number})
         return out
 
@@ -286,16 +315,16 @@ class Pack:
         page_items: list[dict[str, Any]] = []
         if key.startswith(EVIDENCE):
             number = _page_number(key)
-            ids = run(self.store, "report-audit-evidence-ids", graph=self.info.graph, limit=str(PAGE),
-                      offset=str((number - 1) * PAGE)).rows
+            ids = self.register_ids()[(number - 1) * PAGE:number * PAGE]
             if ids:  # the page's items first, then their description: the engine then reads only those
                 rows = run(self.store, "report-audit-evidence-page", graph=self.info.graph, today=self.day,
-                           evidence=" ".join(text(r["evidence"]) for r in ids)).rows
+                           evidence=" ".join(ids)).rows
                 page_items = register(rows, self.name_of)
         serves_of = {e["evidence_iri"]: [s.iri for s in wanted] for s in wanted for e in s.evidence}
         # the register's and the duties' pages show no validation result: they never wait for validation
         validated = not (key.startswith(EVIDENCE) or key.startswith(DUTIES))
-        finding_rows = self.attach(self.findings() if validated else [], serves_of)
+        finding_rows = self.attach(self.findings(items_n) if validated else [], serves_of)
+        validated = validated and not self.pending
         counts = self.counts(items_n, expired, finding_rows)
         counts["links"] = sum(s.evidence_total for s in self.sections.values())
         parts = self.parts(counts, systems, finding_rows, page_items, only=key, validated=validated)
@@ -332,8 +361,15 @@ class Pack:
             shown = items[(n - 1) * PAGE:n * PAGE] if only is None else (items if only == key else [])
             out.append(Part(key, f"Evidence register {first}–{last}" if pages > 1 else "Evidence register",
                             "register", last - first + 1 if counts["evidence_items"] else 0, shown))
-        out.append(Part(FINDINGS, "All validation results", "findings", len(findings) if validated else None,
-                        findings if only in (None, FINDINGS) else []))
+        if not validated or len(findings) <= FINDINGS_PAGE:
+            out.append(Part(FINDINGS, "All validation results", "findings", len(findings) if validated else None,
+                            findings if only in (None, FINDINGS) else []))
+            return out
+        for n in range(1, -(-len(findings) // FINDINGS_PAGE) + 1):
+            key, first = findings_key((n - 1) * FINDINGS_PAGE + 1), (n - 1) * FINDINGS_PAGE
+            chunk = findings[first:first + FINDINGS_PAGE]
+            out.append(Part(key, f"Validation results {first + 1}–{first + len(chunk)}", "findings", len(chunk),
+                            chunk if only in (None, key) else []))
         return out
 
     def report(self, tables: list[Table], counts: dict[str, int], systems: list[SystemDuties],
@@ -347,7 +383,14 @@ class Pack:
                       {"sections": ordered, "counts": counts, "duties": systems, "duties_problem": self.duties_problem,
                        "duty_sections": sections_of(self.duty_sections),
                        "violations": violations, "parts": parts,
-                       "validation_note": "" if self.validate else "validation not run", "page_size": PAGE, "shown": SHOWN})
+                       "validation_note": PENDING if self.pending else "" if self.validate else "validation not run",
+                       "validation_pending": self.pending, "page_size": PAGE, "shown": SHOWN})
+
+
+def findings_key(number: int) -> str:
+    """The section of the findings that lists validation result `number` (1-based): "findings", "findings-2", …"""
+    page = (number - 1) // FINDINGS_PAGE + 1
+    return FINDINGS if page == 1 else f"{FINDINGS}-{page}"
 
 
 def _page_number(key: str) -> int:
@@ -358,9 +401,10 @@ def _page_number(key: str) -> int:
 
 
 def build(store: Store, slug: str, today: dt.date, *, validate: bool = True, part: str | None = None,
-          memo: Memo | None = None) -> Report:
-    """The whole pack (part None), or what the page of section `part` (or OVERVIEW) shows."""
-    pack = Pack(store, slug, today, validate, memo or plain)
+          memo: Memo | None = None, later: Memo | None = None) -> Report:
+    """The whole pack (part None), or what the page of section `part` (or OVERVIEW) shows; with `later` (the server's
+    pages) a large organisation's validation runs in the background and the page says its results are coming."""
+    pack = Pack(store, slug, today, validate, memo or plain, later)
     return pack.whole() if part is None else pack.one(part)
 
 

@@ -16,7 +16,9 @@ organisations) must never share a cache, even though they share the store's gene
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -30,10 +32,20 @@ PER_PART = ("audit-pack", "soa")
 #: what one cached report or input is taken to cost when nothing better is known (reports hold rows of strings)
 REPORT_COST = 4 << 20
 
+log = logging.getLogger(__name__)
+
+
+def pending(report: Report) -> bool:
+    """The report is drawn before an input computed in the background was ready (it says so): never kept."""
+    return bool(report.extra.get("validation_pending"))
+
 
 class ReportCache:
     def __init__(self, max_entries: int = 512, max_bytes: int = 256 << 20) -> None:
         self.entries: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
+        self._running: set[tuple[Any, ...]] = set()  # inputs being computed in the background
+        self._failed: dict[tuple[Any, ...], BaseException] = {}
+        self._lock = threading.Lock()
 
     def _get(self, key: tuple[Any, ...], compute: Callable[[], Any], size: Callable[[Any], int]) -> Any:
         hit = self.entries.get(key)
@@ -48,14 +60,58 @@ class ReportCache:
         generation = store.generation
         return lambda key, compute: self._get((generation, "input", *key), compute, lambda v: REPORT_COST)
 
+    def later(self, store: Store) -> Callable[[tuple[Any, ...], Callable[[], Any]], Any]:
+        """Like memo, but a missing input is computed once per data generation in a background thread and None is
+        answered until it is there: for inputs that may take a minute (validation of a large organisation), so no
+        request waits for them. A failure is raised to the next caller (and computed again after that)."""
+        generation = store.generation
+
+        def get(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+            full = (generation, "input", *key)
+            hit = self.entries.get(full)
+            if hit is not None:
+                return hit
+            with self._lock:
+                failed = self._failed.pop(full, None)
+                if failed is not None:
+                    raise failed
+                if full in self._running:
+                    return None
+                self._running.add(full)
+
+            def work() -> None:
+                try:
+                    self.entries.put(full, compute(), REPORT_COST)
+                except BaseException as e:  # handed to the next request
+                    log.exception("computing %s in the background failed", key)
+                    with self._lock:
+                        self._failed[full] = e
+                finally:
+                    with self._lock:
+                        self._running.discard(full)
+
+            threading.Thread(target=work, name=f"normgraph-report-{key[0]}", daemon=True).start()
+            return None
+
+        return get
+
+    def has(self, store: Store, key: tuple[Any, ...]) -> bool:
+        """Whether the input `key` of the store's current generation is ready."""
+        return self.entries.get((store.generation, "input", *key)) is not None
+
     def report(self, store: Store, kind: str, slug: str, target: str, today: dt.date, part: str | None = None) -> Report:
         """The report (whole, or only what the page of section `part` needs); ReportError as build_report."""
         from normgraph.reports.dispatch import build_report
 
         part = part if kind in PER_PART else None  # the others build whole: every section's page shares one build
         key = (store.generation, "report", slug, kind, target if kind == "gap" else "", today, part)
-        return self._get(key, lambda: build_report(store, kind, slug, target, today, part=part, memo=self.memo(store)),
-                         lambda v: REPORT_COST)
+        hit = self.entries.get(key)
+        if hit is not None:
+            return hit
+        report = build_report(store, kind, slug, target, today, part=part, memo=self.memo(store), later=self.later(store))
+        if not pending(report):
+            self.entries.put(key, report, REPORT_COST)
+        return report
 
     def page(self, store: Store, kind: str, slug: str, target: str, today: dt.date, *, section: str | None = None,
              links: Links | None = None, embed: bool = False) -> Page:
@@ -63,11 +119,13 @@ class ReportCache:
         links = links or Links()
         key = (store.generation, "page", slug, kind, target if kind == "gap" else "", today, section, links, embed)
 
-        def compute() -> Page:
-            report = self.report(store, kind, slug, target, today, part=section or OVERVIEW)
-            return render_html(report, links=links, embed=embed, section=section)
-
-        page: Page = self._get(key, compute, lambda p: sys.getsizeof(p.html) + 1024)
+        hit = self.entries.get(key)
+        if hit is not None:
+            return hit
+        report = self.report(store, kind, slug, target, today, part=section or OVERVIEW)
+        page = render_html(report, links=links, embed=embed, section=section)
+        if not pending(report):
+            self.entries.put(key, page, sys.getsizeof(page.html) + 1024)
         return page
 
     def clear(self) -> None:

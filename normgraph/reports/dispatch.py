@@ -43,12 +43,13 @@ def check_format(kind: str, fmt: str) -> None:
 
 
 def build_report(store: Store, kind: str, org: str, target: str, today: dt.date, *, part: str | None = None,
-                 memo: Memo | None = None) -> Report:
+                 memo: Memo | None = None, later: Memo | None = None) -> Report:
     """The report `kind` of organisation `org` (ReportError for an unknown kind, organisation or target).
 
     `part`: only what the page of that section (or "overview") shows, where the report builds per section (the
     audit pack; the SoA, whose control sections do not ask the applicability engine); the others build whole.
-    `memo` keeps expensive inputs between pages (normgraph.reports.cache)."""
+    `memo` keeps expensive inputs between pages (normgraph.reports.cache); `later`, when given, computes the audit
+    pack's validation results in the background for a large organisation (its pages say they are being computed)."""
     if kind == "soa":
         return soa.build(store, org, today, memo, part=part)
     if kind == "risks":
@@ -57,7 +58,7 @@ def build_report(store: Store, kind: str, org: str, target: str, today: dt.date,
         check_target(target)
         return gap.build(store, org, target, today, memo)
     if kind == "audit-pack":
-        return audit_pack.build(store, org, today, part=part, memo=memo)
+        return audit_pack.build(store, org, today, part=part, memo=memo, later=later)
     raise ReportError(f"unknown report {kind!r} (known: {', '.join(KINDS)})")
 
 

@@ -205,9 +205,13 @@ def obligation_evidence(store: Store, graph: str, today: dt.date, owed: dict[str
     """AI Act obligations the organisation implements itself, as its evidence shows (report-gap-obligation-evidence):
     recorded when, for every system that owes it, some evidence supports it and concerns that system or none (the
     whole organisation); shown on `today` by that evidence where it is current — as validation and the audit pack read it."""
-    rows: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    # item -> system ("" for none) -> (names of its evidence, names of its current evidence)
+    rows: dict[str, dict[str, tuple[set[str], set[str]]]] = defaultdict(dict)
     for row in run(store, "report-gap-obligation-evidence", graph=graph, today=today.isoformat()).rows:
-        rows[text(row["item"])].append((text(row["name"]), text(row.get("system")), text(row.get("current")) == "true"))
+        named, current_named = rows[text(row["item"])].setdefault(text(row.get("system")), (set(), set()))
+        named.add(text(row["name"]))
+        if text(row.get("current")) == "true":
+            current_named.add(text(row["name"]))
     out: dict[str, Implemented] = {}
     for iri, found in rows.items():
         systems = owed.get(iri)
@@ -221,9 +225,10 @@ def obligation_evidence(store: Store, graph: str, today: dt.date, owed: dict[str
     return out
 
 
-def _for_system(found: list[tuple[str, str, bool]], system: str, *, current_only: bool) -> set[str]:
+def _for_system(found: dict[str, tuple[set[str], set[str]]], system: str, *, current_only: bool) -> set[str]:
     """Names of the evidence that concerns `system` or no system (and is current, with `current_only`)."""
-    return {n for n, sys, cur in found if sys in ("", system) and (cur or not current_only)}
+    none, own = found.get("", (set(), set())), found.get(system, (set(), set())) if system else (set(), set())
+    return none[current_only] | own[current_only]
 
 
 def link_to(iri: str, item: Implemented, relation: str, row: dict[str, str] | None = None) -> Link:

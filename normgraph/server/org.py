@@ -16,7 +16,7 @@ from normgraph.reports import ReportError
 from normgraph.reports.coverage import WEIGHTING
 from normgraph.server.kernel import current_store, org_store
 from normgraph.server.org_dashboard import dashboard, organisations
-from normgraph.server.reports import judged_date, org_report
+from normgraph.server.reports import judged_date, org_report, validated
 from normgraph.store.cache import PerGeneration
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -44,7 +44,8 @@ def dashboard_page(slug: str) -> Response:
         return render_template("org/dashboard.html", board=board, dated=dated, now=now, weighting=WEIGHTING)
 
     try:
-        return _page(_PAGES.get(store, ("dashboard", slug, today, bool(dated), now), build))
+        # keyed on whether validation is ready: a board drawn while it is computed is not kept past it
+        return _page(_PAGES.get(store, ("dashboard", slug, today, bool(dated), now, validated(store, slug, today)), build))
     except ReportError as e:
         abort(404, str(e))
 

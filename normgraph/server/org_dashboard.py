@@ -120,8 +120,8 @@ class Dashboard:
     today: dt.date
     soa: list[SoAStatus] = field(default_factory=list)
     coverage: list[TargetCoverage] = field(default_factory=list)
-    violations: int = 0
-    warnings: int = 0
+    violations: int | None = 0  # None: the validation results are being computed (a large organisation)
+    warnings: int | None = 0
     appetite: int | None = None
     risks: int = 0
     above_appetite: list[RiskLine] = field(default_factory=list)
@@ -197,6 +197,8 @@ def dashboard(store: Store, slug: str, today: dt.date, reports: ReportSource) ->
         overview = reports("audit-pack", "", OVERVIEW)
         counts = overview.extra["counts"]
         board.violations, board.warnings = counts["violations"], counts["warnings"]
+        if overview.extra.get("validation_pending"):
+            board.violations = board.warnings = None
         board.duties = overview.extra["duties"]
         if overview.extra["duties_problem"]:
             board.errors["ai-act"] = overview.extra["duties_problem"]

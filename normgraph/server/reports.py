@@ -56,6 +56,12 @@ def report_cache(store: Store) -> ReportCache:
         return cache
 
 
+def validated(store: Store, slug: str, today: dt.date) -> bool:
+    """Whether the organisation's validation results for `today` and the store's data are ready (a page drawn before
+    says they are being computed, so a page cache keys on this)."""
+    return report_cache(store).has(store, ("validation", slug, today.isoformat()))
+
+
 def org_report(store: Store, kind: str, slug: str, target: str, today: dt.date, part: str | None = None) -> Report:
     """The report `kind` of `slug` on `today` (or only what section `part` needs), built once per data generation
     (ReportError as build_report)."""
