@@ -130,24 +130,52 @@ class Delta:
         return bool(self.removed or self.added or self.graphs_dropped or self.graphs_made)
 
 
-def _state(store: ox.Store) -> tuple[set[bytes], set[str]]:
-    out = io.BytesIO()
-    store.dump(out, ox.RdfFormat.N_QUADS)  # the same quad always gives the same line (blank nodes keep their ids)
-    return set(out.getvalue().splitlines()), {str(g) for g in store.named_graphs()}
+_Graph = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+
+
+def _state(store: ox.Store) -> dict[_Graph, bytes]:
+    """Each graph's triples as N-Triples (the default graph's too; an empty named graph gives b"")."""
+    state: dict[_Graph, bytes] = {}
+    for g in (ox.DefaultGraph(), *store.named_graphs()):
+        out = io.BytesIO()
+        store.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=g)
+        state[g] = out.getvalue()
+    return state
+
+
+def _lines(graph: _Graph, nt: set[bytes]) -> list[bytes]:
+    """N-Triples lines of a graph as N-Quads lines, in a stable order."""
+    if isinstance(graph, ox.DefaultGraph):
+        return sorted(nt)
+    name = str(graph).encode()
+    return [line[:-1] + name + b" ." for line in sorted(nt)]  # "<s> <p> <o> ." -> "<s> <p> <o> <g> ."
 
 
 def update_delta(store: ox.Store, sparql: str) -> Delta:
-    """Run the update on `store` (a child's copy: it is changed) and return what it changed."""
-    quads, graphs = _state(store)
+    """Run the update on `store` (a child's copy: it is changed) and return what it changed.
+
+    Each graph is dumped before and after; only the graphs whose bytes differ are compared line by line
+    (the same triple always gives the same line: blank nodes keep their ids)."""
+    before = _state(store)
     try:
         store.update(sparql)
     except SyntaxError as e:
         raise QuerySyntaxError(str(e)) from None
     except OSError as e:
         raise engine_error(e) from None
-    quads_after, graphs_after = _state(store)
-    return Delta(b"\n".join(sorted(quads - quads_after)), b"\n".join(sorted(quads_after - quads)),
-                 tuple(sorted(graphs - graphs_after)), tuple(sorted(graphs_after - graphs)))
+    after = _state(store)
+    removed: list[bytes] = []
+    added: list[bytes] = []
+    for g in before.keys() | after.keys():
+        old, new = before.get(g, b""), after.get(g, b"")
+        if old != new:
+            old_lines, new_lines = set(old.splitlines()), set(new.splitlines())
+            removed += _lines(g, old_lines - new_lines)
+            added += _lines(g, new_lines - old_lines)
+    named_before = {str(g) for g in before if not isinstance(g, ox.DefaultGraph)}
+    named_after = {str(g) for g in after if not isinstance(g, ox.DefaultGraph)}
+    return Delta(b"\n".join(removed), b"\n".join(added), tuple(sorted(named_before - named_after)),
+                 tuple(sorted(named_after - named_before)))
 
 
 def _term(text: str) -> ox.NamedNode | ox.BlankNode:
