@@ -398,3 +398,22 @@ def test_an_update_with_a_random_value_is_applied_as_it_ran(example_store: Embed
         assert f'"{seen.rows[0]["id"]}"'.encode() in inner.export("nquads", FINTECH)
     finally:
         g.close()
+
+
+@pytest.mark.parametrize("sandboxed", [False, True])
+def test_an_update_that_crashes_the_parser_kills_only_its_child(monkeypatch: pytest.MonkeyPatch,
+                                                               sandboxed: bool) -> None:
+    """Past the nesting check (switched off here), an update nested deep enough to overflow the parser's
+    stack is a QuerySyntaxError: it was parsed in a child, which died; the store still answers and writes."""
+    import normgraph.store.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox, "refuse_deep", lambda _text: None)
+    store: GuardedStore | sandbox.SandboxedStore = (sandbox.SandboxedStore(fixture_store()) if sandboxed
+                                                    else GuardedStore(fixture_store(), workers=1))
+    try:
+        with pytest.raises(QuerySyntaxError, match="cannot be parsed"):
+            store.update("INSERT { <http://x/a> <http://x/b> 1 } WHERE " + "{" * 30000 + "}" * 30000)
+        store.update(f"INSERT DATA {{ GRAPH <{GRAPH_A}> {{ <http://x/a> <http://x/b> 1 }} }}")
+        assert b"<http://x/a>" in store.export("nquads", GRAPH_A)
+    finally:
+        store.close()
