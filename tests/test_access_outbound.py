@@ -6,16 +6,18 @@ differential one: what the guard sees against what Oxigraph would do)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
+from flask import Flask
 
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
-from normgraph.store import EmbeddedStore, StoreError
+from normgraph.store import EmbeddedStore
 from normgraph.store.guarded import GuardedStore
 from normgraph.store.sparql_text import OutboundRefused, check_sparql
 from tests.server_helpers import TOKEN, Listener, fixture_store
@@ -134,13 +136,14 @@ def test_the_endpoint_fetches_nothing_for_any_variant(listener: Listener) -> Non
 
 def test_a_query_worker_cannot_fetch_even_past_the_guard(listener: Listener) -> None:
     """Defence in depth: a worker may not open any descriptor (RLIMIT_NOFILE), so even SERVICE that reached
-    the engine directly fails in the worker, and the listener hears nothing; the worker still answers."""
+    the engine directly fails in the worker (refused, as the guard would), and the listener hears nothing;
+    the worker still answers."""
     inner = EmbeddedStore()
     inner.load(OBJECTS, "turtle", "http://x/g")
     store = GuardedStore(inner, workers=1, timeout=5)
     try:
         text = f"SELECT * WHERE {{ ?s ?p true SERVICE <http://127.0.0.1:{listener.port}/x> {{ ?a ?b ?c }} }}"
-        with pytest.raises(StoreError, match="open files"):
+        with pytest.raises(OutboundRefused, match="tried to fetch"):  # a clear 400, not a store failure
             store._run("serialized", text, "json", None, None)  # straight to a worker, skipping the guard
         assert b'"value":"8"' in store.query_serialized("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")[0]
         time.sleep(0.3)
@@ -150,21 +153,25 @@ def test_a_query_worker_cannot_fetch_even_past_the_guard(listener: Listener) -> 
 
 
 def update_service_variants(url: str) -> Iterator[str]:
-    """SERVICE inside an update's WHERE: updates run in the server process, not in a query worker, so
-    nothing but the guard stands between them and the network."""
+    """SERVICE inside an update's WHERE (the text check refuses them first; without it, see below)."""
     for glue, word in itertools.product(GLUE, _cases("SERVICE")):
         yield (f"INSERT {{ GRAPH <http://x/out> {{ ?a ?b ?c }} }} WHERE {{ GRAPH ?g {{ ?s ?p {glue}{word}<{url}>"
                "{ ?a ?b ?c } } }")
 
 
-@pytest.mark.parametrize("guard", [True, False])
-def test_updates_and_the_unguarded_store_fetch_nothing(listener: Listener, guard: bool) -> None:
-    """Every store path: the worker sandbox (guard=True) and the embedded store in the server process
-    (`guard=False`), queries and updates (the global admin's), SERVICE and LOAD: each refused, nothing heard."""
-    url = f"http://127.0.0.1:{listener.port}/x"
+def _served(guard: bool) -> tuple[EmbeddedStore, Flask]:
+    """The server's fixture data with a pattern for every glue to match, served with or without the guard."""
     store = fixture_store()
     store.load(OBJECTS, "turtle", "http://x/g")
-    app = create_app(store, config={"update_token": TOKEN, "workers": 1, "guard": guard})
+    return store, create_app(store, config={"update_token": TOKEN, "workers": 1, "guard": guard})
+
+
+@pytest.mark.parametrize("guard", [True, False])
+def test_updates_and_the_unguarded_store_fetch_nothing(listener: Listener, guard: bool) -> None:
+    """Every store path: the worker pool (guard=True) and one-shot children (`guard=False`), queries and
+    updates (the global admin's), SERVICE and LOAD: each refused by the text check, nothing heard."""
+    url = f"http://127.0.0.1:{listener.port}/x"
+    _store, app = _served(guard)
     client = app.test_client()
     admin = {"Authorization": f"Bearer {TOKEN}"}
     try:
@@ -205,3 +212,71 @@ def test_a_second_parser_finds_no_service_or_load_the_guard_lets_through(listene
             assert check_sparql(text).outbound is not None, text
     assert seen > 50
     assert not listener.hits
+
+
+#: updates whose WHERE reaches SERVICE in every shape an update may take; `{kw}` is a glued, cased or escaped
+#: SERVICE (with SILENT in the last: a failed fetch is then swallowed, and must still be no fetch). Each
+#: template only uses the service's variables, so whatever the service gives nothing, the data is unchanged
+UPDATE_TEMPLATES = [
+    "INSERT {{ GRAPH <http://x/out> {{ ?a ?b ?c }} }} WHERE {{ GRAPH ?g {{ ?s ?p {kw}<{url}>{{ ?a ?b ?c }} }} }}",
+    "DELETE {{ GRAPH ?g {{ ?a ?b ?c }} }} WHERE {{ GRAPH ?g {{ ?s ?p {kw}<{url}>{{ ?a ?b ?c }} }} }}",
+    "WITH <http://x/g> DELETE {{ ?a ?b ?c }} INSERT {{ ?c ?b ?a }} WHERE {{ ?s ?p {kw}<{url}>{{ ?a ?b ?c }} }}",
+    "INSERT {{ GRAPH <http://x/out> {{ ?a ?b ?c }} }} WHERE {{ {{ {{ GRAPH ?g {{ ?s ?p {kw}<{url}>{{ ?a ?b ?c }} }} }} }} }}",
+    "INSERT {{ GRAPH <http://x/out> {{ ?a ?b ?c }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o OPTIONAL {{ ?s ?p {kw}<{url}>"
+    "{{ ?a ?b ?c }} }} }} }}",
+    "INSERT {{ GRAPH <http://x/out> {{ ?a ?b ?c }} }} WHERE {{ {{ GRAPH ?g {{ ?s ?p ?o }} }} UNION {{ GRAPH ?g {{ ?s ?p "
+    "{kw} SILENT <{url}>{{ ?a ?b ?c }} }} }} }}",
+]
+
+
+def update_variants(url: str) -> Iterator[str]:
+    """Every glue × spelling of SERVICE in every update shape."""
+    for shape, glue, word in itertools.product(UPDATE_TEMPLATES, GLUE, _cases("SERVICE")):
+        yield shape.format(kw=f"{glue}{word}", url=url)
+
+
+@pytest.fixture
+def no_text_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """normgraph's own lexical SERVICE / LOAD check made blind: what stops a fetch must then be the construction."""
+    from normgraph.store import sparql_text
+
+    analyse = sparql_text._analyse
+    monkeypatch.setattr(sparql_text, "_check_memo", lambda text: dataclasses.replace(analyse(text), outbound=None))
+    assert sparql_text.check_sparql("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }").outbound is None
+
+
+@pytest.mark.parametrize("guard", [True, False])
+def test_without_the_text_check_no_update_or_query_can_fetch(listener: Listener, guard: bool,
+                                                            no_text_check: None) -> None:
+    """By construction, not by the lexer: with the text check off, every update variant (INSERT / DELETE …
+    WHERE, WITH, nested groups, OPTIONAL, UNION, SILENT) and every query variant sent to the endpoint with
+    the write token, on the guarded store and on `guard=False`, reaches the engine only where it cannot
+    open a socket. The listener hears nothing, the data is unchanged, and a fetch the engine tried is a 400."""
+    url = f"http://127.0.0.1:{listener.port}/x"
+    store, app = _served(guard)
+    client = app.test_client()
+    admin = {"Authorization": f"Bearer {TOKEN}"}
+    before = store.export("nquads")
+    try:
+        refused = 0
+        updates = [t for t in update_variants(url) if _parses(t, update=True)]
+        assert len(updates) > 300
+        for text in updates:
+            r = client.post("/sparql", data=text, content_type="application/sparql-update", headers=admin)
+            assert r.status_code in (200, 204, 400), (text, r.status_code, r.data)
+            if r.status_code == 400:
+                assert b"fetch" in r.data, (text, r.data)
+                refused += 1
+        assert refused > 50
+        assert not listener.hits, listener.hits[:1]
+        assert sorted(store.export("nquads").splitlines()) == sorted(before.splitlines())
+        for text in itertools.islice(service_variants(url), 0, None, 7):
+            r = client.get("/sparql", query_string={"query": text}, headers=admin)
+            assert r.status_code in (200, 400), (text, r.status_code, r.data)
+        for text in load_variants(url):
+            r = client.post("/sparql", data=text, content_type="application/sparql-update", headers=admin)
+            assert r.status_code in (200, 204, 400), (text, r.status_code, r.data)
+        time.sleep(0.3)
+        assert not listener.hits, listener.hits[:1]
+    finally:
+        close_app(app)

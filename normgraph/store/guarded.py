@@ -11,15 +11,19 @@ Forking while another thread of the parent is inside the store could copy a held
 child, so every parent-side store operation and every fork take the same lock (queries never run in
 the parent). Children close every inherited descriptor except their pipe and may open no other
 (RLIMIT_NOFILE): the engine in a worker cannot fetch anything, whatever a query asks. Everything a
-worker runs is imported in the parent first (`_preload_worker_code`), since a worker cannot open files.
+worker runs is imported in the parent first (sandbox.preload_child_code), since a worker cannot open files.
 
 On-disk stores (`--store PATH`): RocksDB is not fork-safe, so the durable store stays in the parent
 and only takes writes; reads are served from an in-memory snapshot copied from it at start (and by
 `refresh()`, e.g. after a restore behind the guard's back). A write is applied to the durable store
 first and, once it succeeded there, replayed on the snapshot (both are transactional), so a write costs
 what it changes, not the size of the store; a write that fails on the durable store changes neither.
-Updates whose result is not reproducible (NOW, RAND, UUID, STRUUID, SAMPLE) and unexpected failures
-fall back to a full copy.
+Unexpected failures fall back to a full copy.
+
+Updates are never evaluated in the server process: a one-shot child forked like a worker (so it cannot
+fetch either) runs the update on its copy of the data and sends back what changed, which is then
+written as above (sandbox.py). So a SERVICE or LOAD is refused by construction, and an update whose
+result is not reproducible (NOW, RAND, UUID, ...) is applied exactly as it ran once.
 
 Views. A store restricted to some graphs (scoped.py) asks with an explicit dataset of those graphs,
 which Oxigraph answers 4-10x slower than its union default graph. So the guard keeps in-memory
@@ -33,7 +37,9 @@ workers, so every worker holds the views of its time.
 
 Answers of `query_serialized` are kept in a BoundedCache (cache.py) keyed by the query text's
 digest, format, dataset and generation; after a write, the cheap ones that were in use are
-recomputed in the background. SERVICE / LOAD are refused before anything runs (sparql_text.py).
+recomputed in the background. SERVICE / LOAD are refused before anything runs (sparql_text.py), as a
+fast first refusal; a fetch the engine tries anyway, in a worker or an update's child, fails there and is
+refused too (OutboundRefused).
 """
 
 from __future__ import annotations
@@ -43,7 +49,6 @@ import io
 import itertools
 import os
 import pickle
-import resource
 import signal
 import threading
 import time
@@ -55,25 +60,30 @@ from pathlib import Path
 from typing import TypeVar
 
 import pyoxigraph as ox
-from rdflib import Graph
 
-from normgraph.queries import get_query
 from normgraph.store.admission import Admission, Busy, heavy_client
 from normgraph.store.base import (
-    AskResult,
     Dataset,
-    GraphResult,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
     RdfSyntaxError,
-    SelectResult,
     StoreError,
 )
 from normgraph.store.cache import BoundedCache
 from normgraph.store.embedded import EmbeddedStore
 from normgraph.store.nesting import refuse_deep
 from normgraph.store.oxigraph import dataset_kwargs, write_result
+from normgraph.store.sandbox import (
+    LockedReads,
+    apply_delta,
+    engine_error,
+    no_new_descriptors,
+    preload_child_code,
+    query_answer,
+    query_result,
+    sandboxed_update,
+)
 from normgraph.store.scoped import ScopeDataset, org_of_graph
 from normgraph.store.sparql_text import (
     MEMO_MAX_CHARS,
@@ -134,30 +144,21 @@ def _serve_child(conn: Connection, views: dict[int, EmbeddedStore], cap: int | N
         store = views[view]
         ostore = store.oxigraph
         try:
-            if op == "update-check":  # parse an update here, where a parser crash costs only this worker
-                try:
-                    ox.Store().update(sparql)
-                except SyntaxError as e:
-                    raise QuerySyntaxError(str(e)) from None
-                except OSError:
-                    pass  # parsed; it failed on the empty store, which says nothing of the real one
-                answer: object = None
-            elif op == "serialized":
+            if op == "serialized":
                 try:
                     result = ostore.query(sparql, **dataset_kwargs(dataset))
                 except SyntaxError as e:
                     raise QuerySyntaxError(str(e)) from None
                 out = _CappedWriter(cap)
                 media, form = write_result(result, fmt, out)  # type: ignore[arg-type]
-                answer = (out.buf.getvalue(), media, form)
+                answer: object = (out.buf.getvalue(), media, form)
             else:  # "query": a Python result object
-                res = store.query(sparql, dataset=dataset)
-                answer = ("graph", res.graph.serialize(format="nt", encoding="utf-8")) if isinstance(res, GraphResult) else res
+                answer = query_answer(store, sparql, dataset)
             reply: tuple[str, object] = ("ok", answer)
-        except (QuerySyntaxError, ResultTooLarge, ValueError, StoreError) as e:
+        except ValueError as e:
             reply = ("err", e)
-        except OSError as e:
-            reply = ("err", StoreError(str(e)))
+        except (OSError, StoreError) as e:
+            reply = ("err", engine_error(e))
         except MemoryError:
             reply = ("err", ResultTooLarge("the result does not fit in memory; add a LIMIT"))
         except Exception as e:  # anything else: report it, and stay available
@@ -202,7 +203,7 @@ class _Worker:
 # --------------------------------------------------------------------------------------------------
 
 
-class GuardedStore:
+class GuardedStore(LockedReads):
     """An EmbeddedStore whose queries run in killable worker processes, with an LRU result cache.
 
     Implements the whole Store protocol. `timeout` is the default per-query limit in seconds;
@@ -246,7 +247,7 @@ class GuardedStore:
         with self._lock:
             self._refresh_views(public=True)
         self.admission = Admission(self.workers, heavy_per_client)
-        _preload_worker_code()
+        preload_child_code()
 
     # -- views --------------------------------------------------------------------------------------
     def _copy(self, graphs: frozenset[str]) -> EmbeddedStore:
@@ -318,9 +319,13 @@ class GuardedStore:
         snap = EmbeddedStore()
         with self._lock:
             data = self.inner.export("nquads")
+            graphs = list(self.inner.oxigraph.named_graphs())
             self.rebuilds += 1
-        if data:
-            snap.oxigraph.load(data, ox.RdfFormat.N_QUADS)
+        # blank nodes keep their ids (Store.load would rename them): an update's change, computed on the
+        # snapshot (sandbox.py), names them as the durable store does
+        snap.oxigraph.bulk_extend(ox.parse(data, ox.RdfFormat.N_QUADS))
+        for g in graphs:
+            snap.oxigraph.add_graph(g)
         return snap
 
     def refresh(self) -> None:
@@ -341,9 +346,7 @@ class GuardedStore:
         if pid == 0:  # the child: never return into the caller's code
             code = 0
             try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                _serve_child(_no_new_descriptors(child_end), views, self.max_result_bytes)
+                _serve_child(no_new_descriptors(child_end), views, self.max_result_bytes)
             except BaseException:
                 code = 1
             finally:
@@ -436,13 +439,12 @@ class GuardedStore:
             status, payload = pickle.loads(data)
         except QueryTimeout:  # (a TimeoutError, so an OSError: not a dead worker)
             raise
-        except (EOFError, OSError) as e:  # the worker died (e.g. out of memory, or close())
+        except (EOFError, OSError):  # the worker died (e.g. out of memory, or close())
             if self._closed:
                 raise StoreError(f"{self.location}: the store is closed") from None
-            if op != "update-check":  # it died on this query: the client's text, not the server, is at fault
-                raise QuerySyntaxError("the query cannot be parsed or run: the engine failed on it (nested too "
-                                       "deeply, or too large?)") from None
-            raise StoreError(f"{self.location}: query worker failed: {e or 'it exited'}") from None
+            # it died on this query: the client's text, not the server, is at fault
+            raise QuerySyntaxError("the query cannot be parsed or run: the engine failed on it (nested too "
+                                   "deeply, or too large?)") from None
         finally:
             # whatever happened (timeout, a reply that does not decode, an interrupt), the worker goes
             # back to the pool or is killed and reaped: capacity is never lost
@@ -460,13 +462,7 @@ class GuardedStore:
     def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
         refuse_outbound(sparql)
         refuse_deep(sparql)
-        answer = self._run("query", sparql, None, dataset, timeout)
-        if isinstance(answer, tuple) and answer and answer[0] == "graph":
-            g = Graph()
-            g.parse(data=answer[1], format="nt")
-            return GraphResult(g)
-        assert isinstance(answer, (SelectResult, AskResult))
-        return answer
+        return query_result(self._run("query", sparql, None, dataset, timeout))
 
     def query_serialized(
         self, sparql: str, result_format: str, *, dataset: Dataset | None = None, timeout: float | None = None
@@ -519,22 +515,6 @@ class GuardedStore:
             if key[-1] == self.generation:  # not an answer from before a write that happened meanwhile
                 self.cache.put(key, _Entry(value, rewarm), size)
 
-    def graphs(self) -> list[str]:
-        with self._lock:
-            return self.inner.graphs()
-
-    def graph_size(self, graph: str) -> int:
-        with self._lock:
-            return self.inner.graph_size(graph)
-
-    def export(self, fmt: str, graph: str | None = None) -> bytes:
-        with self._lock:
-            return self.inner.export(fmt, graph)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self.inner)
-
     # -- writing --------------------------------------------------------------------------------
     def _changed(self, public: bool = True) -> None:
         """Call with self._lock held, after a write: new generation, empty cache, workers retired.
@@ -553,13 +533,13 @@ class GuardedStore:
             self._cond.notify_all()
         self.warm(rewarm[:REWARM_ENTRIES])  # type: ignore[arg-type]
 
-    def _write(self, apply: Callable[[EmbeddedStore], _T], replayable: bool = True, public: bool = True) -> _T:
+    def _write(self, apply: Callable[[EmbeddedStore], _T], public: bool = True) -> _T:
         """Apply a write to the durable store, then (on-disk stores) the same write to the read snapshot.
 
         Both stores are transactional, so a write that fails on the durable store changed neither (the
-        error is raised, nothing else happens). A replay that fails, or a write that cannot be replayed
-        exactly, makes a full copy instead. Errors other than the caller's (syntax, bad arguments) also
-        end in a full copy, to be sure the snapshot matches whatever the durable store now holds."""
+        error is raised, nothing else happens). A replay that fails makes a full copy instead. Errors other
+        than the caller's (syntax, bad arguments) also end in a full copy, to be sure the snapshot matches
+        whatever the durable store now holds."""
         with self._lock:
             try:
                 result = apply(self.inner)
@@ -572,26 +552,21 @@ class GuardedStore:
                 raise
             try:
                 if self._reader is not self.inner:
-                    if replayable:
-                        try:
-                            apply(self._reader)
-                        except Exception:
-                            self._reader = self._snapshot()
-                    else:
+                    try:
+                        apply(self._reader)
+                    except Exception:
                         self._reader = self._snapshot()
             finally:
                 self._changed(public)
             return result
 
     def update(self, sparql: str) -> None:
-        info = refuse_outbound(sparql)
-        refuse_deep(sparql)
-        # parsed in a worker first: a text that crashes the parser (deep nesting) kills a worker, not us
-        try:
-            self._run("update-check", sparql, None, None, None)
-        except StoreError:  # the worker died parsing it
-            raise QuerySyntaxError("the update cannot be parsed (the parser failed on it: too deeply nested?)") from None
-        self._write(lambda st: st.update(sparql), replayable=not info.volatile)
+        """Run in a one-shot child on a copy of the data, which may open no descriptor (sandbox.py); the
+        parent applies what it changed. The lock is held throughout, so the change meets the state it came from."""
+        with self._lock:
+            delta = sandboxed_update(self.inner, sparql, reader=self._reader)
+            if delta:
+                self._write(lambda st: apply_delta(st, delta))
 
     def load(self, data: bytes | str | Path, fmt: str, graph: str, *, replace: bool = True) -> int:
         if isinstance(data, Path):  # read once: both stores must get the same bytes
@@ -637,47 +612,6 @@ class GuardedStore:
 
 def _sooner(a: float | None, b: float) -> float:
     return b if a is None else min(a, b)
-
-
-def _preload_worker_code() -> None:
-    """Import, in the parent, everything a worker runs: a worker may not open files, so a module it
-    imported lazily (rdflib's plugins are) would fail there. One tiny run of each kind of answer does it."""
-    store = EmbeddedStore()
-    store.oxigraph.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c"), ox.NamedNode("urn:g")))
-    kinds = {"union-probe": {}, "resource-exists": {"resource": "urn:a"}, "graph-triples": {"graph": "urn:g"}}
-    for text in (get_query(name).bind(params) for name, params in kinds.items()):  # SELECT, ASK, CONSTRUCT
-        result = store.query(text)
-        if isinstance(result, GraphResult):
-            result.graph.serialize(format="nt", encoding="utf-8")
-        for fmt in ("json", "xml", "csv", "tsv") if not isinstance(result, GraphResult) else ("turtle", "ntriples",
-                                                                                              "jsonld", "rdfxml"):
-            write_result(store.oxigraph.query(text, use_default_graph_as_union=True), fmt, io.BytesIO())
-    pickle.dumps(("err", StoreError("x")))
-
-
-def _no_new_descriptors(conn: Connection) -> Connection:
-    """In a worker: keep only stdio and the pipe (as descriptor 3), and forbid opening any other descriptor.
-
-    A worker then cannot open a socket, whatever the query asks of the engine: SERVICE or LOAD that got
-    past the guard (sparql_text.py) fails inside the worker instead of fetching anything."""
-    fd = conn.fileno()
-    if fd != _PIPE_FD:
-        os.dup2(fd, _PIPE_FD)
-    os.closerange(_PIPE_FD + 1, _max_fd())  # the pipe's first descriptor too
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (_PIPE_FD + 1, hard))
-    return Connection(_PIPE_FD)
-
-
-#: the descriptor a worker's pipe gets (after stdin, stdout, stderr)
-_PIPE_FD = 3
-
-
-def _max_fd() -> int:
-    try:
-        return min(os.sysconf("SC_OPEN_MAX"), 65536)
-    except (ValueError, OSError):
-        return 4096
 
 
 __all__ = ["GuardedStore", "OutboundRefused", "ResultTooLarge", "SparqlInfo", "check_sparql", "keywords",

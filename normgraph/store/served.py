@@ -2,6 +2,9 @@
 
 * the embedded in-memory or on-disk store goes behind a GuardedStore (guarded.py: killable query
   workers, real timeouts, result cap, result cache);
+* with `guard=False` (a test and development mode: no timeouts, no cache) an in-memory store goes
+  behind a SandboxedStore (sandbox.py), so queries and updates still run where the engine cannot
+  fetch anything; an on-disk one is guarded all the same (its engine may not be forked);
 * a remote store goes behind a ServedRemoteStore: over HTTP the same limits come from the client
   side, as below.
 
@@ -17,6 +20,7 @@ from normgraph.store.base import Dataset, QueryResult, Store
 from normgraph.store.embedded import EmbeddedStore
 from normgraph.store.guarded import GuardedStore
 from normgraph.store.remote import RemoteStore
+from normgraph.store.sandbox import SandboxedStore
 
 
 class ServedRemoteStore:
@@ -86,9 +90,12 @@ class ServedRemoteStore:
 def served(store: Store, *, guard: bool = True, workers: int = 2, timeout: float | None = 10.0,
            max_results: int | None = 64 * 1024 * 1024, cache_entries: int = 512,
            heavy_per_client: int | None = None) -> Store:
-    """The store as served: the embedded one behind a GuardedStore (unless `guard` is False), a remote
-    one behind a ServedRemoteStore; anything else (already wrapped) as it is."""
-    if guard and isinstance(store, EmbeddedStore):
+    """The store as served: the embedded one behind a GuardedStore (an in-memory one behind a
+    SandboxedStore when `guard` is False), a remote one behind a ServedRemoteStore; anything else
+    (already wrapped) as it is. No path evaluates a client's SPARQL where the engine could fetch."""
+    if not guard and isinstance(store, EmbeddedStore) and store.path is None:
+        return SandboxedStore(store)
+    if isinstance(store, EmbeddedStore):
         return GuardedStore(store, workers=workers, timeout=timeout, max_result_bytes=max_results,
                             cache_entries=cache_entries, heavy_per_client=heavy_per_client)
     if isinstance(store, RemoteStore):

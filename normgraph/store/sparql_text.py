@@ -7,8 +7,9 @@ one (also written with codepoint escapes): Oxigraph reads `trueSERVICE` or `1e0S
 followed by the keyword, and no SPARQL keyword or function name contains either word. (Oxigraph
 expands codepoint escapes inside strings and IRIs only, as this lexer does; tests/test_access_outbound.py
 checks the two readings against each other.) SERVICE and LOAD are refused everywhere
-(`refuse_outbound`): pyoxigraph *would* make the HTTP request, and normgraph never fetches anything
-because of a query. Results are memoised by the text's sha256 (never by the text itself).
+(`refuse_outbound`), with a clear message, before anything runs: normgraph never fetches anything because
+of a query. This is the fast first refusal, not the only barrier: the engine only ever evaluates a
+client's text where it cannot open a socket (sandbox.py). Results are memoised by the text's sha256 (never by the text itself).
 """
 
 from __future__ import annotations
