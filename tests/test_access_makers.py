@@ -18,6 +18,9 @@ from normgraph.access import registry as registry_module
 from normgraph.access.audit import LOGGER
 from normgraph.access.manage import Conflict, Manager, Refused
 from normgraph.access.model import Principal
+from normgraph.server import create_app
+from normgraph.server.kernel import client_key, close_app
+from normgraph.store import EmbeddedStore
 
 FINTECH, HOSPITAL = "fintech", "hospital"
 PASSWORD = "makers-test-password"
@@ -172,3 +175,30 @@ def test_a_database_of_the_old_schema_is_migrated_in_place(tmp_path: Path) -> No
     assert reg.by_token(root_token) is not None
     reg.grant("ext", HOSPITAL, "viewer")
     assert reg.by_token(ext_token) is None
+
+
+def test_the_server_keys_fairness_by_organisation_and_audits_the_token_number(example_store: EmbeddedStore,
+                                                                             tmp_path: Path, trail: Trail) -> None:
+    """Two tools fintech's admin invited share fintech's share of the query workers, and the audit trail of
+    their reads names each one's token, so neither looks like the other (nor like the update token)."""
+    reg = Registry(tmp_path / "access.sqlite")
+    reg.add("fa")
+    reg.grant("fa", FINTECH, "admin")
+    shown = [fa(reg).invite(f"bot-{i}", role="viewer", kind="tool", credential="token") for i in (1, 2)]
+    tokens = [s.secret for s in shown if s is not None]
+    app = create_app(example_store, config={"workers": 1}, registry=reg)
+    app.testing = True
+    try:
+        keys = []
+        for token in tokens:
+            with app.test_request_context("/sparql", headers={"Authorization": f"Bearer {token}"}):
+                keys.append(client_key())
+        assert keys == ["org:fintech", "org:fintech"]
+        client = app.test_client()
+        for path, token in zip(("risks", "soa"), tokens, strict=True):  # (a cached answer is not read again)
+            assert client.get(f"/org/{FINTECH}/{path}", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        reads = [(r["principal"], r["via"]) for r in trail.records if r.get("access") == "read"]
+        ids = {t["name"]: t["id"] for t in reg.tokens()}
+        assert reads == [("bot-1", f"token {ids['bot-1']}"), ("bot-2", f"token {ids['bot-2']}")]
+    finally:
+        close_app(app)
