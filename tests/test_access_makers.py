@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,5 +201,34 @@ def test_the_server_keys_fairness_by_organisation_and_audits_the_token_number(ex
         reads = [(r["principal"], r["via"]) for r in trail.records if r.get("access") == "read"]
         ids = {t["name"]: t["id"] for t in reg.tokens()}
         assert reads == [("bot-1", f"token {ids['bot-1']}"), ("bot-2", f"token {ids['bot-2']}")]
+    finally:
+        close_app(app)
+
+
+def test_the_grant_page_says_which_secrets_it_revoked(example_store: EmbeddedStore, tmp_path: Path) -> None:
+    """As the attack review did it: fintech's admin invites a tool with a token over the pages and keeps the token;
+    the global admin grants it hospital on /access/ and is told the token was revoked; the token reads nothing."""
+    reg = Registry(tmp_path / "access.sqlite")
+    reg.add("root", admin=True)
+    reg.add("fa")
+    reg.grant("fa", FINTECH, "admin")
+    bearer = {name: {"Authorization": f"Bearer {reg.new_token(name)}"} for name in ("root", "fa")}
+    app = create_app(example_store, config={"workers": 1}, registry=reg)
+    app.testing = True
+    try:
+        client = app.test_client()
+        r = client.post(f"/org/{FINTECH}/people", headers=bearer["fa"], data={
+            "action": "invite", "name": "ext-auditor", "role": "viewer", "kind": "tool", "credential": "token"})
+        token = re.search(r"ngt_[A-Za-z0-9_-]+", r.get_data(as_text=True))
+        assert token is not None
+        kept = {"Authorization": f"Bearer {token.group()}"}
+        assert client.get("/access/me", headers=kept).get_json()["principal"] == "ext-auditor"
+        assert "second organisation revokes" in client.get("/access/people/ext-auditor",
+                                                           headers=bearer["root"]).get_data(as_text=True)
+        r = client.post("/access/", headers=bearer["root"], follow_redirects=True,
+                        data={"action": "grant", "name": "ext-auditor", "org": HOSPITAL, "role": "viewer"})
+        assert r.status_code == 200 and "made by an organisation&#39;s admin (fa) were revoked" in r.get_data(as_text=True)
+        assert client.get("/access/me", headers=kept).get_json()["principal"] is None
+        assert client.get(f"/org/{HOSPITAL}/risks", headers=kept).status_code != 200
     finally:
         close_app(app)
