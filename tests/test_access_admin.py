@@ -351,7 +351,7 @@ def test_an_organisation_admin_invites_into_its_organisation_only(site: Site) ->
     assert site.registry.principal("ward-tool").roles == {HOSPITAL: "editor"}  # type: ignore[union-attr]
     # a taken name is refused without saying where it is used; a bad name or a short password is refused and
     # nothing is kept (all or nothing)
-    cases = [({"name": "fin-viewer"}, 409, "taken"), ({"name": "a b"}, 400, "letters, digits"),
+    cases = [({"name": "fin-viewer"}, 409, "not available"), ({"name": "a b"}, 400, "letters, digits"),
              ({"name": "short-pw", "credential": "password", "password": "short"}, 400, "12 characters"),
              ({"name": "bad-role", "role": "owner"}, 400, "Choose a role"),
              ({"name": "bad-days", "credential": "token", "days": "-1"}, 400, "days")]

@@ -18,23 +18,25 @@ from normgraph.store.query_reach import named_in, query_access  # what a query c
 LOGGER = logging.getLogger("normgraph.audit")
 
 
-def record(principal: str, mode: str, graphs: list[str], *, method: str = "", path: str = "", status: int = 0) -> None:
-    """One access record: principal, UTC time, `mode` (one of MODES), the organisation graphs, the request."""
+def record(principal: str, mode: str, graphs: list[str], *, method: str = "", path: str = "", status: int = 0,
+           via: str = "") -> None:
+    """One access record: principal, how it acted (`via`: "token 12", session, sso, cli — Principal.acted_via),
+    UTC time, `mode` (one of MODES), the organisation graphs, the request."""
     LOGGER.info(json.dumps({
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-        "principal": principal, "access": mode, "graphs": graphs,
+        "principal": principal, "via": via, "access": mode, "graphs": graphs,
         "method": method, "path": path, "status": status,
     }, ensure_ascii=False))
 
 
 def change(principal: str, action: str, subject: str, *, organisation: str | None = None, outcome: str = "done",
-           where: str = "", details: Mapping[str, object] | None = None) -> None:
+           where: str = "", via: str = "", details: Mapping[str, object] | None = None) -> None:
     """One change of who may see what (normgraph/access/manage.py): who did `action` to principal `subject`
     (on `organisation`), when, and whether it was done or refused. `details` name a role, a token number,
     an expiry — never a secret."""
     LOGGER.info(json.dumps({
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-        "principal": principal, "access": "manage", "action": action, "subject": subject,
+        "principal": principal, "via": via, "access": "manage", "action": action, "subject": subject,
         "organisation": organisation, **(details or {}), "outcome": outcome, "where": where,
     }, ensure_ascii=False, default=str))
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from normgraph.access import audit
-from normgraph.access.model import ROLES, Principal
+from normgraph.access.model import ROLES, Principal, reserved
 from normgraph.access.registry import AccessError, Registry
 from normgraph.iri import org_graph
 
@@ -143,19 +143,21 @@ class Manager:
             lifetime = _days(days) if credential == "token" else None
             if credential == "token":
                 _label(label)
+            if reserved(name):
+                raise Refused(f"The name {name!r} is reserved (update-token, anonymous, cli:…): choose another.")
             try:
                 self.registry.add(name, kind=kind)
             except AccessError:
-                raise Conflict(f"The name {name!r} cannot be used: it is taken. Choose another.") from None
+                raise Conflict(self._taken(name)) from None
             try:
                 if org:
                     self.registry.grant(name, org, role)
                 if credential == "password":
-                    self.registry.set_password(name, password)
+                    self.registry.set_password(name, password, **self._maker())
                 elif credential == "link":
-                    return Shown(name, "link", self.registry.signin_link(name))
+                    return Shown(name, "link", self.registry.signin_link(name, **self._maker()))
                 elif credential == "token":
-                    return Shown(name, "token", self.registry.new_token(name, label, lifetime))
+                    return Shown(name, "token", self.registry.new_token(name, label, lifetime, **self._maker()))
                 return None
             except BaseException:
                 self.registry.remove(name)  # all or nothing
@@ -163,19 +165,23 @@ class Manager:
 
         return self._act("invite", name, do, org=org or None, **details)
 
-    def grant(self, name: str, role: str, org: str = "") -> None:
-        """Give `name` `role` on the organisation (replacing the role it had there)."""
+    def grant(self, name: str, role: str, org: str = "") -> list[dict[str, object]]:
+        """Give `name` `role` on the organisation (replacing the role it had there). Returned: the secrets this
+        revoked — those an organisation's admin made, once `name` has access beyond that organisation (the
+        audit record names them too)."""
         org = self.org or org.strip()
+        revoked: list[dict[str, object]] = []
 
-        def do() -> None:
+        def do() -> list[dict[str, object]]:
             current = self.member(name).roles.get(org)
             _slug(org, Refused)
             _role(role)
             if current == "admin" and role != "admin":
                 self._keep_own_admin(name, org)
-            self.registry.grant(name, org, role)
+            revoked.extend(self.registry.grant(name, org, role))
+            return revoked
 
-        self._act("grant", name, do, org=org, role=role)
+        return self._act("grant", name, do, org=org, role=role, revoked=revoked)
 
     def revoke(self, name: str, org: str = "") -> None:
         """Take `name`'s role on the organisation away."""
@@ -197,7 +203,7 @@ class Manager:
         def do() -> Shown:
             self._own(name)
             _label(label)
-            return Shown(name, "token", self.registry.new_token(name, label, _days(days)))
+            return Shown(name, "token", self.registry.new_token(name, label, _days(days), **self._maker()))
 
         return self._act("token", name, do, label=label, days=days or None)
 
@@ -218,7 +224,7 @@ class Manager:
 
         def do() -> Shown:
             self._own(name)
-            return Shown(name, "link", self.registry.signin_link(name))
+            return Shown(name, "link", self.registry.signin_link(name, **self._maker()))
 
         return self._act("link", name, do)
 
@@ -226,7 +232,7 @@ class Manager:
         def do() -> None:
             self._own(name)
             _password(password)
-            self.registry.set_password(name, password)
+            self.registry.set_password(name, password, **self._maker())
 
         self._act("password", name, do)
 
@@ -242,6 +248,19 @@ class Manager:
         self._act("disable" if disabled else "enable", name, do)
 
     # -- rules ---------------------------------------------------------------------------------------
+    def _maker(self) -> dict[str, str]:
+        """Who makes a secret, as the registry keeps it: the organisation of an organisation's admin, whose
+        secrets stop working when their principal gains access elsewhere; '' for the global admin."""
+        return {"made_by": self.actor.name, "made_org": "" if self.actor.admin else self.org or ""}
+
+    def _taken(self, name: str) -> str:
+        """The answer to a name in use. The global admin sees every principal and is told so; an organisation's
+        admin is not told that a principal of that name exists (it may be someone of another organisation), only
+        that the name cannot be had — the same words as for a name refused for any other reason of the registry."""
+        if self.org is None:
+            return f"The name {name!r} cannot be used: it is taken. Choose another."
+        return f"The name {name!r} is not available. Choose another."
+
     def _own(self, name: str) -> Member:
         found = self.member(name)
         if not found.own:
@@ -267,9 +286,10 @@ class Manager:
             result = do()
         except AccessError as e:
             audit.change(self.actor.name, action, subject, organisation=where, outcome="refused", where=self.where,
-                         details={**details, "reason": str(e)})
+                         via=self.actor.acted_via, details={**details, "reason": str(e)})
             raise
-        audit.change(self.actor.name, action, subject, organisation=where, where=self.where, details=details)
+        audit.change(self.actor.name, action, subject, organisation=where, where=self.where,
+                     via=self.actor.acted_via, details=details)
         return result
 
 

@@ -11,6 +11,17 @@ from normgraph.store.scoped import EVERYTHING, PUBLIC, Scope
 #: admin also manages who else may (`normgraph access grant`)
 ROLES = ("viewer", "editor", "admin")
 
+#: names the code gives principals that are not in the registry (the update token, no principal, the audit's
+#: requests without one, the CLI's "cli:<user>"): no registry principal may carry one, so an audit record or a
+#: fairness key never confuses the two
+RESERVED = ("update-token", "anonymous", "(no request)")
+RESERVED_PREFIXES = ("cli:", "org:", "addr:", "principal:")
+
+
+def reserved(name: str) -> bool:
+    """Is `name` one the code uses for a principal outside the registry?"""
+    return name.lower() in RESERVED or name.lower().startswith(RESERVED_PREFIXES)
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -18,6 +29,7 @@ class Principal:
     admin: bool = False  # the global admin: every graph, SPARQL Update, public graphs
     roles: dict[str, str] = field(default_factory=dict)  # organisation slug -> role
     via: str = "anonymous"  # how the request proved it: anonymous | token | session | sso
+    token: int | None = None  # the registry token's number, when via == "token"
 
     @property
     def anonymous(self) -> bool:
@@ -26,8 +38,22 @@ class Principal:
     def role(self, org: str) -> str | None:
         return self.roles.get(org)
 
+    @property
+    def acted_via(self) -> str:
+        """How the request proved this principal, for the audit trail: "token 12" names the token."""
+        return f"token {self.token}" if self.token is not None else self.via
+
+    @property
+    def fairness_key(self) -> str:
+        """Whose share of the query workers this principal's requests count against: a principal whose every
+        grant is on one organisation counts as that organisation (whose admin may invite principals at will),
+        anyone else as itself. Anonymous requests are keyed by address by the server."""
+        if not self.admin and len(self.roles) == 1:
+            return f"org:{next(iter(self.roles))}"
+        return f"principal:{self.name}"
+
     def __hash__(self) -> int:
-        return hash((self.name, self.admin, tuple(sorted(self.roles.items())), self.via))
+        return hash((self.name, self.admin, tuple(sorted(self.roles.items())), self.via, self.token))
 
 
 ANONYMOUS = Principal("anonymous")
@@ -44,4 +70,4 @@ def scope_of(principal: Principal) -> Scope:
     return Scope(read, write)
 
 
-__all__ = ["ANONYMOUS", "ROLES", "Principal", "scope_of"]
+__all__ = ["ANONYMOUS", "RESERVED", "RESERVED_PREFIXES", "ROLES", "Principal", "reserved", "scope_of"]

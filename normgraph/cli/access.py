@@ -64,11 +64,11 @@ def _run(action: Callable[[], T], change: str = "", subject: str = "", org: str 
         result = action()
     except AccessError as e:
         if change:
-            audit.change(actor, change, subject, organisation=org, outcome="refused", where="cli",
+            audit.change(actor, change, subject, organisation=org, outcome="refused", where="cli", via="cli",
                          details={**details, "reason": str(e)})
         fail(str(e))
     if change:
-        audit.change(actor, change, subject, organisation=org, where="cli", details=details)
+        audit.change(actor, change, subject, organisation=org, where="cli", via="cli", details=details)
     return result
 
 
@@ -113,8 +113,14 @@ def remove(ctx: Context, click_ctx: click.Context, name: str) -> None:
 def grant(ctx: Context, click_ctx: click.Context, name: str, org: str, role: str) -> None:
     """Give NAME a ROLE on organisation ORG (its slug)."""
     reg = _registry(ctx, _db(click_ctx))
-    _run(lambda: reg.grant(name, org, role), "grant", name, org, role=role)
+    revoked: list[dict[str, object]] = []
+    _run(lambda: revoked.extend(reg.grant(name, org, role)), "grant", name, org, role=role, revoked=revoked)
     console.print(f"{name} is {role} of {org}", highlight=False)
+    if revoked:  # an organisation's admin may hold them: they must not open the rest
+        made = ", ".join(f"{r['kind']} made by {r['made_by'] or 'unknown'}" for r in revoked)
+        console.print(f"revoked {len(revoked)} secret(s) an organisation's admin made ({made}); "
+                      f"sessions of {name} ended: give {name} a new one (normgraph access link / token add)",
+                      highlight=False)
 
 
 @access.command("revoke")

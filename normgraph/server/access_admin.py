@@ -156,7 +156,11 @@ def _apply(manager: Manager, action: str, name: str) -> Shown | None:
                               credential=form.get("credential", "link"), password=form.get("password", ""),
                               label=form.get("label", ""), days=form.get("days", ""))
     if action == "grant":
-        manager.grant(name, form.get("role", ""), form.get("org", ""))
+        revoked = manager.grant(name, form.get("role", ""), form.get("org", ""))
+        if revoked:
+            flash(f"{len(revoked)} secret(s) of {name} made by an organisation's admin "
+                  f"({', '.join(sorted({str(r['made_by']) or 'unknown' for r in revoked}))}) were revoked and their "
+                  f"sessions ended: {name} now has access beyond that organisation. Give them a new sign-in link or token.")
     elif action == "revoke":
         manager.revoke(name, form.get("org", ""))
     elif action == "token":

@@ -134,9 +134,10 @@ def org_store(slug: str) -> Store:
 
 
 def client_key() -> str:
-    """Who a request counts as for per-client fairness: its principal, or its address when anonymous."""
+    """Who a request counts as for per-client fairness: its principal's share (Principal.fairness_key: the
+    organisation of a principal granted one alone), or its address when anonymous."""
     principal = current_principal()
-    return f"principal:{principal.name}" if not principal.anonymous else f"addr:{request.remote_addr}"
+    return principal.fairness_key if not principal.anonymous else f"addr:{request.remote_addr}"
 
 
 def _note_access(mode: str, graphs: tuple[str, ...]) -> None:
@@ -150,9 +151,10 @@ def _note_access(mode: str, graphs: tuple[str, ...]) -> None:
 def _audit_request(resp: Response) -> Response:
     seen = g.get("ng_access")
     if seen:
-        name = current_principal().name
+        principal = current_principal()
         for mode, graphs in audit.records(seen):
-            audit.record(name, mode, graphs, method=request.method, path=request.path, status=resp.status_code)
+            audit.record(principal.name, mode, graphs, method=request.method, path=request.path,
+                         status=resp.status_code, via=principal.acted_via)
     return resp
 
 
