@@ -91,6 +91,13 @@ def test_an_organisations_pages_are_reads_of_that_organisation_only(app: tuple[F
         assert _trail(app, path) == [("read", [FINTECH])], path
 
 
+def test_a_page_answered_from_the_cache_is_still_a_read(app: tuple[Flask, str]) -> None:
+    """Every reader of an organisation shares one cache of its pages: the second reader's view costs no
+    query, and must still be in the trail."""
+    for _ in range(2):
+        assert _trail(app, "/org/fintech/risks") == [("read", [FINTECH])]
+
+
 def test_the_records_of_one_request() -> None:
     visible = (FINTECH, HOSPITAL)
     prefixed = "PREFIX o: <https://w3id.org/normgraph/graph/org/> SELECT * { GRAPH o:hospital { ?s ?p ?o } }"

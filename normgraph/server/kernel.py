@@ -130,6 +130,9 @@ def org_store(slug: str) -> Store:
         return current_store()
     if not scope_of(current_principal()).may_read(graph):
         return current_store()
+    # a page about the organisation reads its data, whether its answers are computed now or come from a
+    # cache another reader filled: the audit trail records the read either way
+    _note_access("read", (graph,))
     return state().scoped_store(Scope(read=frozenset({slug})))
 
 
