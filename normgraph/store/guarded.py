@@ -204,6 +204,7 @@ class _Worker:
     pid: int
     conn: Connection
     generation: tuple[int, int]  # GuardedStore._epoch at its fork
+    views: frozenset[int] = frozenset()  # the view ids it holds
 
 
 # --------------------------------------------------------------------------------------------------
@@ -366,7 +367,7 @@ class GuardedStore:
             finally:
                 os._exit(code)
         child_end.close()
-        return _Worker(pid, parent_end, generation)
+        return _Worker(pid, parent_end, generation, frozenset(views))
 
     def _acquire(self, deadline: float | None) -> _Worker:
         with self._cond:
@@ -428,7 +429,7 @@ class GuardedStore:
     def _run(self, op: str, sparql: str, fmt: str | None, dataset: Dataset | None, timeout: float | None) -> object:
         limit = self.timeout if timeout is None else timeout
         deadline = None if limit is None else time.monotonic() + limit
-        dataset, view = self._view(dataset)
+        asked, (dataset, view) = dataset, self._view(dataset)
         client = self.admission.admit()  # a client's own query: a slot (after a short wait at most), or Busy
         try:
             # an admitted client query holds a slot, so a worker is its due; when the application's own
@@ -442,6 +443,8 @@ class GuardedStore:
         except BaseException:
             self.admission.done(client)
             raise
+        if view not in w.views:  # a write dropped the view after _view chose it: the worker, forked since, lacks it
+            dataset, view = asked, FULL
         answered = False  # the worker sent a whole reply, so it is waiting for the next request
         try:
             w.conn.send((op, sparql, fmt, dataset, view))
