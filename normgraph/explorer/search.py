@@ -1,10 +1,11 @@
 """Search the catalogs: identifiers, titles and texts, ranked, with stemming (SQLite FTS5).
 
-One full-text index per store and data generation, built in memory from two named queries that read
-public graphs only (queries/search-documents.rq, search-crosswalk.rq): organisation data never enters
-it, so the same index answers every user, anonymous or not. Each catalog item is one document with
-four columns, weighted in that order: its identifier, its title, its own texts (official text, NIST
-discussion, our summary) and what the crosswalk says of it (each record's counterpart and rationale).
+One full-text index per store and epoch of its public graphs (normgraph/store/epochs.py), built in
+memory from two named queries that read public graphs only (queries/search-documents.rq,
+search-crosswalk.rq): organisation data never enters it, so the same index answers every user,
+anonymous or not. Each catalog item is one document with four columns, weighted in that order: its
+identifier, its title, its own texts (official text, NIST discussion, our summary) and what the
+crosswalk says of it (each record's counterpart and rationale).
 
 Ranking, in tiers: an identifier match (after the IRI escaping rule: "A.5.19", "5.19", "a-5-19",
 "Art. 9", "GOVERN 1.1") answers alone; otherwise items whose title holds every word come first, then
@@ -197,10 +198,10 @@ def document_order(items: list[Item]) -> list[Item]:
 
 
 def index(store: Store) -> SearchIndex:
-    """The index of the store's current data generation. It holds public knowledge only, so all scopes
-    of one store (normgraph.store.scoped: `inner`) share it."""
+    """The index of the store's public graphs as they are now. It holds public knowledge only, so all scopes
+    of one store (normgraph.store.scoped: `inner`) share it, and a write to an organisation's graph keeps it."""
     base = getattr(store, "inner", store)
-    return _INDEXES.get(base, ("search-index",), lambda: build_index(store))
+    return _INDEXES.get(base, ("search-index",), lambda: build_index(store), generation=base.epoch(frozenset()))
 
 
 def search(store: Store, q: str, key: str | None = None, limit: int = 200) -> Results:

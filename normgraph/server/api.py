@@ -3,16 +3,22 @@
 - GET /api/queries: every named query (name, title, description, params with type/default/required);
 - GET /api/queries/NAME?param=…: run one. SELECT/ASK: plain JSON rows (default), SPARQL JSON, CSV, TSV;
   CONSTRUCT/DESCRIBE: JSON-LD (default), Turtle, N-Triples — by Accept or `?format=`;
-  unknown query → 404, unknown parameter or bad value → 400 (JSON error naming it);
+  unknown query → 404, unknown parameter or bad value → 400 (JSON error naming it; a date outside the
+  judgeable range too). With parameters of the client's choosing a query is the client's own: when its answer
+  is not cached it runs under the client's share of the query workers (normgraph/store/admission.py `heavy`),
+  a fast 503 with Retry-After when that share is taken, as on /sparql — a free parameter (a date) would
+  otherwise let anyone defeat the result cache and hold every worker;
 - GET /api/graphs: named graphs with triple counts and provenance (queries/graph-provenance.rq);
 - GET /api/orgs/SLUG/applicability?system=&on=&why=: the AI Act applicability engine's answers for one
   organisation (`Applicability.to_json()`, as `normgraph applicability --format json`); an organisation the
-  reader may not see is a 404 like one that does not exist;
+  reader may not see is a 404 like one that does not exist; a date of the client's (`on`) makes it the client's
+  work, under its share of the workers like a named query with parameters;
 - GET /api/openapi.json: generated from the query files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
@@ -22,10 +28,11 @@ from flask import Blueprint, Response, jsonify, request
 from normgraph import __version__
 from normgraph.iri import org_graph
 from normgraph.queries import NamedQuery, QueryError, get_query, list_queries
-from normgraph.server.kernel import ProtocolError, current_store, org_store
+from normgraph.server.kernel import ProtocolError, client_key, current_store, org_store
 from normgraph.server.negotiation import NotAcceptable, negotiate
 from normgraph.server.reports import JUDGEABLE
 from normgraph.server.results import run_query
+from normgraph.store.admission import heavy
 from normgraph.store.base import Store
 from normgraph.store.cache import PerGeneration
 from normgraph.store.sparql_text import check_sparql
@@ -98,6 +105,7 @@ def run_named(name: str) -> Response:
         bad = next((p.name for p in q.params if repr(p.name) in str(e)), None)
         unknown = sorted(set(values) - {p.name for p in q.params})
         raise api_error(400, str(e), query=name, param=bad or (unknown[0] if unknown else None)) from None
+    check_dates(q, values)
     form = check_sparql(sparql).form
     types = API_GRAPH if form == "graph" else API_SELECT
     try:
@@ -105,8 +113,11 @@ def run_named(name: str) -> Response:
     except NotAcceptable as e:
         raise api_error(406, str(e), available=e.available) from None
     store = current_store()
+    # the client's parameters make it the client's query: its share of the workers when not cached (a cached
+    # answer never reaches admission control)
+    with heavy(client_key()) if values else contextlib.nullcontext():
+        resp = run_query(store, sparql, None, fmt="json" if fmt in ("json", "sparql-json") else fmt)
     if fmt == "json":
-        resp = run_query(store, sparql, None, fmt="json")
         data = json.loads(resp.get_data())
         if "boolean" in data:
             return jsonify({"query": name, "boolean": data["boolean"]})
@@ -115,12 +126,29 @@ def run_named(name: str) -> Response:
         out = jsonify({"query": name, "variables": variables, "rows": rows})
         out.headers["Vary"] = "Accept"
         return out
-    if fmt == "sparql-json":
-        fmt = "json"
-    resp = run_query(store, sparql, None, fmt=fmt)
     if form == "graph" and fmt == "jsonld" and "json" in (request.accept_mimetypes.best or ""):
         resp.content_type = "application/ld+json"
     return resp
+
+
+def judgeable(raw: str, param: str, **extra: Any) -> dt.date:
+    """The date `raw` of parameter `param`; 400 when it is not a calendar date or lies outside the dates
+    normgraph judges."""
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise api_error(400, f"{param}={raw!r} is not a date (YYYY-MM-DD)", param=param, **extra) from None
+    if not JUDGEABLE[0] <= day <= JUDGEABLE[1]:
+        raise api_error(400, f"{param}={raw!r} is outside the dates normgraph judges ({JUDGEABLE[0]} to {JUDGEABLE[1]})",
+                        param=param, **extra)
+    return day
+
+
+def check_dates(q: NamedQuery, values: dict[str, str]) -> None:
+    """400 for a date parameter of `q` that `judgeable` refuses."""
+    for p in q.params:
+        if p.type == "date" and values.get(p.name):
+            judgeable(values[p.name], p.name, query=q.name)
 
 
 @bp.get("/graphs")
@@ -160,13 +188,7 @@ def org_applicability(slug: str) -> Response:
         if len(request.args.getlist(k)) > 1:
             raise api_error(400, f"parameter {k!r} is given more than once", param=k)
     raw = request.args.get("on")
-    try:
-        on = dt.date.fromisoformat(raw) if raw else dt.date.today()
-    except ValueError:
-        raise api_error(400, f"on={raw!r} is not a date (YYYY-MM-DD)", param="on") from None
-    if not JUDGEABLE[0] <= on <= JUDGEABLE[1]:
-        raise api_error(400, f"on={raw!r} is outside the dates normgraph judges ({JUDGEABLE[0]} to {JUDGEABLE[1]})",
-                        param="on")
+    on = judgeable(raw, "on") if raw else dt.date.today()
     system, why = request.args.get("system") or None, request.args.get("why") or None
     try:
         org_graph(slug)
@@ -174,7 +196,8 @@ def org_applicability(slug: str) -> Response:
         raise api_error(404, f"no organisation {slug!r}") from None
     store = org_store(slug)
     try:
-        result = assessed(store, slug, on)
+        with heavy(client_key()) if raw else contextlib.nullcontext():  # a date of the client's: its share
+            result = assessed(store, slug, on)
     except UnknownOrganisation:  # also an organisation the reader may not see: denied looks like absent
         raise api_error(404, f"no organisation {slug!r}") from None
     except ApplicabilityError as e:  # contradictory facts in the organisation's data

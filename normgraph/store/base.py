@@ -128,6 +128,13 @@ class Store(Protocol):
         key them by it; equal generations promise equal data."""
         ...
 
+    def epoch(self, orgs: frozenset[str] | None) -> Hashable:
+        """The generation of part of the data: the public graphs and the graphs of organisations `orgs`
+        (None: everything, the same as `generation`). A write to another organisation's graph leaves it
+        as it was, so caches of answers read from those graphs only key them by it (normgraph/store/epochs.py).
+        A store may answer its `generation` for any `orgs` (a remote store does)."""
+        ...
+
     def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
         """Run a SPARQL query; default graph = union of named graphs unless `dataset` says otherwise."""
         ...

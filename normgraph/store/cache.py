@@ -119,8 +119,10 @@ class PerGeneration:
                 cache = self._caches[store] = BoundedCache(self.max_entries, self.max_bytes)
             return cache
 
-    def get(self, store: Any, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        full = (store.generation, *key)
+    def get(self, store: Any, key: tuple[Any, ...], compute: Callable[[], T], generation: Hashable | None = None) -> T:
+        """The value of `key` for the store's data; `generation`: the epoch it depends on, when not the store's
+        own `generation` (e.g. `store.epoch(frozenset())` for a value read from the public graphs only)."""
+        full = (store.generation if generation is None else generation, *key)
         cache = self._cache(store)
         with cache.lock:
             if full in cache:

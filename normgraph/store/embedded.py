@@ -3,7 +3,8 @@
 Oxigraph answers our crosswalk queries 100–300× faster than rdflib's own SPARQL engine, and it is
 transactional on disk: every `load` and `update` is all-or-nothing. `generation` counts the writes
 made through this object (an on-disk store written by another process at the same time is not
-seen; normgraph never does that).
+seen; normgraph never does that); `epoch(orgs)` counts only those that may change the public graphs or
+these organisations' graphs (epochs.py).
 
 Graphs derived from others are kept current where the generation changes: every write calls the
 `WRITE_HOOKS` (a derived graph registers one, e.g. normgraph.mappings.readings), first asking each
@@ -14,7 +15,7 @@ costs it an index look-up, not a derivation.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
@@ -33,6 +34,7 @@ from normgraph.store.base import (
     SelectResult,
     StoreError,
 )
+from normgraph.store.epochs import Epochs, store_epoch
 from normgraph.store.oxigraph import (
     OX_RDF,
     dataset_kwargs,
@@ -76,6 +78,10 @@ class EmbeddedStore:
             raise StoreError(f"cannot open the embedded store at {self.path}: {e}") from e
         self.location = f"embedded on disk at {self.path}" if self.path else "embedded in memory"
         self.generation = 0
+        self.epochs = Epochs()  # the public and per-organisation counts beside `generation` (epochs.py)
+
+    def epoch(self, orgs: frozenset[str] | None) -> Hashable:
+        return store_epoch(self.generation, self.epochs, orgs)
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -150,9 +156,14 @@ class EmbeddedStore:
             except SyntaxError as e:
                 raise QuerySyntaxError(str(e)) from None
             except OSError as e:
-                self.generation += 1  # an I/O failure mid-way: say the data may have changed
+                self._wrote(None)  # an I/O failure mid-way: say the data may have changed
                 raise StoreError(f"{self.location}: {e}") from e
-            self.generation += 1
+            self._wrote(None)
+
+    def _wrote(self, graph: str | None) -> None:
+        """A new generation after a write of `graph` (None: an update, any graph)."""
+        self.generation += 1
+        self.epochs.wrote(graph)
 
     @contextmanager
     def _writing(self, graph: str | None) -> Iterator[None]:
@@ -195,7 +206,7 @@ class EmbeddedStore:
             except OSError as e:
                 raise StoreError(f"{self.location}: loading {name} into <{graph}>: {e}") from e
             finally:
-                self.generation += 1
+                self._wrote(graph)
 
     def _holds(self, graph: ox.NamedNode) -> bool:
         return any(True for _ in self._store.quads_for_pattern(None, None, None, graph))
@@ -221,7 +232,7 @@ class EmbeddedStore:
             try:
                 self._store.update(f"DROP SILENT GRAPH <{ox.NamedNode(graph).value}>")
             finally:
-                self.generation += 1
+                self._wrote(graph)
 
     def flush(self) -> None:
         if self.path:

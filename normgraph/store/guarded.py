@@ -36,10 +36,11 @@ is copied again at once, the others when next asked for); adding or dropping a v
 workers, so every worker holds the views of its time.
 
 Answers of `query_serialized` are kept in a BoundedCache (cache.py) keyed by the query text's
-digest, format, dataset and generation; after a write, the cheap ones that were in use are
-recomputed in the background. SERVICE / LOAD are refused before anything runs (sparql_text.py), as a
-fast first refusal; a fetch the engine tries anyway, in a worker or an update's child, fails there and is
-refused too (OutboundRefused).
+digest, format, dataset and the epoch of the graphs that dataset can read (epochs.py: a write to one
+organisation's graph keeps every answer that cannot read it, e.g. the anonymous readers'); after a
+write, the cheap ones it made stale are recomputed in the background. SERVICE / LOAD are refused before
+anything runs (sparql_text.py), as a fast first refusal; a fetch the engine tries anyway, in a worker or
+an update's child, fails there and is refused too (OutboundRefused).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ import signal
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
@@ -72,6 +73,7 @@ from normgraph.store.base import (
 )
 from normgraph.store.cache import BoundedCache
 from normgraph.store.embedded import EmbeddedStore
+from normgraph.store.epochs import Epochs, dataset_orgs, store_epoch
 from normgraph.store.nesting import refuse_deep
 from normgraph.store.oxigraph import dataset_kwargs, write_result
 from normgraph.store.sandbox import (
@@ -190,6 +192,11 @@ def _key_size(key: tuple[object, ...]) -> int:
     return size
 
 
+def _entry_size(key: tuple[object, ...], entry: _Entry) -> int:
+    """What a result-cache entry costs: its answer, its key and the kept query text."""
+    return len(entry.value[0]) + len(entry.value[1]) + _key_size(key) + (len(entry.rewarm) if entry.rewarm else 0)
+
+
 _T = TypeVar("_T")
 
 
@@ -198,6 +205,7 @@ class _Worker:
     pid: int
     conn: Connection
     generation: tuple[int, int]  # GuardedStore._epoch at its fork
+    views: frozenset[int] = frozenset()  # the view ids it holds
 
 
 # --------------------------------------------------------------------------------------------------
@@ -227,14 +235,15 @@ class GuardedStore(LockedReads):
         self.max_result_bytes = max_result_bytes
         self.location = f"{inner.location} (guarded: {self.workers} query worker processes)"
         self.generation = 0
+        self.epochs = Epochs()  # the public and per-organisation counts beside `generation` (epochs.py)
         self._lock = threading.RLock()  # every parent-side store operation and every fork
         self._cond = threading.Condition(threading.Lock())
         self._idle: list[_Worker] = []
         self._workers: dict[int, _Worker] = {}  # every worker not yet reaped, idle or busy (pid -> worker)
         self._live = 0  # workers forked or being forked, not yet reaped (at most self.workers)
         self._closed = False
-        #: the result cache: (sha256 of the query, format, dataset, generation) -> the answer; the text
-        #: itself is never a key. An entry costs its answer, its key and the kept query text.
+        #: the result cache: (sha256 of the query, format, dataset, the dataset's epoch) -> the answer; the
+        #: text itself is never a key. An entry costs its answer, its key and the kept query text.
         self.cache: BoundedCache[tuple[object, ...], _Entry] = BoundedCache(cache_entries, cache_bytes)
         self.rebuilds = 0  # full copies of the durable store into the read snapshot (on-disk stores)
         self._reader = self._snapshot() if inner.path else inner
@@ -257,9 +266,11 @@ class GuardedStore(LockedReads):
             view.oxigraph.bulk_extend(self._reader.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(g)))
         return view
 
-    def _refresh_views(self, *, public: bool) -> None:
-        """After a write (self._lock held): drop the scope views, and copy the public one again if `public`."""
-        kept = [(k, v) for k, v in self._views.items() if k == self._public_graphs and not public]
+    def _refresh_views(self, *, public: bool, org: str | None = None) -> None:
+        """After a write (self._lock held): drop the scope views (only those holding graphs of `org`, when
+        only that organisation's graphs were written), and copy the public one again if `public`."""
+        kept = [(k, v) for k, v in self._views.items()
+                if not public and (k == self._public_graphs or (org is not None and all(org_of_graph(g) != org for g in k)))]
         self._views = OrderedDict(kept)
         if public or not kept:
             self._public_graphs = frozenset(g for g in self._reader.graphs() if org_of_graph(g) is None)
@@ -308,6 +319,13 @@ class GuardedStore(LockedReads):
     def _live_view_ids(self) -> set[int]:
         return {view_id for view_id, _copy in self._views.values()}
 
+    def epoch(self, orgs: frozenset[str] | None) -> Hashable:
+        return store_epoch(self.generation, self.epochs, orgs)
+
+    def _dataset_epoch(self, dataset: Dataset | None) -> Hashable:
+        """The epoch of the graphs a query with this dataset can read (the result cache's key)."""
+        return self.epoch(dataset_orgs(dataset))
+
     @property
     def _epoch(self) -> tuple[int, int]:
         """What a worker must have been forked at to serve now: the data generation and the views."""
@@ -352,7 +370,7 @@ class GuardedStore(LockedReads):
             finally:
                 os._exit(code)
         child_end.close()
-        return _Worker(pid, parent_end, generation)
+        return _Worker(pid, parent_end, generation, frozenset(views))
 
     def _acquire(self, deadline: float | None) -> _Worker:
         with self._cond:
@@ -414,7 +432,7 @@ class GuardedStore(LockedReads):
     def _run(self, op: str, sparql: str, fmt: str | None, dataset: Dataset | None, timeout: float | None) -> object:
         limit = self.timeout if timeout is None else timeout
         deadline = None if limit is None else time.monotonic() + limit
-        dataset, view = self._view(dataset)
+        asked, (dataset, view) = dataset, self._view(dataset)
         client = self.admission.admit()  # a client's own query: a slot (after a short wait at most), or Busy
         try:
             # an admitted client query holds a slot, so a worker is its due; when the application's own
@@ -428,6 +446,8 @@ class GuardedStore(LockedReads):
         except BaseException:
             self.admission.done(client)
             raise
+        if view not in w.views:  # a write dropped the view after _view chose it: the worker, forked since, lacks it
+            dataset, view = asked, FULL
         answered = False  # the worker sent a whole reply, so it is waiting for the next request
         try:
             w.conn.send((op, sparql, fmt, dataset, view))
@@ -469,7 +489,7 @@ class GuardedStore(LockedReads):
     ) -> tuple[bytes, str, str]:
         refuse_outbound(sparql)
         refuse_deep(sparql)
-        key = (text_digest(sparql), result_format, dataset, self.generation)
+        key = (text_digest(sparql), result_format, dataset, self._dataset_epoch(dataset))
         hit = self.cache.get(key)
         if hit is not None:
             return hit.value
@@ -510,22 +530,25 @@ class GuardedStore(LockedReads):
         # the text is kept (and counted) only to recompute the answer after a write, if it is cheap to
         # recompute and not too big
         rewarm = sparql if sparql is not None and len(sparql) <= MEMO_MAX_CHARS and seconds <= REWARM_MAX_SECONDS else None
-        size = len(value[0]) + len(value[1]) + _key_size(key) + (len(rewarm) if rewarm is not None else 0)
+        entry = _Entry(value, rewarm)
         with self.cache.lock:
-            if key[-1] == self.generation:  # not an answer from before a write that happened meanwhile
-                self.cache.put(key, _Entry(value, rewarm), size)
+            if key[-1] == self._dataset_epoch(key[2]):  # type: ignore[arg-type]  # not from before a write meanwhile
+                self.cache.put(key, entry, _entry_size(key, entry))
 
     # -- writing --------------------------------------------------------------------------------
-    def _changed(self, public: bool = True) -> None:
-        """Call with self._lock held, after a write: new generation, empty cache, workers retired.
-        `public`: the write may have changed a public graph (the public view is copied again)."""
+    def _changed(self, graph: str | None = None) -> None:
+        """Call with self._lock held, after a write of `graph` (None: any graph): new generation and epochs,
+        the cached answers that could read it dropped, workers retired. A write of a public graph (or of
+        any) copies the public view again; one of an organisation's graph keeps the public answers."""
         if self.inner.path:
             self.inner.flush()
-        self._refresh_views(public=public)
+        org = None if graph is None else org_of_graph(graph)
+        self._refresh_views(public=org is None, org=org)
         with self.cache.lock:
             self.generation += 1
-            # what was in use before the write, most recent first: recomputed in the background
-            rewarm = [(e.rewarm, k[1], k[2]) for k, e in reversed(self.cache.clear()) if e.rewarm is not None]
+            self.epochs.wrote(graph)
+            # what was in use before the write and may have changed, most recent first: recomputed in the background
+            rewarm = [(e.rewarm, k[1], k[2]) for k, e in reversed(self._drop_stale()) if e.rewarm is not None]
         with self._cond:
             idle, self._idle = self._idle, []
             for w in idle:
@@ -533,7 +556,18 @@ class GuardedStore(LockedReads):
             self._cond.notify_all()
         self.warm(rewarm[:REWARM_ENTRIES])  # type: ignore[arg-type]
 
-    def _write(self, apply: Callable[[EmbeddedStore], _T], public: bool = True) -> _T:
+    def _drop_stale(self) -> list[tuple[tuple[object, ...], _Entry]]:
+        """Drop the cached answers of an older epoch than their dataset's (caller holds the cache's lock);
+        returns them, least recently used first. The others stay, in their order."""
+        stale = []
+        for key, entry in self.cache.clear():
+            if key[-1] == self._dataset_epoch(key[2]):  # type: ignore[arg-type]
+                self.cache.put(key, entry, _entry_size(key, entry))
+            else:
+                stale.append((key, entry))
+        return stale
+
+    def _write(self, apply: Callable[[EmbeddedStore], _T], graph: str | None = None) -> _T:
         """Apply a write to the durable store, then (on-disk stores) the same write to the read snapshot.
 
         Both stores are transactional, so a write that fails on the durable store changed neither (the
@@ -557,7 +591,7 @@ class GuardedStore(LockedReads):
                     except Exception:
                         self._reader = self._snapshot()
             finally:
-                self._changed(public)
+                self._changed(graph)
             return result
 
     def update(self, sparql: str) -> None:
@@ -574,15 +608,14 @@ class GuardedStore(LockedReads):
         else:
             name = None
         try:
-            return self._write(lambda st: st.load(data, fmt, graph, replace=replace),
-                               public=org_of_graph(graph) is None)
+            return self._write(lambda st: st.load(data, fmt, graph, replace=replace), graph=graph)
         except RdfSyntaxError as e:
             if name is None:
                 raise
             raise RdfSyntaxError(str(e).replace("data: ", f"{name}: ", 1)) from None
 
     def drop(self, graph: str) -> None:
-        self._write(lambda st: st.drop(graph), public=org_of_graph(graph) is None)
+        self._write(lambda st: st.drop(graph), graph=graph)
 
     def close(self, *, wait: float = 5.0) -> None:
         """Stop every worker: idle ones now, busy ones are killed (their callers get StoreError) and

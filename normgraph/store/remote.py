@@ -226,6 +226,10 @@ class RemoteStore:
         """(writes made through this object, TTL bucket): see the module docstring."""
         return self._writes, int(time.monotonic() // self.cache_ttl) if self.cache_ttl > 0 else 0
 
+    def epoch(self, orgs: frozenset[str] | None) -> tuple[int, int]:
+        """The generation, whatever `orgs`: others write to the remote store without saying which graphs."""
+        return self.generation
+
     # -- HTTP plumbing ---------------------------------------------------------------------
     def _auth_header(self) -> dict[str, str]:
         if self._token:

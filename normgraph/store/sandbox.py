@@ -198,7 +198,7 @@ def apply_delta(store: EmbeddedStore, delta: Delta) -> None:
         for g in delta.graphs_made:
             st.add_graph(_term(g))
         st.extend(ox.parse(delta.added, ox.RdfFormat.N_QUADS))
-        store.generation += 1
+        store._wrote(None)  # an update may have written any graph: every epoch moves
 
 
 # --------------------------------------------------------------------------------------------------
@@ -298,6 +298,9 @@ class SandboxedStore(LockedReads):
     @property
     def generation(self) -> Hashable:
         return self.inner.generation
+
+    def epoch(self, orgs: frozenset[str] | None) -> Hashable:
+        return self.inner.epoch(orgs)
 
     def query(self, sparql: str, *, dataset: Dataset | None = None, timeout: float | None = None) -> QueryResult:
         refuse_outbound(sparql)

@@ -118,7 +118,14 @@ class ScopedStore:
 
     @property
     def generation(self) -> Hashable:
-        return self.inner.generation
+        """The epoch of what this scope sees (the public graphs and its organisations'): a write to another
+        organisation's graph leaves it, and so every answer cached for this scope (normgraph/store/epochs.py)."""
+        return self.inner.epoch(self.scope.read)
+
+    def epoch(self, orgs: frozenset[str] | None) -> Hashable:
+        if self.scope.read is not None:
+            orgs = self.scope.read if orgs is None else orgs & self.scope.read
+        return self.inner.epoch(orgs)
 
     def __getattr__(self, name: str) -> object:
         """A remote store's `default_graph_mode()` (what it says of its union default graph), when the
@@ -129,8 +136,8 @@ class ScopedStore:
 
     # -- what this scope sees ----------------------------------------------------------------------
     def visible(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(visible graphs, visible private graphs), sorted; computed once per data generation."""
-        generation = self.inner.generation
+        """(visible graphs, visible private graphs), sorted; computed once per epoch of this scope."""
+        generation = self.generation
         with self._lock:
             if self._visible is not None and self._visible[0] == generation:
                 return self._visible[1], self._visible[2]

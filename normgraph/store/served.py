@@ -44,6 +44,9 @@ class ServedRemoteStore:
     def generation(self) -> Hashable:
         return self.inner.generation
 
+    def epoch(self, orgs: frozenset[str] | None) -> Hashable:
+        return self.inner.epoch(orgs)
+
     @property
     def cache_ttl(self) -> float:
         """Seconds one generation lasts without writes through this store (0: forever)."""
