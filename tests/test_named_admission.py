@@ -76,7 +76,7 @@ def test_the_applicability_api_on_a_date_of_the_clients_is_its_own_work() -> Non
         url = "/api/orgs/hospital/applicability"
         assert client.get(url, query_string={"on": "2026-06-01"}).status_code == 200  # now cached
         admission = guarded(app).admission
-        with heavy("principal:viewer"):
+        with heavy("org:hospital"):
             held = [admission.admit() for _ in range(admission.share)]
         try:
             busy = client.get(url, query_string={"on": "2026-06-02"})
