@@ -80,3 +80,20 @@ class Listener:
         self._stop = True
         self.thread.join(2)
         self.sock.close()
+
+
+def access_db_with_link(folder: Path, name: str, *, admin: bool = False,
+                        grants: dict[str, str] | None = None) -> tuple[Path, str]:
+    """(an access database in `folder` holding principal `name` with its grants, that principal's one-time
+    sign-in secret): how a browser test signs someone in."""
+    from normgraph.access import Registry
+
+    db = folder / "access.sqlite"
+    registry = Registry(db)
+    registry.add(name, admin=admin)
+    for org, role in (grants or {}).items():
+        registry.grant(name, org, role)
+    secret = registry.signin_link(name)
+    registry.close()
+    return db, secret
+

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from test_a11y import _AXE_JS, ARGS, AXE, CHROMIUM, WCAG_TAGS, PageType, _audit
 
-from normgraph.access import Registry
 from normgraph.loading import load_knowledge
 from normgraph.store import EmbeddedStore
 
@@ -26,15 +25,12 @@ ADMIN = "admin"  # normgraph.cli.serve.LOCAL_ADMIN
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, the local admin's one-time sign-in secret) of a server on the examples."""
+    from server_helpers import access_db_with_link
     from test_browser import warm_server
 
     store = EmbeddedStore()
     load_knowledge(store, examples=True)
-    db = tmp_path_factory.mktemp("access-browser") / "access.sqlite"
-    registry = Registry(db)
-    registry.add(ADMIN, admin=True)
-    secret = registry.signin_link(ADMIN)
-    registry.close()
+    db, secret = access_db_with_link(tmp_path_factory.mktemp("access-browser"), ADMIN, admin=True)
     with warm_server(store, workers=2, query_timeout=60, access_db=str(db)) as base:
         yield base, secret
 

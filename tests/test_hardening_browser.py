@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from test_a11y import ARGS, CHROMIUM
 
-from normgraph.access import Registry
 from normgraph.loading import load_knowledge
 from normgraph.store import EmbeddedStore
 
@@ -25,16 +24,12 @@ QUERY = ("SELECT ?s ?o WHERE { GRAPH <https://w3id.org/normgraph/graph/org/finte
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, finview's one-time sign-in secret): finview may read fintech."""
-    from server_helpers import running
+    from server_helpers import access_db_with_link, running
 
     store = EmbeddedStore()
     load_knowledge(store, examples=True)
-    db = tmp_path_factory.mktemp("hardening-browser") / "access.sqlite"
-    registry = Registry(db)
-    registry.add("finview")
-    registry.grant("finview", "fintech", "viewer")
-    secret = registry.signin_link("finview")
-    registry.close()
+    db, secret = access_db_with_link(tmp_path_factory.mktemp("hardening-browser"), "finview",
+                                     grants={"fintech": "viewer"})
     with running(store, workers=1, query_timeout=60, access_db=str(db)) as (base, _app):
         yield base, secret
 
