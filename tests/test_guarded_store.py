@@ -90,6 +90,23 @@ def test_writes_are_seen_and_cache_is_invalidated() -> None:
         g.close()
 
 
+def test_clock_and_random_answers_are_never_served_from_the_cache() -> None:
+    """"Which evidence has expired by now?" asked with NOW() must be judged at each asking: a cached answer
+    would keep yesterday's clock until somebody writes to that organisation."""
+    g = GuardedStore(fixture_store(), workers=1)
+    try:
+        for q in ("SELECT (NOW() AS ?t) WHERE {}", "SELECT (STRUUID() AS ?u) WHERE {}",
+                  "SELECT ?s (RAND() AS ?r) WHERE { ?s ?p ?o } LIMIT 1"):
+            first = g.query_serialized(q, "csv")
+            time.sleep(0.01)
+            assert g.query_serialized(q, "csv")[0] != first[0], q
+        assert len(g.cache) == 0
+        plain = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        assert g.query_serialized(plain, "csv") is g.query_serialized(plain, "csv")  # still cached
+    finally:
+        g.close()
+
+
 def test_errors_come_back_typed() -> None:
     g = GuardedStore(fixture_store(), max_result_bytes=200)
     try:

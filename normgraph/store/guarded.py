@@ -527,6 +527,8 @@ class GuardedStore(LockedReads):
                   sparql: str | None = None) -> None:
         if not self.cache.enabled:
             return
+        if sparql is not None and check_sparql(sparql).volatile:
+            return  # NOW(), RAND(), UUID(), ...: a second asking must get a fresh answer, not the first one's
         # the text is kept (and counted) only to recompute the answer after a write, if it is cheap to
         # recompute and not too big
         rewarm = sparql if sparql is not None and len(sparql) <= MEMO_MAX_CHARS and seconds <= REWARM_MAX_SECONDS else None
