@@ -107,3 +107,13 @@ def test_the_records_of_one_request() -> None:
     assert query_access("ASK {}", visible, [HOSPITAL, "urn:x"]) == [("read", (HOSPITAL,))]
     assert records({"read": {FINTECH}, "read-scope": {FINTECH, HOSPITAL}}) == [("read", [FINTECH]),
                                                                                ("read-scope", [HOSPITAL])]
+
+
+@pytest.mark.parametrize("path", ["/explore/resource?iri=" + quote("https://w3id.org/normgraph/id/org/hospital/evidence/OPS-BK-2025"),
+                                  "/org/", "/explore/"])
+def test_an_explorer_or_index_page_from_the_cache_is_still_a_read(app: tuple[Flask, str], path: str) -> None:
+    """The explorer's read models and the organisations' index are cached per scope: the reader whose
+    view comes from the cache read the organisations' data as much as the one who filled it."""
+    first = _trail(app, path)
+    assert first and all(mode == "read-scope" for mode, _ in first), first
+    assert _trail(app, path) == first

@@ -152,6 +152,12 @@ class ScopedStore:
         if private and self.on_access is not None:
             self.on_access(mode, private)
 
+    def note_cached_read(self) -> None:
+        """An answer served from a cache filled by this scope's queries reads what those queries read: record a
+        read-scope of its visible organisation graphs, as the queries did when they ran (normgraph.store.cache)."""
+        if self.on_access is not None:
+            self._audit("read-scope", self.visible()[1])
+
     def _audit_query(self, sparql: str, graphs: tuple[str, ...], chosen: tuple[str, ...] | None) -> None:
         """A query's audit records: a read of the graphs it names or chooses, a read-scope of the rest it could
         reach through the union (normgraph.access.audit.query_access)."""
