@@ -122,3 +122,21 @@ def test_organisation_data_never_reaches_the_search(tmp_path: Path) -> None:
     assert a519.item.label == "Information security in supplier relationships" and not a519.snippet
     anonymous = create_app(st, config={"guard": False}).test_client()
     assert "0 results" in text_of(anonymous.get("/explore/search?q=Aldhelm", headers=HTML).get_data(as_text=True))
+
+
+def test_many_distinct_searches_keep_the_catalog_pages_cached(store: EmbeddedStore) -> None:
+    """One client sending thousands of distinct search texts must not push the catalog trees and pages every
+    reader shares out of the cache: searches have an LRU of their own, sized by what they hold."""
+    from normgraph.explorer import search as search_module
+    from normgraph.explorer.cache import _VIEWS, cached
+
+    cached(store, ("html", "catalog", "probe"), lambda: "<html>the AI Act's tree</html>")
+    words = ["data", "risk", "system", "control", "security", "access", "supplier", "model"]
+    for a in words:
+        for b in words:
+            search(store, f"{a} {b}")
+    assert ("html", "catalog", "probe") in _VIEWS.keys(store)
+    assert not any(k[0] == "search" for k in _VIEWS.keys(store))
+    answers = search_module._ANSWERS._cache(store)
+    assert 0 < len(answers) <= 512 and answers.used <= 32 * 1024 * 1024
+    assert answers.used > 100 * len(answers)  # counted by what they hold, not a dataclass's shallow size

@@ -15,6 +15,7 @@ stemmed by the Porter stemmer ("assessment" finds "Assessing").
 
 from __future__ import annotations
 
+import pickle
 import re
 import sqlite3
 import threading
@@ -22,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from normgraph.catalogs.registry import catalogs as registry
-from normgraph.explorer.cache import cached, run, s
+from normgraph.explorer.cache import run, s
 from normgraph.explorer.catalogs import Item, natural_key
 from normgraph.iri import NG, local_id
 from normgraph.store import Store
@@ -39,6 +40,10 @@ _WORD = re.compile(r"\w+")
 MAX_WORDS = 32
 #: the indexes kept: a few data generations of one store, bounded in bytes too (each knows its size)
 _INDEXES = PerGeneration(max_entries=4, max_bytes=256 * 1024 * 1024, sizeof=lambda ix: ix.nbytes)
+#: the answers to searches, one per distinct query text a client sends: their own LRU, sized by what they
+#: hold (pickled), so a client sending many texts evicts older searches, never the read models of every page
+_ANSWERS = PerGeneration(max_entries=512, max_bytes=32 * 1024 * 1024,
+                         sizeof=lambda r: len(pickle.dumps(r, pickle.HIGHEST_PROTOCOL)))
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,7 @@ def search(store: Store, q: str, key: str | None = None, limit: int = 200) -> Re
     q = q.strip()
     if not q:
         return Results(q, key, [], 0)
-    return cached(store, ("search", q, key, limit), lambda: _search(store, q, key, limit))
+    return _ANSWERS.get(store, ("search", q, key, limit), lambda: _search(store, q, key, limit))
 
 
 def _search(store: Store, q: str, key: str | None, limit: int) -> Results:
