@@ -25,7 +25,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
@@ -42,9 +44,12 @@ from normgraph.store.remote import RemoteStoreError
 from normgraph.store.scoped import AccessDenied, Scope, ScopedStore
 
 EXTENSION = "normgraph"
-#: scoped stores kept at once (one per distinct set of grants in use). Caches keyed by the store object
-#: (the explorer's read models) are per scope, so this bounds how many of them exist.
-MAX_SCOPES = 16
+#: scoped stores kept at once (one per organisation whose pages are read — kernel.org_store — and one per
+#: distinct set of grants in use), least recently used first out. Caches keyed by the store object (report
+#: caches, background validation, the explorer's read models, org pages) are per scope, so this bounds how
+#: many of them exist; it is above the hundred organisations a hosted store is measured with, so walking
+#: through them does not drop the one whose validation took minutes.
+MAX_SCOPES = 128
 
 
 @dataclass
@@ -55,15 +60,19 @@ class AppState:
     config: ServerConfig
     registry: Registry = field(default_factory=Registry)
     closer: weakref.finalize | None = field(default=None, repr=False)
-    scoped: dict[Scope, ScopedStore] = field(default_factory=dict, repr=False)
+    scoped: OrderedDict[Scope, ScopedStore] = field(default_factory=OrderedDict, repr=False)
+    _scoped_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def scoped_store(self, scope: Scope) -> ScopedStore:
-        found = self.scoped.get(scope)
-        if found is None:
-            if len(self.scoped) >= MAX_SCOPES:  # many distinct grant sets: start again rather than grow
-                self.scoped.clear()
-            found = self.scoped.setdefault(scope, ScopedStore(self.store, scope, _note_access))
-        return found
+        with self._scoped_lock:
+            found = self.scoped.get(scope)
+            if found is None:
+                found = self.scoped[scope] = ScopedStore(self.store, scope, _note_access)
+                while len(self.scoped) > MAX_SCOPES:  # the least recently used scope goes, with its caches
+                    self.scoped.popitem(last=False)
+            else:
+                self.scoped.move_to_end(scope)
+            return found
 
 
 def init_app(app: Flask, store: Store, config: ServerConfig, registry: Registry | None = None) -> AppState:
