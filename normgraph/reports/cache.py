@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from normgraph.reports.background import QUEUE
 from normgraph.reports.model import Report
 from normgraph.reports.page import OVERVIEW, Links, Page, render_html
 from normgraph.store.base import Store
@@ -61,9 +62,10 @@ class ReportCache:
         return lambda key, compute: self._get((generation, "input", *key), compute, lambda v: REPORT_COST)
 
     def later(self, store: Store) -> Callable[[tuple[Any, ...], Callable[[], Any]], Any]:
-        """Like memo, but a missing input is computed once per data generation in a background thread and None is
-        answered until it is there: for inputs that may take a minute (validation of a large organisation), so no
-        request waits for them. A failure is raised to the next caller (and computed again after that)."""
+        """Like memo, but a missing input is computed once per data generation in the background (one bounded
+        queue: normgraph.reports.background) and None is answered until it is there: for inputs that may take a
+        minute (validation of a large organisation), so no request waits for them. A failure is raised to the next
+        caller (and computed again after that)."""
         generation = store.generation
 
         def get(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
@@ -90,7 +92,13 @@ class ReportCache:
                     with self._lock:
                         self._running.discard(full)
 
-            threading.Thread(target=work, name=f"normgraph-report-{key[0]}", daemon=True).start()
+            # one bounded queue for the process: a reader asking for many dates cannot start many at once
+            def forget() -> None:
+                with self._lock:
+                    self._running.discard(full)
+
+            if not QUEUE.submit(self, (self, full), work, lambda: store.generation != generation, forget):
+                forget()  # no room now: the next view asks again
             return None
 
         return get
