@@ -27,6 +27,7 @@ from normgraph.reports.model import Report
 from normgraph.reports.page import OVERVIEW, Links, Page, render_html
 from normgraph.store.base import Store
 from normgraph.store.cache import BoundedCache
+from normgraph.store.epochs import lasting_generation
 
 #: the reports built per section (dispatch.build_report's `part`)
 PER_PART = ("audit-pack", "soa")
@@ -65,8 +66,9 @@ class ReportCache:
         """Like memo, but a missing input is computed once per data generation in the background (one bounded
         queue: normgraph.reports.background) and None is answered until it is there: for inputs that may take a
         minute (validation of a large organisation), so no request waits for them. A failure is raised to the next
-        caller (and computed again after that)."""
-        generation = store.generation
+        caller (and computed again after that). Keyed by the store's lasting generation: on a remote store a
+        minute-long input outlives the cache TTL's generation (normgraph.store.epochs.lasting_generation)."""
+        generation = lasting_generation(store)
 
         def get(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
             full = (generation, "input", *key)
@@ -97,7 +99,7 @@ class ReportCache:
                 with self._lock:
                     self._running.discard(full)
 
-            if not QUEUE.submit(self, (self, full), work, lambda: store.generation != generation, forget):
+            if not QUEUE.submit(self, (self, full), work, lambda: lasting_generation(store) != generation, forget):
                 forget()  # no room now: the next view asks again
             return None
 
@@ -105,7 +107,7 @@ class ReportCache:
 
     def has(self, store: Store, key: tuple[Any, ...]) -> bool:
         """Whether the input `key` of the store's current generation is ready."""
-        return self.entries.get((store.generation, "input", *key)) is not None
+        return self.entries.get((lasting_generation(store), "input", *key)) is not None
 
     def report(self, store: Store, kind: str, slug: str, target: str, today: dt.date, part: str | None = None) -> Report:
         """The report (whole, or only what the page of section `part` needs); ReportError as build_report."""

@@ -59,4 +59,11 @@ def store_epoch(generation: Hashable, epochs: Epochs, orgs: Iterable[str] | None
     return generation if orgs is None else epochs.of(orgs)
 
 
-__all__ = ["Epochs", "dataset_orgs", "store_epoch"]
+def lasting_generation(store: object) -> Hashable:
+    """The generation to key an input by that may take longer to compute than a remote store's `cache_ttl`
+    (remote.RemoteStore.lasting_generation); any other store's `generation`."""
+    lasting = getattr(store, "lasting_generation", None)
+    return lasting if lasting is not None else store.generation  # type: ignore[attr-defined]
+
+
+__all__ = ["Epochs", "dataset_orgs", "lasting_generation", "store_epoch"]

@@ -92,6 +92,9 @@ UnionMode = TypingLiteral["auto", "native", "dataset"]
 #: Seconds a generation of a remote store lasts when nobody writes through this object: others may
 #: change the remote store behind our back (NORMGRAPH_REMOTE_CACHE_TTL).
 REMOTE_CACHE_TTL = 30.0
+#: seconds the inputs computed in the background (ReportCache.later) are kept on a remote store when nothing
+#: is written through normgraph: other clients' direct writes reach them within this time
+LASTING_TTL = 900.0
 _SD_UNION = "http://www.w3.org/ns/sparql-service-description#UnionDefaultGraph"
 _SD_FEATURE = "http://www.w3.org/ns/sparql-service-description#feature"
 _RETRY_STATUS = frozenset({502, 503, 504})
@@ -229,6 +232,14 @@ class RemoteStore:
     def epoch(self, orgs: frozenset[str] | None) -> tuple[int, int]:
         """The generation, whatever `orgs`: others write to the remote store without saying which graphs."""
         return self.generation
+
+    @property
+    def lasting_generation(self) -> tuple[int, int]:
+        """The generation of an input that takes longer than `cache_ttl` to compute (a large organisation's
+        validation): our writes change it at once, other clients' within LASTING_TTL. Keyed by `generation`,
+        such an input would be filed under a bucket that has passed when it is done, never be shown and start
+        again every `cache_ttl` seconds."""
+        return self._writes, int(time.monotonic() // LASTING_TTL)
 
     # -- HTTP plumbing ---------------------------------------------------------------------
     def _auth_header(self) -> dict[str, str]:

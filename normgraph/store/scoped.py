@@ -122,6 +122,12 @@ class ScopedStore:
         organisation's graph leaves it, and so every answer cached for this scope (normgraph/store/epochs.py)."""
         return self.inner.epoch(self.scope.read)
 
+    @property
+    def lasting_generation(self) -> Hashable:
+        """`generation` for inputs that take long to compute (normgraph.store.epochs.lasting_generation)."""
+        inner = getattr(self.inner, "lasting_generation", None)
+        return self.generation if inner is None else inner
+
     def epoch(self, orgs: frozenset[str] | None) -> Hashable:
         if self.scope.read is not None:
             orgs = self.scope.read if orgs is None else orgs & self.scope.read

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from normgraph.store.base import Dataset, QueryResult, Store
 from normgraph.store.embedded import EmbeddedStore
+from normgraph.store.epochs import lasting_generation
 from normgraph.store.guarded import GuardedStore
 from normgraph.store.remote import RemoteStore
 from normgraph.store.sandbox import SandboxedStore
@@ -46,6 +47,10 @@ class ServedRemoteStore:
 
     def epoch(self, orgs: frozenset[str] | None) -> Hashable:
         return self.inner.epoch(orgs)
+
+    @property
+    def lasting_generation(self) -> Hashable:
+        return lasting_generation(self.inner)
 
     @property
     def cache_ttl(self) -> float:
