@@ -29,6 +29,7 @@ from normgraph.store import EmbeddedStore, GraphResult, Store
 from normgraph.store.base import Dataset
 from normgraph.store.embedded import WRITE_HOOKS
 from normgraph.store.scoped import org_of_graph
+from normgraph.store.served import REMOTE_WRITE_HOOKS
 
 GRAPH = URIRef(f"{NGG}derived/mapping-readings")
 QUERY = "derive-mapping-readings"
@@ -140,3 +141,17 @@ class _Keeper:
 
 KEEPER = _Keeper()
 WRITE_HOOKS.append(KEEPER)
+
+
+def remote_written(store: Store, graph: str | None) -> None:
+    """After a write through a served remote store (served.REMOTE_WRITE_HOOKS): derive the readings again
+    when the store keeps them and the write may have changed a public graph's records — an update, or a
+    load or drop of a public graph other than the readings themselves. Writes of organisation graphs
+    never do; writes made to the remote store directly are not seen (docs/remote-stores.md)."""
+    if graph is not None and (graph == str(GRAPH) or org_of_graph(graph) is not None):
+        return
+    if str(GRAPH) in store.graphs():
+        refresh(store)
+
+
+REMOTE_WRITE_HOOKS.append(remote_written)

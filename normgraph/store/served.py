@@ -13,7 +13,7 @@ A later kind of store (another remote profile) plugs in here; callers only ever 
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 from normgraph.store.base import Dataset, QueryResult, Store
@@ -22,6 +22,12 @@ from normgraph.store.epochs import lasting_generation
 from normgraph.store.guarded import GuardedStore
 from normgraph.store.remote import RemoteStore
 from normgraph.store.sandbox import SandboxedStore
+
+#: called after every write through a served remote store with (store, graph written; None for an update): the
+#: remote store's side of embedded.WRITE_HOOKS, for the modules that keep a derived graph current
+#: (normgraph.mappings.readings). A remote store cannot be asked cheaply what a write touched, so each hook
+#: decides from the graph's name.
+REMOTE_WRITE_HOOKS: list[Callable[[Store, str | None], None]] = []
 
 
 class ServedRemoteStore:
@@ -75,12 +81,20 @@ class ServedRemoteStore:
 
     def update(self, sparql: str) -> None:
         self.inner.update(sparql)
+        self._written(None)
 
     def load(self, data: bytes | str | Path, fmt: str, graph: str, *, replace: bool = True) -> int:
-        return self.inner.load(data, fmt, graph, replace=replace)
+        n = self.inner.load(data, fmt, graph, replace=replace)
+        self._written(graph)
+        return n
 
     def drop(self, graph: str) -> None:
         self.inner.drop(graph)
+        self._written(graph)
+
+    def _written(self, graph: str | None) -> None:
+        for hook in REMOTE_WRITE_HOOKS:
+            hook(self, graph)
 
     def graphs(self) -> list[str]:
         return self.inner.graphs()
