@@ -510,15 +510,18 @@ class GuardedStore(LockedReads):
     ) -> tuple[bytes, str, str]:
         refuse_outbound(sparql)
         refuse_deep(sparql)
+        if not self.cache.enabled:
+            # no key to compute, nothing kept; a caller that takes a compressed body gets it from the worker (coding.py)
+            answer = self._run("serialized", sparql, result_format, dataset, timeout, wanted_gzip())
+            assert isinstance(answer, tuple)
+            return answer[0], answer[1], answer[2]
         key = (text_digest(sparql), result_format, dataset, self._dataset_epoch(dataset))
         hit = self.cache.get(key)
         if hit is not None:
             return hit.value
         started = time.monotonic()
-        # uncached, a caller that takes a compressed body gets it compressed in the worker (coding.py); with the
-        # cache on, the plain body is kept and the server keeps its compressed form beside it
-        gz = None if self.cache.enabled else wanted_gzip()
-        answer = self._run("serialized", sparql, result_format, dataset, timeout, gz)
+        # with the cache on, the plain body is kept (the server keeps its compressed form beside it)
+        answer = self._run("serialized", sparql, result_format, dataset, timeout)
         assert isinstance(answer, tuple)
         value: tuple[bytes, str, str] = (answer[0], answer[1], answer[2])
         self._remember(key, value, time.monotonic() - started, sparql)
