@@ -19,10 +19,12 @@ from normgraph.access import Registry
 from normgraph.loading import load_knowledge
 from normgraph.queries import list_queries
 from normgraph.server import create_app
-from normgraph.server.kernel import close_app
+from normgraph.server import results as results_module
+from normgraph.server.kernel import EXTENSION, close_app
 from normgraph.server.negotiation import RESULT_TYPES
 from normgraph.server.results import GZIP_LEVEL, GZIP_MIN_BYTES
 from normgraph.store import EmbeddedStore
+from normgraph.store.guarded import GuardedStore
 from normgraph.store.sparql_text import check_sparql
 
 pytestmark = pytest.mark.slow
@@ -101,3 +103,25 @@ def test_anonymous_uncached_answers_plain_and_gzip_agree(
             assert answers[1] == answers[2] == gzip.compress(plain, compresslevel=GZIP_LEVEL, mtime=0), name
         else:
             assert answers[1] == answers[2] == plain, name
+
+
+def test_cache_off_keeps_no_answer_in_the_server_process(
+        served: tuple[FlaskClient, str, dict[tuple[str, str], bytes], list[tuple[str, str]]]) -> None:
+    """With NORMGRAPH_CACHE=0 no answer is kept: not in the result cache, and not as a compressed body either
+    (the query worker compresses a big answer for the client that asked, so the server's memo of compressed
+    bodies, which serves the cached path, stays empty)."""
+    client, token, expected, queries = served
+    app = client.application
+    store = app.extensions[EXTENSION].store
+    assert isinstance(store, GuardedStore)
+    results_module._gzipped.clear()
+    big = [(name, text) for name, text in queries if len(expected[(name, "json")]) >= GZIP_MIN_BYTES]
+    assert big
+    for name, text in big:
+        r = client.get("/sparql", query_string={"query": text, "format": "json"},
+                       headers={"Accept-Encoding": "gzip", "Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.headers.get("Content-Encoding") == "gzip", name
+        assert client.get("/sparql", query_string={"query": text, "format": "json"},  # anonymous: its own scope
+                          headers={"Accept-Encoding": "gzip"}).status_code == 200, name
+    assert len(store.cache) == 0
+    assert len(results_module._gzipped) == 0
