@@ -7,7 +7,7 @@ Big bodies go out gzip-compressed to clients that accept it.
 
 from __future__ import annotations
 
-import gzip
+import contextlib
 
 from flask import Response, request
 
@@ -15,6 +15,7 @@ from normgraph.server.kernel import current_config, fail, retry_after, store_fai
 from normgraph.server.negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate
 from normgraph.store import Dataset, QuerySyntaxError, QueryTimeout, Store, StoreError
 from normgraph.store.cache import BoundedCache
+from normgraph.store.coding import Gzip, gzip_wanted
 from normgraph.store.sparql_text import OutboundRefused, ResultTooLarge, check_sparql
 
 #: Bodies at least this big go out gzip-compressed to clients that accept it (explorer-records is
@@ -47,8 +48,13 @@ def run_query(store: Store, sparql: str, dataset: Dataset | None, *, types: dict
             raise fail(406, str(e)) from None
     if dataset is None and info.has_from:
         dataset = Dataset(from_query=True)
+    # Only responses that go straight to the client are compressed (callers such as /api read the body). A
+    # store that can compresses where the answer is made (uncached, in the query worker: coding.py).
+    wanted = gzip_wanted(GZIP_MIN_BYTES, GZIP_LEVEL) if compress and accepts_gzip() else contextlib.nullcontext()
     try:
-        body, media, _form = store.query_serialized(sparql, fmt, dataset=dataset, timeout=current_config().query_timeout)
+        with wanted as gz:
+            body, media, _form = store.query_serialized(sparql, fmt, dataset=dataset,
+                                                        timeout=current_config().query_timeout)
     except QuerySyntaxError as e:
         raise fail(400, f"query syntax error: {e}") from None
     except OutboundRefused as e:
@@ -62,8 +68,7 @@ def run_query(store: Store, sparql: str, dataset: Dataset | None, *, types: dict
     except StoreError as e:
         raise store_failure(e) from None
     charset = "; charset=utf-8" if media.startswith("text/") or media.endswith(("json", "xml")) else ""
-    # Only responses that go straight to the client are compressed (callers such as /api read the body).
-    encoded = gzipped(body) if compress and accepts_gzip() else None
+    encoded = None if gz is None else body if gz.applied else gzipped(body)
     resp = Response(encoded or body, status=200, content_type=media + charset)
     resp.headers["Vary"] = "Accept, Accept-Encoding"
     if encoded is not None:
@@ -84,7 +89,8 @@ def gzipped(body: bytes) -> bytes | None:
     hit = _gzipped.get(key)
     if hit is not None and hit[0] is body:
         return hit[1]
-    encoded = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+    encoded = Gzip(GZIP_MIN_BYTES, GZIP_LEVEL).encode(body)
+    assert encoded is not None
     _gzipped.put(key, (body, encoded), len(body) + len(encoded))
     return encoded
 

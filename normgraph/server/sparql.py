@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 
 from flask import Blueprint, Request, Response, current_app, request
+from werkzeug.datastructures import MultiDict
 
 from normgraph.iri import is_iri
 from normgraph.queries import get_query
@@ -28,6 +29,7 @@ from normgraph.server.results import run_query
 from normgraph.server.service_description import SD_TYPES, service_description
 from normgraph.store import Dataset, QuerySyntaxError, Store, StoreError
 from normgraph.store.admission import heavy
+from normgraph.store.cache import BoundedCache
 from normgraph.store.sparql_text import OutboundRefused, check_sparql
 
 bp = Blueprint("sparql", __name__)
@@ -40,6 +42,29 @@ MAX_TEXT = 1024 * 1024
 
 
 # -- request decoding ------------------------------------------------------------------------------
+#: The decoded parameters of recent GET query strings, by the raw query string. Decoding is a pure function of
+#: those bytes, and the named queries come back again and again: percent-decoding a 3 KB query in Python
+#: (urllib's unquote) was the biggest single cost of an uncached request in the server process. The value is
+#: werkzeug's own immutable parse of the same bytes, shared read-only between requests.
+_ARGS: BoundedCache[bytes, MultiDict[str, str]] = BoundedCache(1024, 16 * 1024 * 1024)
+#: query strings longer than this are decoded every time, never kept
+ARGS_MEMO_BYTES = 256 * 1024
+
+
+@bp.before_request
+def _decoded_args() -> None:
+    """request.args from the memo (werkzeug's cached property takes the value as if it had parsed it)."""
+    raw = request.query_string
+    if request.method != "GET" or not raw or len(raw) > ARGS_MEMO_BYTES:
+        return
+    args = _ARGS.get(raw)
+    if args is None:
+        args = request.args  # werkzeug parses it, as for any request
+        _ARGS.put(raw, args, 3 * len(raw) + 256)
+    else:
+        request.args = args
+
+
 def _one(values: list[str], name: str) -> str | None:
     if len(values) > 1:
         raise fail(400, f"the {name!r} parameter is given {len(values)} times; give it once")

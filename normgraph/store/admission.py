@@ -87,6 +87,8 @@ class Admission:
                 if sum(self.running.values()) < self.heavy_slots and self.running[client] < self.share:
                     self.running[client] += 1
                     return client
+                if self._free_for_another(client):
+                    self.lock.notify()  # a slot this client may not take: pass the wake-up on to one who may
                 remaining = deadline - time.monotonic()
                 if (remaining <= 0 or sum(self.waiting.values()) >= self.queue_depth * self.heavy_slots
                         or self.waiting[client] >= self.queue_depth * self.share):
@@ -101,14 +103,22 @@ class Admission:
                     if self.waiting[client] <= 0:
                         del self.waiting[client]
 
+    def _free_for_another(self, client: str) -> bool:
+        """Is a slot free that another waiting client could take? (caller holds the lock)"""
+        return sum(self.running.values()) < self.heavy_slots and any(
+            c != client and self.running[c] < self.share for c in self.waiting)
+
     def done(self, client: str | None) -> None:
+        """Free the client's slot and wake one waiting query (not all: each woken thread takes the server's
+        GIL to look, and with 8 clients on 2 slots most would only wait again). A woken query that may not
+        take the slot (its client holds its share) passes the wake-up on (`admit`)."""
         if client is None:
             return
         with self.lock:
             self.running[client] -= 1
             if self.running[client] <= 0:
                 del self.running[client]
-            self.lock.notify_all()
+            self.lock.notify()
 
 
 __all__ = ["Admission", "Busy", "heavy", "heavy_client"]

@@ -72,6 +72,7 @@ from normgraph.store.base import (
     StoreError,
 )
 from normgraph.store.cache import BoundedCache
+from normgraph.store.coding import Gzip, wanted_gzip
 from normgraph.store.embedded import EmbeddedStore
 from normgraph.store.epochs import Epochs, dataset_orgs, store_epoch
 from normgraph.store.nesting import refuse_deep
@@ -134,7 +135,10 @@ class _CappedWriter(io.RawIOBase):
 
 
 def _serve_child(conn: Connection, views: dict[int, EmbeddedStore], cap: int | None) -> None:
-    """The loop of a worker process: one request in, one answer out, until EOF or None."""
+    """The loop of a worker process: one request in, one answer out, until EOF or None.
+
+    A serialised answer goes back as two messages: a pickled ("body", media, form, gzipped) and the body's
+    bytes as they are (no pickling, no copy of a big body); `gz` asks for a big body's gzip encoding."""
     while True:
         try:
             msg = conn.recv()
@@ -142,9 +146,10 @@ def _serve_child(conn: Connection, views: dict[int, EmbeddedStore], cap: int | N
             return
         if msg is None:
             return
-        op, sparql, fmt, dataset, view = msg
+        op, sparql, fmt, dataset, view, gz = msg
         store = views[view]
         ostore = store.oxigraph
+        body: bytes | None = None
         try:
             if op == "serialized":
                 try:
@@ -153,7 +158,10 @@ def _serve_child(conn: Connection, views: dict[int, EmbeddedStore], cap: int | N
                     raise QuerySyntaxError(str(e)) from None
                 out = _CappedWriter(cap)
                 media, form = write_result(result, fmt, out)  # type: ignore[arg-type]
-                answer: object = (out.buf.getvalue(), media, form)
+                body = out.buf.getvalue()
+                encoded = Gzip(*gz).encode(body) if gz is not None else None
+                body = encoded if encoded is not None else body
+                answer: object = (media, form, encoded is not None)
             else:  # "query": a Python result object
                 answer = query_answer(store, sparql, dataset)
             reply: tuple[str, object] = ("ok", answer)
@@ -165,12 +173,19 @@ def _serve_child(conn: Connection, views: dict[int, EmbeddedStore], cap: int | N
             reply = ("err", ResultTooLarge("the result does not fit in memory; add a LIMIT"))
         except Exception as e:  # anything else: report it, and stay available
             reply = ("err", StoreError(f"query worker: {type(e).__name__}: {e}"))
+        if body is not None and reply[0] == "ok":
+            reply = ("body", reply[1])
+        else:
+            body = None
         try:
             data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as e:  # an answer that cannot be pickled: say so instead of dying
             data = pickle.dumps(("err", StoreError(f"query worker: the answer cannot be sent back ({e})")))
+            body = None
         try:
             conn.send_bytes(data)
+            if body is not None:
+                conn.send_bytes(body)
         except OSError:
             return
 
@@ -429,7 +444,8 @@ class GuardedStore(LockedReads):
         self._live -= 1
         self._cond.notify_all()
 
-    def _run(self, op: str, sparql: str, fmt: str | None, dataset: Dataset | None, timeout: float | None) -> object:
+    def _run(self, op: str, sparql: str, fmt: str | None, dataset: Dataset | None, timeout: float | None,
+             gz: Gzip | None = None) -> object:
         limit = self.timeout if timeout is None else timeout
         deadline = None if limit is None else time.monotonic() + limit
         asked, (dataset, view) = dataset, self._view(dataset)
@@ -450,13 +466,18 @@ class GuardedStore(LockedReads):
             dataset, view = asked, FULL
         answered = False  # the worker sent a whole reply, so it is waiting for the next request
         try:
-            w.conn.send((op, sparql, fmt, dataset, view))
+            w.conn.send((op, sparql, fmt, dataset, view, None if gz is None else (gz.min_bytes, gz.level)))
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not w.conn.poll(remaining):
                 raise QueryTimeout(f"the query ran past its time limit of {limit:g} s and was stopped")
             data = w.conn.recv_bytes()
-            answered = True
             status, payload = pickle.loads(data)
+            if status == "body":  # the body follows as raw bytes (the worker has finished: it is writing it)
+                media, form, gzipped = payload
+                payload, status = (w.conn.recv_bytes(), media, form), "ok"
+                if gzipped and gz is not None:
+                    gz.applied = True
+            answered = True
         except QueryTimeout:  # (a TimeoutError, so an OSError: not a dead worker)
             raise
         except (EOFError, OSError):  # the worker died (e.g. out of memory, or close())
@@ -489,11 +510,17 @@ class GuardedStore(LockedReads):
     ) -> tuple[bytes, str, str]:
         refuse_outbound(sparql)
         refuse_deep(sparql)
+        if not self.cache.enabled:
+            # no key to compute, nothing kept; a caller that takes a compressed body gets it from the worker (coding.py)
+            answer = self._run("serialized", sparql, result_format, dataset, timeout, wanted_gzip())
+            assert isinstance(answer, tuple)
+            return answer[0], answer[1], answer[2]
         key = (text_digest(sparql), result_format, dataset, self._dataset_epoch(dataset))
         hit = self.cache.get(key)
         if hit is not None:
             return hit.value
         started = time.monotonic()
+        # with the cache on, the plain body is kept (the server keeps its compressed form beside it)
         answer = self._run("serialized", sparql, result_format, dataset, timeout)
         assert isinstance(answer, tuple)
         value: tuple[bytes, str, str] = (answer[0], answer[1], answer[2])
