@@ -177,6 +177,16 @@ class Pack:
         found: list[str] = self.memo(("evidence-ids", self.info.graph), ids)
         return found
 
+    def blank_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The rows of the evidence items that are blank nodes, by their label in register_ids (a page cannot bind
+        them into report-audit-evidence-page), kept per data generation."""
+        def rows() -> dict[str, list[dict[str, Any]]]:
+            found = run(self.store, "report-audit-evidence-blank", graph=self.info.graph, today=self.day).rows
+            return grouped(found, lambda r: text(r["evidence"]))
+
+        found: dict[str, list[dict[str, Any]]] = self.memo(("evidence-blank", self.info.graph, self.day), rows)
+        return found
+
     def controls(self) -> None:
         for row in self.shared("report-soa"):
             iri, standard = text(row["control"]), text(row["standard"])
@@ -314,9 +324,11 @@ class Pack:
             number = _page_number(key)
             ids = self.register_ids()[(number - 1) * PAGE:number * PAGE]
             if ids:  # the page's items first, then their description: the engine then reads only those
+                blank = self.blank_rows()
+                named = [i for i in ids if i not in blank]
                 rows = run(self.store, "report-audit-evidence-page", graph=self.info.graph, today=self.day,
-                           evidence=" ".join(ids)).rows
-                page_items = register(rows, self.name_of)
+                           evidence=" ".join(named)).rows if named else []
+                page_items = register(rows + [r for i in ids for r in blank.get(i, [])], self.name_of)
         serves_of = {e["evidence_iri"]: [s.iri for s in wanted] for s in wanted for e in s.evidence}
         # the register's and the duties' pages show no validation result: they never wait for validation
         validated = not (key.startswith(EVIDENCE) or key.startswith(DUTIES))
