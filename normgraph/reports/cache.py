@@ -40,11 +40,46 @@ def pending(report: Report) -> bool:
     return bool(report.extra.get("validation_pending"))
 
 
+class Failures:
+    """The failed background runs of ReportCache.later, for the next caller of the same input and generation: at most
+    one per input (a newer generation's replaces an older's, and a caller of a newer generation drops it), at most
+    MAX_FAILED in all, each without its traceback — whose frames hold the failed run's locals (a large organisation's
+    data graph) — so failures of superseded data are never kept. Callers hold ReportCache's lock."""
+
+    MAX_FAILED = 64
+
+    def __init__(self) -> None:
+        self._by_input: dict[tuple[Any, ...], tuple[Any, BaseException]] = {}
+
+    def keep(self, key: tuple[Any, ...], generation: Any, error: BaseException) -> None:
+        self._by_input.pop(key, None)
+        self._by_input[key] = (generation, _bare(error))
+        while len(self._by_input) > self.MAX_FAILED:
+            del self._by_input[next(iter(self._by_input))]
+
+    def take(self, key: tuple[Any, ...], generation: Any) -> BaseException | None:
+        """The failure of `key` in `generation` (removed), else None; failures of other generations are dropped."""
+        for stale in [k for k, (g, _e) in self._by_input.items() if g != generation]:
+            del self._by_input[stale]  # nobody asks for a superseded generation again
+        kept = self._by_input.pop(key, None)
+        return kept[1] if kept is not None else None
+
+    def __len__(self) -> int:
+        return len(self._by_input)
+
+
+def _bare(error: BaseException) -> BaseException:
+    """The exception without its traceback and chained exceptions (their frames); the log has the full one."""
+    error.__traceback__ = None
+    error.__cause__ = error.__context__ = None
+    return error
+
+
 class ReportCache:
     def __init__(self, max_entries: int = 512, max_bytes: int = 256 << 20) -> None:
         self.entries: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
         self._running: set[tuple[Any, ...]] = set()  # inputs being computed in the background
-        self._failed: dict[tuple[Any, ...], BaseException] = {}
+        self._failed = Failures()
         self._lock = threading.Lock()
 
     def _get(self, key: tuple[Any, ...], compute: Callable[[], Any], size: Callable[[Any], int]) -> Any:
@@ -72,7 +107,7 @@ class ReportCache:
             if hit is not None:
                 return hit
             with self._lock:
-                failed = self._failed.pop(full, None)
+                failed = self._failed.take(key, generation)
                 if failed is not None:
                     raise failed
                 if full in self._running:
@@ -85,7 +120,7 @@ class ReportCache:
                 except BaseException as e:  # handed to the next request
                     log.exception("computing %s in the background failed", key)
                     with self._lock:
-                        self._failed[full] = e
+                        self._failed.keep(key, generation, e)
                 finally:
                     with self._lock:
                         self._running.discard(full)
