@@ -55,6 +55,8 @@ PAGE, SHOWN = 200, 10
 FINDINGS_PAGE = 500
 #: evidence rows a section page reads in one query before it asks per item
 BATCH = 2000
+#: rows read per evidence item listed (an item has one row per combination of its kinds, owners, systems …)
+ROWS_PER_ITEM = 4
 #: evidence items up to which a page validates the organisation in the request (the examples: well under a second);
 #: above, validation runs once per data generation in the background and the pages say its results are coming
 #: (validation grows with the organisation: about 15 s at 5,000 evidence items, a minute at 50,000)
@@ -279,11 +281,17 @@ class Pack:
         batch = sum(min(s.evidence_total, BATCH) for s in with_evidence) <= BATCH
         groups = [with_evidence] if batch else [[s] for s in with_evidence]
         for group in filter(None, groups):
+            limit = ROWS_PER_ITEM * (BATCH if batch else SHOWN)  # rows: an item has one per combination of its values
             rows = run(self.store, "report-audit-evidence-of", graph=self.info.graph, today=self.day,
-                       items=" ".join(s.iri for s in group), limit=str(BATCH + 1 if batch else SHOWN)).rows
+                       items=" ".join(s.iri for s in group), limit=str(limit + 1)).rows
             by_iri = {s.iri: s for s in group}
-            for (target, _iri), rows_of in grouped(rows, lambda r: (text(r["supports"]), text(r["evidence"]))).items():
+            items = grouped(rows, lambda r: (text(r["supports"]), text(r["evidence"])))
+            if len(rows) > limit:  # the last item may be cut off: never list it with only some of its values
+                items.popitem()
+            for (target, _iri), rows_of in items.items():
                 sec = by_iri[target]
+                if not batch and len(sec.evidence) == SHOWN:
+                    continue
                 sec.evidence.append({**evidence_item(rows_of), "serves": sec.notation})
                 sec.evidence_total = num(rows_of[0].get("total")) or sec.evidence_total
 
