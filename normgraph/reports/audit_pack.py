@@ -332,8 +332,8 @@ class Pack:
             number = _page_number(key)
             ids = self.register_ids()[(number - 1) * PAGE:number * PAGE]
             if ids:  # the page's items first, then their description: the engine then reads only those
-                blank = self.blank_rows()
-                named = [i for i in ids if i not in blank]
+                named = [i for i in ids if ":" in i]  # an IRI has a scheme; a blank node's label has no ':'
+                blank = self.blank_rows() if len(named) < len(ids) else {}
                 rows = run(self.store, "report-audit-evidence-page", graph=self.info.graph, today=self.day,
                            evidence=" ".join(named)).rows if named else []
                 page_items = register(rows + [r for i in ids for r in blank.get(i, [])], self.name_of)
