@@ -39,6 +39,7 @@ from normgraph.reports.duties import (
     shared_rows,
 )
 from normgraph.reports.model import Report, Table
+from normgraph.reports.multi import each, grouped
 from normgraph.reports.page import OVERVIEW, Links, Part, anchor
 from normgraph.reports.soa import STANDARD_SHORT, applicability, family_key, natural
 from normgraph.store.base import Store
@@ -54,6 +55,8 @@ PAGE, SHOWN = 200, 10
 FINDINGS_PAGE = 500
 #: evidence rows a section page reads in one query before it asks per item
 BATCH = 2000
+#: rows read per evidence item listed (an item has one row per combination of its kinds, owners, systems …)
+ROWS_PER_ITEM = 4
 #: evidence items up to which a page validates the organisation in the request (the examples: well under a second);
 #: above, validation runs once per data generation in the background and the pages say its results are coming
 #: (validation grows with the organisation: about 15 s at 5,000 evidence items, a minute at 50,000)
@@ -107,36 +110,39 @@ def validation_rows(store: Store, slug: str, today: dt.date) -> list[dict[str, s
              "message": str(r.message), "source_provision": str(r.source_provision)} for r in result.results]
 
 
-def evidence_item(row: dict[str, Any]) -> dict[str, Any]:
-    """One evidence item from a row of the report-audit-evidence queries (without what it serves)."""
-    return {
-        "evidence": text(row.get("label")) or short(row["evidence"]),
-        "kind": vocab_local(row.get("kind")),
-        "issued": text(row.get("issued")),
-        "valid_until": text(row.get("validUntil")),
-        "valid": text(row.get("valid")) == "true",
-        "owner": text(row.get("ownerName")) or ("(unnamed)" if row.get("owner") is not None else ""),
-        "location": text(row.get("location")),
-        "sha256": text(row.get("sha256")),
-        "system": short(row.get("system")),
-        "evidence_iri": text(row["evidence"]),
-    }
+#: the evidence register's cells, each from one row of the report-audit-evidence queries; an item with several rows
+#: (two kinds, two owners …) shows every value of each (normgraph.reports.multi)
+CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "evidence": lambda row: text(row.get("label")) or short(row["evidence"]),
+    "kind": lambda row: vocab_local(row.get("kind")),
+    "issued": lambda row: text(row.get("issued")),
+    "valid_until": lambda row: text(row.get("validUntil")),
+    "owner": lambda row: text(row.get("ownerName")) or ("(unnamed)" if row.get("owner") is not None else ""),
+    "location": lambda row: text(row.get("location")),
+    "sha256": lambda row: text(row.get("sha256")),
+    "system": lambda row: short(row.get("system")),
+}
+
+
+def evidence_item(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One evidence item from its rows of the report-audit-evidence queries (without what it serves): every value of
+    each cell, sorted; valid only when every row is (two end dates: valid by both, as report-audit-counts decides)."""
+    item: dict[str, Any] = {column: each(rows, cell) for column, cell in CELLS.items()}
+    item["valid"] = all(text(row.get("valid")) == "true" for row in rows)
+    item["evidence_iri"] = text(rows[0]["evidence"])
+    return {column: item[column] for column in EVIDENCE_COLUMNS if column in item}
 
 
 def register(rows: list[dict[str, Any]], name_of: Callable[[str, dict[str, Any]], str]) -> list[dict[str, Any]]:
     """Evidence rows once each, with everything they serve ("serves": notations; "serves_iris": (IRI, notation))."""
     out: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        iri = text(row["evidence"])
-        item = out.get(iri)
-        if item is None:
-            item = out[iri] = {**evidence_item(row), "serves_iris": []}
-        elif row.get("system") is not None and short(row["system"]) not in item["system"].split("; "):
-            item["system"] = "; ".join(sorted(filter(None, [*item["system"].split("; "), short(row["system"])])))
-        target = text(row["supports"])
-        pair = (target, name_of(target, row))
-        if pair not in item["serves_iris"]:
-            item["serves_iris"].append(pair)
+    for iri, group in grouped(rows, lambda r: text(r["evidence"])).items():
+        item = out[iri] = {**evidence_item(group), "serves_iris": []}
+        for row in group:
+            target = text(row["supports"])
+            pair = (target, name_of(target, row))
+            if pair not in item["serves_iris"]:
+                item["serves_iris"].append(pair)
     for item in out.values():
         item["serves_iris"].sort(key=lambda p: natural(p[1]))
         item["serves"] = "; ".join(n for _i, n in item["serves_iris"])
@@ -171,6 +177,16 @@ class Pack:
             return sorted(text(r["evidence"]) for r in run(self.store, "report-audit-evidence-ids", graph=self.info.graph).rows)
 
         found: list[str] = self.memo(("evidence-ids", self.info.graph), ids)
+        return found
+
+    def blank_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The rows of the evidence items that are blank nodes, by their label in register_ids (a page cannot bind
+        them into report-audit-evidence-page), kept per data generation."""
+        def rows() -> dict[str, list[dict[str, Any]]]:
+            found = run(self.store, "report-audit-evidence-blank", graph=self.info.graph, today=self.day).rows
+            return grouped(found, lambda r: text(r["evidence"]))
+
+        found: dict[str, list[dict[str, Any]]] = self.memo(("evidence-blank", self.info.graph, self.day), rows)
         return found
 
     def controls(self) -> None:
@@ -265,15 +281,19 @@ class Pack:
         batch = sum(min(s.evidence_total, BATCH) for s in with_evidence) <= BATCH
         groups = [with_evidence] if batch else [[s] for s in with_evidence]
         for group in filter(None, groups):
+            limit = ROWS_PER_ITEM * (BATCH if batch else SHOWN)  # rows: an item has one per combination of its values
             rows = run(self.store, "report-audit-evidence-of", graph=self.info.graph, today=self.day,
-                       items=" ".join(s.iri for s in group), limit=str(BATCH + 1 if batch else SHOWN)).rows
+                       items=" ".join(s.iri for s in group), limit=str(limit + 1)).rows
             by_iri = {s.iri: s for s in group}
-            for row in rows:
-                sec = by_iri[text(row["supports"])]
-                if sec.evidence and sec.evidence[-1]["evidence_iri"] == text(row["evidence"]):
+            items = grouped(rows, lambda r: (text(r["supports"]), text(r["evidence"])))
+            if len(rows) > limit:  # the last item may be cut off: never list it with only some of its values
+                items.popitem()
+            for (target, _iri), rows_of in items.items():
+                sec = by_iri[target]
+                if not batch and len(sec.evidence) == SHOWN:
                     continue
-                sec.evidence.append({**evidence_item(row), "serves": sec.notation})
-                sec.evidence_total = num(row.get("total")) or sec.evidence_total
+                sec.evidence.append({**evidence_item(rows_of), "serves": sec.notation})
+                sec.evidence_total = num(rows_of[0].get("total")) or sec.evidence_total
 
     # ── the pack ──
     def whole(self) -> Report:
@@ -281,15 +301,10 @@ class Pack:
         systems = self.duties()
         rows = run(self.store, "report-audit-evidence", graph=self.info.graph, today=self.day).rows
         serves_of: dict[str, list[str]] = {}
-        for row in rows:
-            target = text(row["supports"])
-            sec = self.other(target, row)
-            item = {**evidence_item(row), "serves": sec.notation}
-            if not sec.evidence or sec.evidence[-1]["evidence_iri"] != item["evidence_iri"]:
-                sec.evidence.append(item)
-            serves_of.setdefault(item["evidence_iri"], [])
-            if target not in serves_of[item["evidence_iri"]]:
-                serves_of[item["evidence_iri"]].append(target)
+        for (target, iri), rows_of in grouped(rows, lambda r: (text(r["supports"]), text(r["evidence"]))).items():
+            sec = self.other(target, rows_of[0])
+            sec.evidence.append({**evidence_item(rows_of), "serves": sec.notation})
+            serves_of.setdefault(iri, []).append(target)
         for sec in self.sections.values():
             if sec.evidence or sec.part == OTHER:
                 sec.evidence_total = len(sec.evidence)
@@ -317,9 +332,11 @@ class Pack:
             number = _page_number(key)
             ids = self.register_ids()[(number - 1) * PAGE:number * PAGE]
             if ids:  # the page's items first, then their description: the engine then reads only those
+                named = [i for i in ids if ":" in i]  # an IRI has a scheme; a blank node's label has no ':'
+                blank = self.blank_rows() if len(named) < len(ids) else {}
                 rows = run(self.store, "report-audit-evidence-page", graph=self.info.graph, today=self.day,
-                           evidence=" ".join(ids)).rows
-                page_items = register(rows, self.name_of)
+                           evidence=" ".join(named)).rows if named else []
+                page_items = register(rows + [r for i in ids for r in blank.get(i, [])], self.name_of)
         serves_of = {e["evidence_iri"]: [s.iri for s in wanted] for s in wanted for e in s.evidence}
         # the register's and the duties' pages show no validation result: they never wait for validation
         validated = not (key.startswith(EVIDENCE) or key.startswith(DUTIES))

@@ -3,8 +3,9 @@
 A report is determined by (store.generation, organisation, kind, target, today) and a page of it also by
 (section, links, embed); a write to the store changes the generation and every older entry is never asked
 for again (least recently used entries go first, bounded in entries and bytes: normgraph.store.cache). The
-expensive inputs pages share — the validation results and the applicability answers — are kept the same way,
-so the pages of one audit pack pay for them once. Use one ReportCache per store *as its readers see it*: report
+expensive inputs pages share — the validation results and the applicability answers — are kept apart from the
+reports and pages (paging cannot evict them), so the pages of one audit pack pay for them once. Entries are charged
+their pickled size (weight). Use one ReportCache per store *as its readers see it*: report
 queries read catalog labels from the reader's whole dataset, so two scopes of one store (readers allowed different
 organisations) must never share a cache, even though they share the store's generation.
 
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import pickle
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -26,13 +29,15 @@ from normgraph.reports.background import QUEUE
 from normgraph.reports.model import Report
 from normgraph.reports.page import OVERVIEW, Links, Page, render_html
 from normgraph.store.base import Store
-from normgraph.store.cache import BoundedCache
+from normgraph.store.cache import ENTRY_SHARE, BoundedCache
 from normgraph.store.epochs import lasting_generation
 
 #: the reports built per section (dispatch.build_report's `part`)
 PER_PART = ("audit-pack", "soa")
-#: what one cached report or input is taken to cost when nothing better is known (reports hold rows of strings)
+#: what one cached report or input is taken to cost when it cannot be measured (weight)
 REPORT_COST = 4 << 20
+#: inputs computed in the background kept per scope (one per organisation and judged date is what is asked for)
+BACKGROUND_INPUTS = 16
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +47,108 @@ def pending(report: Report) -> bool:
     return bool(report.extra.get("validation_pending"))
 
 
+def weight(value: Any, most: int) -> int:
+    """What a report or input is charged: its pickled size, measured once when it is kept (the objects take about 3x
+    that in memory: hospital's pack 0.2 MB pickled, 0.6 MB held), at most `most` — the largest entry the cache keeps,
+    so a large organisation's report is still kept, as the biggest one. Unpicklable: REPORT_COST."""
+    try:
+        size = len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    except Exception:  # any value may be cached; an unmeasurable one gets the default
+        size = REPORT_COST
+    return min(size, most)
+
+
+class Background:
+    """The inputs ReportCache.later computed in the background (a large organisation's validation: minutes), apart from
+    the reports and pages, so that paging a pack never evicts them and they never run twice for one data generation.
+    At most BACKGROUND_INPUTS (least recently used first); a caller of a newer generation drops the older ones of its
+    input, which nobody asks for again."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[tuple[Any, ...], Any], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], generation: Any) -> Any:
+        with self._lock:
+            for stale in [k for k in self._items if k[0] == key and k[1] != generation]:
+                del self._items[stale]
+            value = self._items.get((key, generation))
+            if value is not None:
+                self._items.move_to_end((key, generation))
+            return value
+
+    def put(self, key: tuple[Any, ...], generation: Any, value: Any) -> None:
+        with self._lock:
+            self._items[(key, generation)] = value
+            self._items.move_to_end((key, generation))
+            while len(self._items) > BACKGROUND_INPUTS:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Failures:
+    """The failed background runs of ReportCache.later, for the next caller of the same input and generation: at most
+    one per input (a newer generation's replaces an older's, and a caller of a newer generation drops it), at most
+    MAX_FAILED in all, each without its traceback — whose frames hold the failed run's locals (a large organisation's
+    data graph) — so failures of superseded data are never kept. Callers hold ReportCache's lock."""
+
+    MAX_FAILED = 64
+
+    def __init__(self) -> None:
+        self._by_input: dict[tuple[Any, ...], tuple[Any, BaseException]] = {}
+
+    def keep(self, key: tuple[Any, ...], generation: Any, error: BaseException) -> None:
+        self._by_input.pop(key, None)
+        self._by_input[key] = (generation, _bare(error))
+        while len(self._by_input) > self.MAX_FAILED:
+            del self._by_input[next(iter(self._by_input))]
+
+    def take(self, key: tuple[Any, ...], generation: Any) -> BaseException | None:
+        """The failure of `key` in `generation` (removed), else None; failures of other generations are dropped."""
+        for stale in [k for k, (g, _e) in self._by_input.items() if g != generation]:
+            del self._by_input[stale]  # nobody asks for a superseded generation again
+        kept = self._by_input.pop(key, None)
+        return kept[1] if kept is not None else None
+
+    def __len__(self) -> int:
+        return len(self._by_input)
+
+
+def _bare(error: BaseException) -> BaseException:
+    """The exception without its traceback and chained exceptions (their frames); the log has the full one."""
+    error.__traceback__ = None
+    error.__cause__ = error.__context__ = None
+    return error
+
+
 class ReportCache:
     def __init__(self, max_entries: int = 512, max_bytes: int = 256 << 20) -> None:
         self.entries: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
+        # the inputs reports share (rows, applicability answers) apart from the reports and pages: paging never evicts them
+        self.inputs: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
+        self.background = Background()
         self._running: set[tuple[Any, ...]] = set()  # inputs being computed in the background
-        self._failed: dict[tuple[Any, ...], BaseException] = {}
+        self._failed = Failures()
         self._lock = threading.Lock()
 
     def _get(self, key: tuple[Any, ...], compute: Callable[[], Any], size: Callable[[Any], int]) -> Any:
-        hit = self.entries.get(key)
+        hit = self.inputs.get(key)
         if hit is not None:
             return hit
         value = compute()
-        self.entries.put(key, value, size(value))
+        self.inputs.put(key, value, size(value))
         return value
 
     def memo(self, store: Store) -> Callable[[tuple[Any, ...], Callable[[], Any]], Any]:
         """A memo for the report builders' expensive inputs, kept for the store's current generation."""
         generation = store.generation
-        return lambda key, compute: self._get((generation, "input", *key), compute, lambda v: REPORT_COST)
+        return lambda key, compute: self._get((generation, "input", *key), compute, self._weight)
 
     def later(self, store: Store) -> Callable[[tuple[Any, ...], Callable[[], Any]], Any]:
         """Like memo, but a missing input is computed once per data generation in the background (one bounded
@@ -72,11 +160,11 @@ class ReportCache:
 
         def get(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
             full = (generation, "input", *key)
-            hit = self.entries.get(full)
+            hit = self.background.get(key, generation)
             if hit is not None:
                 return hit
             with self._lock:
-                failed = self._failed.pop(full, None)
+                failed = self._failed.take(key, generation)
                 if failed is not None:
                     raise failed
                 if full in self._running:
@@ -85,11 +173,11 @@ class ReportCache:
 
             def work() -> None:
                 try:
-                    self.entries.put(full, compute(), REPORT_COST)
+                    self.background.put(key, generation, compute())
                 except BaseException as e:  # handed to the next request
                     log.exception("computing %s in the background failed", key)
                     with self._lock:
-                        self._failed[full] = e
+                        self._failed.keep(key, generation, e)
                 finally:
                     with self._lock:
                         self._running.discard(full)
@@ -107,7 +195,8 @@ class ReportCache:
 
     def has(self, store: Store, key: tuple[Any, ...]) -> bool:
         """Whether the input `key` of the store's current generation is ready."""
-        return self.entries.get((lasting_generation(store), "input", *key)) is not None
+        return (self.background.get(key, lasting_generation(store)) is not None
+                or self.inputs.get((store.generation, "input", *key)) is not None)
 
     def report(self, store: Store, kind: str, slug: str, target: str, today: dt.date, part: str | None = None) -> Report:
         """The report (whole, or only what the page of section `part` needs); ReportError as build_report."""
@@ -120,7 +209,7 @@ class ReportCache:
             return hit
         report = build_report(store, kind, slug, target, today, part=part, memo=self.memo(store), later=self.later(store))
         if not pending(report):
-            self.entries.put(key, report, REPORT_COST)
+            self.entries.put(key, report, self._weight(report))
         return report
 
     def page(self, store: Store, kind: str, slug: str, target: str, today: dt.date, *, section: str | None = None,
@@ -138,8 +227,13 @@ class ReportCache:
             self.entries.put(key, page, sys.getsizeof(page.html) + 1024)
         return page
 
+    def _weight(self, value: Any) -> int:
+        return weight(value, self.entries.max_bytes // ENTRY_SHARE)
+
     def clear(self) -> None:
         self.entries.clear()
+        self.inputs.clear()
+        self.background.clear()
 
 
 __all__ = ["ReportCache"]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from normgraph.reports import boolean, num, run, short, text, vocab_local
 from normgraph.reports.common import org_info
 from normgraph.reports.model import Report, Table, Value
+from normgraph.reports.multi import SEP, distinct, each, grouped
 from normgraph.reports.page import Part
 from normgraph.store.base import Store
 
@@ -21,6 +23,8 @@ COLUMNS = ["risk", "kind", "risk_kind", "system_or_asset", "likelihood", "impact
            "treatment_controls", "unknown_controls", "iri"]
 #: risks per section of the register (an organisation with more has its register in sections)
 PAGE = 200
+#: the single-valued figures of a risk, in the order figures() ranks its rows by
+FIGURES = ("inherent", "residual", "likelihood", "impact", "resL", "resI")
 PHASES = {"inherent": ("likelihood", "impact"), "residual": ("residual_likelihood", "residual_impact")}
 
 
@@ -68,38 +72,40 @@ def placement(row: dict[str, Value], exact: bool | None) -> str:
     return where if exact is not False else f"{where} (nearest cell to score {row['residual_score']})"
 
 
+def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The row a risk's single-valued figures (likelihood, impact, scores, residual cell) come from when the risk has
+    several: the highest inherent score (where the query's order puts the risk), then the highest of the others, so
+    the pick never depends on storage order."""
+    return max(rows, key=lambda r: tuple(num(r.get(c)) or 0 for c in FIGURES))
+
+
 def build(store: Store, slug: str, today: dt.date) -> Report:
     info = org_info(store, slug)
     table = Table("risks", COLUMNS, key="iri")
-    seen: dict[str, dict[str, Value]] = {}
     controls: dict[str, list[TreatmentControl]] = {}
-    for row in run(store, "report-risk-register", graph=info.graph).rows:
-        iri = text(row["risk"])
-        kind = text(row["kind"])
-        if iri in seen:  # a risk typed ng:Risk and ng:SecurityRisk: one row, the specific kind
-            if seen[iri]["kind"] == "other" and kind != "other":
-                seen[iri]["kind"] = kind
-            continue
+    rows = run(store, "report-risk-register", graph=info.graph).rows
+    for iri, group in grouped(rows, lambda r: text(r["risk"])).items():
+        row = figures(group)
+        kinds = {text(r["kind"]) for r in group}  # a risk typed ng:Risk and ng:SecurityRisk: the specific kind
         treated = treatment_controls(text(row.get("controls")))
         controls[iri] = treated
         record: dict[str, Value] = {
-            "risk": text(row.get("label")) or short(iri),
-            "kind": kind,
-            "risk_kind": vocab_local(row.get("riskKind")),
-            "system_or_asset": text(row.get("affectsLabel")) or short(row.get("affects")),
+            "risk": each(group, lambda r: text(r.get("label"))) or short(iri),
+            "kind": distinct(kinds - {"other"}) or "other",
+            "risk_kind": each(group, lambda r: vocab_local(r.get("riskKind"))),
+            "system_or_asset": each(group, lambda r: text(r.get("affectsLabel")) or short(r.get("affects"))),
             "likelihood": num(row.get("likelihood")),
             "impact": num(row.get("impact")),
             "inherent_score": num(row.get("inherent")),
             "residual_score": num(row.get("residual")),
             "residual_likelihood": num(row.get("resL")),
             "residual_impact": num(row.get("resI")),
-            "owner": text(row.get("ownerName")) or short(row.get("owner")),
+            "owner": each(group, lambda r: text(r.get("ownerName")) or short(r.get("owner"))),
             "treatment_controls": "; ".join(c.notation for c in treated if c.known),
             "unknown_controls": "; ".join(short(c.iri) for c in treated if not c.known),
             "iri": iri,
         }
         record["residual_placement"] = placement(record, boolean(row.get("resExact")))
-        seen[iri] = record
         table.rows.append(record)
     grid = heatmap(table.rows)
     unplaced = sum(1 for r in table.rows if r["residual_likelihood"] is None)
@@ -113,4 +119,5 @@ def build(store: Store, slug: str, today: dt.date) -> Report:
                   today, [table], {"heatmap": grid, "residual_unplaced": unplaced, "off_scale": off_scale,
                                    "controls": controls, "unknown_controls": unknown, "parts": parts, "page_size": PAGE,
                                    "risk_sections": {str(row["iri"]): p.key for p in parts for row in p.data},
-                                   "counts": {k: sum(1 for r in table.rows if r["kind"] == k) for k in ("security", "AI", "other")}})
+                                   "counts": {k: sum(1 for r in table.rows if k in str(r["kind"]).split(SEP))
+                                              for k in ("security", "AI", "other")}})

@@ -23,6 +23,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from werkzeug.routing import BuildError
 
 from normgraph.orgdata.templates import TEMPLATES, write_template
+from normgraph.queries import QueryError
 from normgraph.reports import TARGETS, ReportError, check_org
 from normgraph.reports.cache import ReportCache
 from normgraph.reports.dispatch import check_format, formats, render_file, report_name
@@ -110,6 +111,8 @@ def _respond(kind: str, slug: str) -> Response:
         report = org_report(store, kind, slug, target, today)
     except ReportError as e:  # the organisation's data cannot be judged on that date (e.g. contradictory facts)
         abort(422, str(e))
+    except QueryError as e:  # the organisation's data cannot be put into a report query: say what, never a 500
+        abort(422, unreportable(e))
     out = render_file(report, store, fmt, report_name(kind, slug, target))
     return Response(out.data, content_type=out.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{out.filename}"',
@@ -128,11 +131,19 @@ def _page(store: Store, kind: str, slug: str, target: str, today: dt.date) -> Re
         page = cache.page(store, kind, slug, target, today, section=section, links=links, embed=True)
     except ReportError as e:  # an unknown section (404), or a report that cannot be built on that date (422)
         abort(404 if section and _builds(store, kind, slug, target, today) else 422, str(e))
+    except QueryError as e:
+        abort(422, unreportable(e))
     label = org_report(store, kind, slug, target, today, section or OVERVIEW).org_label  # the page's own build
     downloads = [(DOWNLOADS[f], f"{here}?{urlencode({**keep, 'format': f})}") for f in formats(kind) if f != "html"]
     html = render_template("org/report.html", page=page, kind=kind, slug=slug, org_label=label, name=NAMES[kind],
                            target=target, today=today, keep=keep, downloads=downloads)
     return Response(html, mimetype="text/html", headers={"Cache-Control": "private, no-store"})
+
+
+def unreportable(e: QueryError) -> str:
+    """Why a report of the organisation's data could not be built, for the reader (422)."""
+    return (f"this report cannot be built from the organisation's data: {e} (a blank node or an unusual term in the "
+            "data, which the report's queries cannot name; give the item an IRI and import it again)")
 
 
 def _builds(store: Store, kind: str, slug: str, target: str, today: dt.date) -> bool:
