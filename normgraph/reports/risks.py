@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from normgraph.reports import boolean, num, run, short, text, vocab_local
-from normgraph.reports.common import org_info
+from normgraph.reports.common import Memo, org_info
 from normgraph.reports.model import Report, Table, Value
 from normgraph.reports.page import Part
 from normgraph.store.base import Store
@@ -68,8 +68,8 @@ def placement(row: dict[str, Value], exact: bool | None) -> str:
     return where if exact is not False else f"{where} (nearest cell to score {row['residual_score']})"
 
 
-def build(store: Store, slug: str, today: dt.date) -> Report:
-    info = org_info(store, slug)
+def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None) -> Report:
+    info = org_info(store, slug, memo)
     table = Table("risks", COLUMNS, key="iri")
     seen: dict[str, dict[str, Value]] = {}
     controls: dict[str, list[TreatmentControl]] = {}
