@@ -16,6 +16,7 @@ import datetime as dt
 import tempfile
 import threading
 import weakref
+from collections.abc import Hashable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -37,6 +38,8 @@ bp = Blueprint("reports", __name__, url_prefix="/org")
 #: what one scope's report cache may hold (reports, their pages, the validation and applicability they share)
 CACHE_BYTES = 128 << 20
 _caches: weakref.WeakKeyDictionary[Store, ReportCache] = weakref.WeakKeyDictionary()
+#: each cached scope's generation when its reports were last warmed (or its cache made)
+_seen: weakref.WeakKeyDictionary[Store, Hashable] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 #: what the report pages call each report (breadcrumbs, the dashboard's links)
 NAMES = {"soa": "Statement of Applicability", "risks": "Risk register", "gap": "Gap analysis",
@@ -53,7 +56,33 @@ def report_cache(store: Store) -> ReportCache:
         cache = _caches.get(store)
         if cache is None:
             cache = _caches[store] = ReportCache(max_bytes=CACHE_BYTES)
+            _seen[store] = store.generation
         return cache
+
+
+@bp.after_app_request
+def _warm_after_write(response: Response) -> Response:
+    """After a request that wrote (any write path: import, upload confirm, restore, Graph Store, Update), warm the
+    reports' shared inputs of each organisation whose pages were read before and whose data that write changed (its
+    scope's epoch moved: a write to another organisation leaves it), in the background, for today: the reader's next
+    first view finds them computed (ReportCache.warm). Organisations nobody reads are not warmed."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
+        return response
+    with _lock:
+        changed = [(store, cache) for store, cache in _caches.items() if _seen.get(store) != store.generation]
+        for store, _cache in changed:
+            _seen[store] = store.generation
+    for store, cache in changed:
+        slug = _one_org(store)
+        if slug is not None:
+            cache.warm(store, slug, dt.date.today())
+    return response
+
+
+def _one_org(store: Store) -> str | None:
+    """The organisation a scoped store of one organisation's pages shows (kernel.org_store), else None."""
+    read = getattr(getattr(store, "scope", None), "read", None)
+    return next(iter(read)) if isinstance(read, frozenset) and len(read) == 1 else None
 
 
 def validated(store: Store, slug: str, today: dt.date) -> bool:
