@@ -32,6 +32,7 @@ from normgraph.reports.page import EXPLORER, OVERVIEW, Links
 from normgraph.reports.render import MEDIA
 from normgraph.server.kernel import org_store
 from normgraph.store.base import Store
+from normgraph.store.scoped import ScopedStore
 
 bp = Blueprint("reports", __name__, url_prefix="/org")
 
@@ -73,16 +74,11 @@ def _warm_after_write(response: Response) -> Response:
         for store, _cache in changed:
             _seen[store] = store.generation
     for store, cache in changed:
-        slug = _one_org(store)
-        if slug is not None:
-            cache.warm(store, slug, dt.date.today())
+        if isinstance(store, ScopedStore) and store.scope.read is not None and len(store.scope.read) == 1:
+            # the same scope without its access hook: computing ahead is no one's read (the view that then uses
+            # the inputs is recorded as a read, as a view answered from the cache is)
+            cache.warm(ScopedStore(store.inner, store.scope), next(iter(store.scope.read)), dt.date.today())
     return response
-
-
-def _one_org(store: Store) -> str | None:
-    """The organisation a scoped store of one organisation's pages shows (kernel.org_store), else None."""
-    read = getattr(getattr(store, "scope", None), "read", None)
-    return next(iter(read)) if isinstance(read, frozenset) and len(read) == 1 else None
 
 
 def validated(store: Store, slug: str, today: dt.date) -> bool:
