@@ -3,10 +3,14 @@
 A report is determined by (store.generation, organisation, kind, target, today) and a page of it also by
 (section, links, embed); a write to the store changes the generation and every older entry is never asked
 for again (least recently used entries go first, bounded in entries and bytes: normgraph.store.cache). The
-expensive inputs pages share — the validation results and the applicability answers — are kept the same way,
-so the pages of one audit pack pay for them once. Use one ReportCache per store *as its readers see it*: report
-queries read catalog labels from the reader's whole dataset, so two scopes of one store (readers allowed different
-organisations) must never share a cache, even though they share the store's generation.
+expensive inputs pages share — the validation results, the applicability answers, the organisation header, the
+evidence the reports count (each report module's `inputs`) — are kept the same way, so every page of every report of
+one data generation pays for them once; one being computed is waited for, not computed again, and `warm` computes
+them in the background after a write (the server calls it: normgraph/server/reports.py). Use one ReportCache per
+store *as its readers see it*: report queries read catalog labels from the reader's whole dataset, so two scopes of
+one store (readers allowed different organisations) must never share a cache, even though they share the store's
+generation. (The server's scoped store of one organisation has that organisation's data epoch as its generation,
+normgraph/store/epochs.py: a write to another organisation keeps its entries.)
 
     cache = ReportCache()
     page = cache.page(store, "audit-pack", "hospital", "", today, section="evidence-2", links=links, embed=True)

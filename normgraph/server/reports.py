@@ -7,6 +7,8 @@
 
 Reports and their pages are kept per data generation (normgraph.reports.cache.ReportCache), one cache per scoped
 store: what one reader's scope built is never served to another scope, and a write to the store shows at once.
+After a request that wrote, the reports' shared inputs of each organisation whose pages were read and whose data
+changed are computed in the background (ReportCache.warm), so the next first view finds them.
 An organisation the reader may not see is not in the scoped store: 404, as for one that does not exist.
 """
 
