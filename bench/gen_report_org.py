@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import random
 
-from rdflib import Graph
-
 from normgraph.reports import run
 from normgraph.store.base import Store
 
@@ -66,6 +64,4 @@ def generate(store: Store, slug: str, scale: int = 1, seed: int = 7) -> int:
                      f"<{NG}validUntil> \"{year}-06-30\"^^<http://www.w3.org/2001/XMLSchema#date> ; "
                      f"<{NG}location> \"https://dms.example/e{e}\" ; <{NG}sha256> \"{sha}\" ; <{NG}owner> <{base}person/p{e % 20}> ; "
                      + " , ".join(f"<{NG}supports> <{t}>" for t in targets).replace(" , ", " ; ") + " .")
-    data = "\n".join(lines)
-    g = Graph().parse(data=data, format="turtle")
-    return store.load(g.serialize(format="nt").encode(), "ntriples", f"https://w3id.org/normgraph/graph/org/{slug}")
+    return store.load("\n".join(lines).encode(), "turtle", f"https://w3id.org/normgraph/graph/org/{slug}")

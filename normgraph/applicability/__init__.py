@@ -77,6 +77,7 @@ class Applicability:
     subjects: list[Subject]
     answers: list[Answer]
     judge: Judge = field(repr=False)
+    _owed: list[Answer] | None = field(default=None, init=False, repr=False, compare=False)
 
     def subject(self, name: str) -> Subject:
         """A subject by IRI or local name (``northscore``); ApplicabilityError naming the known ones."""
@@ -125,10 +126,12 @@ class Applicability:
         """The answers behind owed(), per subject in catalog order, each with its date (``applies_from``,
         ``due_on(on)``), its reasons (``why()``) and, when it cannot be told yet, the columns to record: what the
         SoA and the audit pack list per AI system."""
-        def owed(a: Answer) -> bool:
-            category = self.judge.state(a.subject.iri, a.obligation.category)
-            return a.status == APPLIES or (a.status == CANNOT_TELL and category.known and category.holds)
-        return [a for a in self.answers if owed(a)]
+        if self._owed is None:  # asked by several reports of one assessment
+            def owed(a: Answer) -> bool:
+                category = self.judge.state(a.subject.iri, a.obligation.category)
+                return a.status == APPLIES or (a.status == CANNOT_TELL and category.known and category.holds)
+            self._owed = [a for a in self.answers if owed(a)]
+        return list(self._owed)
 
     def high_risk(self) -> set[str]:
         """IRIs of the subjects that are high-risk AI systems (the category holds through some route)."""

@@ -157,7 +157,7 @@ class Pack:
         self.store, self.slug, self.today, self.validate, self.memo = store, slug, today, validate, memo
         self.later = later
         self.pending = False  # the validation results are being computed in the background
-        self.info = org_info(store, slug)
+        self.info = org_info(store, slug, memo)
         self.day = today.isoformat()
         self.sections: dict[str, Section] = {}
         self.entry_of: dict[str, str] = {}
@@ -415,6 +415,14 @@ def _page_number(key: str) -> int:
         return max(1, int(key[len(EVIDENCE):]))
     except ValueError:
         raise ReportError(f"no section {key!r} in the audit pack") from None
+
+
+def inputs(store: Store, slug: str, today: dt.date, memo: Memo) -> list[Callable[[], object]]:
+    """What every page of the pack reads besides the SoA's rows and the engine's answers (soa.inputs), each kept by
+    `memo` for the data generation (ReportCache.warm computes them after a write). Not the validation results: they
+    are computed when a page first asks (a minute at 10x organisation size: not after every write)."""
+    pack = Pack(store, slug, today, False, memo)
+    return [lambda: pack.shared("report-audit-supported"), lambda: pack.shared("report-audit-counts")]
 
 
 def build(store: Store, slug: str, today: dt.date, *, validate: bool = True, part: str | None = None,

@@ -3,11 +3,15 @@
 A report is determined by (store.generation, organisation, kind, target, today) and a page of it also by
 (section, links, embed); a write to the store changes the generation and every older entry is never asked
 for again (least recently used entries go first, bounded in entries and bytes: normgraph.store.cache). The
-expensive inputs pages share — the validation results and the applicability answers — are kept apart from the
-reports and pages (paging cannot evict them), so the pages of one audit pack pay for them once. Entries are charged
-their pickled size (weight). Use one ReportCache per store *as its readers see it*: report
-queries read catalog labels from the reader's whole dataset, so two scopes of one store (readers allowed different
-organisations) must never share a cache, even though they share the store's generation.
+expensive inputs pages share — the validation results, the applicability answers, the organisation header, the
+evidence the reports count (each report module's `inputs`) — are kept apart from the reports and pages (paging cannot
+evict them), so every page of every report of one data generation pays for them once; one being computed is waited
+for, not computed again, and `warm` computes them in the background after a write (the server calls it:
+normgraph/server/reports.py). Entries are charged their pickled size (weight). Use one ReportCache per store *as its
+readers see it*: report queries read catalog labels from the reader's whole dataset, so two scopes of one store
+(readers allowed different organisations) must never share a cache, even though they share the store's generation.
+(The server's scoped store of one organisation has that organisation's data epoch as its generation,
+normgraph/store/epochs.py: a write to another organisation keeps its entries.)
 
     cache = ReportCache()
     page = cache.page(store, "audit-pack", "hospital", "", today, section="evidence-2", links=links, embed=True)
@@ -22,7 +26,7 @@ import pickle
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from normgraph.reports.background import QUEUE
@@ -127,6 +131,21 @@ def _bare(error: BaseException) -> BaseException:
     return error
 
 
+class _Computing:
+    """An input one thread is computing: the others asking for it wait for its value (or its error)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def wait(self) -> Any:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 class ReportCache:
     def __init__(self, max_entries: int = 512, max_bytes: int = 256 << 20) -> None:
         self.entries: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
@@ -136,18 +155,44 @@ class ReportCache:
         self._running: set[tuple[Any, ...]] = set()  # inputs being computed in the background
         self._failed = Failures()
         self._lock = threading.Lock()
+        self._computing: dict[tuple[Any, ...], _Computing] = {}  # inputs being computed now, by some thread
+        self._warming: dict[str, tuple[Store, dt.date]] = {}  # organisation -> what to warm next (warm())
+        self._warmers: set[str] = set()  # organisations a warming thread is working for
 
     def _get(self, key: tuple[Any, ...], compute: Callable[[], Any], size: Callable[[Any], int]) -> Any:
+        """The kept value of `key`, else computed once: a thread asking while another computes it (a page while the
+        cache is being warmed, two pages at once) waits for that value instead of computing it again."""
         hit = self.inputs.get(key)
         if hit is not None:
             return hit
-        value = compute()
-        self.inputs.put(key, value, size(value))
-        return value
+        with self._lock:
+            hit = self.inputs.get(key)
+            if hit is not None:
+                return hit
+            running = self._computing.get(key)
+            if running is not None:
+                mine = False
+            else:
+                running, mine = self._computing.setdefault(key, _Computing()), True
+        if not mine:
+            return running.wait()
+        try:
+            running.value = compute()
+            self.inputs.put(key, running.value, size(running.value))
+            return running.value
+        except BaseException as e:
+            running.error = e
+            raise
+        finally:
+            with self._lock:
+                self._computing.pop(key, None)
+            running.done.set()
 
     def memo(self, store: Store) -> Callable[[tuple[Any, ...], Callable[[], Any]], Any]:
         """A memo for the report builders' expensive inputs, kept for the store's current generation."""
-        generation = store.generation
+        return self._memo_at(store.generation)
+
+    def _memo_at(self, generation: Hashable) -> Callable[[tuple[Any, ...], Callable[[], Any]], Any]:
         return lambda key, compute: self._get((generation, "input", *key), compute, self._weight)
 
     def later(self, store: Store) -> Callable[[tuple[Any, ...], Callable[[], Any]], Any]:
@@ -226,6 +271,46 @@ class ReportCache:
         if not pending(report):
             self.entries.put(key, page, sys.getsizeof(page.html) + 1024)
         return page
+
+    def warm(self, store: Store, slug: str, today: dt.date) -> None:
+        """Compute, in one background thread, the inputs the organisation's reports share for the store's current
+        generation (normgraph.reports.dispatch.warm_inputs): called after a write of the organisation's data, so its
+        first report view finds them ready (a view while they are being computed waits for them: _get). Each is
+        kept under the generation it was asked for when the warming started, so a view never gets an input of older
+        data than the generation it asks for. One thread per organisation: writes that come while it works are
+        warmed once after it, for the latest generation only (an editor writing every second warms at most one
+        generation at a time); a step whose generation is no longer current is skipped."""
+        with self._lock:
+            self._warming[slug] = (store, today)
+            if slug in self._warmers:
+                return
+            self._warmers.add(slug)
+        threading.Thread(target=self._warm, args=(slug,), name=f"normgraph-warm-{slug}", daemon=True).start()
+
+    def _warm(self, slug: str) -> None:
+        from normgraph.reports.dispatch import warm_inputs
+
+        while True:
+            with self._lock:
+                wanted = self._warming.pop(slug, None)
+                if wanted is None:
+                    self._warmers.discard(slug)
+                    return
+            store, today = wanted
+            generation = store.generation
+
+            def current(st: Store = store, at: Hashable = generation) -> bool:
+                return st.generation == at
+
+            try:
+                warm_inputs(store, slug, today, self._memo_at(generation), current=current)
+            except Exception:  # the page that needs the input computes it again and shows the error
+                log.exception("warming the reports of %s failed", slug)
+
+    def warming(self, slug: str) -> bool:
+        """Whether a warming thread is working for the organisation."""
+        with self._lock:
+            return slug in self._warmers
 
     def _weight(self, value: Any) -> int:
         return weight(value, self.entries.max_bytes // ENTRY_SHARE)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from normgraph.reports import check_org, run, short, text, vocab_local
 from normgraph.store.base import Store
+
+#: memo(key, compute): how a caller keeps expensive inputs (applicability, validation, shared query rows) for a data
+#: generation (normgraph.reports.cache.ReportCache.memo); `plain` keeps nothing
+Memo = Callable[[tuple[Any, ...], Callable[[], Any]], Any]
+
+
+def plain(_key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """The Memo that keeps nothing."""
+    return compute()
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,14 @@ class _SystemRows:
     stage: str = ""
 
 
-def org_info(store: Store, slug: str) -> OrgInfo:
+def org_info(store: Store, slug: str, memo: Memo | None = None) -> OrgInfo:
+    """The organisation's label and AI systems (ReportError for an unknown organisation), kept by `memo`: every report
+    of one data generation heads its pages with them."""
+    info: OrgInfo = (memo or plain)(("org", slug), lambda: _org_info(store, slug))
+    return info
+
+
+def _org_info(store: Store, slug: str) -> OrgInfo:
     graph = check_org(store, slug)
     label = ""
     systems: dict[str, _SystemRows] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,13 +54,23 @@ def build_report(store: Store, kind: str, org: str, target: str, today: dt.date,
     if kind == "soa":
         return soa.build(store, org, today, memo, part=part)
     if kind == "risks":
-        return risks.build(store, org, today)
+        return risks.build(store, org, today, memo)
     if kind == "gap":
         check_target(target)
         return gap.build(store, org, target, today, memo)
     if kind == "audit-pack":
         return audit_pack.build(store, org, today, part=part, memo=memo, later=later)
     raise ReportError(f"unknown report {kind!r} (known: {', '.join(KINDS)})")
+
+
+def warm_inputs(store: Store, org: str, today: dt.date, memo: Memo, current: Callable[[], bool] = lambda: True) -> None:
+    """Compute the inputs the organisation's reports share (each module's `inputs`), kept by `memo`, in the order a
+    reader's first pages need them; stop when `current()` says the data changed meanwhile (ReportCache.warm)."""
+    for module in (soa, gap, audit_pack):
+        for step in module.inputs(store, org, today, memo):
+            if not current():
+                return
+            step()
 
 
 def report_name(kind: str, org: str, target: str) -> str:
@@ -85,4 +96,4 @@ def report_file(store: Store, kind: str, org: str, target: str, today: dt.date, 
 
 
 __all__ = ["FORMATS", "KINDS", "ReportFile", "build_report", "check_format", "formats", "render_file",
-           "report_file", "report_name"]
+           "report_file", "report_name", "warm_inputs"]

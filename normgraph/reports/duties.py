@@ -9,18 +9,17 @@ the facts to record) — nothing is dropped silently and nothing dated later is 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from normgraph.applicability import APPLIES, CANNOT_TELL, DOES_NOT_APPLY, Answer, Applicability, ApplicabilityError, assess
 from normgraph.reports import ReportError, run
+from normgraph.reports.common import Memo, plain
 from normgraph.reports.model import Table
 from normgraph.reports.page import Part
 from normgraph.store.base import Store
 
-#: memo(key, compute): how a caller keeps expensive inputs (applicability, validation) for a data generation
-Memo = Callable[[tuple[Any, ...], Callable[[], Any]], Any]
 IN_FORCE, LATER = "in force", "applies later"
 #: AI systems whose duties one section lists in full
 PER_PAGE = 10
@@ -97,6 +96,12 @@ def _role(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
+@lru_cache(maxsize=256)
+def _roles(iris: tuple[str, ...]) -> tuple[str, ...]:
+    """(Kept per set of roles: a large organisation's duties name the same few thousands of times.)"""
+    return tuple(_role(r) for r in iris)
+
+
 def listed(answer: Answer) -> bool:
     """Whether a report lists the answer: everything but "does not apply"."""
     return answer.status != DOES_NOT_APPLY
@@ -104,13 +109,8 @@ def listed(answer: Answer) -> bool:
 
 def duty(answer: Answer, on: dt.date) -> Duty:
     s, ob = answer.subject, answer.obligation
-    return Duty(s.iri, s.label, s.kind, tuple(_role(r) for r in s.roles), ob.iri, ob.notation, ob.title, answer.status,
+    return Duty(s.iri, s.label, s.kind, _roles(s.roles), ob.iri, ob.notation, ob.title, answer.status,
                 answer.applies_from, answer.due_on(on), answer.reasons, answer.record, answer.eased)
-
-
-def plain(_key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """The Memo that keeps nothing."""
-    return compute()
 
 
 def shared_rows(store: Store, memo: Memo | None, name: str, **params: str) -> list[dict[str, Any]]:

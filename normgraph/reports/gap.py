@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from rdflib import URIRef
@@ -28,9 +28,9 @@ from normgraph.catalogs.registry import catalog, catalog_of
 from normgraph.mappings.records import chain_of, record_from_row
 from normgraph.mappings.relations import relations
 from normgraph.reports import TARGETS, check_target, coverage, num, run, short, text, words
-from normgraph.reports.common import org_info
+from normgraph.reports.common import org_info, plain
 from normgraph.reports.coverage import STATS_COLUMNS, GroupStats
-from normgraph.reports.duties import APPLIES, IN_FORCE, Duty, Memo, assessed, duty
+from normgraph.reports.duties import APPLIES, IN_FORCE, Duty, Memo, assessed, duty, shared_rows
 from normgraph.reports.model import Report, Table
 from normgraph.store.base import Store
 
@@ -184,8 +184,15 @@ def current_evidence(store: Store, graph: str, today: dt.date) -> dict[str, set[
     return out
 
 
-def implemented(store: Store, graph: str, today: dt.date) -> dict[str, Implemented]:
-    """IRI -> what the organisation records as implemented, with its current evidence on `today`."""
+def implemented(store: Store, graph: str, today: dt.date, memo: Memo | None = None) -> dict[str, Implemented]:
+    """IRI -> what the organisation records as implemented, with its current evidence on `today`; kept by `memo` (the
+    three gap reports of one data generation read it once). Not to be changed by the caller."""
+    found: dict[str, Implemented] = (memo or plain)(("gap-implemented", graph, today.isoformat()),
+                                                    lambda: _implemented(store, graph, today))
+    return found
+
+
+def _implemented(store: Store, graph: str, today: dt.date) -> dict[str, Implemented]:
     evidence = current_evidence(store, graph, today)
     found: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
     for row in run(store, "report-gap-implemented", graph=graph).rows:
@@ -201,17 +208,18 @@ def implemented(store: Store, graph: str, today: dt.date) -> dict[str, Implement
 
 
 def obligation_evidence(store: Store, graph: str, today: dt.date, owed: dict[str, set[str]],
-                        notations: dict[str, str]) -> dict[str, Implemented]:
+                        notations: dict[str, str], memo: Memo | None = None) -> dict[str, Implemented]:
     """AI Act obligations the organisation implements itself, as its evidence shows (report-gap-obligation-evidence):
     recorded when, for every system that owes it, some evidence supports it and concerns that system or none (the
     whole organisation); shown on `today` by that evidence where it is current — as validation and the audit pack read it."""
     # item -> system ("" for none) -> (names of its evidence, names of its current evidence)
     rows: dict[str, dict[str, tuple[set[str], set[str]]]] = defaultdict(dict)
-    for row in run(store, "report-gap-obligation-evidence", graph=graph, today=today.isoformat()).rows:
+    for row in shared_rows(store, memo, "report-gap-obligation-evidence", graph=graph, today=today.isoformat()):
         named, current_named = rows[text(row["item"])].setdefault(text(row.get("system")), (set(), set()))
-        named.add(text(row["name"]))
+        names = [n for n in text(row["names"]).split("\n") if n]
+        named.update(names)
         if text(row.get("current")) == "true":
-            current_named.add(text(row["name"]))
+            current_named.update(names)
     out: dict[str, Implemented] = {}
     for iri, found in rows.items():
         systems = owed.get(iri)
@@ -260,11 +268,19 @@ def _owed(store: Store, slug: str, today: dt.date, memo: Memo | None) -> tuple[d
     return result.owed(), due
 
 
+def inputs(store: Store, slug: str, today: dt.date, memo: Memo) -> list[Callable[[], object]]:
+    """What the gap reports share, each kept by `memo` for the data generation (ReportCache.warm computes them after a
+    write); the AI Act's owed obligations are the applicability engine's (soa.inputs)."""
+    graph = org_info(store, slug, memo).graph
+    return [lambda: implemented(store, graph, today, memo),
+            lambda: shared_rows(store, memo, "report-gap-obligation-evidence", graph=graph, today=today.isoformat())]
+
+
 def analyse(store: Store, slug: str, target: str, today: dt.date,
             memo: Memo | None = None) -> tuple[list[Requirement], dict[str, Implemented]]:
     scheme, _title = check_target(target)
-    info = org_info(store, slug)
-    impl = implemented(store, info.graph, today)
+    info = org_info(store, slug, memo)
+    impl = dict(implemented(store, info.graph, today, memo))  # a copy: the AI Act's own evidence is added below
     owed, due = _owed(store, slug, today, memo) if target == "eu-ai-act" else ({}, {})
     params = {"obligations": " ".join(sorted(owed))} if target == "eu-ai-act" else {}
     reqs: dict[str, Requirement] = {}
@@ -277,7 +293,7 @@ def analyse(store: Store, slug: str, target: str, today: dt.date,
                                 text(row.get("group")), text(row.get("groupTitle")).strip(),
                                 num(row.get("order")) or 0, systems, due=due.get(iri, ""))
     if target == "eu-ai-act":
-        impl.update(obligation_evidence(store, info.graph, today, owed, {iri: r.notation for iri, r in reqs.items()}))
+        impl.update(obligation_evidence(store, info.graph, today, owed, {iri: r.notation for iri, r in reqs.items()}, memo))
     for iri, req in reqs.items():
         if iri in impl:
             req.links.append(link_to(iri, impl[iri], "is"))
@@ -395,7 +411,7 @@ def headline(reqs: list[Requirement]) -> dict[str, int]:
 
 def build(store: Store, slug: str, target: str, today: dt.date, memo: Memo | None = None) -> Report:
     scheme, title = check_target(target)
-    info = org_info(store, slug)
+    info = org_info(store, slug, memo)
     reqs, impl = analyse(store, slug, target, today, memo)
     total, groups = stats(reqs)
     baseline, baseline_groups = stats(reqs, isms_only=True)

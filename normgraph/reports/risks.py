@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from normgraph.reports import boolean, num, run, short, text, vocab_local
-from normgraph.reports.common import org_info
+from normgraph.reports.common import Memo, org_info
 from normgraph.reports.model import Report, Table, Value
 from normgraph.reports.multi import SEP, distinct, each, grouped
 from normgraph.reports.page import Part
@@ -79,8 +79,8 @@ def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return max(rows, key=lambda r: tuple(num(r.get(c)) or 0 for c in FIGURES))
 
 
-def build(store: Store, slug: str, today: dt.date) -> Report:
-    info = org_info(store, slug)
+def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None) -> Report:
+    info = org_info(store, slug, memo)
     table = Table("risks", COLUMNS, key="iri")
     controls: dict[str, list[TreatmentControl]] = {}
     rows = run(store, "report-risk-register", graph=info.graph).rows

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from normgraph.reports import joined, num, text, vocab_local
@@ -77,11 +78,20 @@ def family_key(standard: str, family_title: str) -> str:
     return f"{STANDARD_SHORT.get(standard, standard)}-{family_title.split(' ', 1)[0] or 'other'}"
 
 
+def inputs(store: Store, slug: str, today: dt.date, memo: Memo) -> list[Callable[[], object]]:
+    """What every page of the SoA reads, each kept by `memo` for the data generation (ReportCache.warm computes them
+    after a write)."""
+    graph = org_info(store, slug, memo).graph
+    return [lambda: shared_rows(store, memo, "report-soa", graph=graph, today=today.isoformat()),
+            lambda: shared_rows(store, memo, "report-soa-links"),
+            lambda: owed_obligations(store, slug, today, memo)]
+
+
 def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None, part: str | None = None) -> Report:
     """The SoA; with `part` a control section's key, its page lists no duties (the table of contents names the duty
     sections from the systems alone) — the engine is still asked which obligations are owed, for the rows' AI Act
     column (once per data generation with the report cache's `memo`)."""
-    info = org_info(store, slug)
+    info = org_info(store, slug, memo)
     rows = shared_rows(store, memo, "report-soa", graph=info.graph, today=today.isoformat())
     notations = {text(r["control"]): f"{STANDARD_SHORT.get(text(r['standard']), '')} {text(r['notation'])}".strip()
                  for r in rows}

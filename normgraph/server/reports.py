@@ -7,6 +7,8 @@
 
 Reports and their pages are kept per data generation (normgraph.reports.cache.ReportCache), one cache per scoped
 store: what one reader's scope built is never served to another scope, and a write to the store shows at once.
+After a request that wrote, the reports' shared inputs of each organisation whose pages were read and whose data
+changed are computed in the background (ReportCache.warm), so the next first view finds them.
 An organisation the reader may not see is not in the scoped store: 404, as for one that does not exist.
 """
 
@@ -16,6 +18,7 @@ import datetime as dt
 import tempfile
 import threading
 import weakref
+from collections.abc import Hashable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -32,12 +35,15 @@ from normgraph.reports.page import EXPLORER, OVERVIEW, Links
 from normgraph.reports.render import MEDIA
 from normgraph.server.kernel import org_store
 from normgraph.store.base import Store
+from normgraph.store.scoped import ScopedStore
 
 bp = Blueprint("reports", __name__, url_prefix="/org")
 
 #: what one scope's report cache may hold (reports, their pages, the validation and applicability they share)
 CACHE_BYTES = 128 << 20
 _caches: weakref.WeakKeyDictionary[Store, ReportCache] = weakref.WeakKeyDictionary()
+#: each cached scope's generation when its reports were last warmed (or its cache made)
+_seen: weakref.WeakKeyDictionary[Store, Hashable] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 #: what the report pages call each report (breadcrumbs, the dashboard's links)
 NAMES = {"soa": "Statement of Applicability", "risks": "Risk register", "gap": "Gap analysis",
@@ -54,7 +60,28 @@ def report_cache(store: Store) -> ReportCache:
         cache = _caches.get(store)
         if cache is None:
             cache = _caches[store] = ReportCache(max_bytes=CACHE_BYTES)
+            _seen[store] = store.generation
         return cache
+
+
+@bp.after_app_request
+def _warm_after_write(response: Response) -> Response:
+    """After a request that wrote (any write path: import, upload confirm, restore, Graph Store, Update), warm the
+    reports' shared inputs of each organisation whose pages were read before and whose data that write changed (its
+    scope's epoch moved: a write to another organisation leaves it), in the background, for today: the reader's next
+    first view finds them computed (ReportCache.warm). Organisations nobody reads are not warmed."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
+        return response
+    with _lock:
+        changed = [(store, cache) for store, cache in _caches.items() if _seen.get(store) != store.generation]
+        for store, _cache in changed:
+            _seen[store] = store.generation
+    for store, cache in changed:
+        if isinstance(store, ScopedStore) and store.scope.read is not None and len(store.scope.read) == 1:
+            # the same scope without its access hook: computing ahead is no one's read (the view that then uses
+            # the inputs is recorded as a read, as a view answered from the cache is)
+            cache.warm(ScopedStore(store.inner, store.scope), next(iter(store.scope.read)), dt.date.today())
+    return response
 
 
 def validated(store: Store, slug: str, today: dt.date) -> bool:
