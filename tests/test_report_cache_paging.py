@@ -62,3 +62,17 @@ def test_paging_never_evicts_the_background_validation(example_store: EmbeddedSt
     assert audit_pack.PENDING not in findings()
     settle()
     assert len(runs) == 1  # once for this data generation
+
+
+def test_pages_that_do_not_exist_are_404_and_never_kept(example_store: EmbeddedStore) -> None:
+    """Asking for register pages the pack does not have (evidence-1000, evidence-0001) answers ReportError (404 on
+    the server) and keeps nothing, so made-up page numbers cannot push the organisation's real pages out."""
+    from normgraph.reports import ReportError
+
+    cache = ReportCache()
+    cache.page(example_store, "audit-pack", "hospital", "", DAY, section="evidence-1", embed=True)
+    kept = len(cache.entries)
+    for section in ["evidence-1000", "evidence-0001", "evidence-+1", "findings-99", "nonsense"]:
+        with pytest.raises(ReportError):
+            cache.page(example_store, "audit-pack", "hospital", "", DAY, section=section, embed=True)
+    assert len(cache.entries) == kept

@@ -29,9 +29,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from normgraph.reports import ReportError
 from normgraph.reports.background import QUEUE
 from normgraph.reports.model import Report
-from normgraph.reports.page import OVERVIEW, Links, Page, render_html
+from normgraph.reports.page import ALL, OVERVIEW, Links, Page, parts, render_html
 from normgraph.store.base import Store
 from normgraph.store.cache import ENTRY_SHARE, BoundedCache
 from normgraph.store.epochs import lasting_generation
@@ -253,6 +254,10 @@ class ReportCache:
         if hit is not None:
             return hit
         report = build_report(store, kind, slug, target, today, part=part, memo=self.memo(store), later=self.later(store))
+        if part not in (None, OVERVIEW, ALL) and not any(p.key == part for p in parts(report)):
+            # a section the report does not have (evidence-999, evidence-0001): answered 404, never kept, so
+            # asking for made-up pages cannot push the organisation's real pages and inputs out
+            raise ReportError(f"no section {part!r} in the {report.kind} report")
         if not pending(report):
             self.entries.put(key, report, self._weight(report))
         return report
