@@ -22,6 +22,7 @@ evaluation (the solutions iterated) apart from evaluation and serialisation, eac
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import subprocess
@@ -165,6 +166,7 @@ def query_table(timers: dict[str, Callable[[str], float | str]], queries: list[t
         f"{scans[n] * 1000:.1f} | 1" if isinstance(scans[n], float) else f"{scans[n]} | –" for n in timers) + " |")
     print("\n".join(rows), flush=True)
     over: list[str] = []
+    mix: dict[str, list[tuple[float, float]]] = {name: [] for name in timers}  # the endpoint mix: (s, scans)
     for q, text in queries:
         if q.name == SCAN:
             continue
@@ -174,6 +176,8 @@ def query_table(timers: dict[str, Callable[[str], float | str]], queries: list[t
             scan = timer(scan_text) if isinstance(t, float) else scans[name]  # the scan next to the query
             if isinstance(t, float) and isinstance(scan, float):
                 ratio = t / scan
+                if not q.internal and result_format(text)[0] == "json":
+                    mix[name].append((t, ratio))
                 cells.append(f"{t * 1000:.1f} | {ratio:.2f}")
                 if name == "embedded" and ratio > BUDGET and not q.internal:
                     over.append(q.name)
@@ -182,6 +186,9 @@ def query_table(timers: dict[str, Callable[[str], float | str]], queries: list[t
         rows.append(f"| {q.name}{' (internal)' if q.internal else ''} | " + " | ".join(cells) + " |")
         print(rows[-1], flush=True)
     rows.append("")
+    rows.append("named SELECT/ASK queries (the endpoint's mix, one of each), summed: " + "; ".join(
+        f"{name} {sum(t for t, _ in r) * 1000:.0f} ms, {sum(x for _, x in r):.2f} of its scans ({len(r)} answered)"
+        for name, r in mix.items()))
     rows.append(f"named queries over {BUDGET:g} full scans on the embedded store: {', '.join(over) or 'none'}")
     return rows
 
@@ -197,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
         split(args.split.split(","), args.repeat)
         return
     engines = args.engines.split(",")
+    print(f"load average at the start: {_load()}", flush=True)
     files = knowledge_files(ROOT, examples=True)
     store = EmbeddedStore()
     load_s = timed(lambda: load_files(EmbeddedStore(), files, ROOT), repeat=3)
@@ -223,8 +231,14 @@ def main(argv: list[str] | None = None) -> None:
     queries = runnable()
     with tempfile.TemporaryDirectory() as tmp, _engines(engines, store, files, Path(tmp), args.repeat) as timers:
         print(f"\n{len(queries)} named queries, median of {args.repeat} runs each (servers: of {max(1, args.repeat // 2)})")
-        for row in query_table(timers, queries)[-2:]:
+        for row in query_table(timers, queries)[-3:]:
             print(row)
+    print(f"load average at the end: {_load()}", flush=True)
+
+
+def _load() -> str:
+    """The 1-, 5- and 15-minute load averages: every figure is recorded with the load it was measured under."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def split(names: list[str], repeat: int) -> None:
