@@ -17,11 +17,16 @@
 `python -m bench.bench_load [--engines embedded,oxigraph,virtuoso,virtuoso-native] [--repeat 5] [--no-build]`
 `python -m bench.bench_load --split explorer-records,mapping-records`: only those queries on the embedded store,
 evaluation (the solutions iterated) apart from evaluation and serialisation, each as full scans.
+`python -m bench.bench_load --baseline <source tree>`: before and after on one embedded store — every named query
+whose text differs in <tree>/queries, each text timed in turn (CPU time of this thread, the least of --repeat
+runs: on a shared machine the least is what the load disturbs least), and the endpoint's mix (one of each named
+SELECT/ASK) summed both ways.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import subprocess
@@ -39,7 +44,7 @@ from rdflib import Dataset
 from normgraph.iri import graph_for_path
 from normgraph.knowledge import ROOT
 from normgraph.loading import knowledge_files, load_files
-from normgraph.queries import NamedQuery, QueryError, get_query, list_queries, with_prefixes
+from normgraph.queries import NamedQuery, QueryError, get_query, list_queries, parse_query_file, with_prefixes
 from normgraph.store import EmbeddedStore
 from normgraph.store.base import Store
 from normgraph.store.sparql_text import check_sparql
@@ -165,6 +170,7 @@ def query_table(timers: dict[str, Callable[[str], float | str]], queries: list[t
         f"{scans[n] * 1000:.1f} | 1" if isinstance(scans[n], float) else f"{scans[n]} | –" for n in timers) + " |")
     print("\n".join(rows), flush=True)
     over: list[str] = []
+    mix: dict[str, list[tuple[float, float]]] = {name: [] for name in timers}  # the endpoint mix: (s, scans)
     for q, text in queries:
         if q.name == SCAN:
             continue
@@ -174,6 +180,8 @@ def query_table(timers: dict[str, Callable[[str], float | str]], queries: list[t
             scan = timer(scan_text) if isinstance(t, float) else scans[name]  # the scan next to the query
             if isinstance(t, float) and isinstance(scan, float):
                 ratio = t / scan
+                if not q.internal and result_format(text)[0] == "json":
+                    mix[name].append((t, ratio))
                 cells.append(f"{t * 1000:.1f} | {ratio:.2f}")
                 if name == "embedded" and ratio > BUDGET and not q.internal:
                     over.append(q.name)
@@ -182,6 +190,9 @@ def query_table(timers: dict[str, Callable[[str], float | str]], queries: list[t
         rows.append(f"| {q.name}{' (internal)' if q.internal else ''} | " + " | ".join(cells) + " |")
         print(rows[-1], flush=True)
     rows.append("")
+    rows.append("named SELECT/ASK queries (the endpoint's mix, one of each), summed: " + "; ".join(
+        f"{name} {sum(t for t, _ in r) * 1000:.0f} ms, {sum(x for _, x in r):.2f} of its scans ({len(r)} answered)"
+        for name, r in mix.items()))
     rows.append(f"named queries over {BUDGET:g} full scans on the embedded store: {', '.join(over) or 'none'}")
     return rows
 
@@ -192,11 +203,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=REPEAT)
     ap.add_argument("--no-build", action="store_true", help="skip the full build timing")
     ap.add_argument("--split", help="comma-separated query names: evaluation apart from serialisation, then stop")
+    ap.add_argument("--baseline", type=Path, help="a source tree: its queries/ against these, then stop")
     args = ap.parse_args(argv)
     if args.split:
         split(args.split.split(","), args.repeat)
         return
+    if args.baseline:
+        baseline(args.baseline / "queries", args.repeat)
+        return
     engines = args.engines.split(",")
+    print(f"load average at the start: {_load()}", flush=True)
     files = knowledge_files(ROOT, examples=True)
     store = EmbeddedStore()
     load_s = timed(lambda: load_files(EmbeddedStore(), files, ROOT), repeat=3)
@@ -223,8 +239,14 @@ def main(argv: list[str] | None = None) -> None:
     queries = runnable()
     with tempfile.TemporaryDirectory() as tmp, _engines(engines, store, files, Path(tmp), args.repeat) as timers:
         print(f"\n{len(queries)} named queries, median of {args.repeat} runs each (servers: of {max(1, args.repeat // 2)})")
-        for row in query_table(timers, queries)[-2:]:
+        for row in query_table(timers, queries)[-3:]:
             print(row)
+    print(f"load average at the end: {_load()}", flush=True)
+
+
+def _load() -> str:
+    """The 1-, 5- and 15-minute load averages: every figure is recorded with the load it was measured under."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def split(names: list[str], repeat: int) -> None:
@@ -254,6 +276,45 @@ def split(names: list[str], repeat: int) -> None:
         size = len(store.query_serialized(text, fmt)[0])
         print(f"{name}: evaluate {ev * 1000:.1f} ms ({ev / scan:.2f} scans); evaluate + serialise {full * 1000:.1f} ms "
               f"({full / scan:.2f} scans); answer {size:,} bytes", flush=True)
+
+
+def baseline(folder: Path, repeat: int) -> None:
+    """Each named query whose text differs in `folder` (another tree's queries/), old and new timed in turn on one
+    embedded store, as full scans; then the endpoint's mix (one of each named SELECT/ASK) summed, old and new."""
+    store = EmbeddedStore()
+    load_files(store, knowledge_files(ROOT, examples=True), ROOT)
+
+    def cpu(text: str, fmt: str) -> float:
+        times = []
+        for _ in range(repeat):
+            start = time.thread_time()
+            store.query_serialized(text, fmt)
+            times.append(time.thread_time() - start)
+        return min(times)
+
+    scan_text = with_prefixes(get_query(SCAN).bind())
+    print(f"load average at the start: {_load()}")
+    print("| query | before ms | before / scan | after ms | after / scan |\n|---|---|---|---|---|", flush=True)
+    mix = [0.0, 0.0]
+    for q in list_queries():
+        old_file = folder / f"{q.name}.rq"
+        if not old_file.is_file():
+            continue
+        try:
+            new, old = with_prefixes(q.bind()), with_prefixes(parse_query_file(old_file).bind())
+        except QueryError:
+            continue
+        fmt = result_format(new)[0]
+        before, after = cpu(old, fmt), cpu(new, fmt)
+        scan = cpu(scan_text, "json")
+        if fmt == "json":
+            mix[0] += before
+            mix[1] += after
+        if old != new:
+            print(f"| {q.name} | {before * 1000:.1f} | {before / scan:.2f} | {after * 1000:.1f} | {after / scan:.2f} |",
+                  flush=True)
+    print(f"\nthe endpoint's mix (named SELECT/ASK, one of each), CPU: before {mix[0] * 1000:.0f} ms, after "
+          f"{mix[1] * 1000:.0f} ms ({mix[0] / mix[1]:.2f}x); load average at the end: {_load()}")
 
 
 @contextmanager
