@@ -409,3 +409,21 @@ def test_the_deciding_facts_travel_in_json_ld(store: EmbeddedStore, tmp_path: Pa
         assert before == after and any(s == APPLIES for *_, s, _d in before)
     finally:
         store.drop(GRAPH + "fintech-again")
+
+
+def test_an_annex_iii_point_the_organisation_refines_is_judged_as_validation_judges_it(store: EmbeddedStore) -> None:
+    """An organisation's own sub-point of an Annex III point (its skos:broader in its graph) that a system records as
+    its area: the facts assess() selects reach the point through it, as the whole graph validation judges does —
+    no FactConflict "not a point of Annex III" on one side and high-risk on the other."""
+    hospital = ID + "org/hospital/"
+    refined = (org_ntriples(store, "hospital").decode()
+               + f"<{hospital}area/triage> <http://www.w3.org/2004/02/skos/core#broader> <{ID}eu-ai-act/annex-III-5-d> .\n"
+               + f"<{hospital}ai-system/shift-roster> <https://w3id.org/normgraph/ont#annexIIIArea> <{hospital}area/triage> .\n")
+    store.load(refined.encode(), "ntriples", GRAPH + "refined")
+    whole = ox.Store()
+    whole.load(org_ntriples(store, "refined"), ox.RdfFormat.N_TRIPLES)
+    whole.load(catalog_ntriples(store, GRAPH + "refined"), ox.RdfFormat.N_TRIPLES)
+    for on in (date(2026, 12, 1), date(2031, 1, 1)):
+        selected = assess(store, "refined", on)
+        assert selected.answers == assess(store, "refined", on, facts=whole).answers
+        assert hospital + "ai-system/shift-roster" in {str(s) for s in selected.high_risk()}
