@@ -1,18 +1,22 @@
 """Organisations at scale: import, validation and peak memory at 1x, 10x and 100x the realistic organisation,
 and 100 organisations in one store.
 
-`python -m bench.bench_scale [--scales 1,10,100] [--orgs 100] [--cap-seconds 1800] [--cap-gib 8]`
+`python -m bench.bench_scale [--scales 1,10,100] [--whole-max-scale 10] [--chunk 10000] [--orgs 100]
+[--cap-seconds 1800] [--cap-gib 8]`
 
 - one scale = the synthetic organisation of bench/bench_validation.py (1x: 50 AI systems, 200 risks, 5,000
   evidence items, an SoA over both Annex A sets) times the scale, written as the four template CSVs, imported
   with `normgraph.orgdata.import_files` (parse, check every cell, one store.load) into an embedded store that
-  holds the knowledge, then validated (`validate_org`, pyshacl-turbo, on 2026-12-01);
+  holds the knowledge, then validated (`validate_org`, pyshacl-turbo, on 2026-12-01) in chunks (the default) and,
+  up to --whole-max-scale, also whole (`chunk_triples=0`: the data graph at once, as before chunking) in another
+  child, whose result rows must be the same (compared by digest);
 - many organisations = the 1x organisation imported once and its graph copied under N - 1 more slugs into
   one store, then the first and the last validated and their SoA built (does one organisation's cost grow
   with the others' data?).
 
-Each run is a child process (`--child`), so its peak RSS (getrusage ru_maxrss) is its own; the parent stops a
-child that passes --cap-seconds or --cap-gib of RSS and says so. The exponent of a step is
+Each run is a child process (`--child`), so its memory is its own: validation's peak RSS is VmHWM, reset just before
+validation (/proc/self/clear_refs), so the import's peak does not hide it; the process peak is getrusage's ru_maxrss.
+The parent stops a child that passes --cap-seconds or --cap-gib of RSS and says so. The exponent of a step is
 log(t_b / t_a) / log(triples_b / triples_a): 1 is linear.
 """
 
@@ -37,14 +41,31 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def child_scale(scale: int) -> dict[str, float]:
-    from rdflib import Graph
+def _status_mib(field: str) -> float:
+    """VmRSS (now) or VmHWM (peak since the last reset) of this process, in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _reset_peak() -> None:
+    """Start VmHWM afresh (Linux >= 4.0), so the next peak is validation's own and not the import's."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def child_scale(scale: int, chunk: int) -> dict[str, float | str]:
+    import gc
+    import hashlib
+    from dataclasses import astuple
 
     from bench.bench_validation import write_org
     from normgraph.loading import load_knowledge
     from normgraph.orgdata import import_files
     from normgraph.store import EmbeddedStore
-    from normgraph.validation import prepare_data, run_engine, validate_org
+    from normgraph.validation import prepare_data, validate_org
 
     store = EmbeddedStore()
     load_knowledge(store)
@@ -54,24 +75,24 @@ def child_scale(scale: int) -> dict[str, float]:
         t0 = time.perf_counter()
         triples = import_files(store, files, f"scale{scale}")
         t_import = time.perf_counter() - t0
-    after_import = _rss_mib()
+    gc.collect()
+    _reset_peak()
+    before = _status_mib("VmRSS")
     t0 = time.perf_counter()
-    result = validate_org(store, f"scale{scale}", TODAY, engine="turbo")
-    n_results = len(result.results)
+    result = validate_org(store, f"scale{scale}", TODAY, engine="turbo", chunk_triples=chunk)
     t_validate = time.perf_counter() - t0
-    peak = _rss_mib()
-    # where validation's time goes, measured again after it: building the data graph (org graph, catalog facts, the
-    # applicability engine, the validation facts), and the SHACL engine reading that graph with no shape at all
+    peak_validation = _status_mib("VmHWM")
+    n_results = len(result.results)
+    digest = hashlib.sha256(repr([astuple(r) for r in result.results]).encode()).hexdigest()[:12]
+    # where validation's time goes, measured again after it: building the data graph (the organisation graph, the
+    # catalog facts it names, the applicability engine's answers, the validation facts)
     del result
     t0 = time.perf_counter()
     prepared = prepare_data(store, f"scale{scale}", TODAY)
     t_prepare = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    run_engine(prepared.store, Graph(), "turbo")
-    t_engine_input = time.perf_counter() - t0
-    return {"scale": scale, "triples": triples, "import_s": t_import, "validate_s": t_validate,
-            "results": n_results, "rss_knowledge_mib": base, "rss_after_import_mib": after_import,
-            "peak_rss_mib": peak, "prepare_s": t_prepare, "engine_input_s": t_engine_input,
+    return {"scale": scale, "chunk": chunk, "triples": triples, "import_s": t_import, "validate_s": t_validate,
+            "results": n_results, "digest": digest, "rss_knowledge_mib": base, "rss_before_validation_mib": before,
+            "peak_validation_mib": peak_validation, "peak_rss_mib": _rss_mib(), "prepare_s": t_prepare,
             "data_graph_triples": len(prepared.store)}
 
 
@@ -145,42 +166,61 @@ def exponent(a: dict[str, float], b: dict[str, float], key: str) -> float:
     return math.log(b[key] / a[key]) / math.log(b["triples"] / a["triples"])
 
 
+def _row(r: dict[str, float]) -> str:
+    return (f"{r['validate_s']:.1f} s | {r['peak_validation_mib']:,.0f} MiB")
+
+
 def main(argv: list[str] | None = None) -> None:
+    from normgraph.validation_chunks import CHUNK_TRIPLES
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--scales", default="1,10,100")
+    ap.add_argument("--whole-max-scale", type=int, default=10,
+                    help="also validate unchunked (the whole data graph at once, as before) up to this scale")
+    ap.add_argument("--chunk", type=int, default=CHUNK_TRIPLES, help="own triples per validation chunk")
     ap.add_argument("--orgs", type=int, default=100, help="organisations in one store (0: skip)")
     ap.add_argument("--cap-seconds", type=float, default=1800.0)
     ap.add_argument("--cap-gib", type=float, default=8.0)
-    ap.add_argument("--child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=3, metavar=("KIND", "N", "CHUNK"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        kind, n = args.child[0], int(args.child[1])
-        print(json.dumps(child_scale(n) if kind == "scale" else child_orgs(n)))
+        kind, n, chunk = args.child[0], int(args.child[1]), int(args.child[2])
+        print(json.dumps(child_scale(n, chunk) if kind == "scale" else child_orgs(n)))
         return
     import os
 
-    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores, shared)")
-    print("| organisation | triples | import | validation (turbo) | of which: data graph built | results | peak RSS | "
-          "RSS of the knowledge alone | SHACL engine reading the data graph, no shape |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    done: list[dict[str, float]] = []
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores, shared); chunks of {args.chunk:,} triples")
+    print("| organisation | triples | import | validation in chunks | its peak RSS | validation whole | its peak RSS | "
+          "data graph built | results (same rows?) | RSS before validation | process peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    done: dict[str, list[dict[str, float]]] = {"chunks": [], "whole": []}
     for scale in (int(s) for s in args.scales.split(",")):
-        r = run_child(["scale", str(scale)], args.cap_seconds, args.cap_gib)
+        r = run_child(["scale", str(scale), str(args.chunk)], args.cap_seconds, args.cap_gib)
+        w: dict[str, float] | str | None = None
+        if scale <= args.whole_max_scale:
+            w = run_child(["scale", str(scale), "0"], args.cap_seconds, args.cap_gib)
         if isinstance(r, str):
-            print(f"| synthetic {scale}x | – | {r} | | | | | | |", flush=True)
+            print(f"| synthetic {scale}x | – | {r} | | | | | | | | |", flush=True)
             continue
-        done.append(r)
-        print(f"| synthetic {scale}x | {int(r['triples']):,} | {r['import_s']:.1f} s | {r['validate_s']:.1f} s | "
-              f"{r['prepare_s']:.1f} s | {int(r['results']):,} | {r['peak_rss_mib']:,.0f} MiB | "
-              f"{r['rss_knowledge_mib']:,.0f} MiB | {r['engine_input_s']:.1f} s ({int(r['data_graph_triples']):,} triples) |",
-              flush=True)
-    for a, b in itertools.pairwise(done):
-        print(f"exponent {int(a['scale'])}x -> {int(b['scale'])}x: import {exponent(a, b, 'import_s'):.2f}, "
-              f"validation {exponent(a, b, 'validate_s'):.2f} (data graph built {exponent(a, b, 'prepare_s'):.2f}, "
-              f"engine reading it {exponent(a, b, 'engine_input_s'):.2f}), peak RSS {exponent(a, b, 'peak_rss_mib'):.2f} "
-              "(1 = linear)", flush=True)
+        done["chunks"].append(r)
+        whole = "not run | –"
+        same = ""
+        if isinstance(w, dict):
+            done["whole"].append(w)
+            whole = _row(w)
+            same = " (same)" if w["digest"] == r["digest"] else " (DIFFERENT)"
+        elif isinstance(w, str):
+            whole = f"{w} | –"
+        print(f"| synthetic {scale}x | {int(r['triples']):,} | {r['import_s']:.1f} s | {_row(r)} | {whole} | "
+              f"{r['prepare_s']:.1f} s | {int(r['results']):,}{same} | {r['rss_before_validation_mib']:,.0f} MiB | "
+              f"{r['peak_rss_mib']:,.0f} MiB |", flush=True)
+    for how, runs in done.items():
+        for a, b in itertools.pairwise(runs):
+            print(f"exponent {int(a['scale'])}x -> {int(b['scale'])}x ({how}): validation {exponent(a, b, 'validate_s'):.2f} "
+                  f"(data graph built {exponent(a, b, 'prepare_s'):.2f}), import {exponent(a, b, 'import_s'):.2f}, "
+                  f"peak RSS during validation {exponent(a, b, 'peak_validation_mib'):.2f} (1 = linear)", flush=True)
     if args.orgs:
-        r = run_child(["orgs", str(args.orgs)], args.cap_seconds, args.cap_gib)
+        r = run_child(["orgs", str(args.orgs), "0"], args.cap_seconds, args.cap_gib)
         if isinstance(r, str):
             print(f"{args.orgs} organisations in one store: {r}")
             return

@@ -23,7 +23,11 @@ The pipeline, for one organisation graph `ngg:org/<slug>`, all of it in an in-me
    not part of `ValidationResult.derived`, never written back to the store;
 6. validate with pySHACL (default, the reference; it gets an rdflib copy of the store) or pyshacl-turbo
    (`engine="turbo"`, fast; it reads the Oxigraph store itself); both must agree
-   (tests/test_validation.py compares the sets of (focus, path, shape, severity)).
+   (tests/test_validation.py compares the sets of (focus, path, shape, severity)). A data graph of more than
+   `chunk_triples` (default CHUNK_TRIPLES) triples is validated in chunks of focus nodes (normgraph.validation_chunks:
+   each chunk holds the triples its nodes' shapes read; only its own nodes' results are kept), so the engine never
+   reads, copies or parses the whole organisation and its cost grows linearly; the results are exactly the unchunked
+   ones (tests/test_validation_chunks.py).
 
 The shapes graph is parsed once per process (`load_shapes`, re-read when a shapes file changes).
 `validate_org(store, slug, today)` returns a `ValidationResult` whose `.results` are `ResultRow`s and whose
@@ -55,6 +59,7 @@ from normgraph.iri import NG, curie, local_id, org_graph
 from normgraph.knowledge import ROOT
 from normgraph.queries import get_query
 from normgraph.store.base import SelectResult, Store
+from normgraph.validation_chunks import CHUNK_TRIPLES, ChunkingUnsupported, chunks, owns, reads
 
 SHAPES_DIR = ROOT / "shapes"
 #: The obligation whose duty validation also states as `dpv:hasObligation` in the classification it returns.
@@ -355,8 +360,10 @@ def build_data_graph(store: Store, org_slug: str, today: date) -> tuple[Graph, G
 
 # -- running the engines ----------------------------------------------------------------------------
 
-def run_engine(data: Graph | ox.Store, shapes: Graph, engine: str = "pyshacl") -> Graph:
-    """Validate and return the sh:ValidationReport graph (turbo also takes the Oxigraph store directly)."""
+def run_engine(data: Graph | ox.Store, shapes: Graph, engine: str = "pyshacl", *,
+               focus_nodes: list[str] | None = None) -> Graph:
+    """Validate and return the sh:ValidationReport graph (turbo also takes the Oxigraph store directly); with
+    `focus_nodes` (IRIs), only the targets among them are validated."""
     if engine == "pyshacl":
         import pyshacl
 
@@ -364,14 +371,14 @@ def run_engine(data: Graph | ox.Store, shapes: Graph, engine: str = "pyshacl") -
             data = _store_to_rdflib(data)
         _conforms, report, _text = pyshacl.validate(
             data, shacl_graph=shapes, inference="none", advanced=False, allow_infos=True, allow_warnings=True,
-            abort_on_first=False, meta_shacl=False, do_owl_imports=False,
+            abort_on_first=False, meta_shacl=False, do_owl_imports=False, focus_nodes=focus_nodes,
         )
     elif engine == "turbo":
         import pyshacl_turbo
 
         _conforms, report, _text = pyshacl_turbo.validate(
             data, shacl_graph=shapes, inference="none", advanced=False, allow_infos=True, allow_warnings=True,
-            abort_on_first=False, do_owl_imports=False,
+            abort_on_first=False, do_owl_imports=False, focus_nodes=focus_nodes,
         )
     else:
         raise ValidationError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
@@ -461,6 +468,42 @@ def parse_report(report: Graph, data: Graph | ox.Store, shapes: Graph, store: St
     return out
 
 
+def run_in_chunks(data: ox.Store, shapes: Graph, engine: str = "pyshacl", size: int = CHUNK_TRIPLES) -> Graph:
+    """Validate the data graph chunk by chunk (normgraph.validation_chunks) and return one sh:ValidationReport holding
+    each chunk's results about the nodes it owns: the report the engine gives for the whole graph, in bounded memory.
+    ChunkingUnsupported when the shapes read what a chunk would not hold."""
+    spec = reads(shapes)
+    shape_nodes = {n for n in shapes.all_nodes() if isinstance(n, BNode)}
+    merged = Graph()
+    report = BNode()
+    merged.add((report, RDF.type, SH.ValidationReport))
+    conforms = True
+    for chunk in chunks(data, spec, size):
+        # turbo validates only the owned targets (it skips the neighbours the chunk holds for their sake); pySHACL's
+        # focus_nodes also filters the value nodes of nested shapes (sh:not [ sh:property … ]), which changes answers
+        part = run_engine(chunk.store, shapes, engine, focus_nodes=chunk.focus_nodes() if engine == "turbo" else None)
+        fresh: dict[Node, BNode] = {}
+
+        def copy(n: Node, part: Graph = part, fresh: dict[Node, BNode] = fresh) -> Node:
+            # the results' own blank nodes are renamed (each chunk's report numbers them afresh); a shape's stay
+            if isinstance(n, BNode) and n not in shape_nodes and (n, None, None) in part:
+                if n not in fresh:
+                    fresh[n] = BNode()
+                    for p, o in part.predicate_objects(n):
+                        merged.add((fresh[n], p, copy(o)))
+                return fresh[n]
+            return n
+
+        for result in part.objects(None, SH.result):
+            if owns(chunk, part.value(result, SH.focusNode)):
+                merged.add((report, SH.result, copy(result)))
+                conforms = conforms and part.value(result, SH.resultSeverity) != SH.Violation
+        for prefix, ns in part.namespaces():
+            merged.bind(prefix, ns, override=False)
+    merged.add((report, SH.conforms, Literal(conforms)))
+    return merged
+
+
 def validate_graph(data: Graph | ox.Store, shapes: Graph | None = None, engine: str = "pyshacl",
                    store: Store | None = None) -> tuple[Graph, list[ResultRow]]:
     """Validate a prepared data graph (already classified, dated and with its validation facts)."""
@@ -470,17 +513,29 @@ def validate_graph(data: Graph | ox.Store, shapes: Graph | None = None, engine: 
 
 
 def validate_org(store: Store, org_slug: str, today: date | None = None, *, engine: str = "pyshacl",
-                 shapes: Graph | None = None) -> ValidationResult:
-    """Validate organisation `org_slug` (its graph ngg:org/<slug>) as of `today` (default: the current date)."""
+                 shapes: Graph | None = None, chunk_triples: int = CHUNK_TRIPLES) -> ValidationResult:
+    """Validate organisation `org_slug` (its graph ngg:org/<slug>) as of `today` (default: the current date).
+
+    A data graph of more than `chunk_triples` triples is validated in chunks of about that many (`run_in_chunks`:
+    the same results, in linear time and bounded memory); 0 validates it whole."""
     if engine not in ENGINES:
         raise ValidationError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     today = today or date.today()
     local_id(org_slug)  # raises on an empty slug
     prepared = prepare_data(store, org_slug, today)
-    # turbo reads the Oxigraph store natively; pySHACL needs an rdflib graph (one N-Triples parse)
-    data: Graph | ox.Store = prepared.store if engine == "turbo" else prepared.graph()
     shapes = shapes if shapes is not None else load_shapes()
-    report, rows = validate_graph(data, shapes, engine, store)
+    report: Graph | None = None
+    if chunk_triples and len(prepared.store) > chunk_triples:
+        try:
+            report = run_in_chunks(prepared.store, shapes, engine, chunk_triples)
+        except ChunkingUnsupported:
+            report = None
+    if report is not None:
+        rows = parse_report(report, prepared.store, shapes, store)
+    else:
+        # turbo reads the Oxigraph store natively; pySHACL needs an rdflib graph (one N-Triples parse)
+        data: Graph | ox.Store = prepared.store if engine == "turbo" else prepared.graph()
+        report, rows = validate_graph(data, shapes, engine, store)
     rows = follow_the_engine(rows, shapes, prepared.owed, today)
     return ValidationResult(org=org_slug, today=today, engine=engine, results=rows, report=report,
                             derived=_rdflib(prepared.derived))
@@ -493,6 +548,6 @@ def result_json(result: ValidationResult) -> str:
 __all__ = [
     "ENGINES", "FRIA", "MAY_OWE", "SHAPES_DIR", "UNDECIDED", "VALIDATION_FACTS", "VALIDATION_NODE", "PreparedData", "ResultRow",
     "ValidationError", "ValidationResult", "build_data_graph", "catalog_facts", "load_shapes",
-    "org_data", "parse_report", "prepare_data", "result_json", "run_engine",
+    "org_data", "parse_report", "prepare_data", "result_json", "run_engine", "run_in_chunks",
     "undecided", "validate_graph", "validate_org",
 ]

@@ -1,0 +1,181 @@
+"""Validation in chunks of focus nodes, so its time grows linearly with the organisation and its memory is bounded.
+
+Why this is exact. After `prepare_data` every join over the whole organisation (current evidence, ISO 42001
+counterparts, the applicability engine's answers) is a fact in the data graph, and every shape in shapes/ reads, from
+its focus node, only triples along the predicates it names: `sh:path`s, the target predicates, the property-pair
+constraints, the IRIs in its SPARQL, and `rdf:type` / `rdfs:subClassOf` for `sh:class` and class targets (`reads`).
+So a focus node's results depend only on the triples reachable from it along those predicates. A chunk is a set of
+*owned* nodes with that closure (and, for a node targeted as the object of a predicate, one triple naming it so); the
+engine validates the chunk and only the results about owned nodes are kept. Every node is owned by exactly one chunk
+and a chunk is a subgraph of the data graph (targets and constraints only grow with triples), so the union of the
+chunks' results is the unchunked result set. Shapes this reasoning does not cover (inverse paths, `sh:closed`,
+SPARQL-based targets, a variable predicate in SPARQL) raise ChunkingUnsupported: the caller validates unchunked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, SH, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import BNode, Node
+
+#: Own triples (of the owned nodes) per chunk. The SHACL engine's cost per triple read does not fall below ~10 µs
+#: and grows with the graph it reads; chunks this small keep it flat and the engine's copy of its input small, while
+#: the neighbours each chunk repeats (catalog terms, people, systems) stay a small share (bench/README.md).
+CHUNK_TRIPLES = 10_000
+
+_PATH_OF = (SH.path, SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals, SH.targetSubjectsOf, SH.targetObjectsOf)
+_NESTED_PATH = (SH.alternativePath, SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath)
+_IRI = re.compile(r"<([^<>\s]*)>")
+_PNAME = re.compile(r"(?<![\w?$])([A-Za-z][\w.-]*)?:([A-Za-z_][\w-]*)")
+#: A variable in predicate position: `?s ?p ?o` (or `$this ?p ?o`) in a SPARQL body.
+_VARIABLE_PREDICATE = re.compile(r"[?$]\w+\s+[?$]\w+\s+[^\s.;,})]")
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+class ChunkingUnsupported(Exception):
+    """The shapes read something a chunk would not hold (the message says what): validate unchunked."""
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What the shapes read from a focus node: the predicates followed, and the predicates whose objects are targets."""
+
+    predicates: frozenset[str]
+    object_targets: frozenset[str]
+    target_nodes: frozenset[Node]
+
+
+def reads(shapes: Graph) -> Reads:
+    """The predicates the shapes follow from a focus node (ChunkingUnsupported for what chunks cannot hold)."""
+    preds = {str(RDF.type), str(RDFS.subClassOf)}
+    for s, p, o in shapes:
+        if p in _PATH_OF:
+            _path(shapes, o, preds)
+        elif p in (SH.select, SH.ask):
+            _sparql(shapes, str(o), preds)
+        elif p == SH.closed and o == Literal(True):
+            raise ChunkingUnsupported(f"{s} is closed: it reads every predicate of its focus node")
+        elif p == SH.target:
+            raise ChunkingUnsupported(f"{s} has a SPARQL-based or custom target")
+    return Reads(frozenset(preds), frozenset(str(o) for o in shapes.objects(None, SH.targetObjectsOf)),
+                 frozenset(shapes.objects(None, SH.targetNode)))
+
+
+def _path(shapes: Graph, path: Node, preds: set[str]) -> None:
+    if isinstance(path, URIRef):
+        preds.add(str(path))
+        return
+    if shapes.value(path, SH.inversePath) is not None:
+        raise ChunkingUnsupported(f"inverse path {path}: a chunk holds the triples going out of its nodes only")
+    if shapes.value(path, RDF.first) is not None:  # a sequence path
+        for member in Collection(shapes, path):
+            _path(shapes, member, preds)
+        return
+    for p in _NESTED_PATH:
+        inner = shapes.value(path, p)
+        if inner is not None:
+            _path(shapes, inner, preds)
+            return
+    raise ChunkingUnsupported(f"path {path} is not one the chunks understand")
+
+
+def _sparql(shapes: Graph, text: str, preds: set[str]) -> None:
+    """Every IRI a SPARQL constraint names counts as read (predicates and constants alike: a superset is harmless)."""
+    body = text[text.find("{"):]
+    if "^" in body.replace("^^", ""):
+        raise ChunkingUnsupported("a SPARQL constraint follows an inverse path")
+    if _VARIABLE_PREDICATE.search(_IRI.sub("<>", body)):
+        raise ChunkingUnsupported("a SPARQL constraint reads a variable predicate")
+    prefixes = {str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace)) for d in shapes.objects(None, SH.declare)}
+    prefixes.update(re.findall(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", text, flags=re.IGNORECASE))
+    preds.update(_IRI.findall(body))
+    for prefix, local in _PNAME.findall(_IRI.sub("<>", body)):
+        if prefix in prefixes:
+            preds.add(prefixes[prefix] + local)
+
+
+@dataclass
+class Chunk:
+    """A subgraph of the data graph to validate, and the nodes whose results it answers for."""
+
+    store: ox.Store
+    owned: set[Term]
+
+    def focus_nodes(self) -> list[str] | None:
+        """The owned nodes as the engines' `focus_nodes` (IRIs only; None, i.e. every target, if any is not an IRI):
+        the engine then skips the neighbours the chunk holds for its owned nodes' sake."""
+        if all(isinstance(n, ox.NamedNode) for n in self.owned):
+            return sorted(n.value for n in self.owned if isinstance(n, ox.NamedNode))
+        return None
+
+
+def chunks(data: ox.Store, spec: Reads, size: int = CHUNK_TRIPLES) -> Iterator[Chunk]:
+    """The data graph (default graph of `data`) in chunks of about `size` own triples, every node owned once."""
+    default = ox.DefaultGraph()
+    own: Counter[Term] = Counter(q.subject for q in data.quads_for_pattern(None, None, None, default))
+    witness: dict[Term, ox.Quad] = {}
+    for p in sorted(spec.object_targets):
+        for q in data.quads_for_pattern(None, ox.NamedNode(p), None, default):
+            witness.setdefault(q.object, q)
+    universe: set[Term] = set(own) | set(witness) | {_ox(n) for n in spec.target_nodes}
+    batch: list[Term] = []
+    count = 0
+    for node in sorted(universe, key=_sort_key):
+        batch.append(node)
+        count += own.get(node, 0)
+        if count >= size:
+            yield _chunk(data, batch, spec.predicates, witness)
+            batch, count = [], 0
+    if batch:
+        yield _chunk(data, batch, spec.predicates, witness)
+
+
+def _chunk(data: ox.Store, owned: list[Term], preds: frozenset[str], witness: dict[Term, ox.Quad]) -> Chunk:
+    """The owned nodes with every triple reachable from them along the predicates read, and their target witnesses."""
+    default = ox.DefaultGraph()
+    read = {ox.NamedNode(p) for p in preds}
+    seen: set[Term] = set(owned)
+    todo = [n for n in owned if type(n) is not ox.Literal]
+    quads = [witness[n] for n in owned if n in witness]
+    while todo:
+        for q in data.quads_for_pattern(todo.pop(), None, None, default):
+            if q.predicate in read:
+                quads.append(q)
+                o = q.object
+                if o not in seen and type(o) is not ox.Literal and type(o) is not ox.Triple:
+                    seen.add(o)
+                    todo.append(o)
+    st = ox.Store()
+    st.extend(quads)
+    return Chunk(st, set(owned))
+
+
+def _sort_key(t: Term) -> tuple[int, str]:
+    return (0 if isinstance(t, ox.NamedNode) else 1 if isinstance(t, ox.BlankNode) else 2, str(t))
+
+
+def _ox(node: Node) -> Term:
+    """An rdflib term as the pyoxigraph term the data graph holds."""
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)) if node.datatype else None)
+    raise TypeError(f"not an RDF term: {node!r}")
+
+
+def owns(chunk: Chunk, focus: Node | None) -> bool:
+    """Whether a result about `focus` belongs to this chunk."""
+    return focus is not None and _ox(focus) in chunk.owned
+
+
+__all__ = ["CHUNK_TRIPLES", "Chunk", "ChunkingUnsupported", "Reads", "chunks", "owns", "reads"]

@@ -1,0 +1,89 @@
+"""Validation in chunks of focus nodes gives exactly the unchunked results: same rows (focus, label, shape, severity,
+message, provision, path, value) in the same order, same conformance, on the example organisations (chunks of a
+few hundred triples) and on the synthetic 1× organisation of bench/ (chunks of the default size)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import astuple
+from datetime import date
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from bench.bench_validation import write_org
+from normgraph.loading import load_knowledge
+from normgraph.orgdata import import_files
+from normgraph.store.embedded import EmbeddedStore
+from normgraph.validation import ValidationResult, load_shapes, validate_org
+from normgraph.validation_chunks import CHUNK_TRIPLES, ChunkingUnsupported, reads
+
+TODAY = date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    st = EmbeddedStore()
+    load_knowledge(st, examples=True)
+    return st
+
+
+def _same(whole: ValidationResult, chunked: ValidationResult) -> None:
+    assert [astuple(r) for r in chunked.results] == [astuple(r) for r in whole.results]
+    assert chunked.conforms == whole.conforms
+    assert len(set(chunked.report.objects(None, SH.result))) == len(set(whole.report.objects(None, SH.result)))
+    assert set(chunked.report.objects(None, SH.conforms)) == set(whole.report.objects(None, SH.conforms))
+    assert set(chunked.derived) == set(whole.derived)
+
+
+@pytest.mark.parametrize("org", ["hospital", "fintech"])
+@pytest.mark.parametrize("size", [200, 1_500])
+def test_example_orgs_validate_the_same_in_chunks(store: EmbeddedStore, org: str, size: int) -> None:
+    whole = validate_org(store, org, TODAY, engine="turbo", chunk_triples=0)
+    chunked = validate_org(store, org, TODAY, engine="turbo", chunk_triples=size)
+    assert whole.results  # the documented gaps (tests/test_validation.py)
+    _same(whole, chunked)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("org", ["hospital", "fintech"])
+def test_example_orgs_validate_the_same_in_chunks_with_pyshacl(store: EmbeddedStore, org: str) -> None:
+    _same(validate_org(store, org, TODAY, chunk_triples=0), validate_org(store, org, TODAY, chunk_triples=500))
+
+
+@pytest.mark.slow
+def test_synthetic_organisation_validates_the_same_in_chunks(store: EmbeddedStore) -> None:
+    """The 1× organisation (72,911 triples: 5,000 evidence items, 200 risks, 50 AI systems, 515 results) in chunks of
+    the default size; results about AI systems, risks, SoA entries, evidence and catalog terms alike."""
+    with tempfile.TemporaryDirectory() as tmp:
+        triples = import_files(store, write_org(Path(tmp), 1), "synthetic")
+    try:
+        assert triples > 5 * CHUNK_TRIPLES
+        whole = validate_org(store, "synthetic", TODAY, engine="turbo", chunk_triples=0)
+        chunked = validate_org(store, "synthetic", TODAY, engine="turbo")
+        assert len(whole.results) > 500
+        _same(whole, chunked)
+    finally:
+        store.drop("https://w3id.org/normgraph/graph/org/synthetic")
+
+
+def test_the_shapes_read_only_what_chunks_hold() -> None:
+    """Every shape in shapes/ can be chunked: the predicates it follows include its SPARQL's."""
+    spec = reads(load_shapes())
+    ng = "https://w3id.org/normgraph/ont#"
+    assert {ng + "usesModel", ng + "trainedOn", ng + "qualityCheck", ng + "forControl"} <= spec.predicates
+    assert ng + "supports" in spec.object_targets
+
+
+@pytest.mark.parametrize("shape", [
+    "ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:property [ sh:path [ sh:inversePath ng:affects ] ; sh:minCount 1 ] .",
+    "ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:closed true .",
+    'ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o }" ] .',
+])
+def test_shapes_a_chunk_cannot_answer_are_validated_whole(shape: str) -> None:
+    g = Graph().parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ng: <https://w3id.org/normgraph/ont#> . "
+                           "@prefix ngsh: <https://w3id.org/normgraph/shapes#> . " + shape, format="turtle")
+    with pytest.raises(ChunkingUnsupported):
+        reads(g)
