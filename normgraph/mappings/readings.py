@@ -144,11 +144,12 @@ WRITE_HOOKS.append(KEEPER)
 
 
 def remote_written(store: Store, graph: str | None) -> None:
-    """After a write through a served remote store (served.REMOTE_WRITE_HOOKS): derive the readings again
-    when the store keeps them and the write may have changed a public graph's records — an update, or a
-    load or drop of a public graph other than the readings themselves. Writes of organisation graphs
-    never do; writes made to the remote store directly are not seen (docs/remote-stores.md)."""
-    if graph is not None and (graph == str(GRAPH) or org_of_graph(graph) is not None):
+    """After a write through a served remote store (served.REMOTE_WRITE_HOOKS): derive the readings again when the
+    store keeps them and a load or drop replaced a public mapping set (`ngg:mappings/…`, the inferred records),
+    where the records live. A remote store cannot be asked cheaply what a SPARQL Update touched, and deriving costs
+    a full read and reload of the readings over HTTP, so an update does not; after an update that changes records,
+    or writes made to the remote store directly, run `normgraph push` again (docs/remote-stores.md)."""
+    if graph is None or not (graph.startswith(f"{NGG}mappings/") or graph == f"{NGG}derived/inferred-mappings"):
         return
     if str(GRAPH) in store.graphs():
         refresh(store)
