@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.term import BNode, Node
+from rdflib.term import Node
+
+from normgraph.store.oxigraph import to_oxigraph
 
 #: Own triples (of the owned nodes) per chunk. The SHACL engine's cost per triple read does not fall below ~10 µs
 #: and grows with the graph it reads; chunks this small keep it flat and the engine's copy of its input small, while
@@ -123,7 +125,7 @@ def chunks(data: ox.Store, spec: Reads, size: int = CHUNK_TRIPLES) -> Iterator[C
     for p in sorted(spec.object_targets):
         for q in data.quads_for_pattern(None, ox.NamedNode(p), None, default):
             witness.setdefault(q.object, q)
-    universe: set[Term] = set(own) | set(witness) | {_ox(n) for n in spec.target_nodes}
+    universe: set[Term] = set(own) | set(witness) | {to_oxigraph(n) for n in spec.target_nodes}
     batch: list[Term] = []
     count = 0
     for node in sorted(universe, key=_sort_key):
@@ -160,22 +162,9 @@ def _sort_key(t: Term) -> tuple[int, str]:
     return (0 if isinstance(t, ox.NamedNode) else 1 if isinstance(t, ox.BlankNode) else 2, str(t))
 
 
-def _ox(node: Node) -> Term:
-    """An rdflib term as the pyoxigraph term the data graph holds."""
-    if isinstance(node, URIRef):
-        return ox.NamedNode(str(node))
-    if isinstance(node, BNode):
-        return ox.BlankNode(str(node))
-    if isinstance(node, Literal):
-        if node.language:
-            return ox.Literal(str(node), language=node.language)
-        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)) if node.datatype else None)
-    raise TypeError(f"not an RDF term: {node!r}")
-
-
 def owns(chunk: Chunk, focus: Node | None) -> bool:
     """Whether a result about `focus` belongs to this chunk."""
-    return focus is not None and _ox(focus) in chunk.owned
+    return focus is not None and to_oxigraph(focus) in chunk.owned
 
 
 __all__ = ["CHUNK_TRIPLES", "Chunk", "ChunkingUnsupported", "Reads", "chunks", "owns", "reads"]

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.term import Identifier
+from rdflib.term import Identifier, Node
 
 from normgraph.store.base import RDF_FORMATS, RESULT_FORMATS, Dataset, RdfSyntaxError
 
@@ -93,7 +93,7 @@ def to_rdflib(term: object) -> Identifier | None:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
