@@ -78,9 +78,11 @@ def keywords(sparql: str) -> list[str]:
     return out
 
 
-#: functions whose value differs between two runs of the same update: such an update is not replayed on
-#: the read snapshot of an on-disk store (the snapshot is copied from the durable store instead)
-_NONDETERMINISTIC = frozenset({"NOW", "RAND", "UUID", "STRUUID", "SAMPLE"})
+#: functions whose value differs between two runs over the same data (the clock, chance): an answer using one is
+#: never kept in the result cache. SAMPLE is not among them: it picks one of the values the data holds, and the
+#: same engine over the same data picks the same one (explorer-records, report-soa and eight other named
+#: queries use it, and are cached).
+_NONDETERMINISTIC = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class SparqlInfo:
     form: str | None  # "select" | "ask" | "graph" (CONSTRUCT/DESCRIBE) | None (update or unknown)
     outbound: str | None  # the first SERVICE / LOAD keyword found
     has_from: bool  # FROM or FROM NAMED present
-    volatile: bool = False  # NOW, RAND, UUID, STRUUID or SAMPLE: two runs may give different results
+    volatile: bool = False  # NOW, RAND, UUID or STRUUID: two runs over the same data may differ
 
 
 #: texts longer than this (characters) are analysed every time, never memoised
