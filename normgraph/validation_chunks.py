@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.term import Node
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Node, Variable
 
 from normgraph.store.oxigraph import to_oxigraph
 
@@ -96,10 +98,52 @@ def _sparql(shapes: Graph, text: str, preds: set[str]) -> None:
         raise ChunkingUnsupported("a SPARQL constraint reads a variable predicate")
     prefixes = {str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace)) for d in shapes.objects(None, SH.declare)}
     prefixes.update(re.findall(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", text, flags=re.IGNORECASE))
+    _forward_from_this(text, prefixes)
     preds.update(_IRI.findall(body))
     for prefix, local in _PNAME.findall(_IRI.sub("<>", body)):
         if prefix in prefixes:
             preds.add(prefixes[prefix] + local)
+
+
+def _triple_patterns(node: object, out: list[tuple[object, object, object]]) -> None:
+    if isinstance(node, CompValue):
+        if node.name == "BGP":
+            out.extend(node.triples)
+        elif node.name == "TriplesBlock":  # inside EXISTS / NOT EXISTS: flat lists, three terms a pattern
+            for block in node.triples:
+                out.extend(tuple(block[i:i + 3]) for i in range(0, len(block) - 2, 3))
+        for value in node.values():
+            _triple_patterns(value, out)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _triple_patterns(value, out)
+    elif isinstance(node, dict):
+        for value in node.values():
+            _triple_patterns(value, out)
+
+
+def _forward_from_this(text: str, prefixes: dict[str, str]) -> None:
+    """A chunk holds what leads out of its nodes: every triple pattern of the constraint (FILTER EXISTS ones too)
+    must start at $this or at a variable reached from it. A pattern pointing into $this (`?x ng:serves $this`),
+    one over other subjects (a count or uniqueness over the organisation) or one naming a constant subject could
+    read triples another chunk holds, and is validated whole."""
+    head = "".join(f"PREFIX {k}: <{v}>\n" for k, v in prefixes.items() if k not in ("None",))
+    try:
+        algebra = prepareQuery(head + text).algebra
+    except Exception as e:  # a text the reader cannot follow: do not guess what it reads
+        raise ChunkingUnsupported(f"a SPARQL constraint could not be read ({type(e).__name__})") from None
+    patterns: list[tuple[object, object, object]] = []
+    _triple_patterns(algebra, patterns)
+    reached: set[object] = {Variable("this")}
+    grown = True
+    while grown:
+        grown = False
+        for subject, _predicate, obj in patterns:
+            if subject in reached and isinstance(obj, Variable) and obj not in reached:
+                reached.add(obj)
+                grown = True
+    if any(subject not in reached for subject, _predicate, _obj in patterns):
+        raise ChunkingUnsupported("a SPARQL constraint reads a triple that does not lead out of $this")
 
 
 @dataclass

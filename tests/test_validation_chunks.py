@@ -81,6 +81,11 @@ def test_the_shapes_read_only_what_chunks_hold() -> None:
     "ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:property [ sh:path [ sh:inversePath ng:affects ] ; sh:minCount 1 ] .",
     "ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:closed true .",
     'ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o }" ] .',
+    # a pattern pointing into $this, and one over other subjects: their triples may sit in another chunk
+    'ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:sparql [ sh:select '
+    '"SELECT $this WHERE { ?x <https://w3id.org/normgraph/ont#affects> $this }" ] .',
+    'ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:sparql [ sh:select "SELECT $this WHERE { $this '
+    '<https://w3id.org/normgraph/ont#id> ?id . FILTER EXISTS { ?other <https://w3id.org/normgraph/ont#id> ?id } }" ] .',
 ])
 def test_shapes_a_chunk_cannot_answer_are_validated_whole(shape: str) -> None:
     g = Graph().parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ng: <https://w3id.org/normgraph/ont#> . "
