@@ -127,9 +127,8 @@ def _forward_from_this(text: str, prefixes: dict[str, str]) -> None:
     must start at $this or at a variable reached from it. A pattern pointing into $this (`?x ng:serves $this`),
     one over other subjects (a count or uniqueness over the organisation) or one naming a constant subject could
     read triples another chunk holds, and is validated whole."""
-    head = "".join(f"PREFIX {k}: <{v}>\n" for k, v in prefixes.items() if k not in ("None",))
     try:
-        algebra = prepareQuery(head + text).algebra
+        algebra = prepareQuery(text, initNs={k: v for k, v in prefixes.items() if k != "None"}).algebra
     except Exception as e:  # a text the reader cannot follow: do not guess what it reads
         raise ChunkingUnsupported(f"a SPARQL constraint could not be read ({type(e).__name__})") from None
     patterns: list[tuple[object, object, object]] = []
