@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -12,6 +14,7 @@ from typing import Any
 
 from waitress.server import create_server
 
+from normgraph.access.audit import LOGGER as AUDIT_LOGGER
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
 from normgraph.store import EmbeddedStore
@@ -97,3 +100,21 @@ def access_db_with_link(folder: Path, name: str, *, admin: bool = False,
     registry.close()
     return db, secret
 
+
+@contextmanager
+def audit_records() -> Iterator[list[dict[str, Any]]]:
+    """The audit records (normgraph.access.audit, one JSON object a line) logged inside the block, as dicts."""
+    records: list[dict[str, Any]] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(json.loads(record.getMessage()))
+
+    handler, level = Collect(), AUDIT_LOGGER.level
+    AUDIT_LOGGER.addHandler(handler)
+    AUDIT_LOGGER.setLevel(logging.INFO)
+    try:
+        yield records
+    finally:
+        AUDIT_LOGGER.removeHandler(handler)
+        AUDIT_LOGGER.setLevel(level)

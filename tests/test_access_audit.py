@@ -4,8 +4,6 @@ every organisation graph it could reach, not a read of each (docs/security.md, "
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -13,11 +11,12 @@ import pytest
 from flask import Flask
 
 from normgraph.access import Registry
-from normgraph.access.audit import LOGGER, named_in, query_access, records
+from normgraph.access.audit import named_in, query_access, records
 from normgraph.loading import load_knowledge
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
 from normgraph.store import EmbeddedStore
+from tests.server_helpers import audit_records
 
 FINTECH = "https://w3id.org/normgraph/graph/org/fintech"
 HOSPITAL = "https://w3id.org/normgraph/graph/org/hospital"
@@ -37,29 +36,13 @@ def app() -> Iterator[tuple[Flask, str]]:
     close_app(a)
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[dict[str, object]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(record.getMessage()))
-
-
 def _trail(app: tuple[Flask, str], path: str) -> list[tuple[str, list[str]]]:
     flask_app, token = app
-    handler = _Records()
-    LOGGER.addHandler(handler)
-    level = LOGGER.level
-    LOGGER.setLevel(logging.INFO)
-    try:
+    with audit_records() as lines:
         r = flask_app.test_client().get(path, headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200, r.data[:200]
-    finally:
-        LOGGER.removeHandler(handler)
-        LOGGER.setLevel(level)
-    assert all(line["principal"] == "auditor" and line["path"] == path.split("?")[0] for line in handler.lines)
-    return [(str(line["access"]), list(line["graphs"])) for line in handler.lines]  # type: ignore[call-overload]
+    assert all(line["principal"] == "auditor" and line["path"] == path.split("?")[0] for line in lines)
+    return [(str(line["access"]), list(line["graphs"])) for line in lines]
 
 
 def test_a_query_naming_one_organisation_is_a_read_of_that_one_only(app: tuple[Flask, str]) -> None:

@@ -5,47 +5,32 @@ name costs one scrypt like a known one. On the example organisations fintech and
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from normgraph.access import Registry
 from normgraph.access import registry as registry_module
-from normgraph.access.audit import LOGGER
 from normgraph.access.manage import Conflict, Manager, Refused
 from normgraph.access.model import Principal
 from normgraph.server import create_app
 from normgraph.server.kernel import client_key, close_app
 from normgraph.store import EmbeddedStore
+from tests.server_helpers import audit_records
 
 FINTECH, HOSPITAL = "fintech", "hospital"
 PASSWORD = "makers-test-password"
 
 
-class Trail(logging.Handler):
-    """The audit records logged while a test runs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[dict[str, object]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(json.loads(record.getMessage()))
-
-
 @pytest.fixture
-def trail() -> Iterator[Trail]:
-    handler, level = Trail(), LOGGER.level
-    LOGGER.addHandler(handler)
-    LOGGER.setLevel(logging.INFO)
-    yield handler
-    LOGGER.removeHandler(handler)
-    LOGGER.setLevel(level)
+def trail() -> Iterator[list[dict[str, Any]]]:
+    """The audit records logged while a test runs."""
+    with audit_records() as records:
+        yield records
 
 
 @pytest.fixture
@@ -66,7 +51,7 @@ def root(reg: Registry) -> Manager:
 
 
 def test_org_admins_token_stops_working_when_its_principal_gains_another_organisation(reg: Registry,
-                                                                                     trail: Trail) -> None:
+                                                                                     trail: list[dict[str, Any]]) -> None:
     shown = fa(reg).invite("ext-auditor", role="viewer", kind="tool", credential="token")
     assert shown is not None and reg.by_token(shown.secret) is not None  # fintech's admin holds this token
     kept = root(reg).new_token("ext-auditor", "global").secret
@@ -74,7 +59,7 @@ def test_org_admins_token_stops_working_when_its_principal_gains_another_organis
     assert [(r["kind"], r["made_by"]) for r in revoked] == [("token", "fa")]
     assert reg.by_token(shown.secret) is None  # no longer opens hospital's graph
     assert reg.by_token(kept).roles == {FINTECH: "viewer", HOSPITAL: "viewer"}  # type: ignore[union-attr]
-    grant = next(r for r in trail.records if r.get("action") == "grant" and r["subject"] == "ext-auditor")
+    grant = next(r for r in trail if r.get("action") == "grant" and r["subject"] == "ext-auditor")
     assert grant["revoked"] == revoked
 
 
@@ -102,13 +87,13 @@ def test_reserved_names_are_refused(reg: Registry) -> None:
     assert [p["name"] for p in reg.principals()] == ["fa", "root"]
 
 
-def test_audit_records_say_how_the_principal_acted(reg: Registry, trail: Trail) -> None:
+def test_audit_records_say_how_the_principal_acted(reg: Registry, trail: list[dict[str, Any]]) -> None:
     token = reg.new_token("fa", "laptop")
     by_token = reg.by_token(token)
     assert by_token is not None and by_token.acted_via == f"token {reg.tokens('fa')[0]['id']}"
     Manager(reg, by_token, FINTECH).invite("ann", role="viewer", credential="none")
     fa(reg).invite("bob", role="viewer", credential="none")
-    vias = [r["via"] for r in trail.records if r.get("action") == "invite"]
+    vias = [r["via"] for r in trail if r.get("action") == "invite"]
     assert vias == [by_token.acted_via, "session"]
 
 
@@ -179,7 +164,7 @@ def test_a_database_of_the_old_schema_is_migrated_in_place(tmp_path: Path) -> No
 
 
 def test_the_server_keys_fairness_by_organisation_and_audits_the_token_number(example_store: EmbeddedStore,
-                                                                             tmp_path: Path, trail: Trail) -> None:
+                                                                             tmp_path: Path, trail: list[dict[str, Any]]) -> None:
     """Two tools fintech's admin invited share fintech's share of the query workers, and the audit trail of
     their reads names each one's token, so neither looks like the other (nor like the update token)."""
     reg = Registry(tmp_path / "access.sqlite")
@@ -198,7 +183,7 @@ def test_the_server_keys_fairness_by_organisation_and_audits_the_token_number(ex
         client = app.test_client()
         for path, token in zip(("risks", "soa"), tokens, strict=True):  # (a cached answer is not read again)
             assert client.get(f"/org/{FINTECH}/{path}", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-        reads = [(r["principal"], r["via"]) for r in trail.records if r.get("access") == "read"]
+        reads = [(r["principal"], r["via"]) for r in trail if r.get("access") == "read"]
         ids = {t["name"]: t["id"] for t in reg.tokens()}
         assert reads == [("bot-1", f"token {ids['bot-1']}"), ("bot-2", f"token {ids['bot-2']}")]
     finally:

@@ -4,14 +4,12 @@ background after a write so the next first view finds them ready, and never of o
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 import threading
 import time
 
 from flask import Flask
 
-from normgraph.access.audit import LOGGER
 from normgraph.iri import NGG
 from normgraph.reports import prepare_store
 from normgraph.reports.cache import ReportCache
@@ -19,16 +17,15 @@ from normgraph.server.kernel import state
 from normgraph.server.reports import report_cache
 from normgraph.store import EmbeddedStore
 from normgraph.store.scoped import Scope
+from tests.server_helpers import audit_records
 
 HOSPITAL = f"{NGG}org/hospital"
 ID = "https://w3id.org/normgraph/id/org/hospital/"
 NG = "https://w3id.org/normgraph/ont#"
 CONTROL = "https://w3id.org/normgraph/id/iso27001-2022/A-5-1"
-try:  # the application of the epochs' tests (hospital's editor, fintech's viewer); the audit trail's log handler
-    from test_access_audit import _Records
+try:  # the application of the epochs' tests (hospital's editor, fintech's viewer)
     from test_epochs import app, client
 except ImportError:  # tests/ imported as a package
-    from tests.test_access_audit import _Records
     from tests.test_epochs import app, client  # noqa: F401
 
 #: a bound on a hung background thread, not a timing assertion
@@ -78,19 +75,12 @@ def test_a_write_warms_the_organisations_report_inputs_for_the_new_data(app: tup
               ("gap-implemented", HOSPITAL, today)]
     fin_kept = {k: fin_cache.entries.get(k) for k in fin_cache.entries}
 
-    trail = _Records()
-    LOGGER.addHandler(trail)
-    level = LOGGER.level
-    LOGGER.setLevel(logging.INFO)
-    try:
+    with audit_records() as trail:
         r = editor.post("/store", query_string={"graph": HOSPITAL}, data=evidence(1).encode(),
                         content_type="application/n-triples")
         assert r.status_code in (200, 201, 204), r.data
         settled(cache, "hospital")
-    finally:
-        LOGGER.removeHandler(trail)
-        LOGGER.setLevel(level)
-    assert [line["principal"] for line in trail.lines] == ["hosp-editor"]  # computing ahead is no one's read
+    assert [line["principal"] for line in trail] == ["hosp-editor"]  # computing ahead is no one's read
     assert [key for key in shared if not cache.has(hospital, key)] == []  # all there before any page asks
     assert not fin_cache.warming("fintech") and {k: fin_cache.entries.get(k) for k in fin_cache.entries} == fin_kept
 
