@@ -2,7 +2,8 @@
 
 Every folder loaded must hold Turtle files: a missing or empty one raises `KnowledgeMissing`
 (naming the folder and where it was looked for), so a broken install never answers from a partial graph.
-The derived mapping readings loaded here are kept current by the store from then on (`readings.KEEPER`).
+The derived mapping readings and inferred records loaded here are kept current by the store from then on
+(`readings.KEEPER`, `inferred_keeper.KEEPER`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from normgraph import knowledge
 from normgraph.iri import graph_for_path
 from normgraph.knowledge import ROOT
-from normgraph.mappings import readings  # noqa: F401  (its write hook keeps every store's readings current)
+from normgraph.mappings import (
+    inferred_keeper,  # noqa: F401  (its write hook keeps every store's inferred records current)
+    readings,  # noqa: F401  (its write hook keeps every store's readings current)
+)
 from normgraph.store.base import SUFFIX_FORMATS, Store
 
 #: The folders loaded by default, in load order. Examples (fictional organisations) are optional.
