@@ -68,7 +68,8 @@ def test_a_write_warms_the_organisations_report_inputs_for_the_new_data(app: tup
     cache, fin_cache = report_cache(hospital), report_cache(fintech)
     today = dt.date.today().isoformat()
     shared = [("applicability", "hospital", today), ("org", "hospital"),
-              ("rows", "report-soa", ("graph", HOSPITAL), ("today", today)),
+              ("rows", "report-soa", ("graph", HOSPITAL)),
+              ("rows", "report-soa-evidence", ("graph", HOSPITAL), ("today", today)),
               ("rows", "report-audit-supported", ("graph", HOSPITAL), ("today", today)),
               ("rows", "report-audit-counts", ("graph", HOSPITAL), ("today", today)),
               ("rows", "report-gap-obligation-evidence", ("graph", HOSPITAL), ("today", today)),
