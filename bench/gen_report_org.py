@@ -21,7 +21,7 @@ RISK_KINDS = ("confidentiality", "integrity", "availability", "bias", "drift", "
 def controls(store: Store, slug: str) -> list[str]:
     """The Annex A controls of both ISO standards: the rows of the unified SoA (for an organisation
     that has no entries yet)."""
-    rows = run(store, "report-soa", graph=f"https://w3id.org/normgraph/graph/org/{slug}", today="2026-12-01").rows
+    rows = run(store, "report-soa", graph=f"https://w3id.org/normgraph/graph/org/{slug}").rows
     return sorted({str(r["control"]) for r in rows})
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import threading
 import time
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -68,7 +69,8 @@ def test_a_write_warms_the_organisations_report_inputs_for_the_new_data(app: tup
     cache, fin_cache = report_cache(hospital), report_cache(fintech)
     today = dt.date.today().isoformat()
     shared = [("applicability", "hospital", today), ("org", "hospital"),
-              ("rows", "report-soa", ("graph", HOSPITAL), ("today", today)),
+              ("rows", "report-soa", ("graph", HOSPITAL)),
+              ("rows", "report-soa-evidence", ("graph", HOSPITAL), ("today", today)),
               ("rows", "report-audit-supported", ("graph", HOSPITAL), ("today", today)),
               ("rows", "report-audit-counts", ("graph", HOSPITAL), ("today", today)),
               ("rows", "report-gap-obligation-evidence", ("graph", HOSPITAL), ("today", today)),
@@ -114,3 +116,45 @@ def test_an_input_asked_for_while_it_is_computed_is_computed_once() -> None:
     first.join(PATIENCE)
     second.join(PATIENCE)
     assert got == [[42], [42]] and got[0] is got[1] and len(calls) == 1
+
+
+def alongside_done() -> None:
+    deadline = time.monotonic() + PATIENCE
+    while any(t.name.startswith("normgraph-alongside-") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "an input computed alongside a view never finished"
+        time.sleep(0.02)
+
+
+def test_a_cold_view_computes_inputs_alongside_and_draws_what_a_plain_build_draws() -> None:
+    """A first view computes some inputs in a second thread while its build runs (ReportCache._alongside): the page is
+    the one a build without any cache draws, for each report that does so, on both example organisations."""
+    from normgraph.reports.dispatch import build_report
+    from normgraph.reports.page import render_html
+
+    store = EmbeddedStore()
+    prepare_store(store)
+    day = dt.date(2026, 12, 1)
+    for slug in ("hospital", "fintech"):
+        for kind, target in (("soa", ""), ("gap", "eu-ai-act"), ("audit-pack", "")):
+            cache = ReportCache()
+            cache.memo(store)(("validation", slug, day.isoformat()), lambda: [])  # validation: its own tests
+            page = cache.page(store, kind, slug, target, day, embed=True).html
+            plain = build_report(store, kind, slug, target, day, part="overview", memo=no_validation)
+            assert page == render_html(plain, embed=True).html, (slug, kind)
+    alongside_done()
+
+
+def no_validation(key: tuple[object, ...], compute: Callable[[], object]) -> object:
+    """A memo that keeps nothing and answers the validation results as the cached view was given them: none."""
+    return [] if key[0] == "validation" else compute()
+
+
+def test_inputs_computed_alongside_a_view_are_no_ones_read(app: tuple[Flask, dict[str, str]]) -> None:
+    """The thread computing a view's inputs alongside reads the organisation without the scope's access hook, as the
+    warming does: the audit trail has the viewer's read of the page and nothing from a thread outside a request."""
+    editor = client(app, "hosp-editor")
+    with audit_records() as trail:
+        for kind, query in (("soa", {}), ("gap", {"target": "eu-ai-act"}), ("audit-pack", {"section": "27001-A.5"})):
+            assert editor.get(f"/org/hospital/{kind}", query_string=query).status_code == 200
+        alongside_done()
+    assert trail and {line["principal"] for line in trail} == {"hosp-editor"}

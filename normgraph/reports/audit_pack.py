@@ -167,8 +167,8 @@ class Pack:
 
     # ── inputs ──
     def shared(self, name: str) -> list[dict[str, Any]]:
-        """The rows of a query every page of the pack reads (the controls, what evidence supports, the counts), kept
-        by the memo so that paging through one pack runs them once per data generation."""
+        """The rows of a query every page of the pack reads (what evidence supports, the counts), kept by the memo so
+        that paging through one pack runs them once per data generation."""
         return shared_rows(self.store, self.memo, name, graph=self.info.graph, today=self.day)
 
     def register_ids(self) -> list[str]:
@@ -190,15 +190,15 @@ class Pack:
         return found
 
     def controls(self) -> None:
-        for row in self.shared("report-soa"):
+        """A section per Annex A control (the SoA's rows, shared with it; their evidence is counted by supported(), or
+        listed by whole())."""
+        for row in shared_rows(self.store, self.memo, "report-soa", graph=self.info.graph):
             iri, standard = text(row["control"]), text(row["standard"])
             family = text(row.get("familyTitle")).strip()
             key = family_key(standard, family)
             self.families.setdefault(key, f"{standard} {family}".strip())
             status = applicability(text(row.get("applicable"))) + (f", {vocab_local(row.get('status'))}" if row.get("status") else "")
-            self.sections[iri] = Section(iri, text(row["notation"]), text(row.get("title")), standard, status, part=key,
-                                         evidence_total=(num(row.get("evidenceCurrent")) or 0) + (num(row.get("evidenceExpired")) or 0),
-                                         evidence_valid=num(row.get("evidenceCurrent")) or 0)
+            self.sections[iri] = Section(iri, text(row["notation"]), text(row.get("title")), standard, status, part=key)
             if row.get("entry") is not None:
                 self.entry_of[text(row["entry"])] = iri
 

@@ -148,7 +148,11 @@ class _Computing:
 
 
 class ReportCache:
-    def __init__(self, max_entries: int = 512, max_bytes: int = 256 << 20) -> None:
+    def __init__(self, max_entries: int = 512, max_bytes: int = 256 << 20,
+                 quiet: Callable[[Store], Store] | None = None) -> None:
+        #: the store as a thread computing ahead of a view reads it (_alongside); the server's: the same scope without
+        #: its access hook, as its warming after a write (the view that uses the inputs is recorded as a read itself)
+        self.quiet = quiet or (lambda store: store)
         self.entries: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
         # the inputs reports share (rows, applicability answers) apart from the reports and pages: paging never evicts them
         self.inputs: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
@@ -253,7 +257,9 @@ class ReportCache:
         hit = self.entries.get(key)
         if hit is not None:
             return hit
-        report = build_report(store, kind, slug, target, today, part=part, memo=self.memo(store), later=self.later(store))
+        memo = self.memo(store)
+        self._alongside(store, kind, slug, target, today, memo)
+        report = build_report(store, kind, slug, target, today, part=part, memo=memo, later=self.later(store))
         if part not in (None, OVERVIEW, ALL) and not any(p.key == part for p in parts(report)):
             # a section the report does not have (evidence-999, evidence-0001): answered 404, never kept, so
             # asking for made-up pages cannot push the organisation's real pages and inputs out
@@ -261,6 +267,28 @@ class ReportCache:
         if not pending(report):
             self.entries.put(key, report, self._weight(report))
         return report
+
+    def _alongside(self, store: Store, kind: str, slug: str, target: str, today: dt.date,
+                   memo: Callable[[tuple[Any, ...], Callable[[], Any]], Any]) -> None:
+        """Start computing, in a thread of its own, the inputs of the report that a second thread can compute while the
+        build runs its first queries (normgraph.reports.dispatch.alongside): a cold view takes the longer of the two, not
+        their sum. Errors are left to the build, which asks for the same input and raises them itself."""
+        from normgraph.reports.dispatch import alongside
+
+        try:
+            steps = alongside(self.quiet(store), kind, slug, target, today, memo)
+        except Exception:  # an unknown organisation or target: the build says so
+            return
+
+        def work() -> None:
+            for step in steps:
+                try:
+                    step()
+                except Exception:  # the build computes it again and shows the error
+                    log.debug("computing an input of %s %s alongside its build failed", slug, kind, exc_info=True)
+
+        if steps:
+            threading.Thread(target=work, name=f"normgraph-alongside-{slug}", daemon=True).start()
 
     def page(self, store: Store, kind: str, slug: str, target: str, today: dt.date, *, section: str | None = None,
              links: Links | None = None, embed: bool = False) -> Page:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from normgraph.reports import ReportError, audit_pack, check_target, gap, risks, soa
-from normgraph.reports.duties import Memo
+from normgraph.reports.duties import Memo, assessed
 from normgraph.reports.model import Report
 from normgraph.reports.render import MEDIA, render
 from normgraph.store.base import Store
@@ -73,6 +73,22 @@ def warm_inputs(store: Store, org: str, today: dt.date, memo: Memo, current: Cal
             step()
 
 
+def alongside(store: Store, kind: str, org: str, target: str, today: dt.date, memo: Memo) -> list[Callable[[], object]]:
+    """The inputs a build of the report reads that a second thread can compute, kept by `memo`, while the build runs its
+    own first queries (ReportCache.report, on a cold view): the engine evaluates a query without holding Python's lock,
+    so the two overlap. The build asks for them later and waits for what is not ready yet (ReportCache._get); the values
+    are the same either way. What the build reads first stays with it: the SoA and the AI Act gap read their rows and
+    evidence first and the applicability answers after; the audit pack the answers first and its evidence counts after."""
+    answers: Callable[[], object] = lambda: assessed(store, org, today, memo)  # noqa: E731
+    if kind == "soa":
+        return [answers]
+    if kind == "gap" and target == "eu-ai-act":
+        return [answers, gap.inputs(store, org, today, memo)[1]]  # then the obligations' own evidence
+    if kind == "audit-pack":
+        return audit_pack.inputs(store, org, today, memo)
+    return []
+
+
 def report_name(kind: str, org: str, target: str) -> str:
     """The file name (without suffix) a download of the report gets."""
     return f"{org}-{kind}" + (f"-{target}" if kind == "gap" else "")
@@ -95,5 +111,5 @@ def report_file(store: Store, kind: str, org: str, target: str, today: dt.date, 
     return render_file(report, store, fmt, report_name(kind, org, target))
 
 
-__all__ = ["FORMATS", "KINDS", "ReportFile", "build_report", "check_format", "formats", "render_file",
+__all__ = ["FORMATS", "KINDS", "ReportFile", "alongside", "build_report", "check_format", "formats", "render_file",
            "report_file", "report_name", "warm_inputs"]

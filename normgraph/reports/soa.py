@@ -82,9 +82,17 @@ def inputs(store: Store, slug: str, today: dt.date, memo: Memo) -> list[Callable
     """What every page of the SoA reads, each kept by `memo` for the data generation (ReportCache.warm computes them
     after a write)."""
     graph = org_info(store, slug, memo).graph
-    return [lambda: shared_rows(store, memo, "report-soa", graph=graph, today=today.isoformat()),
+    return [lambda: shared_rows(store, memo, "report-soa", graph=graph),
+            lambda: evidence_counts(store, graph, today, memo),
             lambda: shared_rows(store, memo, "report-soa-links"),
             lambda: owed_obligations(store, slug, today, memo)]
+
+
+def evidence_counts(store: Store, graph: str, today: dt.date, memo: Memo | None = None) -> dict[str, tuple[int, int]]:
+    """Item IRI -> how many evidence items supporting it are current on `today`, and how many not
+    (report-soa-evidence; apart from report-soa, whose controls and entries the audit pack reads without them)."""
+    rows = shared_rows(store, memo, "report-soa-evidence", graph=graph, today=today.isoformat())
+    return {text(r["control"]): (num(r.get("evidenceCurrent")) or 0, num(r.get("evidenceExpired")) or 0) for r in rows}
 
 
 def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None, part: str | None = None) -> Report:
@@ -92,7 +100,8 @@ def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None, par
     sections from the systems alone) — the engine is still asked which obligations are owed, for the rows' AI Act
     column (once per data generation with the report cache's `memo`)."""
     info = org_info(store, slug, memo)
-    rows = shared_rows(store, memo, "report-soa", graph=info.graph, today=today.isoformat())
+    rows = shared_rows(store, memo, "report-soa", graph=info.graph)
+    counts = evidence_counts(store, info.graph, today, memo)
     notations = {text(r["control"]): f"{STANDARD_SHORT.get(text(r['standard']), '')} {text(r['notation'])}".strip()
                  for r in rows}
     links = soa_links(store, notations, memo)
@@ -112,8 +121,8 @@ def build(store: Store, slug: str, today: dt.date, memo: Memo | None = None, par
             "implementation_status": vocab_local(row.get("status")) or ("" if row.get("entry") else "no SoA entry"),
             "measures": joined(row.get("measures"), " | "),
             "owner": text(row.get("ownerName")) or ("(unnamed)" if row.get("owner") is not None else ""),
-            "evidence_current": num(row.get("evidenceCurrent")) or 0,
-            "evidence_expired": num(row.get("evidenceExpired")) or 0,
+            "evidence_current": counts.get(iri, (0, 0))[0],
+            "evidence_expired": counts.get(iri, (0, 0))[1],
             "ai_act_obligations": "; ".join(n for i, n in lk.obligation if i in owed),
             "ai_rmf_subcategories": "; ".join(n for _i, n in lk.airmf),
             "links_via": "; ".join(n for _i, n in lk.via),

@@ -59,7 +59,7 @@ def report_cache(store: Store) -> ReportCache:
     with _lock:
         cache = _caches.get(store)
         if cache is None:
-            cache = _caches[store] = ReportCache(max_bytes=CACHE_BYTES)
+            cache = _caches[store] = ReportCache(max_bytes=CACHE_BYTES, quiet=unhooked)
             _seen[store] = store.generation
         return cache
 
@@ -78,10 +78,15 @@ def _warm_after_write(response: Response) -> Response:
             _seen[store] = store.generation
     for store, cache in changed:
         if isinstance(store, ScopedStore) and store.scope.read is not None and len(store.scope.read) == 1:
-            # the same scope without its access hook: computing ahead is no one's read (the view that then uses
-            # the inputs is recorded as a read, as a view answered from the cache is)
-            cache.warm(ScopedStore(store.inner, store.scope), next(iter(store.scope.read)), dt.date.today())
+            cache.warm(unhooked(store), next(iter(store.scope.read)), dt.date.today())
     return response
+
+
+def unhooked(store: Store) -> Store:
+    """The same scope without its access hook: computing ahead (warming after a write, a view's inputs computed
+    alongside it) is no one's read; the view that then uses the inputs is recorded as a read, as a view answered from
+    the cache is."""
+    return ScopedStore(store.inner, store.scope) if isinstance(store, ScopedStore) else store
 
 
 def validated(store: Store, slug: str, today: dt.date) -> bool:
