@@ -158,3 +158,29 @@ def test_inputs_computed_alongside_a_view_are_no_ones_read(app: tuple[Flask, dic
             assert editor.get(f"/org/hospital/{kind}", query_string=query).status_code == 200
         alongside_done()
     assert trail and {line["principal"] for line in trail} == {"hosp-editor"}
+
+
+def test_past_the_bound_a_cold_view_computes_its_inputs_itself() -> None:
+    """At most ALONGSIDE threads compute ahead at once in the process; a cold view that finds none free starts no
+    thread and draws the same page (many cold views at once cannot start a thread each)."""
+    from normgraph.reports import cache as cache_module
+
+    store = EmbeddedStore()
+    prepare_store(store)
+    day = dt.date(2026, 12, 1)
+    alongside_done()
+    taken = [cache_module._alongside_slots.acquire(blocking=False) for _ in range(cache_module.ALONGSIDE)]
+    try:
+        assert all(taken)
+        cache = ReportCache()
+        cache.memo(store)(("validation", "hospital", day.isoformat()), lambda: [])
+        before = {t.ident for t in threading.enumerate()}
+        page = cache.page(store, "audit-pack", "hospital", "", day, embed=True).html
+        assert not [t for t in threading.enumerate() if t.ident not in before and t.name.startswith("normgraph-alongside-")]
+    finally:
+        for _ in taken:
+            cache_module._alongside_slots.release()
+    cold = ReportCache()
+    cold.memo(store)(("validation", "hospital", day.isoformat()), lambda: [])
+    assert page == cold.page(store, "audit-pack", "hospital", "", day, embed=True).html
+    alongside_done()

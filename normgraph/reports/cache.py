@@ -46,6 +46,11 @@ BACKGROUND_INPUTS = 16
 
 log = logging.getLogger(__name__)
 
+#: threads computing a cold view's inputs alongside its build, at most this many at once in the process: past it a
+#: cold view computes everything itself, as before (so many cold views at once cannot start a thread each)
+ALONGSIDE = 2
+_alongside_slots = threading.BoundedSemaphore(ALONGSIDE)
+
 
 def pending(report: Report) -> bool:
     """The report is drawn before an input computed in the background was ready (it says so): never kept."""
@@ -281,14 +286,20 @@ class ReportCache:
             return
 
         def work() -> None:
-            for step in steps:
-                try:
-                    step()
-                except Exception:  # the build computes it again and shows the error
-                    log.debug("computing an input of %s %s alongside its build failed", slug, kind, exc_info=True)
+            try:
+                for step in steps:
+                    try:
+                        step()
+                    except Exception:  # the build computes it again and shows the error
+                        log.debug("computing an input of %s %s alongside its build failed", slug, kind, exc_info=True)
+            finally:
+                _alongside_slots.release()
 
-        if steps:
-            threading.Thread(target=work, name=f"normgraph-alongside-{slug}", daemon=True).start()
+        if steps and _alongside_slots.acquire(blocking=False):
+            try:
+                threading.Thread(target=work, name=f"normgraph-alongside-{slug}", daemon=True).start()
+            except RuntimeError:  # no thread to be had: the build computes them itself
+                _alongside_slots.release()
 
     def page(self, store: Store, kind: str, slug: str, target: str, today: dt.date, *, section: str | None = None,
              links: Links | None = None, embed: bool = False) -> Page:
