@@ -13,7 +13,7 @@ import pytest
 
 from normgraph.iri import org_graph
 from normgraph.loading import load_knowledge
-from normgraph.reports import audit_pack, run, soa, text
+from normgraph.reports import audit_pack, run, soa, text, texts
 from normgraph.reports.page import OVERVIEW
 from normgraph.store import EmbeddedStore
 
@@ -31,6 +31,7 @@ ODD = {  # item -> its dates, each supporting A.5.1 and 42001 A.6.2.2
     f"<{ID}T-DATETIME>": f'<{NG}validUntil> "2027-01-01T00:00:00"^^<http://www.w3.org/2001/XMLSchema#dateTime>',
     f"<{ID}T-NO-DATES>": f'<{NG}evidenceKind> <https://w3id.org/normgraph/id/vocab/evidence-kind/policy>',
     "_:blank": f'<{NG}validUntil> "2027-05-31"{DATE}',
+    f"<{ID}T-COMMA,QUOTE'S>": f'<{NG}issued> "2025-01-01"{DATE}',  # CSV must quote this IRI
 }
 
 
@@ -90,4 +91,15 @@ def test_the_odd_dates_are_judged_as_the_register_says(store: EmbeddedStore) -> 
     odd = {e: ok for e, ok in listed(store, "hospital", DAYS[0])[A51[1:-1]].items() if "/evidence/T-" in e}
     assert {e: ok for e, ok in odd.items() if not e.endswith("T-DATETIME")} == {
         f"{ID}T-TWO-ENDS": False, f"{ID}T-TWO-ISSUES": False, f"{ID}T-LATER": False, f"{ID}T-TEXT-DATE": False,
-        f"{ID}T-NO-DATES": True}
+        f"{ID}T-NO-DATES": True, f"{ID}T-COMMA,QUOTE'S": True}
+
+
+@pytest.mark.parametrize("slug", ["hospital", "fintech"])
+def test_the_register_reads_the_items_it_would_read_as_rows(store: EmbeddedStore, slug: str) -> None:
+    """The register's item list is read as the store's CSV (reports.texts), not a term per row: the same texts as
+    the rows give, a blank node as its label and an IRI with a comma or quote whole."""
+    graph = str(org_graph(slug))
+    as_rows = sorted(text(r["evidence"]) for r in run(store, "report-audit-evidence-ids", graph=graph).rows)
+    assert sorted(texts(store, "report-audit-evidence-ids", "evidence", graph=graph)) == as_rows
+    if slug == "hospital":
+        assert f"{ID}T-COMMA,QUOTE'S" in as_rows and [t for t in as_rows if ":" not in t]  # the odd items are there

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from normgraph.reports import ReportError, num, run, short, text, vocab_local, words
+from normgraph.reports import ReportError, num, run, short, text, texts, vocab_local, words
 from normgraph.reports.common import org_info
 from normgraph.reports.duties import (
     Memo,
@@ -174,7 +174,7 @@ class Pack:
     def register_ids(self) -> list[str]:
         """Every evidence item's IRI in register order (by IRI), kept per data generation: a register page is a slice."""
         def ids() -> list[str]:
-            return sorted(text(r["evidence"]) for r in run(self.store, "report-audit-evidence-ids", graph=self.info.graph).rows)
+            return sorted(texts(self.store, "report-audit-evidence-ids", "evidence", graph=self.info.graph))
 
         found: list[str] = self.memo(("evidence-ids", self.info.graph), ids)
         return found
