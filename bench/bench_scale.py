@@ -7,9 +7,10 @@ and 100 organisations in one store.
 - one scale = the synthetic organisation of bench/bench_validation.py (1x: 50 AI systems, 200 risks, 5,000
   evidence items, an SoA over both Annex A sets) times the scale, written as the four template CSVs, imported
   with `normgraph.orgdata.import_files` (parse, check every cell, one store.load) into an embedded store that
-  holds the knowledge, then validated (`validate_org`, pyshacl-turbo, on 2026-12-01) in chunks (the default) and,
-  up to --whole-max-scale, also whole (`chunk_triples=0`: the data graph at once, as before chunking) in another
-  child, whose result rows must be the same (compared by digest);
+  holds the knowledge, then validated (`validate_org`, pyshacl-turbo, on 2026-12-01) in chunks (`chunk_from=0`:
+  whatever the size; by default only a data graph over CHUNK_FROM triples is) and, up to --whole-max-scale, also whole
+  (`chunk_triples=0`: the data graph at once) in another child, whose result rows must be the same (compared by
+  digest); "default" says which of the two `validate_org` picks at that size;
 - many organisations = the 1x organisation imported once and its graph copied under N - 1 more slugs into
   one store, then the first and the last validated and their SoA built (does one organisation's cost grow
   with the others' data?).
@@ -79,7 +80,7 @@ def child_scale(scale: int, chunk: int) -> dict[str, float | str]:
     _reset_peak()
     before = _status_mib("VmRSS")
     t0 = time.perf_counter()
-    result = validate_org(store, f"scale{scale}", TODAY, engine="turbo", chunk_triples=chunk)
+    result = validate_org(store, f"scale{scale}", TODAY, engine="turbo", chunk_triples=chunk, chunk_from=0)
     t_validate = time.perf_counter() - t0
     peak_validation = _status_mib("VmHWM")
     n_results = len(result.results)
@@ -171,7 +172,7 @@ def _row(r: dict[str, float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from normgraph.validation_chunks import CHUNK_TRIPLES
+    from normgraph.validation_chunks import CHUNK_FROM, CHUNK_TRIPLES
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--scales", default="1,10,100")
@@ -189,10 +190,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     import os
 
-    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores, shared); chunks of {args.chunk:,} triples")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores, shared); chunks of {args.chunk:,} triples; "
+          f"by default chunked over {CHUNK_FROM:,} data-graph triples")
     print("| organisation | triples | import | validation in chunks | its peak RSS | validation whole | its peak RSS | "
-          "data graph built | results (same rows?) | RSS before validation | process peak RSS |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "default | data graph built | results (same rows?) | RSS before validation | process peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     done: dict[str, list[dict[str, float]]] = {"chunks": [], "whole": []}
     for scale in (int(s) for s in args.scales.split(",")):
         r = run_child(["scale", str(scale), str(args.chunk)], args.cap_seconds, args.cap_gib)
@@ -200,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
         if scale <= args.whole_max_scale:
             w = run_child(["scale", str(scale), "0"], args.cap_seconds, args.cap_gib)
         if isinstance(r, str):
-            print(f"| synthetic {scale}x | – | {r} | | | | | | | | |", flush=True)
+            print(f"| synthetic {scale}x | – | {r} | | | | | | | | | |", flush=True)
             continue
         done["chunks"].append(r)
         whole = "not run | –"
@@ -211,7 +213,8 @@ def main(argv: list[str] | None = None) -> None:
             same = " (same)" if w["digest"] == r["digest"] else " (DIFFERENT)"
         elif isinstance(w, str):
             whole = f"{w} | –"
-        print(f"| synthetic {scale}x | {int(r['triples']):,} | {r['import_s']:.1f} s | {_row(r)} | {whole} | "
+        default = "chunks" if r["data_graph_triples"] > CHUNK_FROM else "whole"
+        print(f"| synthetic {scale}x | {int(r['triples']):,} | {r['import_s']:.1f} s | {_row(r)} | {whole} | {default} | "
               f"{r['prepare_s']:.1f} s | {int(r['results']):,}{same} | {r['rss_before_validation_mib']:,.0f} MiB | "
               f"{r['peak_rss_mib']:,.0f} MiB |", flush=True)
     for how, runs in done.items():

@@ -24,7 +24,7 @@ The pipeline, for one organisation graph `ngg:org/<slug>`, all of it in an in-me
 6. validate with pySHACL (default, the reference; it gets an rdflib copy of the store) or pyshacl-turbo
    (`engine="turbo"`, fast; it reads the Oxigraph store itself); both must agree
    (tests/test_validation.py compares the sets of (focus, path, shape, severity)). A data graph of more than
-   `chunk_triples` (default CHUNK_TRIPLES) triples is validated in chunks of focus nodes (normgraph.validation_chunks:
+   `chunk_from` (default CHUNK_FROM) triples is validated in chunks of focus nodes (normgraph.validation_chunks:
    each chunk holds the triples its nodes' shapes read; only its own nodes' results are kept), so the engine never
    reads, copies or parses the whole organisation and its cost grows linearly; the results are exactly the unchunked
    ones (tests/test_validation_chunks.py).
@@ -60,7 +60,7 @@ from normgraph.iri import NG, curie, local_id, org_graph
 from normgraph.knowledge import ROOT
 from normgraph.queries import get_query
 from normgraph.store.base import SelectResult, Store
-from normgraph.validation_chunks import CHUNK_TRIPLES, Chunk, ChunkingUnsupported, chunks, owns, reads
+from normgraph.validation_chunks import CHUNK_FROM, CHUNK_TRIPLES, Chunk, ChunkingUnsupported, chunks, owns, reads
 
 SHAPES_DIR = ROOT / "shapes"
 #: The obligation whose duty validation also states as `dpv:hasObligation` in the classification it returns.
@@ -563,11 +563,13 @@ def validate_graph(data: Graph | ox.Store, shapes: Graph | None = None, engine: 
 
 
 def validate_org(store: Store, org_slug: str, today: date | None = None, *, engine: str = "pyshacl",
-                 shapes: Graph | None = None, chunk_triples: int = CHUNK_TRIPLES) -> ValidationResult:
+                 shapes: Graph | None = None, chunk_triples: int = CHUNK_TRIPLES,
+                 chunk_from: int = CHUNK_FROM) -> ValidationResult:
     """Validate organisation `org_slug` (its graph ngg:org/<slug>) as of `today` (default: the current date).
 
-    A data graph of more than `chunk_triples` triples is validated in chunks of about that many (`run_in_chunks`:
-    the same results, in linear time and bounded memory); 0 validates it whole."""
+    A data graph of more than `chunk_from` triples is validated in chunks of about `chunk_triples` (`run_in_chunks`:
+    the same results, in linear time and bounded memory; below CHUNK_FROM they would cost more time than they save);
+    `chunk_triples=0` validates it whole."""
     if engine not in ENGINES:
         raise ValidationError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     today = today or date.today()
@@ -575,7 +577,7 @@ def validate_org(store: Store, org_slug: str, today: date | None = None, *, engi
     prepared = prepare_data(store, org_slug, today)
     shapes = shapes if shapes is not None else load_shapes()
     report: Graph | None = None
-    if chunk_triples and len(prepared.store) > chunk_triples:
+    if chunk_triples and len(prepared.store) > chunk_from:
         try:
             report = run_in_chunks(prepared.store, shapes, engine, chunk_triples)
         except ChunkingUnsupported:

@@ -32,10 +32,17 @@ from rdflib.term import Node, Variable
 
 from normgraph.store.oxigraph import to_oxigraph
 
-#: Own triples (of the owned nodes) per chunk. The SHACL engine's cost per triple read does not fall below ~10 µs
-#: and grows with the graph it reads; chunks this small keep it flat and the engine's copy of its input small, while
-#: the neighbours each chunk repeats (catalog terms, people, systems) stay a small share (bench/README.md).
+#: Triples per chunk (the owned targets' and the neighbours they reach). The SHACL engine's cost per triple grows with
+#: the graph it reads; chunks this small keep it flat and the engine's copy of its input small, while the neighbours
+#: each chunk repeats (catalog terms, people, systems) stay a small share. 5,000 to 40,000 cost the same at 10x
+#: (bench/README.md).
 CHUNK_TRIPLES = 10_000
+#: Data graphs of more triples than this are validated in chunks, smaller ones whole. Measured (bench/README.md,
+#: bench_scale): chunks cost the same as whole at the 1x organisation (78k data-graph triples), 5 % less at 2x (150k),
+#: 9 % less at 3x and 10 % less at 10x; under ~100k the engine's cost per triple hardly grows with the graph, so the
+#: chunks' own cost (building, one engine call each) is not paid back. Memory would favour chunks at any size, but under
+#: 100k triples validation peaks at ~200 MiB either way: time decides.
+CHUNK_FROM = 100_000
 
 _PATH_OF = (SH.path, SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals, SH.targetSubjectsOf, SH.targetObjectsOf)
 _NESTED_PATH = (SH.alternativePath, SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath)
@@ -282,4 +289,4 @@ def owns(chunk: Chunk, focus: Node | None) -> bool:
     return focus is not None and to_oxigraph(focus) in chunk.owned
 
 
-__all__ = ["CHUNK_TRIPLES", "Chunk", "ChunkingUnsupported", "Reads", "chunks", "owns", "reads"]
+__all__ = ["CHUNK_FROM", "CHUNK_TRIPLES", "Chunk", "ChunkingUnsupported", "Reads", "chunks", "owns", "reads"]
