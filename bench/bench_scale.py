@@ -7,22 +7,25 @@ and 100 organisations in one store.
 - one scale = the synthetic organisation of bench/bench_validation.py (1x: 50 AI systems, 200 risks, 5,000
   evidence items, an SoA over both Annex A sets) times the scale, written as the four template CSVs, imported
   with `normgraph.orgdata.import_files` (parse, check every cell, one store.load) into an embedded store that
-  holds the knowledge, then validated (`validate_org`, pyshacl-turbo, on 2026-12-01) in chunks (the default) and,
-  up to --whole-max-scale, also whole (`chunk_triples=0`: the data graph at once, as before chunking) in another
-  child, whose result rows must be the same (compared by digest);
+  holds the knowledge, then validated (`validate_org`, pyshacl-turbo, on 2026-12-01) in chunks (`chunk_from=0`:
+  whatever the size; by default only a data graph over CHUNK_FROM triples is) and, up to --whole-max-scale, also whole
+  (`chunk_triples=0`: the data graph at once) in another child, whose result rows must be the same (compared by
+  digest); "default" says which of the two `validate_org` picks at that size;
 - many organisations = the 1x organisation imported once and its graph copied under N - 1 more slugs into
   one store, then the first and the last validated and their SoA built (does one organisation's cost grow
   with the others' data?).
 
 Each run is a child process (`--child`), so its memory is its own: validation's peak RSS is VmHWM, reset just before
 validation (/proc/self/clear_refs), so the import's peak does not hide it; the process peak is getrusage's ru_maxrss.
-The parent stops a child that passes --cap-seconds or --cap-gib of RSS and says so. The exponent of a step is
+Validation's time is given as wall-clock and as the child's CPU time (user + system), which the other processes on a shared
+machine move less. The parent stops a child that passes --cap-seconds or --cap-gib of RSS and says so. The exponent of a step is
 log(t_b / t_a) / log(triples_b / triples_a): 1 is linear.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import itertools
 import json
 import math
@@ -48,6 +51,13 @@ def _status_mib(field: str) -> float:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _cpu_s() -> float:
+    """CPU time of this process so far (user + system): less moved by the other processes on the machine than the
+    wall-clock time."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _reset_peak() -> None:
@@ -78,9 +88,13 @@ def child_scale(scale: int, chunk: int) -> dict[str, float | str]:
     gc.collect()
     _reset_peak()
     before = _status_mib("VmRSS")
+    # chunks whatever the size (chunk_from=0), also on a commit from before CHUNK_FROM (which chunked over `chunk`)
+    force = {"chunk_from": 0} if "chunk_from" in inspect.signature(validate_org).parameters else {}
+    cpu0 = _cpu_s()
     t0 = time.perf_counter()
-    result = validate_org(store, f"scale{scale}", TODAY, engine="turbo", chunk_triples=chunk)
+    result = validate_org(store, f"scale{scale}", TODAY, engine="turbo", chunk_triples=chunk, **force)  # type: ignore[arg-type]
     t_validate = time.perf_counter() - t0
+    cpu_validate = _cpu_s() - cpu0
     peak_validation = _status_mib("VmHWM")
     n_results = len(result.results)
     digest = hashlib.sha256(repr([astuple(r) for r in result.results]).encode()).hexdigest()[:12]
@@ -91,6 +105,7 @@ def child_scale(scale: int, chunk: int) -> dict[str, float | str]:
     prepared = prepare_data(store, f"scale{scale}", TODAY)
     t_prepare = time.perf_counter() - t0
     return {"scale": scale, "chunk": chunk, "triples": triples, "import_s": t_import, "validate_s": t_validate,
+            "validate_cpu_s": cpu_validate,
             "results": n_results, "digest": digest, "rss_knowledge_mib": base, "rss_before_validation_mib": before,
             "peak_validation_mib": peak_validation, "peak_rss_mib": _rss_mib(), "prepare_s": t_prepare,
             "data_graph_triples": len(prepared.store)}
@@ -167,17 +182,18 @@ def exponent(a: dict[str, float], b: dict[str, float], key: str) -> float:
 
 
 def _row(r: dict[str, float]) -> str:
-    return (f"{r['validate_s']:.1f} s | {r['peak_validation_mib']:,.0f} MiB")
+    return (f"{r['validate_s']:.1f} s ({r['validate_cpu_s']:.1f} s CPU) | {r['peak_validation_mib']:,.0f} MiB")
 
 
 def main(argv: list[str] | None = None) -> None:
+    from normgraph import validation_chunks
     from normgraph.validation_chunks import CHUNK_TRIPLES
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--scales", default="1,10,100")
     ap.add_argument("--whole-max-scale", type=int, default=10,
                     help="also validate unchunked (the whole data graph at once, as before) up to this scale")
-    ap.add_argument("--chunk", type=int, default=CHUNK_TRIPLES, help="own triples per validation chunk")
+    ap.add_argument("--chunk", type=int, default=CHUNK_TRIPLES, help="triples per validation chunk")
     ap.add_argument("--orgs", type=int, default=100, help="organisations in one store (0: skip)")
     ap.add_argument("--cap-seconds", type=float, default=1800.0)
     ap.add_argument("--cap-gib", type=float, default=8.0)
@@ -189,10 +205,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     import os
 
-    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores, shared); chunks of {args.chunk:,} triples")
+    # a commit from before CHUNK_FROM chunked every data graph over the chunk size
+    chunk_from = getattr(validation_chunks, "CHUNK_FROM", args.chunk)
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores, shared); chunks of {args.chunk:,} triples; "
+          f"by default chunked over {chunk_from:,} data-graph triples")
     print("| organisation | triples | import | validation in chunks | its peak RSS | validation whole | its peak RSS | "
-          "data graph built | results (same rows?) | RSS before validation | process peak RSS |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "default | data graph built | results (same rows?) | RSS before validation | process peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     done: dict[str, list[dict[str, float]]] = {"chunks": [], "whole": []}
     for scale in (int(s) for s in args.scales.split(",")):
         r = run_child(["scale", str(scale), str(args.chunk)], args.cap_seconds, args.cap_gib)
@@ -200,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
         if scale <= args.whole_max_scale:
             w = run_child(["scale", str(scale), "0"], args.cap_seconds, args.cap_gib)
         if isinstance(r, str):
-            print(f"| synthetic {scale}x | – | {r} | | | | | | | | |", flush=True)
+            print(f"| synthetic {scale}x | – | {r} | | | | | | | | | |", flush=True)
             continue
         done["chunks"].append(r)
         whole = "not run | –"
@@ -211,7 +230,8 @@ def main(argv: list[str] | None = None) -> None:
             same = " (same)" if w["digest"] == r["digest"] else " (DIFFERENT)"
         elif isinstance(w, str):
             whole = f"{w} | –"
-        print(f"| synthetic {scale}x | {int(r['triples']):,} | {r['import_s']:.1f} s | {_row(r)} | {whole} | "
+        default = "chunks" if r["data_graph_triples"] > chunk_from else "whole"
+        print(f"| synthetic {scale}x | {int(r['triples']):,} | {r['import_s']:.1f} s | {_row(r)} | {whole} | {default} | "
               f"{r['prepare_s']:.1f} s | {int(r['results']):,}{same} | {r['rss_before_validation_mib']:,.0f} MiB | "
               f"{r['peak_rss_mib']:,.0f} MiB |", flush=True)
     for how, runs in done.items():

@@ -24,7 +24,7 @@ The pipeline, for one organisation graph `ngg:org/<slug>`, all of it in an in-me
 6. validate with pySHACL (default, the reference; it gets an rdflib copy of the store) or pyshacl-turbo
    (`engine="turbo"`, fast; it reads the Oxigraph store itself); both must agree
    (tests/test_validation.py compares the sets of (focus, path, shape, severity)). A data graph of more than
-   `chunk_triples` (default CHUNK_TRIPLES) triples is validated in chunks of focus nodes (normgraph.validation_chunks:
+   `chunk_from` (default CHUNK_FROM) triples is validated in chunks of focus nodes (normgraph.validation_chunks:
    each chunk holds the triples its nodes' shapes read; only its own nodes' results are kept), so the engine never
    reads, copies or parses the whole organisation and its cost grows linearly; the results are exactly the unchunked
    ones (tests/test_validation_chunks.py).
@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -59,7 +60,7 @@ from normgraph.iri import NG, curie, local_id, org_graph
 from normgraph.knowledge import ROOT
 from normgraph.queries import get_query
 from normgraph.store.base import SelectResult, Store
-from normgraph.validation_chunks import CHUNK_TRIPLES, ChunkingUnsupported, chunks, owns, reads
+from normgraph.validation_chunks import CHUNK_FROM, CHUNK_TRIPLES, Chunk, ChunkingUnsupported, chunks, owns, reads
 
 SHAPES_DIR = ROOT / "shapes"
 #: The obligation whose duty validation also states as `dpv:hasObligation` in the classification it returns.
@@ -360,15 +361,41 @@ def build_data_graph(store: Store, org_slug: str, today: date) -> tuple[Graph, G
 
 # -- running the engines ----------------------------------------------------------------------------
 
-def run_engine(data: Graph | ox.Store, shapes: Graph, engine: str = "pyshacl", *,
+#: pyshacl-turbo's compiled shapes of the last shapes graphs seen, by identity (load_shapes' graph is shared, never
+#: modified).
+_TURBO: dict[int, tuple[Graph, object]] = {}
+
+
+def _turbo_program(shapes: Graph) -> Any:
+    known = _TURBO.get(id(shapes))
+    if known is None or known[0] is not shapes:
+        import pyshacl_turbo
+
+        if len(_TURBO) >= 8:
+            _TURBO.pop(next(iter(_TURBO)))
+        known = _TURBO[id(shapes)] = (shapes, pyshacl_turbo.compile_shapes(shapes, advanced=False))
+    return known[1]
+
+
+def _turbo_input(nquads: str) -> object:
+    """N-Quads text as pyshacl-turbo's input: the very object it makes of an Oxigraph Store (by dumping it to this
+    text), without building a Store for a text we already have."""
+    from pyshacl_turbo.rdf import Input
+
+    return Input(nquads, "oxigraph-nquads", None, {}, preserve_ids=True)
+
+
+def run_engine(data: Graph | ox.Store | object, shapes: Graph, engine: str = "pyshacl", *,
                focus_nodes: list[str] | None = None) -> Graph:
-    """Validate and return the sh:ValidationReport graph (turbo also takes the Oxigraph store directly); with
-    `focus_nodes` (IRIs), only the targets among them are validated."""
+    """Validate and return the sh:ValidationReport graph (turbo also takes the Oxigraph store directly, or
+    `_turbo_input`); with `focus_nodes` (IRIs), only the targets among them are validated."""
     if engine == "pyshacl":
         import pyshacl
 
         if isinstance(data, ox.Store):
             data = _store_to_rdflib(data)
+        if not isinstance(data, Graph):
+            raise ValidationError("pySHACL validates an rdflib Graph or an Oxigraph Store")
         _conforms, report, _text = pyshacl.validate(
             data, shacl_graph=shapes, inference="none", advanced=False, allow_infos=True, allow_warnings=True,
             abort_on_first=False, meta_shacl=False, do_owl_imports=False, focus_nodes=focus_nodes,
@@ -376,10 +403,14 @@ def run_engine(data: Graph | ox.Store, shapes: Graph, engine: str = "pyshacl", *
     elif engine == "turbo":
         import pyshacl_turbo
 
-        _conforms, report, _text = pyshacl_turbo.validate(
-            data, shacl_graph=shapes, inference="none", advanced=False, allow_infos=True, allow_warnings=True,
-            abort_on_first=False, do_owl_imports=False, focus_nodes=focus_nodes,
-        )
+        try:
+            # what pyshacl_turbo.validate does, minus compiling the shapes again for every chunk (~7 ms each)
+            _conforms, report, _text = _turbo_program(shapes).validate(
+                data, inference=None, allow_infos=True, allow_warnings=True, abort_on_first=False,
+                focus_nodes=focus_nodes, _normalize_report_literals=True,  # validate()'s default
+            )
+        except pyshacl_turbo.ValidationFailure as e:
+            raise ValidationError(f"{engine} could not validate: {e}") from None
     else:
         raise ValidationError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     if not isinstance(report, Graph):
@@ -474,34 +505,53 @@ def run_in_chunks(data: ox.Store, shapes: Graph, engine: str = "pyshacl", size: 
     ChunkingUnsupported when the shapes read what a chunk would not hold."""
     spec = reads(shapes)
     shape_nodes = {n for n in shapes.all_nodes() if isinstance(n, BNode)}
-    merged = Graph()
+    merged = Graph(store="SimpleMemory")  # no context indexes: half the cost of adding a triple
     report = BNode()
     merged.add((report, RDF.type, SH.ValidationReport))
     conforms = True
     for chunk in chunks(data, spec, size):
-        # turbo validates only the owned targets (it skips the neighbours the chunk holds for their sake); pySHACL's
-        # focus_nodes also filters the value nodes of nested shapes (sh:not [ sh:property … ]), which changes answers
-        part = run_engine(chunk.store, shapes, engine, focus_nodes=chunk.focus_nodes() if engine == "turbo" else None)
-        fresh: dict[Node, BNode] = {}
-
-        def copy(n: Node, part: Graph = part, fresh: dict[Node, BNode] = fresh) -> Node:
-            # the results' own blank nodes are renamed (each chunk's report numbers them afresh); a shape's stay
-            if isinstance(n, BNode) and n not in shape_nodes and (n, None, None) in part:
-                if n not in fresh:
-                    fresh[n] = BNode()
-                    for p, o in part.predicate_objects(n):
-                        merged.add((fresh[n], p, copy(o)))
-                return fresh[n]
-            return n
-
-        for result in part.objects(None, SH.result):
-            if owns(chunk, part.value(result, SH.focusNode)):
-                merged.add((report, SH.result, copy(result)))
-                conforms = conforms and part.value(result, SH.resultSeverity) != SH.Violation
+        # turbo validates only the owned targets (it skips the neighbours the chunk holds for their sake) and reads the
+        # chunk as the N-Quads text it would dump a Store to; pySHACL's focus_nodes also filters the value nodes of
+        # nested shapes (sh:not [ sh:property … ]), which changes answers, so it validates every target of the chunk
+        if engine == "turbo":
+            part = run_engine(_turbo_input(chunk.nquads()), shapes, engine, focus_nodes=chunk.focus_nodes())
+        else:
+            part = run_engine(chunk.store(), shapes, engine)
+        conforms = _merge_owned(merged, report, part, chunk, shape_nodes) and conforms
         for prefix, ns in part.namespaces():
             merged.bind(prefix, ns, override=False)
     merged.add((report, SH.conforms, Literal(conforms)))
     return merged
+
+
+def _merge_owned(merged: Graph, report: BNode, part: Graph, chunk: Chunk, shape_nodes: set[BNode]) -> bool:
+    """Add to `merged` (under `report`) the results of `part` whose focus node the chunk owns, with every blank node of
+    theirs (not a shape's) renamed, since each chunk's report numbers them afresh; whether none is a Violation."""
+    results = list(part.objects(None, SH.result))
+    kept = [r for r in results if owns(chunk, part.value(r, SH.focusNode))]
+    conforms = all(part.value(r, SH.resultSeverity) != SH.Violation for r in kept)
+    if len(kept) == len(results):  # every result is ours (turbo): every blank node of the report but its root
+        roots = set(part.subjects(RDF.type, SH.ValidationReport))
+        reach: set[Node] = {n for n in part.subjects() if isinstance(n, BNode) and n not in shape_nodes and n not in roots}
+    else:  # a result about another chunk's node (pySHACL, or a blank-node target): only what ours reach
+        reach = _reachable(part, kept, shape_nodes)
+    fresh = {n: BNode() for n in reach}
+    merged.addN((fresh[s], p, fresh.get(o, o), merged) for s, p, o in part if s in fresh)
+    merged.addN((report, SH.result, fresh.get(r, r), merged) for r in kept)
+    return conforms
+
+
+def _reachable(part: Graph, start: list[Node], shape_nodes: set[BNode]) -> set[Node]:
+    """The blank nodes of a report reachable from `start` that are subjects in it and not a shape's."""
+    out: set[Node] = set()
+    todo = [n for n in start if isinstance(n, BNode) and n not in shape_nodes]
+    while todo:
+        n = todo.pop()
+        if n in out or (n, None, None) not in part:
+            continue
+        out.add(n)
+        todo.extend(o for o in part.objects(n, None) if isinstance(o, BNode) and o not in shape_nodes and o not in out)
+    return out
 
 
 def validate_graph(data: Graph | ox.Store, shapes: Graph | None = None, engine: str = "pyshacl",
@@ -513,11 +563,13 @@ def validate_graph(data: Graph | ox.Store, shapes: Graph | None = None, engine: 
 
 
 def validate_org(store: Store, org_slug: str, today: date | None = None, *, engine: str = "pyshacl",
-                 shapes: Graph | None = None, chunk_triples: int = CHUNK_TRIPLES) -> ValidationResult:
+                 shapes: Graph | None = None, chunk_triples: int = CHUNK_TRIPLES,
+                 chunk_from: int = CHUNK_FROM) -> ValidationResult:
     """Validate organisation `org_slug` (its graph ngg:org/<slug>) as of `today` (default: the current date).
 
-    A data graph of more than `chunk_triples` triples is validated in chunks of about that many (`run_in_chunks`:
-    the same results, in linear time and bounded memory); 0 validates it whole."""
+    A data graph of more than `chunk_from` triples is validated in chunks of about `chunk_triples` (`run_in_chunks`:
+    the same results, in linear time and bounded memory; below CHUNK_FROM they would cost more time than they save);
+    `chunk_triples=0` validates it whole."""
     if engine not in ENGINES:
         raise ValidationError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     today = today or date.today()
@@ -525,7 +577,7 @@ def validate_org(store: Store, org_slug: str, today: date | None = None, *, engi
     prepared = prepare_data(store, org_slug, today)
     shapes = shapes if shapes is not None else load_shapes()
     report: Graph | None = None
-    if chunk_triples and len(prepared.store) > chunk_triples:
+    if chunk_triples and len(prepared.store) > chunk_from:
         try:
             report = run_in_chunks(prepared.store, shapes, engine, chunk_triples)
         except ChunkingUnsupported:
