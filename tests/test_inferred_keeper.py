@@ -109,3 +109,16 @@ INSERT DATA {{ GRAPH <https://w3id.org/normgraph/graph/org/acme> {{
 }} }}"""
     store.update(own)
     assert store.export("ntriples", inferred_keeper.INFERRED) == inferred
+
+
+def test_a_set_with_an_unreadable_record_is_written_and_composes_nothing(client: FlaskClient) -> None:
+    """A record the build could not read (a date "yesterday") never makes the write look refused: the set is stored
+    and served, and no inferred record rests on it until it is fixed."""
+    bad = (ROOT / "data/mappings/cmmc-2.0_to_nist-sp800-171r2.ttl").read_text() + """
+<urn:x:record> a <https://w3id.org/normgraph/ont#MappingRecord> ;
+    <http://purl.org/dc/terms/date> "yesterday" ."""
+    write(client, "PUT", bad)
+    shown = records(client)
+    assert LINK in shown and INFERRED not in shown  # the set is served; what was composed through it is gone
+    write(client, "PUT", (ROOT / "data/mappings/cmmc-2.0_to_nist-sp800-171r2.ttl").read_bytes())  # fixed
+    assert INFERRED in records(client)

@@ -18,6 +18,7 @@ through the server (`remote_written`); updates and direct writes need `normgraph
 from __future__ import annotations
 
 import hashlib
+import logging
 import weakref
 
 import pyoxigraph as ox
@@ -34,6 +35,7 @@ from normgraph.store.served import REMOTE_WRITE_HOOKS
 INFERRED = f"{NGG}derived/inferred-mappings"
 TRIPLES = f"{NGG}derived/mapping-triples"
 SETS = f"{NGG}mappings/"
+log = logging.getLogger(__name__)
 
 
 def is_public_set(graph: str) -> bool:
@@ -51,7 +53,15 @@ def asserted_records(store: Store, sets: list[str]) -> list[MappingRecord]:
     for name in sets:
         g = Graph()
         g.parse(data=store.export("ntriples", name), format="nt")
-        out.extend(r for r in records_from_graph(g) if not r.inferred)
+        try:
+            records = records_from_graph(g)
+        except (ValueError, ArithmeticError) as e:
+            # a record the build could not have read (a date "yesterday", a confidence "high"): the set composes nothing,
+            # so no inferred record rests on a record nobody can read; the write itself stands (the hook never fails it)
+            log.warning("inferred mappings: the set <%s> holds a record that cannot be read (%s); it is left out of "
+                        "the composition until it is fixed", name, e)
+            continue
+        out.extend(r for r in records if not r.inferred)
     return out
 
 
@@ -102,12 +112,18 @@ class _Keeper:
         if not any(True for _ in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED))):
             self.composed_from.pop(store, None)  # a store without inferred records (a scratch store): nothing to keep
             return
-        now = fingerprint(store)
-        if graph == INFERRED:  # the inferred records were loaded (the build's, or recompose's own): of these sets
-            self.composed_from[store] = now
-        elif self.composed_from.get(store) != now:
-            self.composed_from[store] = now
-            recompose(store)
+        try:
+            now = fingerprint(store)
+            if graph == INFERRED:  # the inferred records were loaded (the build's, or recompose's own): of these sets
+                self.composed_from[store] = now
+            elif self.composed_from.get(store) != now:
+                recompose(store)
+                self.composed_from[store] = now  # only once composed: a failure is tried again at the next write
+        except Exception:
+            # the write that called the hook is done and stands: a hook that raised would make it look refused to
+            # its writer (and the guarded store would not refresh its read copies)
+            self.composed_from.pop(store, None)
+            log.exception("inferred mappings: composing the public mapping sets again failed")
 
 
 KEEPER = _Keeper()
@@ -117,8 +133,12 @@ WRITE_HOOKS.append(KEEPER)
 def remote_written(store: Store, graph: str | None) -> None:
     """After a load or drop of a public mapping set through a served remote store (served.REMOTE_WRITE_HOOKS):
     compose again when the store holds inferred records. Updates are left to `normgraph push` (readings.py says why)."""
-    if graph is not None and is_public_set(graph) and INFERRED in store.graphs():
-        recompose(store)
+    if graph is not None and is_public_set(graph):
+        try:
+            if INFERRED in store.graphs():
+                recompose(store)
+        except Exception:  # the write stands; the next load or drop of a set, or `normgraph push`, composes again
+            log.exception("inferred mappings: composing the remote store's public mapping sets again failed")
 
 
 REMOTE_WRITE_HOOKS.append(remote_written)
