@@ -184,3 +184,27 @@ def test_past_the_bound_a_cold_view_computes_its_inputs_itself() -> None:
     cold.memo(store)(("validation", "hospital", day.isoformat()), lambda: [])
     assert page == cold.page(store, "audit-pack", "hospital", "", day, embed=True).html
     alongside_done()
+
+
+def test_a_request_that_wrote_nothing_warms_nothing(app: tuple[Flask, dict[str, str]]) -> None:
+    """Only a request that wrote warms: a query sent by POST after the data moved some other way (on a remote store,
+    its generation moves by itself every cache TTL) starts no warming, so anyone's POSTs cannot set every read
+    organisation's reports computing."""
+    flask_app, _tokens = app
+    editor = client(app, "hosp-editor")
+    assert editor.get("/org/hospital/soa").status_code == 200  # hospital's pages were read: its cache exists
+    with flask_app.app_context():
+        hospital = state().scoped_store(Scope(read=frozenset({"hospital"})))
+        store = state().store
+    cache = report_cache(hospital)
+    settled(cache, "hospital")
+    store.load(evidence(2).encode(), "ntriples", HOSPITAL, replace=False)  # moved outside any request
+    r = editor.post("/sparql", data="ASK { ?s ?p ?o }", content_type="application/sparql-query",
+                    headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200, r.data
+    assert not cache.warming("hospital")
+    r = editor.post("/store", query_string={"graph": HOSPITAL}, data=evidence(3).encode(),
+                    content_type="application/n-triples")
+    assert r.status_code in (200, 201, 204), r.data
+    assert cache.warming("hospital") or cache.has(hospital, ("org", "hospital"))  # a write does warm
+    settled(cache, "hospital")

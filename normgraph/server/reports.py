@@ -35,7 +35,9 @@ from normgraph.reports.page import EXPLORER, OVERVIEW, Links
 from normgraph.reports.render import MEDIA
 from normgraph.server.kernel import org_store
 from normgraph.store.base import Store
+from normgraph.store.embedded import WRITE_HOOKS, EmbeddedStore
 from normgraph.store.scoped import ScopedStore
+from normgraph.store.served import REMOTE_WRITE_HOOKS
 
 bp = Blueprint("reports", __name__, url_prefix="/org")
 
@@ -64,14 +66,43 @@ def report_cache(store: Store) -> ReportCache:
         return cache
 
 
+#: whether this thread wrote to a store since its request began: set by every store write (the write hooks below),
+#: so only a request that wrote warms (a remote store's generation also moves every cache TTL, by itself)
+_wrote = threading.local()
+
+
+class _WriteSeen:
+    """A write hook of every embedded store that notes, in the writing thread, that a write happened."""
+
+    def concerns(self, store: EmbeddedStore, graph: str) -> bool:
+        return True
+
+    def written(self, store: EmbeddedStore, graph: str | None) -> None:
+        _wrote.flag = True
+
+
+def _remote_write_seen(store: Store, graph: str | None) -> None:
+    _wrote.flag = True
+
+
+WRITE_HOOKS.append(_WriteSeen())
+REMOTE_WRITE_HOOKS.append(_remote_write_seen)
+
+
+@bp.before_app_request
+def _no_write_yet() -> None:
+    _wrote.flag = False
+
+
 @bp.after_app_request
 def _warm_after_write(response: Response) -> Response:
     """After a request that wrote (any write path: import, upload confirm, restore, Graph Store, Update), warm the
     reports' shared inputs of each organisation whose pages were read before and whose data that write changed (its
     scope's epoch moved: a write to another organisation leaves it), in the background, for today: the reader's next
     first view finds them computed (ReportCache.warm). Organisations nobody reads are not warmed."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or response.status_code >= 400:
-        return response
+    if not getattr(_wrote, "flag", False) or response.status_code >= 400:
+        return response  # a query by POST, or a TTL tick of a remote store's generation, is no write
+    _wrote.flag = False
     with _lock:
         changed = [(store, cache) for store, cache in _caches.items() if _seen.get(store) != store.generation]
         for store, _cache in changed:
