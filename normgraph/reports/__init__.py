@@ -21,7 +21,7 @@ from normgraph.iri import PREFIXES, curie, org_graph, org_slugs
 from normgraph.knowledge import ROOT
 from normgraph.loading import load_knowledge
 from normgraph.queries import QUERIES_DIR, NamedQuery, get_query, with_prefixes
-from normgraph.store.base import SelectResult, Store
+from normgraph.store.base import SelectResult, Store, StoreError
 from normgraph.store.sparql_text import ResultTooLarge
 
 #: Gap-analysis targets: CLI/URL key -> the catalog whose items are the targets (scheme and title
@@ -73,10 +73,12 @@ def texts(store: Store, name: str, column: str, **params: str) -> list[str]:
     which it writes itself, instead of one rdflib term per row (a fifth of the time on the embedded store, less still
     through the query workers, which would pickle the terms). TSV, not CSV: Oxigraph 0.5 writes an IRI with a comma
     into CSV unquoted; in TSV a term is whole (`<iri>`, `_:label`) and an IRI holds no tab. An answer over the
-    server's result cap is read as rows."""
+    server's result cap, or one the store cannot write as TSV, is read as rows."""
     try:
         body, _media, _form = store.query_serialized(_prepared(name, _version(name)).bind(params), "tsv")
-    except ResultTooLarge:
+    except (ResultTooLarge, StoreError):
+        # over the cap; or a store whose answer had to be written again and could not be (Virtuoso's `nodeID://`
+        # blank nodes are no N-Triples labels): the rows say what the store said, or raise its error themselves
         return [text(row[column]) for row in run(store, name, **params).rows]
     lines = body.decode("utf-8").split("\n")
     at = lines[0].rstrip("\r").split("\t").index(f"?{column}")
