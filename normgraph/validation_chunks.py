@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, Variable
@@ -177,6 +178,21 @@ def _forward_from_this(text: str, prefixes: dict[str, str]) -> None:
                 grown = True
     if any(subject not in reached for subject, _predicate, _obj in patterns):
         raise ChunkingUnsupported("a SPARQL constraint reads a triple that does not lead out of $this")
+    if any(_negated(predicate) for _subject, predicate, _obj in patterns):
+        raise ChunkingUnsupported("a SPARQL constraint follows a negated property set: it reads predicates it does not name")
+
+
+def _negated(path: object) -> bool:
+    """Whether a pattern's predicate is, or holds, a negated property set (`!ex:p`): it reads every other predicate."""
+    if isinstance(path, NegatedPath):
+        return True
+    if isinstance(path, (AlternativePath, SequencePath)):
+        return any(_negated(arg) for arg in path.args)
+    if isinstance(path, InvPath):
+        return _negated(path.arg)
+    if isinstance(path, MulPath):
+        return _negated(path.path)
+    return False
 
 
 @dataclass

@@ -86,6 +86,11 @@ def test_the_shapes_read_only_what_chunks_hold() -> None:
     '"SELECT $this WHERE { ?x <https://w3id.org/normgraph/ont#affects> $this }" ] .',
     'ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:sparql [ sh:select "SELECT $this WHERE { $this '
     '<https://w3id.org/normgraph/ont#id> ?id . FILTER EXISTS { ?other <https://w3id.org/normgraph/ont#id> ?id } }" ] .',
+    # a negated property set reads every predicate but the one it names
+    'ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:sparql [ sh:select '
+    '"SELECT $this WHERE { $this !<https://w3id.org/normgraph/ont#id> ?v }" ] .',
+    'ngsh:S a sh:NodeShape ; sh:targetClass ng:Risk ; sh:sparql [ sh:select '
+    '"SELECT $this WHERE { $this <https://w3id.org/normgraph/ont#affects>/!<https://w3id.org/normgraph/ont#id> ?v }" ] .',
 ])
 def test_shapes_a_chunk_cannot_answer_are_validated_whole(shape: str) -> None:
     g = Graph().parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ng: <https://w3id.org/normgraph/ont#> . "
