@@ -526,7 +526,8 @@ def run_in_chunks(data: ox.Store, shapes: Graph, engine: str = "pyshacl", size: 
 
 def _merge_owned(merged: Graph, report: BNode, part: Graph, chunk: Chunk, shape_nodes: set[BNode]) -> bool:
     """Add to `merged` (under `report`) the results of `part` whose focus node the chunk owns, with every blank node of
-    theirs (not a shape's) renamed, since each chunk's report numbers them afresh; whether none is a Violation."""
+    theirs (not a shape's, not the data's) renamed, since each chunk's report numbers them afresh; whether none is a
+    Violation."""
     results = list(part.objects(None, SH.result))
     kept = [r for r in results if owns(chunk, part.value(r, SH.focusNode))]
     conforms = all(part.value(r, SH.resultSeverity) != SH.Violation for r in kept)
@@ -535,8 +536,11 @@ def _merge_owned(merged: Graph, report: BNode, part: Graph, chunk: Chunk, shape_
         reach: set[Node] = {n for n in part.subjects() if isinstance(n, BNode) and n not in shape_nodes and n not in roots}
     else:  # a result about another chunk's node (pySHACL, or a blank-node target): only what ours reach
         reach = _reachable(part, kept, shape_nodes)
-    fresh = {n: BNode() for n in reach}
-    merged.addN((fresh[s], p, fresh.get(o, o), merged) for s, p, o in part if s in fresh)
+    # a blank node of the data (a blank-node focus or value node the engine describes) keeps the store's label, as
+    # validating whole gives it: only the report's own blank nodes are renamed
+    data = {t.value for q in chunk.quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
+    fresh = {n: BNode() for n in reach if str(n) not in data}
+    merged.addN((fresh.get(s, s), p, fresh.get(o, o), merged) for s, p, o in part if s in reach)
     merged.addN((report, SH.result, fresh.get(r, r), merged) for r in kept)
     return conforms
 
