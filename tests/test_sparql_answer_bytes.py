@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from normgraph.access import Registry
 from normgraph.loading import load_knowledge
-from normgraph.queries import list_queries
+from normgraph.queries import get_query, list_queries
 from normgraph.server import create_app
 from normgraph.server import results as results_module
 from normgraph.server.kernel import EXTENSION, close_app
@@ -125,3 +125,15 @@ def test_cache_off_keeps_no_answer_in_the_server_process(
                           headers={"Accept-Encoding": "gzip"}).status_code == 200, name
     assert len(store.cache) == 0
     assert len(results_module._gzipped) == 0
+
+
+@pytest.mark.parametrize("header", ["gzip;q=0", "gzip; q=0.0", "GZIP;Q=0.000, identity", "identity", "*;q=0"])
+def test_gzip_refused_at_quality_zero_is_not_sent(
+        served: tuple[FlaskClient, str, dict[tuple[str, str], bytes], list[tuple[str, str]]], header: str) -> None:
+    """gzip with a quality of 0, however the client writes it, is a refusal: the answer comes plain."""
+    client, token, expected, _queries = served
+    text = get_query("explorer-records").bind()
+    r = client.get("/sparql", query_string={"query": text}, headers={
+        "Accept": "application/sparql-results+json", "Accept-Encoding": header, "Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.headers.get("Content-Encoding") is None
+    assert r.data == expected[("explorer-records", "json")]

@@ -77,8 +77,10 @@ def run_query(store: Store, sparql: str, dataset: Dataset | None, *, types: dict
 
 
 def accepts_gzip() -> bool:
-    return any(enc.strip().split(";")[0] == "gzip" and not enc.strip().endswith("q=0")
-               for enc in request.headers.get("Accept-Encoding", "").split(","))
+    """Whether the client named gzip in Accept-Encoding with a quality above 0 (werkzeug reads `q=0.0`, `q=0.000`,
+    spaces and case as HTTP says; a bare `*` is not taken as asking for it)."""
+    encodings = request.accept_encodings
+    return any(value.lower() == "gzip" for value, _q in encodings) and encodings["gzip"] > 0
 
 
 def gzipped(body: bytes) -> bytes | None:
