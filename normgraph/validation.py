@@ -361,20 +361,20 @@ def build_data_graph(store: Store, org_slug: str, today: date) -> tuple[Graph, G
 
 # -- running the engines ----------------------------------------------------------------------------
 
-#: pyshacl-turbo's compiled shapes of the last shapes graphs seen, by identity (load_shapes' graph is shared, never
-#: modified).
-_TURBO: dict[int, tuple[Graph, object]] = {}
+#: pyshacl-turbo's compiled shapes of the last shapes graphs seen, by identity and size (load_shapes' graph is shared,
+#: never modified; a caller's graph changed in place by adding or removing triples is compiled again).
+_TURBO: dict[int, tuple[Graph, int, object]] = {}
 
 
 def _turbo_program(shapes: Graph) -> Any:
     known = _TURBO.get(id(shapes))
-    if known is None or known[0] is not shapes:
+    if known is None or known[0] is not shapes or known[1] != len(shapes):
         import pyshacl_turbo
 
         if len(_TURBO) >= 8:
             _TURBO.pop(next(iter(_TURBO)))
-        known = _TURBO[id(shapes)] = (shapes, pyshacl_turbo.compile_shapes(shapes, advanced=False))
-    return known[1]
+        known = _TURBO[id(shapes)] = (shapes, len(shapes), pyshacl_turbo.compile_shapes(shapes, advanced=False))
+    return known[2]
 
 
 def _turbo_input(nquads: str) -> object:

@@ -69,25 +69,26 @@ class Reads:
     target_nodes: frozenset[Node]
 
 
-#: reads() of the last shapes graphs seen, by identity (load_shapes hands out one shared graph that is never modified):
-#: reading its SPARQL constraints' algebra costs ~80 ms, a twentieth of validating a 1x organisation.
-_READS: dict[int, tuple[Graph, Reads | ChunkingUnsupported]] = {}
+#: reads() of the last shapes graphs seen, by identity and size (load_shapes hands out one shared graph that is never
+#: modified; a caller's graph changed in place by adding or removing triples is read again): reading its SPARQL
+#: constraints' algebra costs ~80 ms, a twentieth of validating a 1x organisation.
+_READS: dict[int, tuple[Graph, int, Reads | ChunkingUnsupported]] = {}
 
 
 def reads(shapes: Graph) -> Reads:
     """The predicates the shapes follow from a focus node (ChunkingUnsupported for what chunks cannot hold)."""
     known = _READS.get(id(shapes))
-    if known is None or known[0] is not shapes:
+    if known is None or known[0] is not shapes or known[1] != len(shapes):
         try:
             answer: Reads | ChunkingUnsupported = _reads(shapes)
         except ChunkingUnsupported as e:
             answer = e
         if len(_READS) >= 8:
             _READS.pop(next(iter(_READS)))
-        known = _READS[id(shapes)] = (shapes, answer)
-    if isinstance(known[1], ChunkingUnsupported):
-        raise ChunkingUnsupported(str(known[1]))
-    return known[1]
+        known = _READS[id(shapes)] = (shapes, len(shapes), answer)
+    if isinstance(known[2], ChunkingUnsupported):
+        raise ChunkingUnsupported(str(known[2]))
+    return known[2]
 
 
 def _reads(shapes: Graph) -> Reads:
