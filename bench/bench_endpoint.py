@@ -227,9 +227,11 @@ def run_clients(client: Callable[[int], None], threads: int) -> float:
     return time.monotonic() - started
 
 
-def fast_queries(store: Store, max_ms: float, *, report: bool = False) -> list[tuple[str, str, bytes]]:
+def fast_queries(store: Store, max_ms: float, *, report: bool = False,
+                 min_ms: float = 0.0) -> list[tuple[str, str, bytes]]:
     """(name, text, SPARQL JSON answer) of the named SELECT/ASK queries (default parameters) that
-    `store` answers within max_ms — the mix the load benchmarks and tests/test_load.py send."""
+    `store` answers within max_ms — the mix the load benchmarks and tests/test_load.py send; with min_ms,
+    only those taking at least that long (the heavy end of the mix)."""
     picked = []
     for q in list_queries():
         try:
@@ -241,21 +243,22 @@ def fast_queries(store: Store, max_ms: float, *, report: bool = False) -> list[t
         started = time.perf_counter()
         body, _media, _form = store.query_serialized(text, "json")
         ms = 1000 * (time.perf_counter() - started)
-        if ms > max_ms:
+        if ms > max_ms or ms < min_ms:
             if report:
-                print(f"left out {q.name}: {ms:.0f} ms on the embedded store alone")
+                print(f"left out {q.name}: {ms:.1f} ms on the embedded store alone")
             continue
         picked.append((q.name, text, body))
     return picked
 
 
-def pick_queries(max_ms: float) -> list[tuple[str, str]]:
-    """(name, text) of the named queries (default parameters) that the embedded store answers within max_ms."""
+def pick_queries(max_ms: float, min_ms: float = 0.0) -> list[tuple[str, str]]:
+    """(name, text) of the named queries (default parameters) that the embedded store answers in min_ms to
+    max_ms."""
     from normgraph.store import EmbeddedStore
 
     store = EmbeddedStore()
     load_knowledge(store)
-    return [(name, text) for name, text, _body in fast_queries(store, max_ms, report=True)]
+    return [(name, text) for name, text, _body in fast_queries(store, max_ms, report=True, min_ms=min_ms)]
 
 
 @contextmanager
@@ -282,6 +285,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=2, help="normgraph query worker processes")
     ap.add_argument("--max-ms", type=float, default=1000.0,
                     help="leave out named queries slower than this on the embedded store (reported)")
+    ap.add_argument("--min-ms", type=float, default=0.0,
+                    help="leave out named queries quicker than this on the embedded store (reported): with "
+                         "--max-ms, the light or the heavy end of the mix alone")
     ap.add_argument("--server-threads", type=int, default=8, help="waitress threads of normgraph serve")
     ap.add_argument("--runs", default="oxigraph,virtuoso,normgraph,ng-nocache",
                     help="which servers: oxigraph, virtuoso, normgraph (cache on), ng-nocache; a normgraph run named "
@@ -293,7 +299,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="then each server for this long with one client, one query at a time (its cost per answer "
                          "without concurrency: the ratio the scheduler cannot move)")
     args = ap.parse_args(argv)
-    picked = pick_queries(args.max_ms)
+    picked = pick_queries(args.max_ms, args.min_ms)
     names = [n for n, _t in picked]
     queries = [t for _n, t in picked]
     runs = args.runs.split(",")
