@@ -161,7 +161,9 @@ def test_a_stopped_server_lets_its_request_finish_and_writes_into_no_descriptor_
 
     t = threading.Thread(target=client)
     t.start()
-    time.sleep(0.2)  # the blow-up runs
+    admission = app.extensions["normgraph"].store.admission
+    while t.is_alive() and not admission.running:  # until the blow-up holds its query slot
+        time.sleep(0.01)
     held: list[socket.socket] = []
     try:
         before = _open_descriptors()
