@@ -17,6 +17,7 @@ from waitress.server import create_server
 from normgraph.access.audit import LOGGER as AUDIT_LOGGER
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
+from normgraph.server.stopping import stop_server
 from normgraph.store import EmbeddedStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -48,7 +49,7 @@ def running(store: Any = None, **config: Any) -> Iterator[tuple[str, Any]]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}", app  # type: ignore[union-attr]
     finally:
-        server.close()
+        stop_server(server)
         close_app(app)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import socket
 import threading
 import time
@@ -31,6 +32,7 @@ from normgraph.orgdata.errors import OrgDataError
 from normgraph.orgdata.sandbox import Caps, WorkerLimit, run_capped
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
+from normgraph.server.stopping import stop_server
 from normgraph.server.upload_admission import upload_slot
 from tests.server_helpers import GRAPH_A, TOKEN, Listener, fixture_store
 
@@ -49,6 +51,16 @@ def serve(**config: Any) -> Iterator[tuple[str, Any]]:
     """The app on waitress as `normgraph serve` runs it (max_request_body_size = the upload limit)."""
     config = {"query_timeout": TIMEOUT, "max_upload": LIMIT, "workers": 2, **config}
     app = create_app(fixture_store(), config=config)
+    server = start(app)
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}", app
+    finally:
+        stop_server(server)
+        close_app(app)
+
+
+def start(app: Any) -> Any:
+    """A waitress server of `app` on a free loopback port, running in a thread of its own."""
     server = create_server(app, host="127.0.0.1", port=0, threads=8, max_request_body_size=LIMIT)
 
     def run() -> None:
@@ -56,11 +68,7 @@ def serve(**config: Any) -> Iterator[tuple[str, Any]]:
             server.run()
 
     threading.Thread(target=run, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", app  # type: ignore[union-attr]
-    finally:
-        server.close()
-        close_app(app)
+    return server
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +138,57 @@ def test_many_blowups_at_once_all_get_503_and_the_server_recovers(rw: tuple[str,
     assert requests.get(f"{base}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10).json()["boolean"] is True
     assert time.monotonic() - started < 2
 
+
+
+# -- stopping a server -----------------------------------------------------------------------------
+def _open_descriptors() -> set[int]:
+    return {int(fd) for fd in os.listdir("/proc/self/fd")}
+
+
+def test_a_stopped_server_lets_its_request_finish_and_writes_into_no_descriptor_it_gave_up() -> None:
+    """A server stopped while a request runs lets that request finish (its own answer, 503 at the timeout),
+    and nothing of it writes into a descriptor it gave up. waitress wakes its loop by writing "x" to a pipe at
+    the end of every request; a request thread that got there after `server.close()` wrote its "x" into
+    whatever had taken the pipe's number since: in CI, a later server's new connection, whose client read
+    'xHTTP/1.1 200 OK' (normgraph/server/stopping.py). Here the test's own sockets take those numbers."""
+    app = create_app(fixture_store(), config={"query_timeout": TIMEOUT, "workers": 2})
+    server = start(app)
+    base = f"http://127.0.0.1:{server.effective_port}"
+    answer: dict[str, requests.Response] = {}
+
+    def client() -> None:
+        answer["blow-up"] = requests.get(f"{base}/sparql", params={"query": BLOWUPS["cross product"]}, timeout=30)
+
+    t = threading.Thread(target=client)
+    t.start()
+    admission = app.extensions["normgraph"].store.admission
+    while t.is_alive() and not admission.running:  # until the blow-up holds its query slot
+        time.sleep(0.01)
+    held: list[socket.socket] = []
+    try:
+        before = _open_descriptors()
+        stop_server(server, wait=30)
+        freed = before - _open_descriptors()
+        # what opens a descriptor next gets the lowest free number, so the test's socket pairs take every
+        # number the server gave up
+        while not freed <= {s.fileno() for s in held}:
+            held.extend(socket.socketpair())
+            assert len(held) < 4096
+        close_app(app)
+        t.join()
+        server.task_dispatcher.shutdown()  # every request thread of the stopped server has ended
+        stray = b""
+        for s in held:
+            s.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                stray += s.recv(64)
+        assert stray == b""
+        assert answer["blow-up"].status_code == 503, answer["blow-up"].text
+        assert answer["blow-up"].headers.get("Retry-After")
+    finally:
+        for s in held:
+            s.close()
+        close_app(app)
 
 # -- writes without the right token ---------------------------------------------------------------
 INSERT = "INSERT DATA { GRAPH <http://example.org/graph/evil> { <http://example.org/e> <http://example.org/p> 1 } }"

@@ -24,6 +24,7 @@ from normgraph.access import Registry
 from normgraph.loading import load_knowledge
 from normgraph.server import create_app
 from normgraph.server.kernel import close_app
+from normgraph.server.stopping import stop_server
 from normgraph.store import EmbeddedStore
 
 pytestmark = pytest.mark.slow
@@ -68,7 +69,7 @@ def served() -> Iterator[tuple[str, list[tuple[str, str, Any]]]]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}", queries  # type: ignore[union-attr]
     finally:
-        server.close()
+        stop_server(server)
         close_app(app)
 
 

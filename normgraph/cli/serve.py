@@ -128,6 +128,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     from normgraph.cli.access import access_path
     from normgraph.server import create_app
     from normgraph.server.kernel import close_app
+    from normgraph.server.stopping import stop_server
 
     if ctx.endpoint and ctx.store_path:
         fail("give either --store PATH (embedded store) or --endpoint URL (remote store), not both")
@@ -176,7 +177,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, threads: int,
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        stop_server(server)  # not server.close(): requests in progress must not outlive its wake-up pipe
         close_app(app)
         console.print(f"stopped; the store ({app.extensions['normgraph'].store.location}) is closed", highlight=False)
 
