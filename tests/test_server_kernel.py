@@ -172,3 +172,15 @@ def test_serve_stops_in_order_on_sigterm(tmp_path: Path) -> None:
     assert proc.returncode == 0, rest
     assert "stopped; the store (embedded in memory" in rest and "is closed" in rest
 
+
+
+def test_the_default_query_workers_follow_the_cores_the_process_may_use() -> None:
+    """One worker more than the usable cores (a container's or taskset's share, not the host's), at least 2:
+    a process pinned to one core gets 2, and NORMGRAPH_WORKERS still decides when set."""
+    probe = ("import os, sys; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]}); "
+             "from normgraph.server.config import ServerConfig; print(ServerConfig.from_env(env={}).workers, "
+             "ServerConfig.from_env(env={'NORMGRAPH_WORKERS': '5'}).workers)")
+    pinned = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert pinned.stdout.split() == ["2", "5"]
+    usable = len(os.sched_getaffinity(0))
+    assert ServerConfig.from_env(env={}).workers == min(max(usable + 1, 2), 16)

@@ -97,7 +97,8 @@ def warm_pages(app: Any) -> threading.Thread:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port (0: any free port).")
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Query worker processes (default $NORMGRAPH_WORKERS or 2; embedded store only).")
+              help="Query worker processes (default $NORMGRAPH_WORKERS, else one more than the usable cores, 2 to 16; "
+                   "embedded store only).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="waitress threads.")
 @click.option("--update-token", envvar="NORMGRAPH_UPDATE_TOKEN", default=None,
               help="A bearer token that acts as the global admin (at least 32 characters). Prefer "
