@@ -177,3 +177,18 @@ def test_the_setting_is_read_from_the_environment_and_refuses_a_tiny_budget() ->
     assert ServerConfig.from_env(env={}).report_cache_bytes == 512 << 20
     with pytest.raises(ValueError, match="NORMGRAPH_REPORT_CACHE"):
         ServerConfig.from_env(env={"NORMGRAPH_REPORT_CACHE": "1000"})
+
+
+def test_a_report_is_charged_its_pickled_size_counted_no_further_than_the_largest_entry(store: EmbeddedStore) -> None:
+    """weight() counts what pickle writes and stops at the most an entry is charged: the same charge as pickling the
+    whole report and measuring it, capped."""
+    import datetime as dt
+    import pickle
+
+    from normgraph.reports.cache import weight
+
+    report = ReportCache().report(store, "audit-pack", "hospital", "", dt.date.fromisoformat(DAY))
+    size = len(pickle.dumps(report, pickle.HIGHEST_PROTOCOL))
+    assert weight(report, 1 << 30) == size
+    assert weight(report, size // 3) == size // 3
+    assert weight(lambda: None, 1 << 30) == 4 << 20  # unpicklable: the default cost
