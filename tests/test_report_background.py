@@ -103,6 +103,8 @@ def test_a_viewer_asking_forty_dates_gets_a_few_validations_queued_one_running(
     gate.set()
     _wait(lambda: cache.has(store, ("validation", "fintech", days[0].isoformat())), "validation never finished")
     _wait(lambda: QUEUE.waiting() == 0 and not running, "the queue did not drain")
+    # a job ends after its validation returns (its garbage is collected, then its result kept)
+    _wait(lambda: all(cache.has(store, ("validation", "fintech", d.isoformat())) for d in days[:3]), "a job never ended")
     assert most[0] == 1
     done = [d for d in days if cache.has(store, ("validation", "fintech", d.isoformat()))]
     assert done == days[:3]  # the one running and the two that could wait

@@ -21,11 +21,11 @@ normgraph/store/epochs.py: a write to another organisation keeps its entries.)
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import pickle
 import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -34,7 +34,7 @@ from normgraph.reports.background import QUEUE
 from normgraph.reports.model import Report
 from normgraph.reports.page import ALL, OVERVIEW, Links, Page, parts, render_html
 from normgraph.store.base import Store
-from normgraph.store.cache import ENTRY_SHARE, BoundedCache
+from normgraph.store.cache import BoundedCache, Budget
 from normgraph.store.epochs import lasting_generation
 
 #: the reports built per section (dispatch.build_report's `part`)
@@ -57,46 +57,65 @@ def pending(report: Report) -> bool:
     return bool(report.extra.get("validation_pending"))
 
 
+class _Counted(Exception):
+    """Pickling went past the most an entry is charged: no need to go on."""
+
+
+class _Tally:
+    """A file that keeps nothing, only counts the bytes written to it, up to `most`."""
+
+    def __init__(self, most: int) -> None:
+        self.most, self.size = most, 0
+
+    def write(self, data: Any) -> int:
+        self.size += len(data)
+        if self.size > self.most:
+            raise _Counted
+        return len(data)
+
+
 def weight(value: Any, most: int) -> int:
     """What a report or input is charged: its pickled size, measured once when it is kept (the objects take about 3x
     that in memory: hospital's pack 0.2 MB pickled, 0.6 MB held), at most `most` — the largest entry the cache keeps,
-    so a large organisation's report is still kept, as the biggest one. Unpicklable: REPORT_COST."""
+    so a large organisation's report is still kept, as the biggest one. Counted as pickle writes it (frames of 64 KiB),
+    never held, and no further than `most`: a 10x pack's findings page (21 MB pickled) costs 16 MiB of it, not 21 MB
+    of bytes made and dropped. Unpicklable: REPORT_COST."""
+    tally = _Tally(most)
     try:
-        size = len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        pickle.Pickler(tally, pickle.HIGHEST_PROTOCOL).dump(value)
+    except _Counted:
+        pass
     except Exception:  # any value may be cached; an unmeasurable one gets the default
-        size = REPORT_COST
-    return min(size, most)
+        return min(REPORT_COST, most)
+    return min(tally.size, most)
 
 
 class Background:
     """The inputs ReportCache.later computed in the background (a large organisation's validation: minutes), apart from
     the reports and pages, so that paging a pack never evicts them and they never run twice for one data generation.
-    At most BACKGROUND_INPUTS (least recently used first); a caller of a newer generation drops the older ones of its
-    input, which nobody asks for again."""
+    At most BACKGROUND_INPUTS (least recently used first), charged `weigh(value)` like the others (in the process's
+    budget, when the cache has one: an input evicted is computed again, in the background); a caller of a newer
+    generation drops the older ones of its input, which nobody asks for again."""
 
-    def __init__(self) -> None:
-        self._items: OrderedDict[tuple[tuple[Any, ...], Any], Any] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, max_bytes: int, weigh: Callable[[Any], int], budget: Budget | None = None) -> None:
+        self._items: BoundedCache[tuple[tuple[Any, ...], Any], Any] = BoundedCache(BACKGROUND_INPUTS, max_bytes, budget)
+        self.weigh = weigh
 
     def get(self, key: tuple[Any, ...], generation: Any) -> Any:
-        with self._lock:
+        with self._items.lock:
             for stale in [k for k in self._items if k[0] == key and k[1] != generation]:
-                del self._items[stale]
-            value = self._items.get((key, generation))
-            if value is not None:
-                self._items.move_to_end((key, generation))
-            return value
+                self._items.discard(stale)
+            return self._items.get((key, generation))
 
     def put(self, key: tuple[Any, ...], generation: Any, value: Any) -> None:
-        with self._lock:
-            self._items[(key, generation)] = value
-            self._items.move_to_end((key, generation))
-            while len(self._items) > BACKGROUND_INPUTS:
-                self._items.popitem(last=False)
+        self._items.put((key, generation), value, self.weigh(value))
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        self._items.clear()
+
+    @property
+    def used(self) -> int:
+        return self._items.used
 
     def __len__(self) -> int:
         return len(self._items)
@@ -153,15 +172,18 @@ class _Computing:
 
 
 class ReportCache:
+    """`max_bytes`: what each of its three stores (entries, inputs, background) may hold; `budget`: the bytes it holds
+    with the other caches of the budget (the server: every scope's report cache, normgraph/server/reports.py)."""
+
     def __init__(self, max_entries: int = 512, max_bytes: int = 256 << 20,
-                 quiet: Callable[[Store], Store] | None = None) -> None:
+                 quiet: Callable[[Store], Store] | None = None, budget: Budget | None = None) -> None:
         #: the store as a thread computing ahead of a view reads it (_alongside); the server's: the same scope without
         #: its access hook, as its warming after a write (the view that uses the inputs is recorded as a read itself)
         self.quiet = quiet or (lambda store: store)
-        self.entries: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
+        self.entries: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes, budget)
         # the inputs reports share (rows, applicability answers) apart from the reports and pages: paging never evicts them
-        self.inputs: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes)
-        self.background = Background()
+        self.inputs: BoundedCache[tuple[Any, ...], Any] = BoundedCache(max_entries, max_bytes, budget)
+        self.background = Background(max_bytes, self._weight, budget)
         self._running: set[tuple[Any, ...]] = set()  # inputs being computed in the background
         self._failed = Failures()
         self._lock = threading.Lock()
@@ -228,7 +250,12 @@ class ReportCache:
 
             def work() -> None:
                 try:
-                    self.background.put(key, generation, compute())
+                    value = compute()
+                    # what it made and dropped in reference cycles (a 10x validation: ~1.5 million objects) is collected
+                    # here, before its result is there, not by the next full collection: one of up to a second, which
+                    # fell into the first view of the result (the pack's findings page at 10x: 1.5 s, 0.5-0.7 without)
+                    gc.collect()
+                    self.background.put(key, generation, value)
                 except BaseException as e:  # handed to the next request
                     log.exception("computing %s in the background failed", key)
                     with self._lock:
@@ -357,7 +384,12 @@ class ReportCache:
             return slug in self._warmers
 
     def _weight(self, value: Any) -> int:
-        return weight(value, self.entries.max_bytes // ENTRY_SHARE)
+        return weight(value, self.entries.largest)
+
+    @property
+    def used(self) -> int:
+        """The bytes its entries, inputs and background inputs are charged."""
+        return self.entries.used + self.inputs.used + self.background.used
 
     def clear(self) -> None:
         self.entries.clear()

@@ -12,6 +12,7 @@
 | NORMGRAPH_WORKERS | query worker processes | the cores this process may use + 1 (2 to 16) |
 | NORMGRAPH_EXAMPLES | also load data/examples (1/0) | 1 |
 | NORMGRAPH_CACHE | result cache entries (0 = off) | 512 |
+| NORMGRAPH_REPORT_CACHE | bytes all report caches hold together (least recently used go first); at least 1 MiB | 536870912 |
 | NORMGRAPH_ACCESS | the principal database (SQLite; `normgraph access …` manages it) | — (in memory: only the update token) |
 | NORMGRAPH_AUDIT_LOG | file the audit trail of organisation data is appended to | — (`serve`: beside the access database) |
 | NORMGRAPH_TRUSTED_USER_HEADER | a reverse proxy's single sign-on header naming the principal (trusted only when set) | — |
@@ -52,6 +53,7 @@ class ServerConfig:
     workers: int = field(default_factory=lambda: default_workers())
     examples: bool = True
     cache_entries: int = 512
+    report_cache_bytes: int = 512 * 1024 * 1024
     guard: bool = True  # wrap an EmbeddedStore in a GuardedStore (real timeouts)
     access_db: str | None = None
     audit_log: str | None = None
@@ -78,6 +80,7 @@ class ServerConfig:
             "workers": ("NORMGRAPH_WORKERS", int),
             "examples": ("NORMGRAPH_EXAMPLES", _bool),
             "cache_entries": ("NORMGRAPH_CACHE", int),
+            "report_cache_bytes": ("NORMGRAPH_REPORT_CACHE", _mebibyte_or_more),
             "access_db": ("NORMGRAPH_ACCESS", str),
             "audit_log": ("NORMGRAPH_AUDIT_LOG", str),
             "trusted_user_header": ("NORMGRAPH_TRUSTED_USER_HEADER", str),
@@ -158,6 +161,13 @@ def _count(raw: str) -> int:
     n = int(raw)
     if n < 0:
         raise ValueError("want a count of 0 or more")
+    return n
+
+
+def _mebibyte_or_more(raw: str) -> int:
+    n = int(raw)
+    if n < 1 << 20:
+        raise ValueError("want at least 1048576 bytes (1 MiB)")
     return n
 
 

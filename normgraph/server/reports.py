@@ -7,6 +7,8 @@
 
 Reports and their pages are kept per data generation (normgraph.reports.cache.ReportCache), one cache per scoped
 store: what one reader's scope built is never served to another scope, and a write to the store shows at once.
+Together they hold at most the server's report_cache_bytes (BUDGET: past it the least recently used entry of any
+scope goes, and is computed again when asked for).
 After a request that wrote, the reports' shared inputs of each organisation whose pages were read and whose data
 changed are computed in the background (ReportCache.warm), so the next first view finds them.
 An organisation the reader may not see is not in the scoped store: 404, as for one that does not exist.
@@ -23,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BuildError
 
 from normgraph.orgdata.templates import TEMPLATES, write_template
@@ -33,8 +36,10 @@ from normgraph.reports.dispatch import check_format, formats, render_file, repor
 from normgraph.reports.model import Report
 from normgraph.reports.page import EXPLORER, OVERVIEW, Links
 from normgraph.reports.render import MEDIA
+from normgraph.server.config import ServerConfig
 from normgraph.server.kernel import org_store
 from normgraph.store.base import Store
+from normgraph.store.cache import Budget
 from normgraph.store.embedded import WRITE_HOOKS, EmbeddedStore
 from normgraph.store.scoped import ScopedStore
 from normgraph.store.served import REMOTE_WRITE_HOOKS
@@ -43,6 +48,8 @@ bp = Blueprint("reports", __name__, url_prefix="/org")
 
 #: what one scope's report cache may hold (reports, their pages, the validation and applicability they share)
 CACHE_BYTES = 128 << 20
+#: what all of them hold together, in the process (its size: the last application made, ServerConfig.report_cache_bytes)
+BUDGET = Budget(ServerConfig.report_cache_bytes)
 _caches: weakref.WeakKeyDictionary[Store, ReportCache] = weakref.WeakKeyDictionary()
 #: each cached scope's generation when its reports were last warmed (or its cache made)
 _seen: weakref.WeakKeyDictionary[Store, Hashable] = weakref.WeakKeyDictionary()
@@ -61,9 +68,14 @@ def report_cache(store: Store) -> ReportCache:
     with _lock:
         cache = _caches.get(store)
         if cache is None:
-            cache = _caches[store] = ReportCache(max_bytes=CACHE_BYTES, quiet=unhooked)
+            cache = _caches[store] = ReportCache(max_bytes=CACHE_BYTES, quiet=unhooked, budget=BUDGET)
             _seen[store] = store.generation
         return cache
+
+
+@bp.record
+def _budget(setup: BlueprintSetupState) -> None:
+    BUDGET.resize(setup.app.config["NORMGRAPH"].report_cache_bytes)
 
 
 #: whether this thread wrote to a store since its request began: set by every store write (the write hooks below),
