@@ -116,6 +116,7 @@ def test_blowup_is_stopped_by_the_timeout_while_others_are_answered(rw: tuple[st
     # not a speed assertion: unstopped, a blow-up runs for minutes; under 10x the timeout shows the stop
     assert TIMEOUT - 0.5 <= outcome["seconds"] < 10 * TIMEOUT
     assert answered >= 5, "the other client was starved"
+    # not a speed assertion: a client queued behind the blow-up would wait out its time limit
     assert slowest < TIMEOUT, f"another client waited {slowest:.2f} s"
     # healthy afterwards
     assert requests.get(f"{base}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10).json()["boolean"] is True
