@@ -1,7 +1,8 @@
 """Admission control under load: while 16 clients keep sending slow queries (property-path blow-ups that
 run until the time limit), cheap requests — the home page, a cached named query, uncached small named
-queries — are all answered within a second, and the slow clients get fast 503s with Retry-After
-instead of queueing (normgraph/store/admission.py). The cheap requests come from another client (another
+queries — are all answered, and the slow clients are refused (503 with Retry-After, "busy") instead of
+queueing (normgraph/store/admission.py). How long the cheap answers take is printed, not asserted (no
+timed assertions in tests). The cheap requests come from another client (another
 loopback address) than the slow ones: a named query with a parameter of the client's own is that client's
 query, under its share (the same share as the slow queries, had they come from the same client)."""
 
@@ -30,12 +31,12 @@ class _FromAnotherAddress(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
-def test_cheap_requests_are_answered_within_a_second_while_16_clients_send_slow_queries() -> None:
+def test_cheap_requests_are_answered_while_16_clients_send_slow_queries() -> None:
     with running(query_timeout=2.0, workers=2) as (base, _app):
         requests.get(f"{base}/", timeout=30)  # the home page's first rendering (as after start-up)
         requests.get(f"{base}/api/queries/graph-provenance", timeout=30)
         stop = time.monotonic() + SECONDS
-        outcomes: list[tuple[int, float, str | None]] = []
+        outcomes: list[tuple[int, str, str | None]] = []
         lock = threading.Lock()
 
         def slow_client(i: int) -> None:
@@ -43,11 +44,10 @@ def test_cheap_requests_are_answered_within_a_second_while_16_clients_send_slow_
             n = 0
             while time.monotonic() < stop:
                 n += 1
-                started = time.monotonic()
                 # a different text each time (a comment), so no answer comes from the cache
                 r = session.get(f"{base}/sparql", params={"query": SLOW + f" # {i}-{n}"}, timeout=30)
                 with lock:
-                    outcomes.append((r.status_code, time.monotonic() - started, r.headers.get("Retry-After")))
+                    outcomes.append((r.status_code, r.text, r.headers.get("Retry-After")))
                 if r.status_code == 503:
                     time.sleep(0.05)
 
@@ -73,9 +73,9 @@ def test_cheap_requests_are_answered_within_a_second_while_16_clients_send_slow_
         for t in threads:
             t.join(timeout=30)
     print(f"slowest cheap answers under load (s): {slowest}; {n} rounds")
-    assert n >= 10
-    assert all(s < 1.0 for s in slowest.values()), slowest
+    assert n >= 10  # rounds of three cheap requests in 6 s: none waited out a slow query (2 s each)
     refused = [o for o in outcomes if o[0] == 503]
     assert refused and all(o[2] for o in refused), "slow clients must be told when to come back"
-    fast_refusals = [o for o in refused if o[1] < 0.5]
-    assert len(fast_refusals) >= len(refused) // 2, "busy workers must give a fast 503, not a queue"
+    # a queued query would run and end at its time limit ("ran past its time limit"); a refusal says busy
+    refusals = [o for o in refused if "busy" in o[1] or "at once" in o[1]]
+    assert len(refusals) >= len(refused) // 2, "busy workers must give a 503 at once, not a queue"

@@ -54,7 +54,8 @@ def test_timeout_kills_the_worker_and_a_new_one_serves() -> None:
         started = time.monotonic()
         with pytest.raises(QueryTimeout):
             g.query_serialized(HOSTILE, "json")
-        assert time.monotonic() - started < 2
+        # not a speed assertion: unstopped, HOSTILE (15^8 rows) runs for minutes; 20x the timeout shows the stop
+        assert time.monotonic() - started < 10
         time.sleep(0.1)
         assert not alive(w.pid)  # the work really stopped
         body, _media, form = g.query_serialized("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "csv")
@@ -351,10 +352,8 @@ def test_a_reply_that_fails_to_decode_does_not_leak_the_worker(monkeypatch: pyte
             loads=loads, dumps=pickle.dumps, HIGHEST_PROTOCOL=pickle.HIGHEST_PROTOCOL, PicklingError=pickle.PicklingError))
         with pytest.raises(RuntimeError, match="cannot decode"):
             g.query_serialized("SELECT * { ?s ?p ?o } LIMIT 1", "json")
-        for n in range(3):  # the pool still has its worker
-            started = time.monotonic()
+        for n in range(3):  # the pool still has its worker (with none, the query would wait out its 2 s: QueryTimeout)
             assert g.query_serialized(f"SELECT ?n {{ BIND({n} AS ?n) }}", "csv")[2] == "select"
-            assert time.monotonic() - started < 1.5
         assert g._live == 1
     finally:
         g.close()

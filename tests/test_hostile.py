@@ -113,8 +113,10 @@ def test_blowup_is_stopped_by_the_timeout_while_others_are_answered(rw: tuple[st
     t.join()
     assert outcome["status"] == 503
     assert outcome["headers"].get("Retry-After")
-    assert TIMEOUT - 0.5 <= outcome["seconds"] < TIMEOUT + 3
+    # not a speed assertion: unstopped, a blow-up runs for minutes; under 10x the timeout shows the stop
+    assert TIMEOUT - 0.5 <= outcome["seconds"] < 10 * TIMEOUT
     assert answered >= 5, "the other client was starved"
+    # not a speed assertion: a client queued behind the blow-up would wait out its time limit
     assert slowest < TIMEOUT, f"another client waited {slowest:.2f} s"
     # healthy afterwards
     assert requests.get(f"{base}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10).json()["boolean"] is True
@@ -134,9 +136,8 @@ def test_many_blowups_at_once_all_get_503_and_the_server_recovers(rw: tuple[str,
     for t in ts:
         t.join()
     assert statuses == [503] * 4
-    started = time.monotonic()
+    # recovered: a worker answers (with none, the query would get a 503, not a boolean)
     assert requests.get(f"{base}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10).json()["boolean"] is True
-    assert time.monotonic() - started < 2
 
 
 

@@ -4,7 +4,6 @@ intersects/related, cycle safety, idempotence, and the derived graphs."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -123,9 +122,7 @@ def test_cycle_is_safe_and_bounded() -> None:
         rec("sp80053:AC-1", EQUAL, "csf:GV-OC-01"),
         rec("csf:GV-OC-01", EQUAL, "iso42001:A-1"),
     ]
-    started = time.perf_counter()
-    out = compose.infer(cycle)
-    assert time.perf_counter() - started < 1
+    out = compose.infer(cycle)  # returns at all: a cycle is not walked round and round
     pairs = {frozenset((r.subject, r.object)) for r in out}
     assert pairs == {
         frozenset((expand("iso42001:A-1"), expand("sp80053:AC-1"))),
@@ -187,13 +184,8 @@ def test_triples_both_directions() -> None:
     assert (a, INTERSECTS, c) in g and (c, INTERSECTS, a) in g
 
 
-def test_build_all_is_fast_and_deterministic(repo_root: Path, sources: Path) -> None:
-    from normgraph import mappings
-
-    started = time.perf_counter()
+def test_build_all_is_deterministic(repo_root: Path, sources: Path) -> None:
     graphs, issues = build_all(repo_root, sources)
-    assert time.perf_counter() - started < 30
-    assert mappings.timings["compose"] < 5
     assert "data/derived/inferred-mappings.ttl" in graphs and "data/derived/mapping-triples.ttl" in graphs
     again, _ = build_all(repo_root, sources)
     assert isomorphic(graphs["data/derived/inferred-mappings.ttl"], again["data/derived/inferred-mappings.ttl"])

@@ -270,14 +270,12 @@ def test_real_knowledge_same_rows_embedded_and_remote(tmp_path: Path, union_serv
 
 
 # -- failures --------------------------------------------------------------------------------------------------
-def test_unreachable_endpoint_fails_fast_naming_the_url() -> None:
+def test_unreachable_endpoint_fails_after_its_retries_naming_the_url() -> None:
     url = f"http://127.0.0.1:{free_port()}/query"
     store = RemoteStore(url, retries=2, backoff=0.05, timeout=2, union_default_graph="native")
-    started = time.monotonic()
     with pytest.raises(StoreError) as e:
         store.query("SELECT * WHERE { ?s ?p ?o }")
-    assert url in str(e.value) and "after 3 attempts" in str(e.value)
-    assert time.monotonic() - started < 5
+    assert url in str(e.value) and "after 3 attempts" in str(e.value)  # the retries given, then no more
     with pytest.raises(StoreError, match=r"127\.0\.0\.1"):
         store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
 
@@ -346,7 +344,8 @@ def test_reads_retried_with_backoff_updates_never(fake: tuple[str, type[_Handler
     with pytest.raises(StoreError, match="HTTP 503"):
         store.query("ASK {}")
     assert handler.calls == ["POST"] * 4
-    assert time.monotonic() - started >= 0.05 + 0.1 + 0.2  # exponential backoff
+    # not a speed assertion: a lower bound (the backoff's sleeps, 0.05 + 0.1 + 0.2 s), which load cannot break
+    assert time.monotonic() - started >= 0.05 + 0.1 + 0.2
     handler.calls.clear()
     with pytest.raises(StoreError, match="HTTP 503"):
         store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
@@ -364,12 +363,13 @@ def test_reads_retried_with_backoff_updates_never(fake: tuple[str, type[_Handler
 
 def test_timeout_is_passed_to_the_http_client(fake: tuple[str, type[_Handler]]) -> None:
     url, handler = fake
-    handler.status, handler.delay = 200, 3.0
-    store = RemoteStore(url, union_default_graph="native", retries=0)
+    handler.status, handler.delay = 200, 10.0
+    store = RemoteStore(url, union_default_graph="native", retries=0)  # its own timeout: 60 s
     started = time.monotonic()
     with pytest.raises(RemoteTimeout) as e:
         store.query("ASK {}", timeout=0.5)
-    assert time.monotonic() - started < 2.5 and url in str(e.value)
+    # not a speed assertion: without the 0.5 s limit the answer would come after 10 s (10x the limit shows it applied)
+    assert time.monotonic() - started < 5 and url in str(e.value)
 
 
 def test_bearer_and_basic_auth_from_env(fake: tuple[str, type[_Handler]], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,10 @@
    or update starts with. tests/ is left out on purpose: tests state queries inline to check the
    engine and the named queries against them.
 2. No reference to documents outside the repository: every tracked text file is self-contained.
+3. No timed assertions in tests: speed is measured in bench/ as ratios against a reference in the same
+   run. An `assert` that compares a clock difference (`time.monotonic() - started`, or a name bound to
+   one) is refused unless its line or the line above says why it is not a speed assertion (a bound that
+   shows a timeout stopped work that would run for minutes, or a wait that load cannot shorten).
 """
 
 from __future__ import annotations
@@ -200,3 +204,72 @@ def test_the_outside_reference_check_sees_citations(text: str) -> None:
 @pytest.mark.parametrize("text", ["USER_GUIDE_URL", "guide", "shared/reference beside the checkout", "GUIDED"])
 def test_the_outside_reference_check_leaves_other_words_alone(text: str) -> None:
     assert not OUTSIDE.search(text)
+
+
+# -- 3. no timed assertions -------------------------------------------------------------------------------
+CLOCKS = {"perf_counter", "monotonic", "time", "perf_counter_ns", "monotonic_ns", "time_ns"}
+#: what the line of such an assert, or the line above, says to be let through
+NOT_SPEED = ("not a speed assertion", "not a timing assertion")
+
+
+def _is_clock_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    return name in CLOCKS and (not isinstance(f, ast.Attribute) or (isinstance(f.value, ast.Name) and f.value.id == "time"))
+
+
+def _has_clock_difference(node: ast.AST, durations: set[str]) -> bool:
+    """Whether `node` holds `clock() - x` or a name bound to one."""
+    return any((isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub) and _is_clock_call(n.left))
+               or (isinstance(n, ast.Name) and n.id in durations) for n in ast.walk(node))
+
+
+def timed_assertions(source: str) -> list[int]:
+    """Lines of the asserts in `source` that compare a clock difference, unless marked NOT_SPEED."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    found = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        durations: set[str] = set()
+        for node in ast.walk(fn):  # names bound to a duration (took = ..., slowest = max(slowest, ...))
+            if isinstance(node, ast.Assign) and _has_clock_difference(node.value, durations):
+                durations |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assert) and any(isinstance(c, ast.Compare) and _has_clock_difference(c, durations)
+                                                    for c in ast.walk(node.test)):
+                near = " ".join(lines[max(0, node.lineno - 2):node.end_lineno or node.lineno]).lower()
+                if not any(mark in near for mark in NOT_SPEED):
+                    found.append(node.lineno)
+    return sorted(set(found))
+
+
+def test_no_timed_assertions_in_tests() -> None:
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in python_files("tests") if p.name != "test_repo_rules.py"
+             for n in timed_assertions(p.read_text(encoding="utf-8"))]
+    assert not found, ("assert the behaviour the speed stands for (a cache hit, no query reaching the store) and "
+                       "measure speed in bench/; a bound that shows a timeout stopped work says why on its line "
+                       "or the one above (" + NOT_SPEED[0] + "):\n" + "\n".join(found))
+
+
+@pytest.mark.parametrize("body", [
+    "t = time.perf_counter()\n    run()\n    assert time.perf_counter() - t < 0.5",
+    "started = time.monotonic()\n    run()\n    took = time.monotonic() - started\n    assert took < 10",
+    "slowest = 0.0\n    slowest = max(slowest, time.monotonic() - started)\n    assert slowest < 1",
+    "started = perf_counter()\n    assert perf_counter() - started >= 0.35",
+])
+def test_the_timed_assertion_check_sees_them(body: str) -> None:
+    assert timed_assertions(f"def test_x() -> None:\n    {body}\n")
+
+
+@pytest.mark.parametrize("body", [
+    "deadline = time.monotonic() + 60\n    while not done():\n        assert time.monotonic() < deadline, 'hung'",
+    "took = time.monotonic() - started\n    print(took)\n    assert answered >= 5",
+    "# not a speed assertion: unstopped it runs for minutes\n    assert time.monotonic() - started < 20",
+    "assert time.monotonic() - started < 20  # not a speed assertion: unstopped it runs for minutes",
+])
+def test_the_timed_assertion_check_leaves_the_rest_alone(body: str) -> None:
+    assert not timed_assertions(f"def test_x() -> None:\n    {body}\n")

@@ -290,12 +290,17 @@ def test_named_report_queries_have_headers() -> None:
     assert len(qs) >= 12 and all(q.title and q.description for q in qs)
 
 
-def test_gap_query_runs_fast(store: EmbeddedStore) -> None:
-    import time
-
-    t = time.perf_counter()
-    run(store, "report-gap-records", scheme="ngid:iso42001-2023")
-    assert time.perf_counter() - t < 5
+def test_gap_query_gives_each_record_once_for_the_target_scheme(store: EmbeddedStore) -> None:
+    """One row per (target, source, record), every target in the scheme, no source in it: a join that
+    multiplied rows is what made this query slow. Its time is measured in bench/bench_reports.py (gap)
+    and bench/bench_load.py (scans per named query), not asserted here."""
+    rows = list(run(store, "report-gap-records", scheme="ngid:iso42001-2023"))
+    scheme = "https://w3id.org/normgraph/id/iso42001-2023/"
+    assert len(rows) > 100
+    assert len({(r["target"], r["source"], r["record"]) for r in rows}) == len(rows)
+    assert all(str(r["target"]).startswith(scheme) and not str(r["source"]).startswith(scheme) for r in rows)
+    assert all(r["relation"] and r["set"] for r in rows)
+    assert all(r["derivedFrom"] for r in rows if str(r["inferred"]) == "true")
 
 
 def test_gap_headline_splits_own_27001_other_and_new_work(store) -> None:  # type: ignore[no-untyped-def]

@@ -499,7 +499,8 @@ def test_slow_remote_query_is_503_after_the_configured_timeout(tmp_path: Path) -
             took = time.monotonic() - started
             assert r.status_code == 503, r.text[:300]
             assert "timeout" in r.text and ox.query_url in r.text and r.headers.get("Retry-After")
-            assert 1.5 < took < 10, took
+            # not a speed assertion: unstopped, the blow-up counts for minutes; under 10x the 2 s timeout shows the stop
+            assert 1.5 < took < 20, took
         finally:
             stop(proc)
             ox.kill()  # it may still be counting

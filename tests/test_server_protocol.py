@@ -327,15 +327,14 @@ def _timeout_is_503_and_others_are_served_meanwhile(base: str) -> None:
     t = threading.Thread(target=hostile)
     t.start()
     time.sleep(0.3)
-    started = time.monotonic()
     r = requests.get(f"{base}/sparql", params={"query": SELECT + " LIMIT 3"}, timeout=30,
                      headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 3
-    assert time.monotonic() - started < 1.5  # answered while the hostile query still runs
+    assert t.is_alive()  # answered while the hostile query still runs, not queued behind it
     t.join(30)
     status, text, elapsed = results["hostile"]  # type: ignore[misc]
     assert status == 503 and "timeout" in text
-    assert elapsed < 10
+    assert elapsed < 20  # not a speed assertion: unstopped, HOSTILE runs for hours; 10x the 2 s timeout shows the stop
     # and the server still works after killing the worker
     assert requests.get(f"{base}/sparql", params={"query": "ASK {}"}).status_code == 200
 
