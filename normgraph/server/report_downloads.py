@@ -109,14 +109,16 @@ class Downloads:
         if len(data) > budget:
             raise TooLarge(f"the file is {len(data)} bytes, more than the {budget} bytes the server keeps for downloads")
         with self._lock:
-            scope = key[0]()
-            if self.closed or scope is None or lasting_generation(scope) != key[-1]:
-                return  # closed, the scope gone, or its data changed meanwhile: nobody asks for this file again
             self._serial += 1
             path = self.folder / f"{self._serial}.part"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # written outside the lock: requests go on
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        with self._lock:
+            scope = key[0]()
+            if self.closed or scope is None or lasting_generation(scope) != key[-1]:
+                path.unlink(missing_ok=True)  # closed, the scope gone, or its data changed: nobody asks for it again
+                return
             self._drop(key)
             self._files[key] = Prepared(path, len(data), media_type, filename)
             while sum(p.size for p in self._files.values()) > budget:
