@@ -175,3 +175,14 @@ def test_the_prepared_files_go_with_the_application(large: None) -> None:
     close_app(application)
     assert not folder.exists()
 
+
+
+def test_past_the_waiting_room_a_download_is_answered_503(large: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report_downloads, "MAX_WAITING", 0)  # no preparation may wait: every request is past the room
+    application, _tokens, _store = made = _app()
+    try:
+        r = download(client(made, "hosp-viewer"), "csv")
+        assert r.status_code == 503 and r.headers["Retry-After"].isdigit()
+        assert not list(report_downloads.downloads(application).folder.iterdir())
+    finally:
+        close_app(application)
