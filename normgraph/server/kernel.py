@@ -28,6 +28,7 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
@@ -60,6 +61,7 @@ class AppState:
     config: ServerConfig
     registry: Registry = field(default_factory=Registry)
     closer: weakref.finalize | None = field(default=None, repr=False)
+    closing: list[Callable[[], object]] = field(default_factory=list, repr=False)  # run by close_app (on_close)
     scoped: OrderedDict[Scope, ScopedStore] = field(default_factory=OrderedDict, repr=False)
     _scoped_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -104,10 +106,18 @@ def _close_store(store: Store, owner: int) -> None:
 def close_app(app: Flask) -> None:
     """Close the application's store now (once; later calls and the finalizer do nothing)."""
     app_state: AppState = app.extensions[EXTENSION]
+    for close in app_state.closing:
+        close()
     if app_state.closer is not None:
         app_state.closer()
     else:
         app_state.store.close()
+
+
+def on_close(app: Flask, close: Callable[[], object]) -> None:
+    """Run `close` when the application is closed (close_app), before its store: what a blueprint keeps beside it
+    (prepared downloads on disk). `close` must be harmless to call twice (say, a weakref.finalize)."""
+    app.extensions[EXTENSION].closing.append(close)
 
 
 def state() -> AppState:
@@ -301,6 +311,7 @@ __all__ = [
     "error_response",
     "fail",
     "init_app",
+    "on_close",
     "org_store",
     "plain",
     "require_write_token",

@@ -36,6 +36,7 @@ from normgraph.reports.dispatch import check_format, formats, render_file, repor
 from normgraph.reports.model import Report
 from normgraph.reports.page import EXPLORER, OVERVIEW, Links
 from normgraph.reports.render import MEDIA
+from normgraph.server import report_downloads
 from normgraph.server.config import ServerConfig
 from normgraph.server.kernel import org_store
 from normgraph.store.base import Store
@@ -182,7 +183,10 @@ def _respond(kind: str, slug: str) -> Response:
     today = judged_date()
     if fmt == "html":
         return _page(store, kind, slug, target, today)
-    try:
+    try:  # a large organisation's file is prepared in the background (202 until it is ready): report_downloads
+        prepared = report_downloads.respond(store, report_cache(store), kind, slug, target, today, fmt)
+        if prepared is not None:
+            return prepared
         report = org_report(store, kind, slug, target, today)
     except ReportError as e:  # the organisation's data cannot be judged on that date (e.g. contradictory facts)
         abort(422, str(e))
