@@ -37,6 +37,7 @@ from requests.auth import HTTPDigestAuth
 from normgraph.loading import load_knowledge
 from normgraph.push import push
 from normgraph.queries import get_query, list_queries
+from normgraph.reports import TARGETS
 from normgraph.server import create_app
 from normgraph.store import EmbeddedStore
 from normgraph.store.remote import RemoteStore
@@ -322,14 +323,41 @@ def test_linked_data_and_report_equal_embedded(served: Served, reference: FlaskC
     got = requests.get(served.base + path, timeout=300, headers={"Authorization": f"Bearer {TOKEN}"})
     want = reference.get(path)
     assert got.status_code == want.status_code == 200, got.text[:500]
-    got_rows = list(csv.reader(io.StringIO(got.text)))
-    want_rows = list(csv.reader(io.StringIO(want.get_data(as_text=True))))
-    assert len(got_rows) == len(want_rows) > 100
-    # Same rows in the same order, cell by cell — except the order of the parts of a multi-valued cell
-    # ("risk, legal" / "legal, risk"): the report builds them with GROUP_CONCAT, whose order SPARQL leaves
-    # to the store, so it differs between Oxigraph server and pyoxigraph. Compared as sorted parts.
+    assert same_report_rows(got.text, want.get_data(as_text=True)) > 100
+
+
+def same_report_rows(got: str, want: str) -> int:
+    """Assert two CSV reports have the same rows in the same order, cell by cell — except the order of the parts
+    of a multi-valued cell ("risk, legal" / "legal, risk"): the report builds them with GROUP_CONCAT, whose order
+    SPARQL leaves to the store, so it differs between Oxigraph server and pyoxigraph. Compared as sorted parts.
+    Returns the number of rows."""
+    got_rows, want_rows = list(csv.reader(io.StringIO(got))), list(csv.reader(io.StringIO(want)))
+    assert len(got_rows) == len(want_rows)
     for g_row, w_row in zip(got_rows, want_rows, strict=True):
         assert [parts(c) for c in g_row] == [parts(c) for c in w_row], (g_row[0], g_row, w_row)
+    return len(want_rows)
+
+
+#: every report an organisation has: (kind, gap target or "")
+REPORTS = [("soa", ""), ("risks", ""), *(("gap", t) for t in TARGETS), ("audit-pack", "")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("org", ["hospital", "fintech"])
+def test_every_report_equals_embedded(served: Served, reference: FlaskClient, org: str) -> None:
+    """Every report of the example organisation on one judged date: the same rows as CSV as the embedded store's,
+    and the same page (its overview, as HTML) byte for byte."""
+    for kind, target in REPORTS:
+        params = {"today": TODAY, **({"target": target} if target else {})}
+        path = f"/org/{org}/{kind}?{urllib.parse.urlencode(params)}"
+        got = requests.get(served.base + path, timeout=300, headers=ADMIN)
+        want = reference.get(path)
+        assert got.status_code == want.status_code == 200, (path, got.text[:500])
+        assert got.text == want.get_data(as_text=True), path
+        got = requests.get(served.base + path + "&format=csv", timeout=300, headers=ADMIN)
+        want = reference.get(path + "&format=csv")
+        assert got.status_code == want.status_code == 200, (path, got.text[:500])
+        assert same_report_rows(got.text, want.get_data(as_text=True)) > 5, path
 
 
 def test_service_description_says_what_the_default_graph_is(served: Served) -> None:
