@@ -20,6 +20,9 @@ from normgraph.reports.render import MEDIA, render
 from normgraph.store.base import Store
 
 KINDS = ("soa", "risks", "gap", "audit-pack")
+#: what the report pages and downloads call each report (breadcrumbs, the dashboard's links, "being prepared")
+TITLES = {"soa": "Statement of Applicability", "risks": "Risk register", "gap": "Gap analysis",
+          "audit-pack": "Audit evidence pack"}
 #: file formats of every report; the audit pack also comes as its offline "zip" bundle
 FORMATS = ("html", "csv", "xlsx", "jsonld")
 ZIP_MEDIA = "application/zip"
@@ -111,5 +114,5 @@ def report_file(store: Store, kind: str, org: str, target: str, today: dt.date, 
     return render_file(report, store, fmt, report_name(kind, org, target))
 
 
-__all__ = ["FORMATS", "KINDS", "ReportFile", "alongside", "build_report", "check_format", "formats", "render_file",
+__all__ = ["FORMATS", "KINDS", "TITLES", "ReportFile", "alongside", "build_report", "check_format", "formats", "render_file",
            "report_file", "report_name", "warm_inputs"]

@@ -38,7 +38,7 @@ from normgraph.reports import audit_pack, num
 from normgraph.reports.background import BackgroundQueue
 from normgraph.reports.cache import ReportCache
 from normgraph.reports.common import org_info
-from normgraph.reports.dispatch import build_report, render_file, report_name
+from normgraph.reports.dispatch import TITLES, build_report, render_file, report_name
 from normgraph.reports.duties import shared_rows
 from normgraph.server.kernel import on_close, plain
 from normgraph.store.base import Store
@@ -250,13 +250,11 @@ def _file_response(handle: Any, found: Prepared) -> Response:
 
 
 def _accepted(kind: str, slug: str, queued: bool) -> Response:
-    from normgraph.server.reports import NAMES
-
-    what = f"The {NAMES[kind].lower()} of {slug} ({request.args.get('format')}) is being prepared"
+    what = f"The {TITLES[kind].lower()} of {slug} ({request.args.get('format')}) is being prepared"
     headers = {"Retry-After": str(RETRY_AFTER), "Cache-Control": "private, no-store"}
     if request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html":
         html = render_template("org/preparing.html", what=what, url=request.full_path, wait=RETRY_AFTER,
-                               name=NAMES[kind], slug=slug, kind=kind)
+                               name=TITLES[kind], slug=slug, kind=kind)
         return Response(html, status=202, mimetype="text/html", headers=headers)
     return plain(f"{what}. Ask again in {RETRY_AFTER} seconds for the file: {request.full_path}", 202, headers)
 

@@ -32,7 +32,7 @@ from normgraph.orgdata.templates import TEMPLATES, write_template
 from normgraph.queries import QueryError
 from normgraph.reports import TARGETS, ReportError, check_org
 from normgraph.reports.cache import ReportCache
-from normgraph.reports.dispatch import check_format, formats, render_file, report_name
+from normgraph.reports.dispatch import TITLES, check_format, formats, render_file, report_name
 from normgraph.reports.model import Report
 from normgraph.reports.page import EXPLORER, OVERVIEW, Links
 from normgraph.reports.render import MEDIA
@@ -55,9 +55,6 @@ _caches: weakref.WeakKeyDictionary[Store, ReportCache] = weakref.WeakKeyDictiona
 #: each cached scope's generation when its reports were last warmed (or its cache made)
 _seen: weakref.WeakKeyDictionary[Store, Hashable] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-#: what the report pages call each report (breadcrumbs, the dashboard's links)
-NAMES = {"soa": "Statement of Applicability", "risks": "Risk register", "gap": "Gap analysis",
-         "audit-pack": "Audit evidence pack"}
 DEFAULT_TARGET = "iso42001-2023"
 #: the dates a page may be judged on: date arithmetic (expiry windows) must never overflow
 JUDGEABLE = (dt.date(1900, 1, 1), dt.date(9000, 12, 31))
@@ -214,7 +211,7 @@ def _page(store: Store, kind: str, slug: str, target: str, today: dt.date) -> Re
         abort(422, unreportable(e))
     label = org_report(store, kind, slug, target, today, section or OVERVIEW).org_label  # the page's own build
     downloads = [(DOWNLOADS[f], f"{here}?{urlencode({**keep, 'format': f})}") for f in formats(kind) if f != "html"]
-    html = render_template("org/report.html", page=page, kind=kind, slug=slug, org_label=label, name=NAMES[kind],
+    html = render_template("org/report.html", page=page, kind=kind, slug=slug, org_label=label, name=TITLES[kind],
                            target=target, today=today, keep=keep, downloads=downloads)
     return Response(html, mimetype="text/html", headers={"Cache-Control": "private, no-store"})
 
