@@ -255,21 +255,20 @@ def test_no_timed_assertions_in_tests() -> None:
                        "or the one above (" + NOT_SPEED[0] + "):\n" + "\n".join(found))
 
 
-@pytest.mark.parametrize("body", [
-    "t = time.perf_counter()\n    run()\n    assert time.perf_counter() - t < 0.5",
-    "started = time.monotonic()\n    run()\n    took = time.monotonic() - started\n    assert took < 10",
-    "slowest = 0.0\n    slowest = max(slowest, time.monotonic() - started)\n    assert slowest < 1",
-    "started = perf_counter()\n    assert perf_counter() - started >= 0.35",
-])
-def test_the_timed_assertion_check_sees_them(body: str) -> None:
-    assert timed_assertions(f"def test_x() -> None:\n    {body}\n")
+#: (a test body, whether it asserts on elapsed time)
+TIMED_CASES = [
+    ("t = time.perf_counter()\n    run()\n    assert time.perf_counter() - t < 0.5", True),
+    ("started = time.monotonic()\n    run()\n    took = time.monotonic() - started\n    assert took < 10", True),
+    ("slowest = 0.0\n    slowest = max(slowest, time.monotonic() - started)\n    assert slowest < 1", True),
+    ("started = perf_counter()\n    assert perf_counter() - started >= 0.35", True),
+    # a deadline that only stops a hung test, a duration printed, and bounds that say why they are no speed check
+    ("deadline = time.monotonic() + 60\n    while not done():\n        assert time.monotonic() < deadline, 'hung'", False),
+    ("took = time.monotonic() - started\n    print(took)\n    assert answered >= 5", False),
+    ("# not a speed assertion: unstopped it runs for minutes\n    assert time.monotonic() - started < 20", False),
+    ("assert time.monotonic() - started < 20  # not a speed assertion: unstopped it runs for minutes", False),
+]
 
 
-@pytest.mark.parametrize("body", [
-    "deadline = time.monotonic() + 60\n    while not done():\n        assert time.monotonic() < deadline, 'hung'",
-    "took = time.monotonic() - started\n    print(took)\n    assert answered >= 5",
-    "# not a speed assertion: unstopped it runs for minutes\n    assert time.monotonic() - started < 20",
-    "assert time.monotonic() - started < 20  # not a speed assertion: unstopped it runs for minutes",
-])
-def test_the_timed_assertion_check_leaves_the_rest_alone(body: str) -> None:
-    assert not timed_assertions(f"def test_x() -> None:\n    {body}\n")
+@pytest.mark.parametrize(("body", "timed"), TIMED_CASES)
+def test_the_timed_assertion_check_sees_exactly_the_timed_ones(body: str, timed: bool) -> None:
+    assert bool(timed_assertions(f"def test_x() -> None:\n    {body}\n")) is timed
